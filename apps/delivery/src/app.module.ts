@@ -1,0 +1,28 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { kafkaSettingsFrom, MessagingModule } from '@relay/messaging';
+import { deliveryPersistence } from '@relay/delivery/data-access';
+import { DeliveryModule } from '@relay/delivery/feature';
+import { openPostgresDataSource, postgresDataSourceOptions } from '@relay/service-runtime';
+import { DeliveryConfig } from './config/delivery.config';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: DeliveryConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        TypeOrmModule.forRootAsync({
+          useFactory: () =>
+            postgresDataSourceOptions(
+              { url: config.DATABASE_URL, schema: config.DATABASE_SCHEMA, applicationName: 'delivery', poolSize: config.DATABASE_POOL_SIZE },
+              deliveryPersistence,
+            ),
+          dataSourceFactory: (options) => openPostgresDataSource(options!, config.DATABASE_SCHEMA),
+        }),
+        MessagingModule.forRoot(kafkaSettingsFrom(config)),
+        DeliveryModule,
+      ],
+    };
+  }
+}

@@ -1,0 +1,28 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { kafkaSettingsFrom, MessagingModule } from '@relay/messaging';
+import { inventoryPersistence } from '@relay/inventory/data-access';
+import { InventoryModule } from '@relay/inventory/feature';
+import { openPostgresDataSource, postgresDataSourceOptions } from '@relay/service-runtime';
+import { InventoryConfig } from './config/inventory.config';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: InventoryConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        TypeOrmModule.forRootAsync({
+          useFactory: () =>
+            postgresDataSourceOptions(
+              { url: config.DATABASE_URL, schema: config.DATABASE_SCHEMA, applicationName: 'inventory', poolSize: config.DATABASE_POOL_SIZE },
+              inventoryPersistence,
+            ),
+          dataSourceFactory: (options) => openPostgresDataSource(options!, config.DATABASE_SCHEMA),
+        }),
+        MessagingModule.forRoot(kafkaSettingsFrom(config)),
+        InventoryModule,
+      ],
+    };
+  }
+}

@@ -1,0 +1,36 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { Topics } from '@relay/contracts';
+import { kafkaSettingsFrom, MessagingModule, OutboxRelayModule } from '@relay/messaging';
+import { ordersPersistence } from '@relay/orders/data-access';
+import { OrdersModule } from '@relay/orders/feature';
+import { openPostgresDataSource, postgresDataSourceOptions } from '@relay/service-runtime';
+import { OrdersConfig } from './config/orders.config';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: OrdersConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        TypeOrmModule.forRootAsync({
+          useFactory: () =>
+            postgresDataSourceOptions(
+              { url: config.DATABASE_URL, schema: config.DATABASE_SCHEMA, applicationName: 'orders', poolSize: config.DATABASE_POOL_SIZE },
+              ordersPersistence,
+            ),
+          dataSourceFactory: (options) => openPostgresDataSource(options!, config.DATABASE_SCHEMA),
+        }),
+        MessagingModule.forRoot(kafkaSettingsFrom(config)),
+        OutboxRelayModule.forRoot({
+          schema: config.DATABASE_SCHEMA,
+          databaseUrl: config.DATABASE_URL,
+          publishes: [Topics.orderEvents],
+          batchSize: config.OUTBOX_BATCH_SIZE,
+          pollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS,
+        }),
+        OrdersModule,
+      ],
+    };
+  }
+}

@@ -1,0 +1,14 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { configureHttpApp, logLevelsUpTo, runService } from '@relay/service-runtime';
+import { AppModule } from './app.module';
+import { readOrdersConfig } from './config/orders.config';
+
+runService('orders', async () => {
+  const config = readOrdersConfig();
+  const app = await NestFactory.create(AppModule.forRoot(config), { logger: logLevelsUpTo(config.LOG_LEVEL) });
+  configureHttpApp(app);
+  await app.listen(config.PORT);
+  new Logger('orders').log(`orders listening on http://127.0.0.1:${config.PORT} (schema "${config.DATABASE_SCHEMA}")`);
+});

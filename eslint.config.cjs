@@ -1,0 +1,78 @@
+// Architecture rules, enforced: who may import whom (Nx module boundaries over project tags) and
+// which packages only the messaging library may touch.
+const nx = require('@nx/eslint-plugin');
+
+const allow = (sourceTag, onlyDependOnLibsWithTags) => ({ sourceTag, onlyDependOnLibsWithTags });
+
+module.exports = [
+  ...nx.configs['flat/base'],
+  ...nx.configs['flat/typescript'],
+  { ignores: ['**/dist', '**/node_modules', '**/.relay', '**/tmp', '**/*.cjs'] },
+  {
+    files: ['**/*.ts'],
+    rules: {
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          enforceBuildableLibDependency: false,
+          allow: [],
+          depConstraints: [
+            // Layers: an app wires features; a feature runs use cases over data access and domain;
+            // the domain is plain TypeScript and knows nothing of Nest, Kafka or TypeORM.
+            allow('type:app', ['type:feature', 'type:data-access', 'type:messaging', 'type:contracts', 'type:util']),
+            allow('type:feature', ['type:data-access', 'type:domain', 'type:messaging', 'type:contracts', 'type:util']),
+            allow('type:data-access', ['type:domain', 'type:messaging']),
+            allow('type:domain', ['type:domain']),
+            allow('type:messaging', ['type:contracts', 'type:util']),
+            allow('type:contracts', []),
+            allow('type:util', ['type:util']),
+            allow('type:testing', ['type:contracts', 'type:tooling']),
+            allow('type:e2e', ['type:contracts', 'type:testing', 'type:tooling']),
+            allow('type:tooling', ['type:tooling']),
+            // Services: no service imports another's code; they meet only through contracts.
+            allow('scope:orders', ['scope:orders', 'scope:shared']),
+            allow('scope:inventory', ['scope:inventory', 'scope:shared']),
+            allow('scope:delivery', ['scope:delivery', 'scope:shared']),
+            allow('scope:shared', ['scope:shared', 'scope:tooling']),
+            allow('scope:tooling', ['scope:tooling']),
+          ],
+        },
+      ],
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/no-non-null-assertion': 'off',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
+      'no-console': 'error',
+    },
+  },
+  {
+    // Only the messaging library talks to Kafka or Nest's transport layer.
+    files: ['**/*.ts'],
+    ignores: ['libs/messaging/**', 'tools/**', 'apps/e2e/**', 'libs/testing/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            { name: 'kafkajs', message: 'Use @relay/messaging: it is the only library that talks to Kafka.' },
+            { name: '@nestjs/microservices', message: 'Use @relay/messaging (OnEvent, Payload, Ctx, connectEventConsumer).' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Domain libraries are plain TypeScript that tests can call without any framework.
+    files: ['libs/*/domain/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['@nestjs/*', 'typeorm', 'kafkajs', 'pg'], message: 'Domain code knows nothing of Nest, TypeORM or Kafka.' }] },
+      ],
+    },
+  },
+  {
+    // Command-line tools print to the terminal by design.
+    files: ['tools/**/*.ts', 'apps/e2e/**/*.ts'],
+    rules: { 'no-console': 'off' },
+  },
+];

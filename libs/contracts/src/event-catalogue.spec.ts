@@ -1,0 +1,49 @@
+import { anOrderPlacedV1 } from './testing/builders';
+import { decodeEvent, EventCatalogue } from './event-catalogue';
+import { OrderPlacedV1 } from './events/order-placed.v1';
+import { createEnvelope } from './event-contract';
+
+describe('decodeEvent', () => {
+  it('accepts a valid order-placed event and keeps its data', () => {
+    const event = anOrderPlacedV1({ items: [{ sku: 'SKU-9', quantity: 3 }] });
+    const result = decodeEvent(Buffer.from(JSON.stringify(event)));
+    expect(result).toMatchObject({ ok: true, envelope: { eventId: event.eventId, data: { items: [{ sku: 'SKU-9', quantity: 3 }] } } });
+  });
+
+  it('ignores unknown fields, so additive changes keep the version', () => {
+    const event = { ...anOrderPlacedV1(), addedLater: true };
+    const result = decodeEvent(JSON.stringify({ ...event, data: { ...event.data, giftWrap: true } }));
+    expect(result.ok).toBe(true);
+  });
+
+  it.each([
+    ['not-json', Buffer.from([0xde, 0xad, 0xbe, 0xef])],
+    ['not-json', null],
+    ['bad-envelope', JSON.stringify({ hello: 'world' })],
+    ['unknown-event', JSON.stringify({ ...anOrderPlacedV1(), version: 99 })],
+    ['bad-data', JSON.stringify({ ...anOrderPlacedV1(), data: { orderId: 'not-a-uuid' } })],
+  ])('rejects %s input as poison', (reason, value) => {
+    expect(decodeEvent(value)).toMatchObject({ ok: false, reason });
+  });
+});
+
+describe('contracts', () => {
+  it('keys order events by order id', () => {
+    const event = anOrderPlacedV1();
+    expect(OrderPlacedV1.keyOf(event.data)).toBe(event.data.orderId);
+  });
+
+  it('lists every contract under its handler pattern', () => {
+    expect([...EventCatalogue.keys()]).toEqual(['order.placed.v1']);
+  });
+
+  it('refuses to build an envelope whose data breaks the schema', () => {
+    expect(() =>
+      createEnvelope(OrderPlacedV1, {
+        data: { orderId: 'x', customerId: 'c', items: [], placedAt: 'yesterday' },
+        producer: 'test',
+        correlationId: 'c-1',
+      }),
+    ).toThrow();
+  });
+});

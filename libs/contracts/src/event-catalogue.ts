@@ -1,0 +1,41 @@
+import { z } from 'zod';
+import { EventEnvelope, envelopeSchema } from './envelope';
+import { EventContract } from './event-contract';
+import { OrderPlacedV1 } from './events/order-placed.v1';
+
+type AnyContract = EventContract<string, number, z.ZodType>;
+
+/** Every event the platform knows, by pattern (`type.vN`). */
+export const EventCatalogue: ReadonlyMap<string, AnyContract> = new Map(
+  [OrderPlacedV1].map((contract: AnyContract) => [contract.pattern, contract]),
+);
+
+export type DecodeResult =
+  | { ok: true; contract: AnyContract; envelope: EventEnvelope }
+  | { ok: false; reason: 'not-json' | 'bad-envelope' | 'unknown-event' | 'bad-data'; message: string };
+
+/**
+ * Turns raw message bytes into a checked envelope. Anything that fails here is a poison message:
+ * retrying cannot fix it, so callers dead-letter it at once.
+ */
+export function decodeEvent(value: Buffer | string | null): DecodeResult {
+  if (value === null) return { ok: false, reason: 'not-json', message: 'message has no value' };
+  let json: unknown;
+  try {
+    json = JSON.parse(value.toString());
+  } catch (error) {
+    return { ok: false, reason: 'not-json', message: `value is not JSON: ${(error as Error).message}` };
+  }
+  const envelope = envelopeSchema.safeParse(json);
+  if (!envelope.success) {
+    return { ok: false, reason: 'bad-envelope', message: `invalid envelope: ${z.prettifyError(envelope.error)}` };
+  }
+  const pattern = `${envelope.data.type}.v${envelope.data.version}`;
+  const contract = EventCatalogue.get(pattern);
+  if (!contract) return { ok: false, reason: 'unknown-event', message: `unknown event ${pattern}` };
+  const data = contract.schema.safeParse(envelope.data.data);
+  if (!data.success) {
+    return { ok: false, reason: 'bad-data', message: `invalid ${pattern} data: ${z.prettifyError(data.error)}` };
+  }
+  return { ok: true, contract, envelope: { ...envelope.data, data: data.data } };
+}

@@ -1,0 +1,58 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { EventEnvelope } from './envelope';
+import { TopicName } from './topics';
+
+/** A typed, versioned event: its name, the topic it travels on, its schema and its Kafka key. */
+export interface EventContract<TType extends string, TVersion extends number, TSchema extends z.ZodType> {
+  readonly type: TType;
+  readonly version: TVersion;
+  readonly topic: TopicName;
+  readonly schema: TSchema;
+  /** The handler pattern consumers subscribe with, e.g. `order.placed.v1`. */
+  readonly pattern: `${TType}.v${TVersion}`;
+  /** The Kafka key: the id of the aggregate the event is about. */
+  keyOf(data: z.infer<TSchema>): string;
+}
+
+export type EnvelopeOf<C> =
+  C extends EventContract<infer TType, infer TVersion, infer TSchema> ? EventEnvelope<TType, TVersion, z.infer<TSchema>> : never;
+
+export type DataOf<C> = C extends EventContract<string, number, infer TSchema> ? z.infer<TSchema> : never;
+
+export function defineEvent<TType extends string, TVersion extends number, TSchema extends z.ZodType>(definition: {
+  type: TType;
+  version: TVersion;
+  topic: TopicName;
+  schema: TSchema;
+  keyOf(data: z.infer<TSchema>): string;
+}): EventContract<TType, TVersion, TSchema> {
+  return Object.freeze({ ...definition, pattern: `${definition.type}.v${definition.version}` as const });
+}
+
+/** What a producer knows when it raises an event; the envelope's other fields are filled in. */
+export interface NewEventInput<TData> {
+  data: TData;
+  producer: string;
+  correlationId: string;
+  causationId?: string | null;
+  occurredAt?: Date;
+  eventId?: string;
+}
+
+/** Builds a complete, schema-checked envelope for a contract. Throws if the data breaks the schema. */
+export function createEnvelope<TType extends string, TVersion extends number, TSchema extends z.ZodType>(
+  contract: EventContract<TType, TVersion, TSchema>,
+  input: NewEventInput<z.infer<TSchema>>,
+): EventEnvelope<TType, TVersion, z.infer<TSchema>> {
+  return {
+    eventId: input.eventId ?? randomUUID(),
+    type: contract.type,
+    version: contract.version,
+    occurredAt: (input.occurredAt ?? new Date()).toISOString(),
+    correlationId: input.correlationId,
+    causationId: input.causationId ?? null,
+    producer: input.producer,
+    data: contract.schema.parse(input.data) as z.infer<TSchema>,
+  };
+}

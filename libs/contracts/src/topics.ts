@@ -1,0 +1,20 @@
+/**
+ * Every Kafka topic the platform uses. Topic names carry the major version of the events they
+ * hold: a breaking change to an event goes to a new topic, so old and new consumers can run side
+ * by side during a migration.
+ */
+export const Topics = {
+  /** Events about orders: placed (v1). Keyed by orderId, so one order's events stay in order. */
+  orderEvents: 'relay.orders.v1',
+} as const;
+
+export type TopicName = (typeof Topics)[keyof typeof Topics];
+
+/**
+ * Where a consumer group parks messages it could not process. One dead-letter topic per source
+ * topic and group, so a replay goes back to the group that failed and no other group's parked
+ * messages are mixed in.
+ */
+export function deadLetterTopicFor(sourceTopic: string, consumerGroup: string): string {
+  return `${sourceTopic}.dlq.${consumerGroup}`;
+}

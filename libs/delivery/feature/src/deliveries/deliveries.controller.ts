@@ -1,0 +1,34 @@
+import { BadRequestException, Controller, Get, NotFoundException, Param, ParseUUIDPipe } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { DeliveryEntity } from '@relay/delivery/data-access';
+
+export interface DeliveryResponse {
+  orderId: string;
+  status: string;
+  deliveryDate: string;
+  timeWindow: string;
+  createdAt: string;
+}
+
+const orderIdPipe = new ParseUUIDPipe({
+  exceptionFactory: () =>
+    new BadRequestException({ code: 'VALIDATION_FAILED', message: 'orderId: must be a UUID', details: [{ field: 'orderId', problem: 'must be a UUID' }] }),
+});
+
+@Controller('deliveries')
+export class DeliveriesController {
+  constructor(private readonly dataSource: DataSource) {}
+
+  @Get(':orderId')
+  async get(@Param('orderId', orderIdPipe) orderId: string): Promise<DeliveryResponse> {
+    const delivery = await this.dataSource.manager.findOne(DeliveryEntity, { where: { orderId } });
+    if (!delivery) throw new NotFoundException({ code: 'DELIVERY.NOT_FOUND', message: `no delivery for order ${orderId}` });
+    return {
+      orderId: delivery.orderId,
+      status: delivery.status,
+      deliveryDate: delivery.deliveryDate,
+      timeWindow: delivery.timeWindow,
+      createdAt: delivery.createdAt.toISOString(),
+    };
+  }
+}

@@ -1,0 +1,2 @@
+export * from './delivery.module';
+export * from './schedule-delivery/schedule-delivery.use-case';

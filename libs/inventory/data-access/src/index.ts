@@ -1,0 +1,4 @@
+export * from './stock-item.entity';
+export * from './reservation.entity';
+export * from './stock-store';
+export * from './inventory-persistence';

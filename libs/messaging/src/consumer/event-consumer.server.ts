@@ -1,0 +1,205 @@
+import { ServerKafka } from '@nestjs/microservices';
+import { Consumer, EachBatchPayload, Kafka, KafkaMessage, logLevel, Partitioners } from 'kafkajs';
+import { lastValueFrom } from 'rxjs';
+import { DataSource } from 'typeorm';
+import { deadLetterTopicFor, decodeEvent, EventCatalogue, EventEnvelope } from '@relay/contracts';
+import { applyOnce } from '../inbox/apply-once';
+import { KafkaSettings, nestLogCreator } from '../kafka/kafka-settings';
+import { ensureTopics } from '../kafka/topic-provisioner';
+import { ConsumedEventContext } from './consumed-event.context';
+import { toDeadLetterMessage } from './dead-letter';
+import { backoffDelayMs, defaultFailurePolicy, FailurePolicy, isRetriable } from './failure-policy';
+
+export interface EventConsumerOptions {
+  kafka: KafkaSettings;
+  /** The Kafka consumer group. Every group gets every event; instances of one group share partitions. */
+  consumerGroup: string;
+  /** Where the handler's effects and the processed-events records are written, in one transaction. */
+  dataSource: DataSource;
+  failurePolicy?: FailurePolicy;
+  /** Partitions processed at once by one instance; each partition is still processed in order. */
+  partitionsConsumedConcurrently?: number;
+  sessionTimeoutMs?: number;
+}
+
+type Outcome = 'done' | 'stopped';
+
+/**
+ * Nest's Kafka transport with the delivery guarantees Relay promises. Handlers are plain Nest
+ * `@EventPattern(Contract.pattern)` methods; this server decides when an offset may be committed:
+ *
+ * - messages are pulled (kafkajs fetches, bounded by maxBytesPerPartition), never pushed;
+ * - each event's effect runs in a database transaction with its processed-events record
+ *   (applyOnce), so a redelivery has no second effect;
+ * - offsets are committed only after that transaction commits, never automatically;
+ * - a handler that throws is retried in place with backoff (the partition waits, keeping order),
+ *   then the message is parked on `<topic>.dlq.<group>` and the partition moves on;
+ * - a message that cannot be decoded (not JSON, bad envelope, unknown event, bad data) is poison:
+ *   parked at once, without retries;
+ * - a known event no handler of this group subscribes to is skipped on purpose: a topic carries
+ *   events for many groups.
+ */
+export class EventConsumerServer extends ServerKafka {
+  private readonly policy: FailurePolicy;
+
+  constructor(private readonly consumerOptions: EventConsumerOptions) {
+    super({
+      client: {
+        clientId: consumerOptions.kafka.clientId,
+        brokers: consumerOptions.kafka.brokers,
+        retry: { initialRetryTime: 200, retries: 8 },
+        logLevel: logLevel.WARN,
+        logCreator: () => nestLogCreator(),
+      },
+      consumer: {
+        groupId: consumerOptions.consumerGroup,
+        allowAutoTopicCreation: false,
+        sessionTimeout: consumerOptions.sessionTimeoutMs ?? 15_000,
+        heartbeatInterval: 1_000,
+        rebalanceTimeout: 30_000,
+        maxBytesPerPartition: 1_048_576,
+      },
+      producer: { idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner },
+      // Nest appends "-server" to the group id by default; the group is named by the caller.
+      postfixId: '',
+      subscribe: { fromBeginning: true },
+    });
+    this.policy = consumerOptions.failurePolicy ?? defaultFailurePolicy;
+  }
+
+  override async bindEvents(consumer: Consumer): Promise<void> {
+    const topics = [...new Set([...this.messageHandlers.keys()].map((pattern) => this.topicOf(pattern)))];
+    const { kafka, consumerGroup } = this.consumerOptions;
+    if (this.client) {
+      // Nest declares its own copy of the kafkajs types; the client is a kafkajs Kafka.
+      await ensureTopics(
+        this.client as unknown as Kafka,
+        topics
+          .flatMap((topic) => [topic, deadLetterTopicFor(topic, consumerGroup)])
+          .map((topic) => ({ topic, numPartitions: kafka.topicPartitions, replicationFactor: kafka.replicationFactor })),
+      );
+    }
+    await consumer.subscribe({ topics, fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.consumerOptions.partitionsConsumedConcurrently ?? 3,
+      eachBatch: (payload) => this.consumeBatch(payload),
+    });
+    this.logger.log(`consumer group "${consumerGroup}" subscribed to ${topics.join(', ')}`);
+  }
+
+  private topicOf(pattern: string): string {
+    const contract = EventCatalogue.get(pattern);
+    if (!contract) {
+      throw new Error(`@EventPattern('${pattern}') names no event in the contracts catalogue (known: ${[...EventCatalogue.keys()].join(', ')})`);
+    }
+    return contract.topic;
+  }
+
+  private async consumeBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale } = payload;
+    let lastDone: string | undefined;
+    for (const message of batch.messages) {
+      if (!isRunning() || isStale()) break;
+      const outcome = await this.consumeMessage(batch.topic, batch.partition, message, payload);
+      if (outcome === 'stopped') break;
+      resolveOffset(message.offset);
+      lastDone = message.offset;
+      await heartbeat();
+    }
+    if (lastDone !== undefined) {
+      // The committed offset is the next one to read. Everything before it is durable: applied
+      // (or recorded as a duplicate, skipped, or parked on the dead-letter topic).
+      const next = (BigInt(lastDone) + 1n).toString();
+      await commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: next }] }] });
+    }
+  }
+
+  private async consumeMessage(topic: string, partition: number, message: KafkaMessage, payload: EachBatchPayload): Promise<Outcome> {
+    const decoded = decodeEvent(message.value);
+    if (!decoded.ok) {
+      const now = new Date();
+      this.logger.warn(`poison message at ${topic}[${partition}]@${message.offset} (${decoded.reason}): ${decoded.message}; parking it`);
+      await this.deadLetter(topic, partition, message, `PoisonMessage:${decoded.reason}`, decoded.message, 1, now, now);
+      return 'done';
+    }
+    const { contract, envelope } = decoded;
+    const handler = this.getHandlerByPattern(contract.pattern);
+    if (!handler) {
+      this.logger.debug(`no handler for ${contract.pattern} in group ${this.consumerOptions.consumerGroup}; skipping ${envelope.eventId}`);
+      return 'done';
+    }
+    let firstFailureAt: Date | undefined;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.applyHandler(handler, envelope, { topic, partition, offset: message.offset, attempt }, contract.pattern);
+        return 'done';
+      } catch (error) {
+        firstFailureAt ??= new Date();
+        const reason = error instanceof Error ? error.message : String(error);
+        const errorClass = error instanceof Error ? error.name : typeof error;
+        if (!isRetriable(error) || attempt >= this.policy.maxAttempts) {
+          this.logger.error(`${contract.pattern} ${envelope.eventId} at ${topic}[${partition}]@${message.offset} failed ${attempt} time(s), parking it: ${reason}`);
+          await this.deadLetter(topic, partition, message, errorClass, reason, attempt, firstFailureAt, new Date());
+          return 'done';
+        }
+        const delay = backoffDelayMs(this.policy, attempt);
+        this.logger.warn(`${contract.pattern} ${envelope.eventId} at ${topic}[${partition}]@${message.offset} failed (attempt ${attempt}/${this.policy.maxAttempts}), retrying in ${delay} ms: ${reason}`);
+        if (!(await this.waitWhileRunning(delay, payload))) return 'stopped';
+      }
+    }
+  }
+
+  private async applyHandler(
+    handler: NonNullable<ReturnType<ServerKafka['getHandlerByPattern']>>,
+    envelope: EventEnvelope,
+    where: { topic: string; partition: number; offset: string; attempt: number },
+    pattern: string,
+  ): Promise<void> {
+    const consumerGroup = this.consumerOptions.consumerGroup;
+    const outcome = await applyOnce(
+      this.consumerOptions.dataSource,
+      { consumerGroup, eventId: envelope.eventId, eventType: pattern, topic: where.topic, partition: where.partition, offset: where.offset },
+      async (manager) => {
+        const context = new ConsumedEventContext([{ ...where, consumerGroup }, manager]);
+        await lastValueFrom(this.transformToObservable(handler(envelope, context)), { defaultValue: undefined });
+      },
+    );
+    if (outcome === 'duplicate') {
+      this.logger.debug(`${pattern} ${envelope.eventId} was already applied by ${consumerGroup}; skipped`);
+    }
+  }
+
+  private async deadLetter(
+    topic: string,
+    partition: number,
+    message: KafkaMessage,
+    errorClass: string,
+    errorMessage: string,
+    attempts: number,
+    firstFailureAt: Date,
+    lastFailureAt: Date,
+  ): Promise<void> {
+    if (!this.producer) throw new Error('dead-letter producer is not connected');
+    const consumerGroup = this.consumerOptions.consumerGroup;
+    // acks: -1 (all in-sync replicas) before the source offset may be committed: a parked message
+    // is never lost between the two topics.
+    await this.producer.send({
+      topic: deadLetterTopicFor(topic, consumerGroup),
+      acks: -1,
+      messages: [toDeadLetterMessage(message, { sourceTopic: topic, partition, consumerGroup, errorClass, errorMessage, attempts, firstFailureAt, lastFailureAt })],
+    });
+  }
+
+  /** Sleeps in slices, heartbeating so the group keeps this member; false if the consumer is stopping. */
+  private async waitWhileRunning(delayMs: number, payload: EachBatchPayload): Promise<boolean> {
+    const until = Date.now() + delayMs;
+    while (Date.now() < until) {
+      if (!payload.isRunning() || payload.isStale()) return false;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(500, until - Date.now())));
+      await payload.heartbeat();
+    }
+    return payload.isRunning() && !payload.isStale();
+  }
+}

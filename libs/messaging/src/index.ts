@@ -1,0 +1,17 @@
+export * from './kafka/kafka-settings';
+export * from './kafka/topic-provisioner';
+export * from './outbox/outbox-message.entity';
+export * from './outbox/outbox-writer';
+export * from './outbox/outbox-relay';
+export * from './inbox/processed-event.entity';
+export * from './inbox/apply-once';
+export * from './consumer/failure-policy';
+export * from './consumer/dead-letter';
+export * from './consumer/consumed-event.context';
+export * from './consumer/event-consumer.server';
+export * from './consumer/event-error-passthrough.filter';
+export * from './migrations';
+export * from './messaging.module';
+export * from './consumer/on-event.decorator';
+export { Payload, Ctx } from '@nestjs/microservices';
+export * from './service-config';

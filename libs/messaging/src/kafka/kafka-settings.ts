@@ -1,0 +1,53 @@
+import { Logger } from '@nestjs/common';
+import { Kafka, logLevel, LogEntry } from 'kafkajs';
+
+export interface KafkaSettings {
+  brokers: string[];
+  clientId: string;
+  /** Partitions for topics this service creates. More partitions, more consumer instances. */
+  topicPartitions: number;
+  replicationFactor: number;
+}
+
+const levels: Record<number, 'error' | 'warn' | 'log' | 'debug'> = {
+  [logLevel.ERROR]: 'error',
+  [logLevel.WARN]: 'warn',
+  [logLevel.INFO]: 'log',
+  [logLevel.DEBUG]: 'debug',
+};
+
+// Relay retries whole outbox batches itself, in id order, and consumers drop duplicates by
+// eventId, so a producer with bounded retries keeps every guarantee we state; kafkajs's generic
+// warning about it would only alarm operators.
+const knownNoise = [/Limiting retries for the idempotent producer/];
+
+const REPEAT_WINDOW_MS = 10_000;
+
+/**
+ * kafkajs logs through Nest's logger, so one log stream per service. While a broker is down
+ * kafkajs reports every reconnect attempt; the same message is logged at most once per window.
+ */
+export function nestLogCreator() {
+  const lastLogged = new Map<string, number>();
+  return ({ namespace, level, log }: LogEntry) => {
+    const { message, timestamp: _timestamp, logger: _logger, stack: _stack, ...extra } = log as LogEntry['log'] & { stack?: string };
+    if (knownNoise.some((pattern) => pattern.test(message))) return;
+    const key = `${namespace}:${message}`;
+    const now = Date.now();
+    if ((lastLogged.get(key) ?? 0) > now - REPEAT_WINDOW_MS) return;
+    lastLogged.set(key, now);
+    const method = levels[level] ?? 'log';
+    const details = Object.keys(extra).length > 0 ? ` ${JSON.stringify(extra)}` : '';
+    new Logger(`kafkajs:${namespace || 'client'}`)[method](`${message}${details}`);
+  };
+}
+
+export function createKafka(settings: KafkaSettings, clientIdSuffix = ''): Kafka {
+  return new Kafka({
+    clientId: `${settings.clientId}${clientIdSuffix}`,
+    brokers: settings.brokers,
+    logLevel: logLevel.WARN,
+    logCreator: () => nestLogCreator(),
+    retry: { initialRetryTime: 200, retries: 8 },
+  });
+}

@@ -1,0 +1,81 @@
+import { DynamicModule, Global, Inject, Injectable, Module, OnApplicationBootstrap, BeforeApplicationShutdown } from '@nestjs/common';
+import { INestApplication } from '@nestjs/common';
+import { Kafka } from 'kafkajs';
+import { DataSource } from 'typeorm';
+import { TopicName } from '@relay/contracts';
+import { createKafka, KafkaSettings } from './kafka/kafka-settings';
+import { OutboxRelay, OutboxRelayOptions } from './outbox/outbox-relay';
+import { EventConsumerOptions, EventConsumerServer } from './consumer/event-consumer.server';
+import { EventErrorPassthroughFilter } from './consumer/event-error-passthrough.filter';
+
+export const KAFKA_SETTINGS = Symbol('KAFKA_SETTINGS');
+export const KAFKA_CLIENT = Symbol('KAFKA_CLIENT');
+const OUTBOX_RELAY_OPTIONS = Symbol('OUTBOX_RELAY_OPTIONS');
+
+/** Provides the service's Kafka settings and client to every module. */
+@Global()
+@Module({})
+export class MessagingModule {
+  static forRoot(settings: KafkaSettings): DynamicModule {
+    return {
+      module: MessagingModule,
+      providers: [
+        { provide: KAFKA_SETTINGS, useValue: settings },
+        { provide: KAFKA_CLIENT, useFactory: () => createKafka(settings) },
+      ],
+      exports: [KAFKA_SETTINGS, KAFKA_CLIENT],
+    };
+  }
+}
+
+export interface OutboxRelayModuleOptions extends Omit<OutboxRelayOptions, 'topics'> {
+  publishes: TopicName[];
+}
+
+@Injectable()
+export class OutboxRelayService implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  readonly relay: OutboxRelay;
+
+  constructor(
+    dataSource: DataSource,
+    @Inject(KAFKA_CLIENT) kafka: Kafka,
+    @Inject(KAFKA_SETTINGS) settings: KafkaSettings,
+    @Inject(OUTBOX_RELAY_OPTIONS) options: OutboxRelayModuleOptions,
+  ) {
+    this.relay = new OutboxRelay(dataSource, kafka, {
+      ...options,
+      topics: options.publishes.map((topic) => ({ topic, numPartitions: settings.topicPartitions, replicationFactor: settings.replicationFactor })),
+    });
+  }
+
+  onApplicationBootstrap(): void {
+    this.relay.start();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.relay.stop();
+  }
+}
+
+/** Runs the outbox relay inside a service: it starts with the app and drains before the app stops. */
+@Module({})
+export class OutboxRelayModule {
+  static forRoot(options: OutboxRelayModuleOptions): DynamicModule {
+    return {
+      module: OutboxRelayModule,
+      providers: [{ provide: OUTBOX_RELAY_OPTIONS, useValue: options }, OutboxRelayService],
+      exports: [OutboxRelayService],
+    };
+  }
+}
+
+/**
+ * Attaches an event consumer to a Nest app: `@EventPattern` handlers in the app's controllers
+ * receive events with Relay's delivery guarantees (see EventConsumerServer).
+ */
+export function connectEventConsumer(app: INestApplication, options: Omit<EventConsumerOptions, 'dataSource'>): void {
+  const consumer = app.connectMicroservice({
+    strategy: new EventConsumerServer({ ...options, dataSource: app.get(DataSource) }),
+  });
+  consumer.useGlobalFilters(new EventErrorPassthroughFilter());
+}

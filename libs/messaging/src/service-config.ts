@@ -1,0 +1,38 @@
+import { FailurePolicy, defaultFailurePolicy } from './consumer/failure-policy';
+import { KafkaSettings } from './kafka/kafka-settings';
+
+/** The Kafka part of a service's validated environment (see serviceEnvShape). */
+export interface KafkaEnv {
+  KAFKA_BROKERS: string[];
+  KAFKA_CLIENT_ID: string;
+  KAFKA_TOPIC_PARTITIONS: number;
+  KAFKA_REPLICATION_FACTOR: number;
+}
+
+export function kafkaSettingsFrom(env: KafkaEnv): KafkaSettings {
+  return {
+    brokers: env.KAFKA_BROKERS,
+    clientId: env.KAFKA_CLIENT_ID,
+    topicPartitions: env.KAFKA_TOPIC_PARTITIONS,
+    replicationFactor: env.KAFKA_REPLICATION_FACTOR,
+  };
+}
+
+/** The consumer part of a service's validated environment (see consumerEnvShape). */
+export interface ConsumerEnv extends KafkaEnv {
+  KAFKA_GROUP_ID: string;
+  CONSUMER_MAX_ATTEMPTS: number;
+  CONSUMER_PARTITIONS_CONCURRENTLY: number;
+  CONSUMER_SESSION_TIMEOUT_MS: number;
+}
+
+export function consumerOptionsFrom(env: ConsumerEnv) {
+  const failurePolicy: FailurePolicy = { ...defaultFailurePolicy, maxAttempts: env.CONSUMER_MAX_ATTEMPTS };
+  return {
+    kafka: kafkaSettingsFrom(env),
+    consumerGroup: env.KAFKA_GROUP_ID,
+    failurePolicy,
+    partitionsConsumedConcurrently: env.CONSUMER_PARTITIONS_CONCURRENTLY,
+    sessionTimeoutMs: env.CONSUMER_SESSION_TIMEOUT_MS,
+  };
+}

@@ -1,0 +1,4 @@
+export * from './order.entity';
+export * from './order-line.entity';
+export * from './order-store';
+export * from './orders-persistence';

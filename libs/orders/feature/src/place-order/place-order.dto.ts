@@ -1,0 +1,32 @@
+import { Type } from 'class-transformer';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsDefined, IsInt, IsString, Length, Matches, Max, Min, ValidateNested } from 'class-validator';
+
+export const SKU_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+export class OrderLineDto {
+  @IsDefined()
+  @IsString()
+  @Matches(SKU_PATTERN, { message: 'sku must be 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit' })
+  sku!: string;
+
+  @IsDefined()
+  @IsInt({ message: 'quantity must be a whole number' })
+  @Min(1, { message: 'quantity must be at least 1' })
+  @Max(10_000, { message: 'quantity must be at most 10000' })
+  quantity!: number;
+}
+
+export class PlaceOrderDto {
+  @IsDefined()
+  @IsString()
+  @Length(1, 100)
+  customerId!: string;
+
+  @IsDefined()
+  @IsArray()
+  @ArrayMinSize(1, { message: 'items must contain at least 1 line' })
+  @ArrayMaxSize(100, { message: 'items must contain at most 100 lines' })
+  @ValidateNested({ each: true })
+  @Type(() => OrderLineDto)
+  items!: OrderLineDto[];
+}

@@ -1,0 +1,26 @@
+import { z } from 'zod';
+
+/** Reusable environment fields, so every service names and checks them the same way. */
+export const envFields = {
+  port: (defaultPort: number) => z.coerce.number().int().min(1).max(65535).default(defaultPort),
+
+  brokers: z
+    .string({ error: 'required: comma-separated host:port list, e.g. 127.0.0.1:9092' })
+    .transform((value) => value.split(',').map((broker) => broker.trim()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^[^\s:]+:\d{1,5}$/, 'each broker must be host:port')).min(1)),
+
+  postgresUrl: z
+    .string({ error: 'required: a PostgreSQL URL, e.g. postgres://user@127.0.0.1:5432/relay' })
+    .regex(/^postgres(ql)?:\/\/\S+$/, 'must be a postgres:// URL'),
+
+  /** A PostgreSQL schema name: each service keeps its tables in its own schema. */
+  schemaName: (defaultName: string) =>
+    z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier').default(defaultName),
+
+  clientId: (defaultId: string) =>
+    z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'must be 1-100 letters, digits, ".", "_" or "-"').default(defaultId),
+
+  positiveInt: (defaultValue: number, max = 1_000_000) => z.coerce.number().int().min(1).max(max).default(defaultValue),
+
+  logLevel: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),
+} as const;

@@ -1,0 +1,34 @@
+import { LogLevel } from '@nestjs/common';
+import { envFields } from './env-fields';
+
+/** The variables every service reads. Service-specific ones are added next to them. */
+export function serviceEnvShape(defaults: { port: number; schema: string; clientId: string }) {
+  return {
+    PORT: envFields.port(defaults.port),
+    DATABASE_URL: envFields.postgresUrl,
+    DATABASE_SCHEMA: envFields.schemaName(defaults.schema),
+    DATABASE_POOL_SIZE: envFields.positiveInt(10, 200),
+    KAFKA_BROKERS: envFields.brokers,
+    KAFKA_CLIENT_ID: envFields.clientId(defaults.clientId),
+    KAFKA_TOPIC_PARTITIONS: envFields.positiveInt(6, 10_000),
+    KAFKA_REPLICATION_FACTOR: envFields.positiveInt(1, 10),
+    LOG_LEVEL: envFields.logLevel,
+  };
+}
+
+const order: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
+
+/** Nest takes the list of enabled levels; LOG_LEVEL names the most verbose one. */
+export function logLevelsUpTo(level: LogLevel): LogLevel[] {
+  return order.slice(0, order.indexOf(level) + 1);
+}
+
+/** The variables every event-consuming service reads besides the common ones. */
+export function consumerEnvShape(defaults: { group: string }) {
+  return {
+    KAFKA_GROUP_ID: envFields.clientId(defaults.group),
+    CONSUMER_MAX_ATTEMPTS: envFields.positiveInt(10, 1_000),
+    CONSUMER_PARTITIONS_CONCURRENTLY: envFields.positiveInt(3, 1_000),
+    CONSUMER_SESSION_TIMEOUT_MS: envFields.positiveInt(15_000, 300_000),
+  };
+}

@@ -1,0 +1,65 @@
+import { DataSource, DataSourceOptions, MixedList, EntitySchema } from 'typeorm';
+
+export interface PostgresSettings {
+  url: string;
+  /** Each service owns one schema; no service reads another's tables. */
+  schema: string;
+  applicationName: string;
+  poolSize?: number;
+}
+
+type EntityList = MixedList<string | (new (...args: never[]) => unknown) | EntitySchema>;
+type MigrationList = MixedList<string | (new (...args: never[]) => unknown)>;
+
+/**
+ * TypeORM options for one service's schema. Unqualified SQL (entities and migrations alike)
+ * lands in that schema through the connection's search_path, so migrations stay schema-agnostic
+ * and a test can run a service in a throw-away schema.
+ */
+export function postgresDataSourceOptions(
+  settings: PostgresSettings,
+  parts: { entities: EntityList; migrations: MigrationList },
+): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url: settings.url,
+    entities: parts.entities,
+    migrations: parts.migrations,
+    migrationsTableName: 'typeorm_migrations',
+    synchronize: false,
+    migrationsRun: false,
+    extra: {
+      options: `-c search_path=${settings.schema}`,
+      application_name: settings.applicationName,
+      max: settings.poolSize ?? 10,
+      connectionTimeoutMillis: 5_000,
+    },
+  };
+}
+
+/**
+ * Opens the data source, creates the service's schema and applies pending migrations. A
+ * PostgreSQL advisory lock serialises migrations, so several instances of a service can start
+ * at once without racing each other.
+ */
+export async function openPostgresDataSource(options: DataSourceOptions, schema: string): Promise<DataSource> {
+  const dataSource = new DataSource(options);
+  await dataSource.initialize();
+  const runner = dataSource.createQueryRunner();
+  try {
+    await runner.connect();
+    await runner.query('SELECT pg_advisory_lock(hashtext($1))', [`relay-migrations:${schema}`]);
+    try {
+      await runner.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+      await dataSource.runMigrations({ transaction: 'each' });
+    } finally {
+      await runner.query('SELECT pg_advisory_unlock(hashtext($1))', [`relay-migrations:${schema}`]);
+    }
+  } catch (error) {
+    await runner.release();
+    await dataSource.destroy();
+    throw error;
+  }
+  await runner.release();
+  return dataSource;
+}

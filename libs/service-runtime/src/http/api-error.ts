@@ -1,0 +1,27 @@
+/**
+ * The one JSON shape every error response has, in every service. `code` is stable and meant for
+ * programs; `message` is for people; `details` says which fields were wrong.
+ */
+export interface ApiErrorBody {
+  status: number;
+  code: string;
+  message: string;
+  details?: ApiErrorDetail[];
+}
+
+export interface ApiErrorDetail {
+  field: string;
+  problem: string;
+}
+
+export const defaultErrorCodes: Record<number, string> = {
+  400: 'BAD_REQUEST',
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
+  409: 'CONFLICT',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  422: 'UNPROCESSABLE_ENTITY',
+  500: 'INTERNAL_ERROR',
+  503: 'SERVICE_UNAVAILABLE',
+};

@@ -1,0 +1,61 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { ApiErrorBody, defaultErrorCodes } from './api-error';
+
+interface ExpressLikeResponse {
+  headersSent?: boolean;
+  status(code: number): { json(body: unknown): void };
+}
+
+/** Body-parser errors arrive as plain errors with a `type`; they are the client's fault. */
+interface BodyParserError {
+  type?: string;
+  status?: number;
+  message: string;
+}
+
+/**
+ * Maps every error to the shared ApiErrorBody shape. Client errors keep their status and message;
+ * anything unexpected becomes a 500 with a generic message (the stack goes to the log, never to
+ * the caller).
+ */
+@Catch()
+export class HttpExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HttpExceptionFilter');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    if (host.getType() !== 'http') throw exception;
+    const response = host.switchToHttp().getResponse<ExpressLikeResponse>();
+    const body = this.toBody(exception);
+    if (body.status >= 500) this.logger.error(exception instanceof Error ? exception.stack : String(exception));
+    if (!response.headersSent) response.status(body.status).json(body);
+  }
+
+  private toBody(exception: unknown): ApiErrorBody {
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      const raw = exception.getResponse();
+      if (typeof raw === 'object' && raw !== null && 'code' in raw && 'message' in raw) {
+        return { status, ...(raw as Omit<ApiErrorBody, 'status'>) };
+      }
+      const message = typeof raw === 'string' ? raw : this.messageOf(raw) ?? exception.message;
+      return { status, code: defaultErrorCodes[status] ?? `HTTP_${status}`, message };
+    }
+    const parserError = exception as BodyParserError;
+    if (parserError?.type === 'entity.parse.failed') {
+      return { status: 400, code: 'MALFORMED_JSON', message: `request body is not valid JSON: ${parserError.message}` };
+    }
+    if (parserError?.type === 'entity.too.large') {
+      return { status: 413, code: 'PAYLOAD_TOO_LARGE', message: 'request body is larger than the limit' };
+    }
+    if (typeof parserError?.status === 'number' && parserError.status >= 400 && parserError.status < 500) {
+      return { status: parserError.status, code: defaultErrorCodes[parserError.status] ?? `HTTP_${parserError.status}`, message: parserError.message };
+    }
+    return { status: 500, code: 'INTERNAL_ERROR', message: 'Internal server error' };
+  }
+
+  private messageOf(raw: object): string | undefined {
+    const message = (raw as { message?: unknown }).message;
+    if (Array.isArray(message)) return message.join('; ');
+    return typeof message === 'string' ? message : undefined;
+  }
+}
