@@ -26,7 +26,7 @@ module.exports = [
             allow('type:messaging', ['type:contracts', 'type:util']),
             allow('type:contracts', []),
             allow('type:util', ['type:util']),
-            allow('type:testing', ['type:contracts', 'type:tooling']),
+            allow('type:testing', ['type:contracts', 'type:util', 'type:tooling']),
             allow('type:e2e', ['type:contracts', 'type:testing', 'type:tooling']),
             allow('type:tooling', ['type:tooling']),
             // Services: no service imports another's code; they meet only through contracts.

@@ -28,6 +28,9 @@ const esmPackages = ['@nestjs', 'uid', 'file-type', 'strtok3', 'token-types', '@
 
 module.exports = {
   testEnvironment: 'node',
+  // Real Kafka and PostgreSQL for integration tests, when not given (see the setup file).
+  globalSetup: path.join(__dirname, 'libs/testing/src/jest/global-setup.ts'),
+  globalTeardown: path.join(__dirname, 'libs/testing/src/jest/global-teardown.ts'),
   transform: {
     '^.+\\.ts$': ['@swc/jest', swcTs],
     '^.+\\.m?js$': ['@swc/jest', swcJs],

@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { kafkaSettingsFrom, MessagingModule } from '@relay/messaging';
+import { Topics } from '@relay/contracts';
+import { ConsumerStatusModule, kafkaSettingsFrom, MessagingModule } from '@relay/messaging';
 import { deliveryPersistence } from '@relay/delivery/data-access';
 import { DeliveryModule } from '@relay/delivery/feature';
 import { openPostgresDataSource, postgresDataSourceOptions } from '@relay/service-runtime';
@@ -21,6 +22,7 @@ export class AppModule {
           dataSourceFactory: (options) => openPostgresDataSource(options!, config.DATABASE_SCHEMA),
         }),
         MessagingModule.forRoot(kafkaSettingsFrom(config)),
+        ConsumerStatusModule.forRoot({ consumerGroup: config.KAFKA_GROUP_ID, topics: [Topics.orderEvents] }),
         DeliveryModule,
       ],
     };

@@ -15,3 +15,6 @@ export * from './messaging.module';
 export * from './consumer/on-event.decorator';
 export { Payload, Ctx } from '@nestjs/microservices';
 export * from './service-config';
+export * from './messaging.tokens';
+export * from './consumer/consumer-stats';
+export * from './kafka/consumer-lag';

@@ -6,10 +6,10 @@ import { TopicName } from '@relay/contracts';
 import { createKafka, KafkaSettings } from './kafka/kafka-settings';
 import { OutboxRelay, OutboxRelayOptions } from './outbox/outbox-relay';
 import { EventConsumerOptions, EventConsumerServer } from './consumer/event-consumer.server';
-import { EventErrorPassthroughFilter } from './consumer/event-error-passthrough.filter';
+import { ConsumerStats } from './consumer/consumer-stats';
+import { ConsumerStatusController } from './consumer/consumer-status.controller';
+import { CONSUMER_GROUP, CONSUMER_TOPICS, KAFKA_CLIENT, KAFKA_SETTINGS } from './messaging.tokens';
 
-export const KAFKA_SETTINGS = Symbol('KAFKA_SETTINGS');
-export const KAFKA_CLIENT = Symbol('KAFKA_CLIENT');
 const OUTBOX_RELAY_OPTIONS = Symbol('OUTBOX_RELAY_OPTIONS');
 
 /** Provides the service's Kafka settings and client to every module. */
@@ -70,12 +70,32 @@ export class OutboxRelayModule {
 }
 
 /**
+ * The status of a service's event consumer over HTTP: `GET /consumer` gives this instance's
+ * counters and the group's committed offsets and lag per partition.
+ */
+@Module({})
+export class ConsumerStatusModule {
+  static forRoot(options: { consumerGroup: string; topics: TopicName[] }): DynamicModule {
+    return {
+      module: ConsumerStatusModule,
+      controllers: [ConsumerStatusController],
+      providers: [
+        ConsumerStats,
+        { provide: CONSUMER_GROUP, useValue: options.consumerGroup },
+        { provide: CONSUMER_TOPICS, useValue: options.topics },
+      ],
+      exports: [ConsumerStats],
+    };
+  }
+}
+
+/**
  * Attaches an event consumer to a Nest app: `@EventPattern` handlers in the app's controllers
  * receive events with Relay's delivery guarantees (see EventConsumerServer).
  */
-export function connectEventConsumer(app: INestApplication, options: Omit<EventConsumerOptions, 'dataSource'>): void {
-  const consumer = app.connectMicroservice({
-    strategy: new EventConsumerServer({ ...options, dataSource: app.get(DataSource) }),
+export function connectEventConsumer(app: INestApplication, options: Omit<EventConsumerOptions, 'dataSource' | 'stats'>): void {
+  const stats = app.get(ConsumerStats, { strict: false });
+  app.connectMicroservice({
+    strategy: new EventConsumerServer({ ...options, dataSource: app.get(DataSource), stats }),
   });
-  consumer.useGlobalFilters(new EventErrorPassthroughFilter());
 }

@@ -7,6 +7,7 @@ import { applyOnce } from '../inbox/apply-once';
 import { KafkaSettings, nestLogCreator } from '../kafka/kafka-settings';
 import { ensureTopics } from '../kafka/topic-provisioner';
 import { ConsumedEventContext } from './consumed-event.context';
+import { ConsumerStats } from './consumer-stats';
 import { toDeadLetterMessage } from './dead-letter';
 import { backoffDelayMs, defaultFailurePolicy, FailurePolicy, isRetriable } from './failure-policy';
 
@@ -20,6 +21,8 @@ export interface EventConsumerOptions {
   /** Partitions processed at once by one instance; each partition is still processed in order. */
   partitionsConsumedConcurrently?: number;
   sessionTimeoutMs?: number;
+  /** Where this instance counts what it did (served by ConsumerStatusModule). */
+  stats?: ConsumerStats;
 }
 
 type Outcome = 'done' | 'stopped';
@@ -41,6 +44,7 @@ type Outcome = 'done' | 'stopped';
  */
 export class EventConsumerServer extends ServerKafka {
   private readonly policy: FailurePolicy;
+  private readonly stats: ConsumerStats;
 
   constructor(private readonly consumerOptions: EventConsumerOptions) {
     super({
@@ -65,6 +69,7 @@ export class EventConsumerServer extends ServerKafka {
       subscribe: { fromBeginning: true },
     });
     this.policy = consumerOptions.failurePolicy ?? defaultFailurePolicy;
+    this.stats = consumerOptions.stats ?? new ConsumerStats();
   }
 
   override async bindEvents(consumer: Consumer): Promise<void> {
@@ -128,6 +133,7 @@ export class EventConsumerServer extends ServerKafka {
     const handler = this.getHandlerByPattern(contract.pattern);
     if (!handler) {
       this.logger.debug(`no handler for ${contract.pattern} in group ${this.consumerOptions.consumerGroup}; skipping ${envelope.eventId}`);
+      this.stats.skipped++;
       return 'done';
     }
     let firstFailureAt: Date | undefined;
@@ -145,6 +151,7 @@ export class EventConsumerServer extends ServerKafka {
           return 'done';
         }
         const delay = backoffDelayMs(this.policy, attempt);
+        this.stats.retried++;
         this.logger.warn(`${contract.pattern} ${envelope.eventId} at ${topic}[${partition}]@${message.offset} failed (attempt ${attempt}/${this.policy.maxAttempts}), retrying in ${delay} ms: ${reason}`);
         if (!(await this.waitWhileRunning(delay, payload))) return 'stopped';
       }
@@ -167,7 +174,10 @@ export class EventConsumerServer extends ServerKafka {
       },
     );
     if (outcome === 'duplicate') {
+      this.stats.duplicates++;
       this.logger.debug(`${pattern} ${envelope.eventId} was already applied by ${consumerGroup}; skipped`);
+    } else {
+      this.stats.applied++;
     }
   }
 
@@ -190,6 +200,7 @@ export class EventConsumerServer extends ServerKafka {
       acks: -1,
       messages: [toDeadLetterMessage(message, { sourceTopic: topic, partition, consumerGroup, errorClass, errorMessage, attempts, firstFailureAt, lastFailureAt })],
     });
+    this.stats.deadLettered++;
   }
 
   /** Sleeps in slices, heartbeating so the group keeps this member; false if the consumer is stopping. */

@@ -1,0 +1,17 @@
+/** Counters of what this instance's consumer did since it started. */
+export class ConsumerStats {
+  /** Events whose effect was applied (committed with their processed-events record). */
+  applied = 0;
+  /** Redelivered events recognised by eventId and not applied again. */
+  duplicates = 0;
+  /** Known events no handler of this group subscribes to. */
+  skipped = 0;
+  /** Handler failures that were retried in place. */
+  retried = 0;
+  /** Messages parked on the dead-letter topic (poison, or out of retries). */
+  deadLettered = 0;
+
+  snapshot() {
+    return { applied: this.applied, duplicates: this.duplicates, skipped: this.skipped, retried: this.retried, deadLettered: this.deadLettered };
+  }
+}

@@ -1,0 +1,31 @@
+import { Controller, Get, Inject } from '@nestjs/common';
+import { Kafka } from 'kafkajs';
+import { consumerGroupLag, PartitionLag } from '../kafka/consumer-lag';
+import { ConsumerStats } from './consumer-stats';
+import { CONSUMER_GROUP, CONSUMER_TOPICS, KAFKA_CLIENT } from '../messaging.tokens';
+
+export interface ConsumerStatusResponse {
+  group: string;
+  /** What this instance did since it started. */
+  counters: ReturnType<ConsumerStats['snapshot']>;
+  /** The whole group's position per partition (all instances). */
+  partitions: PartitionLag[];
+  totalLag: string;
+}
+
+@Controller('consumer')
+export class ConsumerStatusController {
+  constructor(
+    private readonly stats: ConsumerStats,
+    @Inject(KAFKA_CLIENT) private readonly kafka: Kafka,
+    @Inject(CONSUMER_GROUP) private readonly group: string,
+    @Inject(CONSUMER_TOPICS) private readonly topics: string[],
+  ) {}
+
+  @Get()
+  async status(): Promise<ConsumerStatusResponse> {
+    const partitions = await consumerGroupLag(this.kafka, this.group, this.topics);
+    const totalLag = partitions.reduce((sum, p) => sum + BigInt(p.lag), 0n).toString();
+    return { group: this.group, counters: this.stats.snapshot(), partitions, totalLag };
+  }
+}

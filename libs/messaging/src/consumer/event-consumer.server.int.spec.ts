@@ -1,0 +1,164 @@
+import 'reflect-metadata';
+import { Controller, INestMicroservice, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { randomUUID } from 'node:crypto';
+import { Consumer, Kafka, KafkaMessage, logLevel, Producer } from 'kafkajs';
+import { anOrderPlacedV1, deadLetterTopicFor, OrderPlacedV1, Topics } from '@relay/contracts';
+import { integrationEnv, openTestDataSource, uniqueName, waitFor } from '@relay/testing';
+import { inboxPersistence } from '../migrations';
+import { consumerGroupLag } from '../kafka/consumer-lag';
+import { ConsumedEventContext } from './consumed-event.context';
+import { ConsumerStats } from './consumer-stats';
+import { DeadLetterHeaders } from './dead-letter';
+import { EventConsumerServer } from './event-consumer.server';
+import { NonRetriableError } from './failure-policy';
+import { OnEvent } from './on-event.decorator';
+import { Ctx, Payload } from '@nestjs/microservices';
+
+jest.setTimeout(120_000);
+
+/** What the test handler does per order: fail a number of times, or refuse for good. */
+const behaviour = new Map<string, { failTimes?: number; nonRetriable?: boolean }>();
+const attempts = new Map<string, number>();
+
+@Controller()
+class TestOrderHandler {
+  @OnEvent(OrderPlacedV1)
+  async onOrderPlaced(@Payload() event: OrderPlacedV1, @Ctx() context: ConsumedEventContext): Promise<void> {
+    const orderId = event.data.orderId;
+    const attempt = (attempts.get(orderId) ?? 0) + 1;
+    attempts.set(orderId, attempt);
+    // The effect is written before the failure: a failed attempt must leave no trace.
+    await context.manager.query('INSERT INTO effects (order_id, attempt) VALUES ($1, $2)', [orderId, attempt]);
+    const plan = behaviour.get(orderId) ?? {};
+    if (plan.nonRetriable) throw new NonRetriableError(`order ${orderId} can never be handled`);
+    if (attempt <= (plan.failTimes ?? 0)) throw new Error(`transient failure ${attempt} for ${orderId}`);
+  }
+}
+
+@Module({ controllers: [TestOrderHandler] })
+class TestModule {}
+
+describe('EventConsumerServer against real Kafka and PostgreSQL', () => {
+  const env = integrationEnv();
+  const group = uniqueName('it_consumer');
+  const kafka = new Kafka({ clientId: 'consumer-it', brokers: env.kafkaBrokers, logLevel: logLevel.NOTHING });
+  const stats = new ConsumerStats();
+  const dlqMessages: KafkaMessage[] = [];
+  let dataSource: Awaited<ReturnType<typeof openTestDataSource>>;
+  let app: INestMicroservice;
+  let producer: Producer;
+  let dlqConsumer: Consumer;
+
+  const publish = async (...messages: { key: string; value: Buffer | string | null }[]) => {
+    await producer.send({ topic: Topics.orderEvents, acks: -1, messages });
+  };
+  const publishEvent = (event: OrderPlacedV1) => publish({ key: event.data.orderId, value: JSON.stringify(event) });
+  const effectsOf = async (orderId: string): Promise<number[]> =>
+    (await dataSource.query('SELECT attempt FROM effects WHERE order_id = $1 ORDER BY attempt', [orderId])).map((row: { attempt: number }) => row.attempt);
+  const dlqFor = (predicate: (message: KafkaMessage) => boolean) =>
+    waitFor(() => dlqMessages.find(predicate), { description: 'a dead-letter record', timeoutMs: 30_000 });
+  const header = (message: KafkaMessage, name: string) => message.headers?.[name]?.toString();
+
+  beforeAll(async () => {
+    dataSource = await openTestDataSource(env.databaseUrl, group, inboxPersistence);
+    await dataSource.query('CREATE TABLE effects (order_id uuid NOT NULL, attempt int NOT NULL)');
+    producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    await producer.connect();
+
+    app = await NestFactory.createMicroservice(TestModule, {
+      logger: false,
+      strategy: new EventConsumerServer({
+        kafka: { brokers: env.kafkaBrokers, clientId: group, topicPartitions: 6, replicationFactor: 1 },
+        consumerGroup: group,
+        dataSource,
+        stats,
+        failurePolicy: { maxAttempts: 3, initialBackoffMs: 20, maxBackoffMs: 100 },
+      }),
+    });
+    await app.listen();
+
+    dlqConsumer = kafka.consumer({ groupId: `${group}-dlq-reader` });
+    await dlqConsumer.connect();
+    await dlqConsumer.subscribe({ topic: deadLetterTopicFor(Topics.orderEvents, group), fromBeginning: true });
+    await dlqConsumer.run({ eachMessage: async ({ message }) => void dlqMessages.push(message) });
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await dlqConsumer?.disconnect();
+    await producer?.disconnect();
+    await dataSource?.drop();
+  });
+
+  it('applies an event once, even when it is delivered twice', async () => {
+    const event = anOrderPlacedV1();
+    await publishEvent(event);
+    await publishEvent(event);
+    await waitFor(async () => stats.duplicates >= 1 && (await effectsOf(event.data.orderId)).length === 1, { description: 'one effect and one duplicate' });
+    expect(await effectsOf(event.data.orderId)).toEqual([1]);
+  });
+
+  it('retries a transient failure in place and keeps only the successful attempt', async () => {
+    const event = anOrderPlacedV1();
+    behaviour.set(event.data.orderId, { failTimes: 2 });
+    const retriedBefore = stats.retried;
+    await publishEvent(event);
+    await waitFor(async () => (await effectsOf(event.data.orderId)).length > 0, { description: 'the effect' });
+    expect(await effectsOf(event.data.orderId)).toEqual([3]);
+    expect(stats.retried - retriedBefore).toBe(2);
+    expect(dlqMessages.some((message) => message.key?.toString() === event.data.orderId)).toBe(false);
+  });
+
+  it('parks a message that keeps failing, with provenance, and moves on to the next one', async () => {
+    const failing = anOrderPlacedV1();
+    const next = anOrderPlacedV1({ orderId: randomUUID() });
+    behaviour.set(failing.data.orderId, { failTimes: 99 });
+    // Same key: same partition, so `next` can only be processed once `failing` is out of the way.
+    await publish(
+      { key: failing.data.orderId, value: JSON.stringify(failing) },
+      { key: failing.data.orderId, value: JSON.stringify(next) },
+    );
+    const parked = await dlqFor((message) => JSON.parse(message.value!.toString()).eventId === failing.eventId);
+    expect(header(parked, DeadLetterHeaders.originalTopic)).toBe(Topics.orderEvents);
+    expect(header(parked, DeadLetterHeaders.consumerGroup)).toBe(group);
+    expect(header(parked, DeadLetterHeaders.attempts)).toBe('3');
+    expect(header(parked, DeadLetterHeaders.errorClass)).toBe('Error');
+    expect(header(parked, DeadLetterHeaders.errorMessage)).toContain('transient failure 3');
+    expect(header(parked, DeadLetterHeaders.originalPartition)).toMatch(/^\d+$/);
+    expect(header(parked, DeadLetterHeaders.originalOffset)).toMatch(/^\d+$/);
+    expect(parked.key?.toString()).toBe(failing.data.orderId);
+    expect(await effectsOf(failing.data.orderId)).toEqual([]);
+    await waitFor(async () => (await effectsOf(next.data.orderId)).length === 1, { description: 'the next message on the partition' });
+  });
+
+  it('parks a non-retriable failure at once', async () => {
+    const event = anOrderPlacedV1();
+    behaviour.set(event.data.orderId, { nonRetriable: true });
+    await publishEvent(event);
+    const parked = await dlqFor((message) => message.key?.toString() === event.data.orderId);
+    expect(header(parked, DeadLetterHeaders.attempts)).toBe('1');
+    expect(header(parked, DeadLetterHeaders.errorClass)).toBe('NonRetriableError');
+    expect(attempts.get(event.data.orderId)).toBe(1);
+  });
+
+  it.each([
+    ['not-json', Buffer.from([0xde, 0xad, 0xbe, 0xef])],
+    ['bad-data', JSON.stringify({ ...anOrderPlacedV1(), data: { orderId: 'not-a-uuid' } })],
+    ['unknown-event', JSON.stringify({ ...anOrderPlacedV1(), version: 99 })],
+  ])('parks a poison message (%s) without retrying and carries on', async (reason, value) => {
+    const key = randomUUID();
+    const after = anOrderPlacedV1({ orderId: key });
+    await publish({ key, value }, { key, value: JSON.stringify(after) });
+    const parked = await dlqFor((message) => message.key?.toString() === key && header(message, DeadLetterHeaders.errorClass) === `PoisonMessage:${reason}`);
+    expect(header(parked, DeadLetterHeaders.attempts)).toBe('1');
+    expect(parked.value).toEqual(Buffer.isBuffer(value) ? value : Buffer.from(value));
+    await waitFor(async () => (await effectsOf(key)).length === 1, { description: 'the valid event after the poison one' });
+  });
+
+  it('commits offsets only up to what it has processed: lag reaches zero once everything is done', async () => {
+    await waitFor(async () => (await consumerGroupLag(kafka, group, [Topics.orderEvents])).every((partition) => partition.lag === '0'), {
+      description: 'lag 0 on every partition',
+    });
+  });
+});

@@ -1,0 +1,95 @@
+import { Consumer, Kafka, KafkaMessage, logLevel } from 'kafkajs';
+import { anOrderPlacedV1, OrderPlacedV1, TopicName } from '@relay/contracts';
+import { integrationEnv, openTestDataSource, uniqueName, waitFor } from '@relay/testing';
+import { outboxPersistence } from '../migrations';
+import { appendToOutbox } from './outbox-writer';
+import { OutboxRelay } from './outbox-relay';
+
+jest.setTimeout(120_000);
+
+describe('OutboxRelay against real Kafka and PostgreSQL', () => {
+  const env = integrationEnv();
+  const schema = uniqueName('it_outbox');
+  // The contract with a topic of this test's own, so nothing else reads or writes it.
+  const topic = uniqueName('it-outbox-topic') as TopicName;
+  const contract = { ...OrderPlacedV1, topic };
+  const kafka = new Kafka({ clientId: 'outbox-it', brokers: env.kafkaBrokers, logLevel: logLevel.NOTHING });
+  const received: KafkaMessage[] = [];
+  const topics = [{ topic, numPartitions: 3, replicationFactor: 1 }];
+  let dataSource: Awaited<ReturnType<typeof openTestDataSource>>;
+  let consumer: Consumer;
+  let relay: OutboxRelay | undefined;
+
+  const eventIds = () => received.map((message) => JSON.parse(message.value!.toString()).eventId as string);
+  const unpublished = async () => Number((await dataSource.query('SELECT count(*) AS n FROM outbox WHERE published_at IS NULL'))[0].n);
+
+  beforeAll(async () => {
+    dataSource = await openTestDataSource(env.databaseUrl, schema, outboxPersistence);
+  });
+
+  afterEach(async () => {
+    await relay?.stop();
+    relay = undefined;
+  });
+
+  afterAll(async () => {
+    await consumer?.disconnect();
+    await dataSource?.drop();
+  });
+
+  it('keeps events committed while Kafka is unreachable, then publishes them in order per key', async () => {
+    const unreachable = new Kafka({ clientId: 'outbox-it-down', brokers: ['127.0.0.1:1'], logLevel: logLevel.NOTHING, retry: { retries: 0 } });
+    // One aggregate's events share a key, hence a partition, hence an order.
+    const orderId = anOrderPlacedV1().data.orderId;
+    const events = [anOrderPlacedV1({ orderId }), anOrderPlacedV1({ orderId }), anOrderPlacedV1({ orderId })];
+    for (const event of events) {
+      await dataSource.transaction((manager) => appendToOutbox(manager, contract, event));
+    }
+    const downRelay = new OutboxRelay(dataSource, unreachable, { schema, databaseUrl: env.databaseUrl, topics });
+    await expect(downRelay.publishPending()).rejects.toThrow();
+    expect(await unpublished()).toBe(3);
+
+    relay = new OutboxRelay(dataSource, kafka, { schema, databaseUrl: env.databaseUrl, topics });
+    relay.start();
+    await waitFor(async () => (await unpublished()) === 0, { description: 'the queued rows to be published' });
+
+    consumer = kafka.consumer({ groupId: uniqueName('outbox-it-reader') });
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({ eachMessage: async ({ message }) => void received.push(message) });
+    await waitFor(() => received.length >= 3, { description: 'three published events' });
+    expect(eventIds()).toEqual(events.map((event) => event.eventId));
+    expect(received.map((message) => message.key?.toString())).toEqual(events.map((event) => event.data.orderId));
+    expect(received[0].headers?.['x-event-type']?.toString()).toBe('order.placed.v1');
+  });
+
+  it('never publishes the event of a rolled-back transaction', async () => {
+    const rolledBack = anOrderPlacedV1();
+    const committed = anOrderPlacedV1();
+    await expect(
+      dataSource.transaction(async (manager) => {
+        await appendToOutbox(manager, contract, rolledBack);
+        throw new Error('the order failed to save');
+      }),
+    ).rejects.toThrow('the order failed to save');
+    await dataSource.transaction((manager) => appendToOutbox(manager, contract, committed));
+
+    relay = new OutboxRelay(dataSource, kafka, { schema, databaseUrl: env.databaseUrl, topics });
+    relay.start();
+    await waitFor(() => eventIds().includes(committed.eventId), { description: 'the committed event' });
+    expect(eventIds()).not.toContain(rolledBack.eventId);
+  });
+
+  it('wakes on NOTIFY at commit instead of waiting for its poll', async () => {
+    relay = new OutboxRelay(dataSource, kafka, { schema, databaseUrl: env.databaseUrl, topics, pollIntervalMs: 60_000 });
+    relay.start();
+    await waitFor(async () => (await unpublished()) === 0, { description: 'an idle relay' });
+    // Give the relay time to be parked in its 60 s poll wait with the LISTEN connection up.
+    await waitFor(async () => Number((await dataSource.query(`SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = $1`, [`${schema}-outbox-listener`]))[0].n) > 0, {
+      description: 'the LISTEN connection',
+    });
+    const event = anOrderPlacedV1();
+    await dataSource.transaction((manager) => appendToOutbox(manager, contract, event));
+    await waitFor(() => eventIds().includes(event.eventId), { description: 'the event well before the 60 s poll', timeoutMs: 10_000 });
+  });
+});

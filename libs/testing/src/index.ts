@@ -1,0 +1,3 @@
+export * from './wait-for';
+export * from './integration-env';
+export * from './test-data-source';

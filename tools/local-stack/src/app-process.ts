@@ -1,0 +1,50 @@
+import { ManagedProcess, spawnManaged } from './process-utils';
+import { appEntryPoint, REPO_ROOT, ServiceName } from './repo-paths';
+
+export interface AppProcessOptions {
+  service: ServiceName;
+  /** Variables for the app on top of this process's environment. */
+  env: Record<string, string>;
+  port: number;
+  logFile?: string;
+  onLine?: (line: string) => void;
+  startTimeoutMs?: number;
+}
+
+export interface AppProcess {
+  service: ServiceName;
+  url: string;
+  process: ManagedProcess;
+  /** Graceful stop (SIGTERM, then SIGKILL after the timeout). */
+  stop(timeoutMs?: number): Promise<void>;
+}
+
+/**
+ * Starts a built app (dist/apps/<service>) as its own OS process and resolves once it says it is
+ * listening, so callers can stop, kill or restart it like a real deployment.
+ */
+export async function startAppProcess(options: AppProcessOptions): Promise<AppProcess> {
+  const process_ = await spawnManaged({
+    command: process.execPath,
+    args: ['--enable-source-maps', appEntryPoint(options.service)],
+    cwd: REPO_ROOT,
+    env: { ...process.env, NO_COLOR: '1', ...options.env, PORT: String(options.port) },
+    logFile: options.logFile,
+    tailLines: 400,
+  });
+  if (options.onLine) process_.onLine(options.onLine);
+  try {
+    await process_.waitForLine(`${options.service} listening on`, { timeoutMs: options.startTimeoutMs ?? 60_000 });
+  } catch (error) {
+    await process_.stop({ timeoutMs: 5_000 });
+    throw error;
+  }
+  return {
+    service: options.service,
+    url: `http://127.0.0.1:${options.port}`,
+    process: process_,
+    stop: async (timeoutMs = 15_000) => {
+      await process_.stop({ timeoutMs });
+    },
+  };
+}

@@ -1,0 +1,15 @@
+const useColor = process.stdout.isTTY && !process.env.NO_COLOR;
+const colors: Record<string, string> = { orders: '36', inventory: '35', delivery: '33', relay: '32', error: '31' };
+
+export function paint(text: string, tag: string): string {
+  return useColor ? `\u001b[${colors[tag] ?? '0'}m${text}\u001b[0m` : text;
+}
+
+/** One line of the combined terminal output, tagged with where it came from. */
+export function say(tag: string, message: string): void {
+  process.stdout.write(`${paint(`[${tag}]`.padEnd(12), tag)} ${message}\n`);
+}
+
+export function elapsed(since: number): string {
+  return `${((Date.now() - since) / 1000).toFixed(1)} s`;
+}

@@ -1,0 +1,301 @@
+/**
+ * Smoke test of kafkajs against the local KRaft broker (or against KAFKA_BROKERS when set).
+ * The first run downloads the Kafka jars with Maven, hence the generous hook timeouts.
+ */
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  ConfigResourceTypes,
+  Kafka,
+  logLevel,
+  Partitioners,
+  type Admin,
+  type Consumer,
+  type LogEntry,
+  type Producer,
+} from 'kafkajs';
+import {
+  KAFKA_TOOL_CLASSES,
+  kafkaBrokersFromEnv,
+  runKafkaTool,
+  startKafkaBroker,
+  type RunningKafkaBroker,
+} from './kafka-broker';
+import { waitForCondition } from './process-utils';
+
+const HOOK_TIMEOUT_MS = 180_000;
+jest.setTimeout(60_000);
+
+const externalBrokers = kafkaBrokersFromEnv();
+const localOnly = externalBrokers === undefined ? it : it.skip;
+
+const runId = `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+const topic = `smoke.orders.${runId}`;
+const missingTopic = `smoke.missing.${runId}`;
+const groupId = `smoke-group-${runId}`;
+const MESSAGE_COUNT = 120;
+const KEY_COUNT = 24;
+
+let dataDir: string | undefined;
+let broker: RunningKafkaBroker | undefined;
+let brokers: string[] = [];
+let kafka: Kafka;
+let admin: Admin;
+let producer: Producer;
+const clients: Array<{ disconnect(): Promise<void> }> = [];
+/** kafkajs WARN/ERROR log lines, printed at the end so client/broker incompatibilities are visible. */
+const kafkajsWarnings: string[] = [];
+
+function report(message: string): void {
+  process.stderr.write(`[kafka-broker.int] ${message}\n`);
+}
+
+async function brokerRssMb(pid: number): Promise<number | undefined> {
+  try {
+    const status = await fs.readFile(`/proc/${pid}/status`, 'utf8');
+    const kb = /VmRSS:\s+(\d+) kB/.exec(status)?.[1];
+    return kb === undefined ? undefined : Math.round(Number(kb) / 1024);
+  } catch {
+    return undefined; // not Linux
+  }
+}
+
+function createKafka(bootstrap: string[]): Kafka {
+  return new Kafka({
+    clientId: `smoke-${runId}`,
+    brokers: bootstrap,
+    logLevel: logLevel.WARN,
+    logCreator:
+      () =>
+      ({ namespace, level, label, log }: LogEntry) => {
+        if (level > logLevel.WARN) return;
+        const { error } = log as { error?: unknown };
+        kafkajsWarnings.push(`${label} [${namespace}] ${log.message}${error === undefined ? '' : `: ${String(error)}`}`);
+      },
+  });
+}
+
+/**
+ * Some admin calls (fetchOffsets) do not retry by themselves; right after a broker start the group
+ * coordinator may still be loading __consumer_offsets and answers with a retriable error.
+ */
+async function retryRetriable<T>(operation: () => Promise<T>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await operation();
+    } catch (error) {
+      const retriable = (error as { retriable?: boolean }).retriable === true;
+      if (!retriable || Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
+
+async function startLocalBroker(): Promise<RunningKafkaBroker> {
+  if (dataDir === undefined) throw new Error('dataDir not created');
+  const startedAt = Date.now();
+  const running = await startKafkaBroker({ dataDir, port: 0, onProgress: report });
+  report(
+    `Kafka ${running.kafkaVersion} up at ${running.brokers.join(',')} (pid ${running.pid}) ` +
+      `in ${Date.now() - startedAt} ms; log ${running.logFile}`,
+  );
+  return running;
+}
+
+beforeAll(async () => {
+  if (externalBrokers !== undefined) {
+    brokers = externalBrokers;
+    report(`using KAFKA_BROKERS=${brokers.join(',')}`);
+  } else {
+    dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'relay-kafka-int-'));
+    broker = await startLocalBroker();
+    brokers = broker.brokers;
+  }
+  kafka = createKafka(brokers);
+  admin = kafka.admin();
+  await admin.connect();
+  clients.push(admin);
+  producer = kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
+  await producer.connect();
+  clients.push(producer);
+}, HOOK_TIMEOUT_MS);
+
+afterAll(async () => {
+  await Promise.allSettled(clients.map((client) => client.disconnect()));
+  if (broker !== undefined) {
+    const rss = await brokerRssMb(broker.pid);
+    if (rss !== undefined) report(`broker RSS before stop: ${rss} MB`);
+    const stoppingAt = Date.now();
+    await broker.stop();
+    report(`broker stopped in ${Date.now() - stoppingAt} ms`);
+  }
+  if (dataDir !== undefined) await fs.rm(dataDir, { recursive: true, force: true });
+  report(
+    kafkajsWarnings.length === 0
+      ? 'kafkajs logged no warnings'
+      : `kafkajs warnings/errors (${kafkajsWarnings.length}):\n  ${kafkajsWarnings.join('\n  ')}`,
+  );
+}, HOOK_TIMEOUT_MS);
+
+describe('kafkajs 2.2.4 against the local Kafka broker', () => {
+  it('creates a 6-partition topic and describes it', async () => {
+    const created = await admin.createTopics({
+      topics: [{ topic, numPartitions: 6, replicationFactor: 1 }],
+      waitForLeaders: true,
+    });
+    expect(created).toBe(true);
+
+    const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
+    expect(topics).toHaveLength(1);
+    const partitions = [...topics[0].partitions].sort((a, b) => a.partitionId - b.partitionId);
+    expect(partitions.map((p) => p.partitionId)).toEqual([0, 1, 2, 3, 4, 5]);
+    for (const partition of partitions) {
+      expect(partition.leader).toBeGreaterThanOrEqual(0);
+      expect(partition.replicas).toHaveLength(1);
+      expect(partition.isr).toEqual(partition.replicas);
+    }
+
+    const cluster = await admin.describeCluster();
+    expect(cluster.brokers.length).toBeGreaterThanOrEqual(1);
+    expect(cluster.clusterId).toBeTruthy();
+  });
+
+  it('sends keyed messages with an idempotent producer (acks=all)', async () => {
+    const messages = Array.from({ length: MESSAGE_COUNT }, (_, i) => ({
+      key: `order-${i % KEY_COUNT}`,
+      value: JSON.stringify({ seq: i, runId }),
+      headers: { 'x-seq': String(i) },
+    }));
+    const metadata = await producer.send({ topic, acks: -1, messages });
+    expect(metadata.every((record) => record.errorCode === 0)).toBe(true);
+
+    const offsets = await admin.fetchTopicOffsets(topic);
+    const total = offsets.reduce((sum, p) => sum + (Number(p.high) - Number(p.low)), 0);
+    expect(total).toBe(MESSAGE_COUNT);
+  });
+
+  it('consumes everything in a group without auto-commit and commits explicitly', async () => {
+    // A short fetch long-poll: disconnect() waits for the in-flight fetch (default up to 5 s).
+    const consumer: Consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: 250 });
+    clients.push(consumer);
+    await consumer.connect();
+    await consumer.subscribe({ topics: [topic], fromBeginning: true });
+
+    const received: Array<{ partition: number; offset: string; key: string; seq: number }> = [];
+    await consumer.run({
+      autoCommit: false,
+      eachMessage: async ({ partition, message }) => {
+        const value = JSON.parse(message.value?.toString() ?? '{}') as { seq: number };
+        received.push({ partition, offset: message.offset, key: message.key?.toString() ?? '', seq: value.seq });
+      },
+    });
+    await waitForCondition(() => received.length >= MESSAGE_COUNT, {
+      timeoutMs: 45_000,
+      description: `${MESSAGE_COUNT} messages from ${topic} (got ${received.length})`,
+    });
+    expect(received).toHaveLength(MESSAGE_COUNT);
+    expect(new Set(received.map((m) => m.seq)).size).toBe(MESSAGE_COUNT);
+
+    // Keyed partitioning: one partition per key.
+    const partitionsByKey = new Map<string, Set<number>>();
+    for (const message of received) {
+      const set = partitionsByKey.get(message.key) ?? new Set<number>();
+      set.add(message.partition);
+      partitionsByKey.set(message.key, set);
+    }
+    expect(partitionsByKey.size).toBe(KEY_COUNT);
+    for (const set of partitionsByKey.values()) expect(set.size).toBe(1);
+    // The fixed keys hash onto all six partitions, so every partition gets a commit below.
+    expect(new Set(received.map((m) => m.partition)).size).toBe(6);
+
+    // Commit "next offset to read" per partition, as Kafka expects.
+    const nextOffsets = new Map<number, bigint>();
+    for (const { partition, offset } of received) {
+      const next = BigInt(offset) + 1n;
+      if ((nextOffsets.get(partition) ?? -1n) < next) nextOffsets.set(partition, next);
+    }
+    await consumer.commitOffsets(
+      [...nextOffsets].map(([partition, offset]) => ({ topic, partition, offset: offset.toString() })),
+    );
+
+    const [committed] = await retryRetriable(() => admin.fetchOffsets({ groupId, topics: [topic] }));
+    const highWatermarks = await admin.fetchTopicOffsets(topic);
+    const byPartition = (entries: Array<{ partition: number; offset: string }>): Record<number, string> =>
+      Object.fromEntries(entries.map((entry) => [entry.partition, entry.offset]));
+    expect(committed.topic).toBe(topic);
+    expect(byPartition(committed.partitions)).toEqual(
+      byPartition(highWatermarks.map((p) => ({ partition: p.partition, offset: p.high }))),
+    );
+
+    await consumer.disconnect();
+  });
+
+  it('does not auto-create a topic that a producer writes to', async () => {
+    const { resources } = await admin.describeConfigs({
+      resources: [{ type: ConfigResourceTypes.BROKER, name: String(brokerNodeId(await admin.describeCluster())) }],
+      includeSynonyms: false,
+    });
+    const autoCreate = resources[0].configEntries.find((entry) => entry.configName === 'auto.create.topics.enable');
+    expect(autoCreate?.configValue).toBe('false');
+
+    // Few retries: the failure is certain, only its speed matters.
+    const eagerProducer = kafka.producer({
+      allowAutoTopicCreation: true,
+      createPartitioner: Partitioners.DefaultPartitioner,
+      retry: { retries: 1, initialRetryTime: 100, maxRetryTime: 500 },
+    });
+    clients.push(eagerProducer);
+    await eagerProducer.connect();
+    await expect(
+      eagerProducer.send({ topic: missingTopic, acks: -1, messages: [{ key: 'k', value: 'v' }] }),
+    ).rejects.toThrow(/does not host this topic-partition|not available|unknown topic/i);
+    await eagerProducer.disconnect();
+
+    expect(await admin.listTopics()).not.toContain(missingTopic);
+  });
+
+  localOnly('runs Kafka CLI tools on the same jars (TopicCommand)', async () => {
+    const result = await runKafkaTool(KAFKA_TOOL_CLASSES.topics, [
+      '--bootstrap-server',
+      brokers.join(','),
+      '--describe',
+      '--topic',
+      topic,
+    ]);
+    expect(result.stderr).not.toMatch(/Exception/);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/PartitionCount:\s*6/);
+  });
+
+  localOnly('keeps topics and committed offsets across a restart on the same data dir', async () => {
+    if (broker === undefined) throw new Error('no local broker');
+    await Promise.allSettled(clients.map((client) => client.disconnect()));
+    clients.length = 0;
+    await broker.stop();
+
+    // port 0 again: the restarted broker may listen elsewhere; the data must still be there.
+    broker = await startLocalBroker();
+    brokers = broker.brokers;
+    kafka = createKafka(brokers);
+    admin = kafka.admin();
+    await admin.connect();
+    clients.push(admin);
+
+    expect(await admin.listTopics()).toContain(topic);
+    const highWatermarks = await admin.fetchTopicOffsets(topic);
+    expect(highWatermarks.reduce((sum, p) => sum + Number(p.high), 0)).toBe(MESSAGE_COUNT);
+    const [committed] = await retryRetriable(() => admin.fetchOffsets({ groupId, topics: [topic] }));
+    expect(committed.partitions.reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0)).toBe(MESSAGE_COUNT);
+  });
+});
+
+function brokerNodeId(cluster: { brokers: Array<{ nodeId: number }>; controller: number | null }): number {
+  return cluster.brokers[0]?.nodeId ?? cluster.controller ?? 1;
+}

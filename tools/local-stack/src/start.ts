@@ -1,0 +1,110 @@
+/**
+ * `npm start`: the whole stack on one machine, with zero configuration. Builds the apps, starts
+ * Kafka and PostgreSQL (unless KAFKA_BROKERS / DATABASE_URL point elsewhere), starts orders,
+ * inventory and delivery, seeds a demo catalogue, and stays attached. Ctrl-C stops everything.
+ */
+import path from 'node:path';
+import { AppProcess, startAppProcess } from './app-process';
+import { buildApps } from './build-apps';
+import { elapsed, paint, say } from './console-output';
+import { Infrastructure, startInfrastructure } from './infrastructure';
+import { DEFAULT_PORTS, LOCAL_STATE_DIR, SERVICES, ServiceName } from './repo-paths';
+
+const DEMO_CATALOGUE = ['SKU-1', 'SKU-2', 'SKU-3', 'SKU-4', 'SKU-5'];
+const DEMO_STOCK = 1_000;
+
+function portOf(service: ServiceName): number {
+  const variable = `${service.toUpperCase()}_PORT`;
+  const value = process.env[variable];
+  if (value === undefined || value === '') return DEFAULT_PORTS[service];
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 1 || port > 65_535) {
+    throw new Error(`${variable} must be a port number (1-65535), got "${value}"`);
+  }
+  return port;
+}
+
+/** Gives the demo SKUs stock once; never overwrites stock someone has set. */
+async function seedDemoCatalogue(inventoryUrl: string): Promise<string[]> {
+  const seeded: string[] = [];
+  for (const sku of DEMO_CATALOGUE) {
+    const current = await fetch(`${inventoryUrl}/stock/${sku}`);
+    if (current.status !== 404) continue;
+    const response = await fetch(`${inventoryUrl}/stock/${sku}`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ onHand: DEMO_STOCK }),
+    });
+    if (!response.ok) throw new Error(`seeding ${sku} failed: ${response.status} ${await response.text()}`);
+    seeded.push(sku);
+  }
+  return seeded;
+}
+
+async function main(): Promise<void> {
+  const startedAt = Date.now();
+  const ports = Object.fromEntries(SERVICES.map((service) => [service, portOf(service)])) as Record<ServiceName, number>;
+  let infrastructure: Infrastructure | undefined;
+  const apps: AppProcess[] = [];
+  let stopping = false;
+
+  const stopEverything = async (exitCode: number) => {
+    if (stopping) return;
+    stopping = true;
+    say('relay', 'stopping…');
+    await Promise.all(apps.map((app) => app.stop().catch(() => undefined)));
+    await infrastructure?.stop().catch(() => undefined);
+    say('relay', 'stopped');
+    process.exit(exitCode);
+  };
+  process.on('SIGINT', () => void stopEverything(0));
+  process.on('SIGTERM', () => void stopEverything(0));
+
+  try {
+    say('relay', 'building apps…');
+    await buildApps();
+    say('relay', 'starting Kafka and PostgreSQL…');
+    infrastructure = await startInfrastructure({ mode: 'persistent', onProgress: (message) => say('relay', message) });
+    for (const line of infrastructure.started) say('relay', `started ${line}`);
+
+    const env = { KAFKA_BROKERS: infrastructure.kafkaBrokers, DATABASE_URL: infrastructure.databaseUrl };
+    const started = await Promise.all(
+      SERVICES.map((service) =>
+        startAppProcess({
+          service,
+          env,
+          port: ports[service],
+          logFile: path.join(LOCAL_STATE_DIR, 'logs', `${service}.log`),
+          onLine: (line) => say(service, line),
+        }),
+      ),
+    );
+    apps.push(...started);
+    for (const app of apps) {
+      void app.process.exited.then((exit) => {
+        if (stopping) return;
+        say('error', `${app.service} exited unexpectedly (${exit.code ?? exit.signal}); stopping the stack`);
+        void stopEverything(1);
+      });
+    }
+    const seeded = await seedDemoCatalogue(`http://127.0.0.1:${ports.inventory}`);
+    if (seeded.length > 0) say('relay', `seeded demo stock: ${seeded.join(', ')} (${DEMO_STOCK} each)`);
+
+    const lines = [
+      `Relay is up after ${elapsed(startedAt)}:`,
+      `  orders     http://127.0.0.1:${ports.orders}      POST /orders, GET /orders/:id`,
+      `  inventory  http://127.0.0.1:${ports.inventory}      GET /stock/:sku, PUT /stock/:sku, GET /reservations/:orderId`,
+      `  delivery   http://127.0.0.1:${ports.delivery}      GET /deliveries/:orderId`,
+      `  Kafka      ${infrastructure.kafkaBrokers}`,
+      `  PostgreSQL ${infrastructure.databaseUrl}`,
+      `Try: curl -X POST 127.0.0.1:${ports.orders}/orders -H 'content-type: application/json' -d '{"customerId":"c-1","items":[{"sku":"SKU-1","quantity":2}]}'`,
+      `Logs: ${path.join(LOCAL_STATE_DIR, 'logs')}   Ctrl-C stops everything.`,
+    ];
+    for (const line of lines) process.stdout.write(`${paint(line, 'relay')}\n`);
+  } catch (error) {
+    say('error', error instanceof Error ? error.message : String(error));
+    await stopEverything(1);
+  }
+}
+
+void main();
