@@ -1,14 +1,14 @@
 import { consumerEnvShape, readEnv, serviceEnvShape } from '@relay/service-runtime';
 
-/** Every variable the delivery service reads, validated once at boot (see .env.example). */
+/** Every variable the delivery service reads (documented in .env.example). */
+export const deliveryEnvShape = {
+  ...serviceEnvShape({ port: 3002, schema: 'delivery', clientId: 'delivery' }),
+  ...consumerEnvShape({ group: 'delivery' }),
+};
+
+/** Reads and validates the delivery service's environment, once, at boot. */
 export function readDeliveryConfig(env: NodeJS.ProcessEnv = process.env) {
-  return readEnv(
-    {
-      ...serviceEnvShape({ port: 3002, schema: 'delivery', clientId: 'delivery' }),
-      ...consumerEnvShape({ group: 'delivery' }),
-    },
-    env,
-  );
+  return readEnv(deliveryEnvShape, env);
 }
 
 export type DeliveryConfig = ReturnType<typeof readDeliveryConfig>;

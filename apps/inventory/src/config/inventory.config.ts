@@ -1,14 +1,14 @@
 import { consumerEnvShape, readEnv, serviceEnvShape } from '@relay/service-runtime';
 
-/** Every variable the inventory service reads, validated once at boot (see .env.example). */
+/** Every variable the inventory service reads (documented in .env.example). */
+export const inventoryEnvShape = {
+  ...serviceEnvShape({ port: 3001, schema: 'inventory', clientId: 'inventory' }),
+  ...consumerEnvShape({ group: 'inventory' }),
+};
+
+/** Reads and validates the inventory service's environment, once, at boot. */
 export function readInventoryConfig(env: NodeJS.ProcessEnv = process.env) {
-  return readEnv(
-    {
-      ...serviceEnvShape({ port: 3001, schema: 'inventory', clientId: 'inventory' }),
-      ...consumerEnvShape({ group: 'inventory' }),
-    },
-    env,
-  );
+  return readEnv(inventoryEnvShape, env);
 }
 
 export type InventoryConfig = ReturnType<typeof readInventoryConfig>;

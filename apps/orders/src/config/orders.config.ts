@@ -1,15 +1,15 @@
 import { envFields, readEnv, serviceEnvShape } from '@relay/service-runtime';
 
-/** Every variable the orders service reads, validated once at boot (see .env.example). */
+/** Every variable the orders service reads (documented in .env.example). */
+export const ordersEnvShape = {
+  ...serviceEnvShape({ port: 3000, schema: 'orders', clientId: 'orders' }),
+  OUTBOX_BATCH_SIZE: envFields.positiveInt(500, 10_000),
+  OUTBOX_POLL_INTERVAL_MS: envFields.positiveInt(1_000, 60_000),
+};
+
+/** Reads and validates the orders service's environment, once, at boot. */
 export function readOrdersConfig(env: NodeJS.ProcessEnv = process.env) {
-  return readEnv(
-    {
-      ...serviceEnvShape({ port: 3000, schema: 'orders', clientId: 'orders' }),
-      OUTBOX_BATCH_SIZE: envFields.positiveInt(500, 10_000),
-      OUTBOX_POLL_INTERVAL_MS: envFields.positiveInt(1_000, 60_000),
-    },
-    env,
-  );
+  return readEnv(ordersEnvShape, env);
 }
 
 export type OrdersConfig = ReturnType<typeof readOrdersConfig>;

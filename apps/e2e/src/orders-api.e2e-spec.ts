@@ -1,0 +1,138 @@
+import { randomUUID } from 'node:crypto';
+import {
+  ApiErrorBody,
+  getStock,
+  OrderBody,
+  placeOrder,
+  placeOrderOk,
+  setStock,
+  skuFor,
+  UUID,
+  waitForDelivery,
+  waitForReservation,
+} from './support/api';
+import { getJson, http, HttpResponse } from './support/http';
+import { startStack, Stack } from './support/stack';
+
+describe('orders API: placing and reading orders over HTTP', () => {
+  let stack: Stack;
+
+  beforeAll(async () => {
+    stack = await startStack({ name: 'ordersapi' });
+  });
+
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('places an order: 201, readable by id, reserved by inventory and scheduled by delivery', async () => {
+    const sku = skuFor(stack, 'HAPPY');
+    expect(await setStock(stack, sku, 10)).toEqual({ sku, onHand: 10, reserved: 0, available: 10 });
+    const before = await getStock(stack, sku);
+
+    const response = await placeOrder(stack, { customerId: 'c-happy', items: [{ sku, quantity: 2 }] });
+
+    expect(response.status).toBe(201);
+    const order = response.body;
+    expect(order).toEqual({ id: expect.stringMatching(UUID), customerId: 'c-happy', status: 'PENDING', items: [{ sku, quantity: 2 }], createdAt: expect.any(String) });
+    expect(new Date(order.createdAt).toISOString()).toBe(order.createdAt);
+    expect(Math.abs(Date.now() - Date.parse(order.createdAt))).toBeLessThan(60_000);
+
+    const read = await getJson<OrderBody>(`${stack.orders.url}/orders/${order.id}`);
+    expect(read.status).toBe(200);
+    expect(read.body).toEqual(order);
+
+    const reservation = await waitForReservation(stack, order.id);
+    expect(reservation).toEqual({ orderId: order.id, status: 'RESERVED', lines: [{ sku, quantity: 2 }], reason: null, createdAt: expect.any(String) });
+
+    const delivery = await waitForDelivery(stack, order.id);
+    expect(delivery).toEqual({
+      orderId: order.id,
+      status: 'SCHEDULED',
+      deliveryDate: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/),
+      timeWindow: expect.stringMatching(/^\d{2}:\d{2}-\d{2}:\d{2}$/),
+      createdAt: expect.any(String),
+    });
+    expect(delivery.deliveryDate > order.createdAt.slice(0, 10)).toBe(true);
+
+    const after = await getStock(stack, sku);
+    expect(after).toEqual({ sku, onHand: before.onHand, reserved: before.reserved + 2, available: before.available - 2 });
+  });
+
+  describe('rejects bad input with a 4xx naming the problem, never a 500', () => {
+    const line = { sku: 'SKU-1', quantity: 2 };
+    const valid = { customerId: 'c-1', items: [line] };
+    const withoutKey = <T extends object, K extends keyof T>(value: T, key: K): Omit<T, K> => {
+      const copy = { ...value };
+      delete copy[key];
+      return copy;
+    };
+
+    // Each case: the body sent, the field path the error must name, and what the problem must say.
+    const validationCases: [string, unknown, string, RegExp][] = [
+      ['missing items', withoutKey(valid, 'items'), 'items', /items/],
+      ['empty items', { ...valid, items: [] }, 'items', /at least 1/],
+      ['quantity 0', { ...valid, items: [{ ...line, quantity: 0 }] }, 'items.0.quantity', /at least 1/],
+      ['negative quantity', { ...valid, items: [{ ...line, quantity: -3 }] }, 'items.0.quantity', /at least 1/],
+      ['non-integer quantity (1.5)', { ...valid, items: [{ ...line, quantity: 1.5 }] }, 'items.0.quantity', /whole number/],
+      ['quantity as a string ("2")', { ...valid, items: [{ ...line, quantity: '2' }] }, 'items.0.quantity', /whole number/],
+      ['missing customerId', withoutKey(valid, 'customerId'), 'customerId', /customerId/],
+      ['unknown top-level field', { ...valid, coupon: 'FREE' }, 'coupon', /property coupon should not exist/],
+      ['unknown field inside an item', { ...valid, items: [{ ...line, colour: 'red' }] }, 'items.0.colour', /property colour should not exist/],
+      ['the second line wrong, not the first', { ...valid, items: [line, { sku: 'SKU-2', quantity: 0 }] }, 'items.1.quantity', /at least 1/],
+    ];
+
+    const expectError = (response: HttpResponse<ApiErrorBody>, status: number, code: string): ApiErrorBody => {
+      expect({ status: response.status, code: response.body?.code }).toEqual({ status, code });
+      expect(response.body).toEqual(expect.objectContaining({ status, code, message: expect.any(String) }));
+      return response.body;
+    };
+
+    it.each(validationCases)('%s → 400 VALIDATION_FAILED naming the field', async (_name, body, field, problem) => {
+      const response = await placeOrder(stack, body);
+
+      const error = expectError(response as HttpResponse<unknown> as HttpResponse<ApiErrorBody>, 400, 'VALIDATION_FAILED');
+      expect(error.details).toEqual(expect.arrayContaining([{ field, problem: expect.stringMatching(problem) }]));
+      expect(error.message).toContain(`${field}:`);
+      expect(error.message).toMatch(problem);
+    });
+
+    it('malformed JSON → 400 MALFORMED_JSON', async () => {
+      const response = await http<ApiErrorBody>('POST', `${stack.orders.url}/orders`, { rawBody: '{"customerId": "c-1", "items": [' });
+
+      const error = expectError(response, 400, 'MALFORMED_JSON');
+      expect(error.message).toMatch(/not valid JSON/);
+    });
+
+    it('a 1 MB body → 413 PAYLOAD_TOO_LARGE', async () => {
+      const body = JSON.stringify({ ...valid, customerId: 'x'.repeat(1024 * 1024) });
+
+      const response = await http<ApiErrorBody>('POST', `${stack.orders.url}/orders`, { rawBody: body });
+
+      const error = expectError(response, 413, 'PAYLOAD_TOO_LARGE');
+      expect(error.message).toMatch(/larger than the limit/);
+    });
+
+    it('a non-UUID order id → 400 VALIDATION_FAILED naming the id', async () => {
+      const response = await getJson<ApiErrorBody>(`${stack.orders.url}/orders/not-a-uuid`);
+
+      const error = expectError(response, 400, 'VALIDATION_FAILED');
+      expect(error.details).toEqual([{ field: 'id', problem: expect.stringMatching(/UUID/) }]);
+      expect(error.message).toMatch(/id: must be a UUID/);
+    });
+  });
+
+  it('an unknown order → 404 ORDERS.NOT_FOUND', async () => {
+    const id = randomUUID();
+
+    const response = await getJson<ApiErrorBody>(`${stack.orders.url}/orders/${id}`);
+
+    expect(response.status).toBe(404);
+    expect(response.body).toEqual({ status: 404, code: 'ORDERS.NOT_FOUND', message: expect.stringContaining(id) });
+  });
+
+  it('still serves valid requests after all that bad input', async () => {
+    const order = await placeOrderOk(stack, 'c-after-bad-input', [{ sku: skuFor(stack, 'HAPPY'), quantity: 1 }]);
+    expect((await getJson<OrderBody>(`${stack.orders.url}/orders/${order.id}`)).status).toBe(200);
+  });
+});

@@ -1,0 +1,162 @@
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { AppProcess, findFreePort, REPO_ROOT, ServiceName, startAppProcess } from '@relay/local-stack';
+
+/** One app of a stack: a real OS process that a test can stop, kill and start again. */
+export interface AppHandle {
+  readonly service: ServiceName;
+  /** Fixed for the stack's life: a restarted app listens on the same port. */
+  readonly port: number;
+  readonly url: string;
+  readonly logFile: string;
+  /** The env the app is started with (besides this process's own), the same on every start. */
+  readonly env: Readonly<Record<string, string>>;
+  isRunning(): boolean;
+  /** The current process id; undefined while stopped. */
+  pid(): number | undefined;
+  /** Starts a new process and resolves once it logs `<service> listening on`. No-op while running. */
+  start(): Promise<void>;
+  /** Graceful stop: SIGTERM, SIGKILL if it has not exited after `timeoutMs` (default 20 s). */
+  stop(timeoutMs?: number): Promise<void>;
+  /** Hard crash: SIGKILL, no shutdown hooks. */
+  kill(): Promise<void>;
+  /** Graceful stop, then start with the same env and port. */
+  restart(): Promise<void>;
+  /** The last lines the current (or last) process printed. */
+  tail(lines?: number): string[];
+}
+
+export interface Stack {
+  /** Unique per stack: in schema names (`orders_<suffix>`), group ids (`inventory-<suffix>`), log paths. */
+  readonly suffix: string;
+  readonly kafkaBrokers: string;
+  readonly logDir: string;
+  readonly groups: { readonly inventory: string; readonly delivery: string };
+  readonly orders: AppHandle;
+  readonly inventory: AppHandle;
+  readonly delivery: AppHandle;
+  readonly apps: readonly AppHandle[];
+  /** Stops every app that is still running (gracefully, SIGKILL after a deadline). Never throws. */
+  stop(): Promise<void>;
+}
+
+export interface StackOptions {
+  /** Short tag for the suffix, e.g. the test file's theme (lower-case letters and digits). */
+  name: string;
+  /** Extra env per service (e.g. CONSUMER_SESSION_TIMEOUT_MS). */
+  env?: Partial<Record<ServiceName, Record<string, string>>>;
+}
+
+export const E2E_LOG_ROOT = path.join(REPO_ROOT, 'tmp', 'e2e-logs');
+
+function requiredEnv(name: 'KAFKA_BROKERS' | 'DATABASE_URL'): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run the e2e suite through jest -c apps/e2e/jest.config.cjs (its globalSetup provides it)`);
+  return value;
+}
+
+function uniqueSuffix(name: string): string {
+  const tag = name.toLowerCase().replace(/[^a-z0-9]/g, '').slice(0, 12) || 'e2e';
+  return `${tag}_${Date.now().toString(36)}_${randomBytes(2).toString('hex')}`;
+}
+
+class ManagedApp implements AppHandle {
+  private current: AppProcess | undefined;
+
+  constructor(
+    readonly service: ServiceName,
+    readonly port: number,
+    readonly env: Readonly<Record<string, string>>,
+    readonly logFile: string,
+  ) {}
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  isRunning(): boolean {
+    return this.current !== undefined && this.current.process.exitStatus() === undefined;
+  }
+
+  pid(): number | undefined {
+    return this.isRunning() ? this.current!.process.pid : undefined;
+  }
+
+  async start(): Promise<void> {
+    if (this.isRunning()) return;
+    this.current = await startAppProcess({ service: this.service, env: { ...this.env }, port: this.port, logFile: this.logFile, startTimeoutMs: 60_000 });
+  }
+
+  async stop(timeoutMs = 20_000): Promise<void> {
+    await this.current?.process.stop({ signal: 'SIGTERM', timeoutMs });
+  }
+
+  async kill(): Promise<void> {
+    await this.current?.process.stop({ signal: 'SIGKILL', timeoutMs: 5_000 });
+  }
+
+  async restart(): Promise<void> {
+    await this.stop();
+    await this.start();
+  }
+
+  tail(lines = 40): string[] {
+    return this.current?.process.tail(lines) ?? [];
+  }
+}
+
+/**
+ * Starts orders, inventory and delivery from dist/ as separate OS processes against the Kafka and
+ * PostgreSQL named by KAFKA_BROKERS / DATABASE_URL. Everything the stack owns carries a unique suffix:
+ * its PostgreSQL schemas (`<service>_<suffix>`), consumer groups (`<service>-<suffix>`), free ports, and
+ * logs (tmp/e2e-logs/<suffix>/<service>.log). The topic `relay.orders.v1` is shared with every other
+ * stack ever started on that Kafka: a fresh group reads all earlier events first.
+ *
+ * Call `stop()` in afterAll; if start-up fails, whatever did start is stopped before this rejects.
+ */
+export async function startStack(options: StackOptions): Promise<Stack> {
+  const kafkaBrokers = requiredEnv('KAFKA_BROKERS');
+  const databaseUrl = requiredEnv('DATABASE_URL');
+  const suffix = uniqueSuffix(options.name);
+  const logDir = path.join(E2E_LOG_ROOT, suffix);
+  const groups = { inventory: `inventory-${suffix}`, delivery: `delivery-${suffix}` };
+
+  const taken = new Set<number>();
+  const freePort = async (): Promise<number> => {
+    for (;;) {
+      const port = await findFreePort();
+      if (!taken.has(port)) {
+        taken.add(port);
+        return port;
+      }
+    }
+  };
+  const makeApp = async (service: ServiceName, extra: Record<string, string>): Promise<ManagedApp> => {
+    const env = {
+      KAFKA_BROKERS: kafkaBrokers,
+      DATABASE_URL: databaseUrl,
+      DATABASE_SCHEMA: `${service}_${suffix}`,
+      KAFKA_CLIENT_ID: `${service}-${suffix}`,
+      LOG_LEVEL: 'log',
+      ...extra,
+      ...options.env?.[service],
+    };
+    return new ManagedApp(service, await freePort(), env, path.join(logDir, `${service}.log`));
+  };
+  const orders = await makeApp('orders', {});
+  const inventory = await makeApp('inventory', { KAFKA_GROUP_ID: groups.inventory });
+  const delivery = await makeApp('delivery', { KAFKA_GROUP_ID: groups.delivery });
+  const apps = [orders, inventory, delivery];
+
+  const stop = async (): Promise<void> => {
+    await Promise.allSettled(apps.map((app) => app.stop(15_000)));
+  };
+
+  const results = await Promise.allSettled(apps.map((app) => app.start()));
+  const failed = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+  if (failed) {
+    await stop();
+    throw new Error(`the e2e stack did not start (logs in ${logDir}): ${(failed.reason as Error)?.message ?? String(failed.reason)}`);
+  }
+  return { suffix, kafkaBrokers, logDir, groups, orders, inventory, delivery, apps, stop };
+}
