@@ -4,6 +4,35 @@ const nx = require('@nx/eslint-plugin');
 
 const allow = (sourceTag, onlyDependOnLibsWithTags) => ({ sourceTag, onlyDependOnLibsWithTags });
 
+/** Who may import whom. Tests may also use the shared test helpers (type:testing). */
+function boundaries({ tests }) {
+  const layer = (sourceTag, tags) => allow(sourceTag, tests && sourceTag !== 'type:domain' ? [...tags, 'type:testing'] : tags);
+  return {
+    enforceBuildableLibDependency: false,
+    allow: [],
+    depConstraints: [
+      // Layers: an app wires features; a feature runs use cases over data access and domain;
+      // the domain is plain TypeScript and knows nothing of Nest, Kafka or TypeORM.
+      layer('type:app', ['type:feature', 'type:data-access', 'type:messaging', 'type:contracts', 'type:util']),
+      layer('type:feature', ['type:data-access', 'type:domain', 'type:messaging', 'type:contracts', 'type:util']),
+      layer('type:data-access', ['type:domain', 'type:messaging']),
+      layer('type:domain', ['type:domain']),
+      layer('type:messaging', ['type:contracts', 'type:util']),
+      layer('type:contracts', []),
+      layer('type:util', ['type:util']),
+      layer('type:testing', ['type:contracts', 'type:util', 'type:tooling']),
+      layer('type:e2e', ['type:contracts', 'type:testing', 'type:tooling']),
+      layer('type:tooling', ['type:tooling']),
+      // Services: no service imports another's code; they meet only through contracts.
+      allow('scope:orders', ['scope:orders', 'scope:shared']),
+      allow('scope:inventory', ['scope:inventory', 'scope:shared']),
+      allow('scope:delivery', ['scope:delivery', 'scope:shared']),
+      allow('scope:shared', ['scope:shared', 'scope:tooling']),
+      allow('scope:tooling', ['scope:tooling']),
+    ],
+  };
+}
+
 module.exports = [
   ...nx.configs['flat/base'],
   ...nx.configs['flat/typescript'],
@@ -11,38 +40,16 @@ module.exports = [
   {
     files: ['**/*.ts'],
     rules: {
-      '@nx/enforce-module-boundaries': [
-        'error',
-        {
-          enforceBuildableLibDependency: false,
-          allow: [],
-          depConstraints: [
-            // Layers: an app wires features; a feature runs use cases over data access and domain;
-            // the domain is plain TypeScript and knows nothing of Nest, Kafka or TypeORM.
-            allow('type:app', ['type:feature', 'type:data-access', 'type:messaging', 'type:contracts', 'type:util']),
-            allow('type:feature', ['type:data-access', 'type:domain', 'type:messaging', 'type:contracts', 'type:util']),
-            allow('type:data-access', ['type:domain', 'type:messaging']),
-            allow('type:domain', ['type:domain']),
-            allow('type:messaging', ['type:contracts', 'type:util']),
-            allow('type:contracts', []),
-            allow('type:util', ['type:util']),
-            allow('type:testing', ['type:contracts', 'type:util', 'type:tooling']),
-            allow('type:e2e', ['type:contracts', 'type:testing', 'type:tooling']),
-            allow('type:tooling', ['type:tooling']),
-            // Services: no service imports another's code; they meet only through contracts.
-            allow('scope:orders', ['scope:orders', 'scope:shared']),
-            allow('scope:inventory', ['scope:inventory', 'scope:shared']),
-            allow('scope:delivery', ['scope:delivery', 'scope:shared']),
-            allow('scope:shared', ['scope:shared', 'scope:tooling']),
-            allow('scope:tooling', ['scope:tooling']),
-          ],
-        },
-      ],
+      '@nx/enforce-module-boundaries': ['error', boundaries({ tests: false })],
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-non-null-assertion': 'off',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
       'no-console': 'error',
     },
+  },
+  {
+    files: ['**/*.spec.ts', '**/*.e2e-spec.ts'],
+    rules: { '@nx/enforce-module-boundaries': ['error', boundaries({ tests: true })] },
   },
   {
     // Only the messaging library talks to Kafka or Nest's transport layer.

@@ -89,9 +89,9 @@ describe('orders API: placing and reading orders over HTTP', () => {
     };
 
     it.each(validationCases)('%s → 400 VALIDATION_FAILED naming the field', async (_name, body, field, problem) => {
-      const response = await placeOrder(stack, body);
+      const response = await placeOrder<ApiErrorBody>(stack, body);
 
-      const error = expectError(response as HttpResponse<unknown> as HttpResponse<ApiErrorBody>, 400, 'VALIDATION_FAILED');
+      const error = expectError(response, 400, 'VALIDATION_FAILED');
       expect(error.details).toEqual(expect.arrayContaining([{ field, problem: expect.stringMatching(problem) }]));
       expect(error.message).toContain(`${field}:`);
       expect(error.message).toMatch(problem);
@@ -101,7 +101,7 @@ describe('orders API: placing and reading orders over HTTP', () => {
       const response = await http<ApiErrorBody>('POST', `${stack.orders.url}/orders`, { rawBody: '{"customerId": "c-1", "items": [' });
 
       const error = expectError(response, 400, 'MALFORMED_JSON');
-      expect(error.message).toMatch(/not valid JSON/);
+      expect(error.message).toMatch(/JSON/);
     });
 
     it('a 1 MB body → 413 PAYLOAD_TOO_LARGE', async () => {
@@ -110,7 +110,7 @@ describe('orders API: placing and reading orders over HTTP', () => {
       const response = await http<ApiErrorBody>('POST', `${stack.orders.url}/orders`, { rawBody: body });
 
       const error = expectError(response, 413, 'PAYLOAD_TOO_LARGE');
-      expect(error.message).toMatch(/larger than the limit/);
+      expect(error.message).toMatch(/too large|larger than/);
     });
 
     it('a non-UUID order id → 400 VALIDATION_FAILED naming the id', async () => {

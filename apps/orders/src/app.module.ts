@@ -1,7 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { Topics } from '@relay/contracts';
-import { kafkaSettingsFrom, MessagingModule, OutboxRelayModule } from '@relay/messaging';
+import { ConsumerStatusModule, kafkaSettingsFrom, MessagingModule, OutboxRelayModule, outboxRelayOptionsFrom } from '@relay/messaging';
 import { ordersPersistence } from '@relay/orders/data-access';
 import { OrdersModule } from '@relay/orders/feature';
 import { openPostgresDataSource, postgresDataSourceOptions } from '@relay/service-runtime';
@@ -22,13 +22,8 @@ export class AppModule {
           dataSourceFactory: (options) => openPostgresDataSource(options!, config.DATABASE_SCHEMA),
         }),
         MessagingModule.forRoot(kafkaSettingsFrom(config)),
-        OutboxRelayModule.forRoot({
-          schema: config.DATABASE_SCHEMA,
-          databaseUrl: config.DATABASE_URL,
-          publishes: [Topics.orderEvents],
-          batchSize: config.OUTBOX_BATCH_SIZE,
-          pollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS,
-        }),
+        OutboxRelayModule.forRoot(outboxRelayOptionsFrom(config, [Topics.orderEvents])),
+        ConsumerStatusModule.forRoot({ consumerGroup: config.KAFKA_GROUP_ID, topics: [Topics.inventoryEvents, Topics.deliveryEvents] }),
         OrdersModule,
       ],
     };

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { connectEventConsumer, consumerOptionsFrom } from '@relay/messaging';
 import { configureHttpApp, logLevelsUpTo, runService } from '@relay/service-runtime';
 import { AppModule } from './app.module';
 import { readOrdersConfig } from './config/orders.config';
@@ -9,6 +10,8 @@ runService('orders', async () => {
   const config = readOrdersConfig();
   const app = await NestFactory.create(AppModule.forRoot(config), { logger: logLevelsUpTo(config.LOG_LEVEL) });
   configureHttpApp(app);
+  connectEventConsumer(app, consumerOptionsFrom(config));
+  await app.startAllMicroservices();
   await app.listen(config.PORT);
-  new Logger('orders').log(`orders listening on http://127.0.0.1:${config.PORT} (schema "${config.DATABASE_SCHEMA}")`);
+  new Logger('orders').log(`orders listening on http://127.0.0.1:${config.PORT} (schema "${config.DATABASE_SCHEMA}", group "${config.KAFKA_GROUP_ID}")`);
 });

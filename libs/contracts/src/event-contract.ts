@@ -56,3 +56,15 @@ export function createEnvelope<TType extends string, TVersion extends number, TS
     data: contract.schema.parse(input.data) as z.infer<TSchema>,
   };
 }
+
+/**
+ * Builds the envelope of an event raised in reaction to another: it keeps the flow's
+ * correlationId and names its cause, so one order's whole story can be traced.
+ */
+export function createFollowUpEnvelope<TType extends string, TVersion extends number, TSchema extends z.ZodType>(
+  contract: EventContract<TType, TVersion, TSchema>,
+  cause: Pick<EventEnvelope, 'eventId' | 'correlationId'>,
+  input: { data: z.infer<TSchema>; producer: string; occurredAt?: Date },
+): EventEnvelope<TType, TVersion, z.infer<TSchema>> {
+  return createEnvelope(contract, { ...input, correlationId: cause.correlationId, causationId: cause.eventId });
+}

@@ -3,4 +3,7 @@ export * from './envelope';
 export * from './event-contract';
 export * from './event-catalogue';
 export * from './events/order-placed.v1';
+export * from './events/order-cancelled.v1';
+export * from './events/stock-events.v1';
+export * from './events/delivery-events.v1';
 export * from './testing/builders';

@@ -1,11 +1,15 @@
 /**
- * Every Kafka topic the platform uses. Topic names carry the major version of the events they
- * hold: a breaking change to an event goes to a new topic, so old and new consumers can run side
- * by side during a migration.
+ * Every Kafka topic the platform uses, one per producing service. Topic names carry the major
+ * version of the events they hold: a breaking change to an event goes to a new topic, so old and
+ * new consumers can run side by side during a migration.
  */
 export const Topics = {
-  /** Events about orders: placed (v1). Keyed by orderId, so one order's events stay in order. */
+  /** From orders: placed, cancelled. Keyed by orderId, so one order's events stay in order. */
   orderEvents: 'relay.orders.v1',
+  /** From inventory: stock reserved, rejected, released. Keyed by orderId. */
+  inventoryEvents: 'relay.inventory.v1',
+  /** From delivery: delivery scheduled, cancelled. Keyed by orderId. */
+  deliveryEvents: 'relay.delivery.v1',
 } as const;
 
 export type TopicName = (typeof Topics)[keyof typeof Topics];

@@ -1,5 +1,7 @@
+import { TopicName } from '@relay/contracts';
 import { FailurePolicy, defaultFailurePolicy } from './consumer/failure-policy';
 import { KafkaSettings } from './kafka/kafka-settings';
+import type { OutboxRelayModuleOptions } from './messaging.module';
 
 /** The Kafka part of a service's validated environment (see serviceEnvShape). */
 export interface KafkaEnv {
@@ -34,5 +36,23 @@ export function consumerOptionsFrom(env: ConsumerEnv) {
     failurePolicy,
     partitionsConsumedConcurrently: env.CONSUMER_PARTITIONS_CONCURRENTLY,
     sessionTimeoutMs: env.CONSUMER_SESSION_TIMEOUT_MS,
+  };
+}
+
+/** The outbox part of a service's validated environment (see outboxEnvShape). */
+export interface OutboxEnv {
+  DATABASE_URL: string;
+  DATABASE_SCHEMA: string;
+  OUTBOX_BATCH_SIZE: number;
+  OUTBOX_POLL_INTERVAL_MS: number;
+}
+
+export function outboxRelayOptionsFrom(env: OutboxEnv, publishes: TopicName[]): OutboxRelayModuleOptions {
+  return {
+    schema: env.DATABASE_SCHEMA,
+    databaseUrl: env.DATABASE_URL,
+    publishes,
+    batchSize: env.OUTBOX_BATCH_SIZE,
+    pollIntervalMs: env.OUTBOX_POLL_INTERVAL_MS,
   };
 }

@@ -29,18 +29,34 @@ async function canConnect(url: string): Promise<boolean> {
 
 describe('startPostgres', () => {
   let tmp: string;
-  let dataDir: string;
+  let dirCount = 0;
   const started: RunningPostgres[] = [];
 
-  async function start(progress: string[] = []): Promise<RunningPostgres> {
+  /** Each test gets its own data dir, so any one of them can run alone. */
+  function freshDataDir(): string {
+    dirCount += 1;
+    return path.join(tmp, `postgres-${dirCount}`);
+  }
+
+  async function start(dataDir: string, progress: string[] = []): Promise<RunningPostgres> {
     const server = await startPostgres({ dataDir, port: 0, onProgress: (message) => progress.push(message) });
     started.push(server);
     return server;
   }
 
+  /** A data dir with an initialised cluster holding one row in inventory.stock, server stopped. */
+  async function seededDataDir(): Promise<string> {
+    const dataDir = freshDataDir();
+    const server = await start(dataDir);
+    await query(server.url, 'create schema inventory');
+    await query(server.url, 'create table inventory.stock (sku text primary key, quantity int not null)');
+    await query(server.url, "insert into inventory.stock values ('apple', 3)");
+    await server.stop();
+    return dataDir;
+  }
+
   beforeAll(async () => {
     tmp = await mkdtemp(path.join(os.tmpdir(), 'relay-postgres-int-'));
-    dataDir = path.join(tmp, 'postgres');
   }, SLOW);
 
   afterAll(async () => {
@@ -51,8 +67,9 @@ describe('startPostgres', () => {
   it(
     'initialises a fresh data dir, serves queries, and keeps the data across a restart',
     async () => {
+      const dataDir = freshDataDir();
       const firstProgress: string[] = [];
-      const first = await start(firstProgress);
+      const first = await start(dataDir, firstProgress);
       expect(first.url).toMatch(/^postgres:\/\/relay:relay@127\.0\.0\.1:\d+\/relay$/);
       expect(first.url).toContain(`:${first.port}/`);
       expect(firstProgress.some((message) => message.startsWith('initialising PostgreSQL data dir'))).toBe(true);
@@ -68,7 +85,7 @@ describe('startPostgres', () => {
       expect(await canConnect(first.url)).toBe(false);
 
       const secondProgress: string[] = [];
-      const second = await start(secondProgress);
+      const second = await start(dataDir, secondProgress);
       expect(secondProgress.some((message) => message.startsWith('initialising'))).toBe(false);
       expect(await query(second.url, 'select sku, quantity from inventory.stock')).toEqual([
         { sku: 'apple', quantity: 3 },
@@ -81,7 +98,7 @@ describe('startPostgres', () => {
   it(
     'ensureDatabase creates a database once and is idempotent, also when calls race',
     async () => {
-      const server = await start();
+      const server = await start(freshDataDir());
       const url = await ensureDatabase(server.url, 'relay_orders');
       expect(url).toBe(server.url.replace(/\/relay$/, '/relay_orders'));
       expect(await ensureDatabase(server.url, 'relay_orders')).toBe(url);
@@ -98,11 +115,15 @@ describe('startPostgres', () => {
   it(
     'starts over a stale postmaster.pid whose pid now belongs to another process',
     async () => {
-      const lockFile = path.join(dataDir, 'pgdata', 'postmaster.pid');
+      const dataDir = await seededDataDir();
+      const clusterDir = path.join(dataDir, 'pgdata');
       // This Jest worker is alive but is not PostgreSQL: postgres alone would refuse to start.
-      await writeFile(lockFile, `${process.pid}\n${path.join(dataDir, 'pgdata')}\n0\n5999\n\n127.0.0.1\n0 0\nready   \n`);
+      await writeFile(
+        path.join(clusterDir, 'postmaster.pid'),
+        `${process.pid}\n${clusterDir}\n0\n5999\n\n127.0.0.1\n0 0\nready   \n`,
+      );
       const progress: string[] = [];
-      const server = await start(progress);
+      const server = await start(dataDir, progress);
       expect(progress.some((message) => message.startsWith('removing stale'))).toBe(true);
       expect(await query(server.url, 'select count(*)::int as n from inventory.stock')).toEqual([{ n: 1 }]);
       await server.stop();
@@ -113,6 +134,7 @@ describe('startPostgres', () => {
   it(
     'recovers when the previous owner was killed with SIGKILL',
     async () => {
+      const dataDir = await seededDataDir();
       const script = path.join(tmp, 'owner.ts');
       await writeFile(
         script,
@@ -120,8 +142,12 @@ describe('startPostgres', () => {
           `startPostgres({ dataDir: ${JSON.stringify(dataDir)}, port: 0 }).then((s) => {\n` +
           `  process.stdout.write(s.url + '\\n');\n  setInterval(() => undefined, 1000);\n});\n`,
       );
-      const tsxCli = require.resolve('tsx/cli');
-      const owner = spawn(process.execPath, [tsxCli, script], { stdio: ['ignore', 'pipe', 'inherit'] });
+      // One process (tsx as a loader, not its CLI, which would run the script in a grandchild).
+      const repoRoot = path.resolve(__dirname, '../../..');
+      const owner = spawn(process.execPath, ['--import', 'tsx', script], {
+        cwd: repoRoot,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
       const ownerUrl = await new Promise<string>((resolve, reject) => {
         let output = '';
         owner.stdout.on('data', (chunk: Buffer) => {
@@ -134,8 +160,10 @@ describe('startPostgres', () => {
 
       owner.kill('SIGKILL');
       await new Promise((resolve) => owner.once('exit', resolve));
+      // tsx's esbuild helper inherited the pipe and can outlive the owner; Jest would wait on it.
+      owner.stdout.destroy();
       // Whether its watchdog or this start stops the orphan first, the new start must succeed.
-      const server = await start();
+      const server = await start(dataDir);
       expect(await query(server.url, 'select count(*)::int as n from inventory.stock')).toEqual([{ n: 1 }]);
       expect(await canConnect(ownerUrl)).toBe(false);
       await server.stop();
@@ -146,15 +174,18 @@ describe('startPostgres', () => {
   it(
     'fails with the tail of the server log when PostgreSQL cannot start',
     async () => {
+      const dataDir = await seededDataDir();
       const config = path.join(dataDir, 'pgdata', 'postgresql.conf');
       const original = await readFile(config, 'utf8');
       await writeFile(config, `${original}\nshared_buffers = 'plenty'\n`);
       try {
-        await expect(start()).rejects.toThrow(/last lines of .*postgres\.log[\s\S]*invalid value for parameter "shared_buffers"/);
+        await expect(start(dataDir)).rejects.toThrow(
+          /last lines of .*postgres\.log[\s\S]*invalid value for parameter "shared_buffers"/,
+        );
       } finally {
         await writeFile(config, original);
       }
-      const server = await start();
+      const server = await start(dataDir);
       expect(await canConnect(server.url)).toBe(true);
       await server.stop();
     },

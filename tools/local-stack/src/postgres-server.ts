@@ -589,9 +589,19 @@ async function stopChild(child: ChildProcess): Promise<void> {
   ];
   for (const [signal, timeoutMs] of steps) {
     killQuietly(child.pid, signal);
-    const done = await Promise.race([exited.then(() => true), sleep(timeoutMs).then(() => false)]);
-    if (done) return;
+    if (await settlesWithin(exited, timeoutMs)) return;
   }
+}
+
+/** Unlike racing a plain sleep, leaves no timer behind to keep the parent's event loop alive. */
+function settlesWithin(promise: Promise<unknown>, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), timeoutMs);
+    void promise.then(() => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
 }
 
 function waitForExit(child: ChildProcess): Promise<[number | null, NodeJS.Signals | null]> {

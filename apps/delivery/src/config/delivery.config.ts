@@ -1,9 +1,10 @@
-import { consumerEnvShape, readEnv, serviceEnvShape } from '@relay/service-runtime';
+import { consumerEnvShape, outboxEnvShape, readEnv, serviceEnvShape } from '@relay/service-runtime';
 
 /** Every variable the delivery service reads (documented in .env.example). */
 export const deliveryEnvShape = {
   ...serviceEnvShape({ port: 3002, schema: 'delivery', clientId: 'delivery' }),
   ...consumerEnvShape({ group: 'delivery' }),
+  ...outboxEnvShape(),
 };
 
 /** Reads and validates the delivery service's environment, once, at boot. */

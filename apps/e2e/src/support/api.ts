@@ -80,8 +80,9 @@ export function skuFor(stack: Stack, name: string): string {
   return `${name}-${stack.suffix}`.replace(/_/g, '-').slice(0, 64);
 }
 
-export function placeOrder(stack: Stack, body: unknown): Promise<HttpResponse<OrderBody>> {
-  return postJson<OrderBody>(`${stack.orders.url}/orders`, body);
+/** POST /orders with any body; the caller checks the status (T is the body it expects). */
+export function placeOrder<T = OrderBody>(stack: Stack, body: unknown): Promise<HttpResponse<T>> {
+  return postJson<T>(`${stack.orders.url}/orders`, body);
 }
 
 export async function placeOrderOk(stack: Stack, customerId: string, items: OrderLine[]): Promise<OrderBody> {

@@ -31,7 +31,8 @@ export interface Stack {
   readonly suffix: string;
   readonly kafkaBrokers: string;
   readonly logDir: string;
-  readonly groups: { readonly inventory: string; readonly delivery: string };
+  /** Consumer group ids, `<service>-<suffix>` (set for every app: one that consumes nothing ignores it). */
+  readonly groups: Readonly<Record<ServiceName, string>>;
   readonly orders: AppHandle;
   readonly inventory: AppHandle;
   readonly delivery: AppHandle;
@@ -119,7 +120,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const databaseUrl = requiredEnv('DATABASE_URL');
   const suffix = uniqueSuffix(options.name);
   const logDir = path.join(E2E_LOG_ROOT, suffix);
-  const groups = { inventory: `inventory-${suffix}`, delivery: `delivery-${suffix}` };
+  const groups = { orders: `orders-${suffix}`, inventory: `inventory-${suffix}`, delivery: `delivery-${suffix}` };
 
   const taken = new Set<number>();
   const freePort = async (): Promise<number> => {
@@ -131,32 +132,36 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       }
     }
   };
-  const makeApp = async (service: ServiceName, extra: Record<string, string>): Promise<ManagedApp> => {
+  const makeApp = async (service: ServiceName): Promise<ManagedApp> => {
     const env = {
       KAFKA_BROKERS: kafkaBrokers,
       DATABASE_URL: databaseUrl,
       DATABASE_SCHEMA: `${service}_${suffix}`,
       KAFKA_CLIENT_ID: `${service}-${suffix}`,
+      KAFKA_GROUP_ID: groups[service],
       LOG_LEVEL: 'log',
-      ...extra,
       ...options.env?.[service],
     };
     return new ManagedApp(service, await freePort(), env, path.join(logDir, `${service}.log`));
   };
-  const orders = await makeApp('orders', {});
-  const inventory = await makeApp('inventory', { KAFKA_GROUP_ID: groups.inventory });
-  const delivery = await makeApp('delivery', { KAFKA_GROUP_ID: groups.delivery });
-  const apps = [orders, inventory, delivery];
+  const inventory = await makeApp('inventory');
+  const delivery = await makeApp('delivery');
+  const orders = await makeApp('orders');
+  // Consumers first, so they are in their groups by the time the first order is placed.
+  const apps = [inventory, delivery, orders];
 
   const stop = async (): Promise<void> => {
     await Promise.allSettled(apps.map((app) => app.stop(15_000)));
   };
 
-  const results = await Promise.allSettled(apps.map((app) => app.start()));
-  const failed = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
-  if (failed) {
+  // One app at a time: each creates the topics it needs at boot, and apps creating topics at the same
+  // moment can crash (ensureTopics in libs/messaging/src/kafka/topic-provisioner.ts does not survive a
+  // concurrent creation: "This server does not host this topic-partition"). Costs ~1 s per app.
+  try {
+    for (const app of apps) await app.start();
+  } catch (error) {
     await stop();
-    throw new Error(`the e2e stack did not start (logs in ${logDir}): ${(failed.reason as Error)?.message ?? String(failed.reason)}`);
+    throw new Error(`the e2e stack did not start (logs in ${logDir}): ${error instanceof Error ? error.message : String(error)}`);
   }
   return { suffix, kafkaBrokers, logDir, groups, orders, inventory, delivery, apps, stop };
 }

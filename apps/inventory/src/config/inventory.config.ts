@@ -1,9 +1,10 @@
-import { consumerEnvShape, readEnv, serviceEnvShape } from '@relay/service-runtime';
+import { consumerEnvShape, outboxEnvShape, readEnv, serviceEnvShape } from '@relay/service-runtime';
 
 /** Every variable the inventory service reads (documented in .env.example). */
 export const inventoryEnvShape = {
   ...serviceEnvShape({ port: 3001, schema: 'inventory', clientId: 'inventory' }),
   ...consumerEnvShape({ group: 'inventory' }),
+  ...outboxEnvShape(),
 };
 
 /** Reads and validates the inventory service's environment, once, at boot. */

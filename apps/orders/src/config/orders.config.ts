@@ -1,10 +1,10 @@
-import { envFields, readEnv, serviceEnvShape } from '@relay/service-runtime';
+import { consumerEnvShape, outboxEnvShape, readEnv, serviceEnvShape } from '@relay/service-runtime';
 
 /** Every variable the orders service reads (documented in .env.example). */
 export const ordersEnvShape = {
   ...serviceEnvShape({ port: 3000, schema: 'orders', clientId: 'orders' }),
-  OUTBOX_BATCH_SIZE: envFields.positiveInt(500, 10_000),
-  OUTBOX_POLL_INTERVAL_MS: envFields.positiveInt(1_000, 60_000),
+  ...consumerEnvShape({ group: 'orders' }),
+  ...outboxEnvShape(),
 };
 
 /** Reads and validates the orders service's environment, once, at boot. */

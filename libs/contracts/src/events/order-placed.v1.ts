@@ -7,6 +7,13 @@ export const orderLineSchema = z.object({
   quantity: z.number().int().positive(),
 });
 
+export const shippingAddressSchema = z.object({
+  line1: z.string().min(1).max(200),
+  city: z.string().min(1).max(100),
+  postalCode: z.string().min(1).max(20),
+  country: z.string().length(2),
+});
+
 /** An order was accepted and stored. Raised once per order, by the orders service. */
 export const OrderPlacedV1 = defineEvent({
   type: 'order.placed',
@@ -17,6 +24,8 @@ export const OrderPlacedV1 = defineEvent({
     customerId: z.string().min(1).max(100),
     items: z.array(orderLineSchema).min(1),
     placedAt: z.iso.datetime({ offset: true }),
+    /** Added in a backward-compatible way: absent on orders placed without an address. */
+    shippingAddress: shippingAddressSchema.optional(),
   }),
   keyOf: (data) => data.orderId,
 });

@@ -1,2 +1,3 @@
 export * from './delivery.entity';
+export * from './delivery-store';
 export * from './delivery-persistence';

@@ -1,1 +1,2 @@
 export * from './delivery-plan';
+export * from './delivery-state';

@@ -1,10 +1,10 @@
 import { Module } from '@nestjs/common';
-import { OrderEventsController } from './schedule-delivery/order-events.controller';
-import { ScheduleDeliveryUseCase } from './schedule-delivery/schedule-delivery.use-case';
+import { OrderEventsController } from './track-delivery/order-events.controller';
+import { TrackDeliveryUseCase } from './track-delivery/track-delivery.use-case';
 import { DeliveriesController } from './deliveries/deliveries.controller';
 
 @Module({
   controllers: [OrderEventsController, DeliveriesController],
-  providers: [ScheduleDeliveryUseCase],
+  providers: [TrackDeliveryUseCase],
 })
 export class DeliveryModule {}

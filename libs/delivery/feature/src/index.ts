@@ -1,2 +1,2 @@
 export * from './delivery.module';
-export * from './schedule-delivery/schedule-delivery.use-case';
+export * from './track-delivery/track-delivery.use-case';

@@ -10,7 +10,7 @@ export class ReservationEntity {
   @PrimaryColumn({ name: 'order_id', type: 'uuid' })
   orderId!: string;
 
-  /** RESERVED or REJECTED. */
+  /** RESERVED, REJECTED, RELEASED (reserved, then the order was cancelled) or CANCELLED (cancelled first). */
   @Column({ type: 'text' })
   status!: string;
 

@@ -1,4 +1,4 @@
-import { decideReservation, setOnHand, StockLevel } from './reservation';
+import { decideReservation, releaseReservation, setOnHand, StockLevel } from './reservation';
 
 const stock = (...levels: StockLevel[]) => new Map(levels.map((level) => [level.sku, level]));
 
@@ -36,5 +36,11 @@ describe('setOnHand', () => {
 
   it('refuses to go below the reserved quantity', () => {
     expect(setOnHand({ sku: 'A', onHand: 7, reserved: 3 }, 'A', 2)).toMatchObject({ ok: false, code: 'INVENTORY.BELOW_RESERVED' });
+  });
+});
+
+describe('releaseReservation', () => {
+  it('gives back exactly what was reserved', () => {
+    expect(releaseReservation([{ sku: 'A', quantity: 2 }], stock({ sku: 'A', onHand: 10, reserved: 5 }))).toEqual([{ sku: 'A', onHand: 10, reserved: 3 }]);
   });
 });

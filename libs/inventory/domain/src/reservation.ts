@@ -57,3 +57,12 @@ export function setOnHand(current: StockLevel | undefined, sku: string, onHand: 
   }
   return { ok: true, level: { sku, onHand, reserved } };
 }
+
+/** Gives back what an order had reserved. Returns the stock levels after the release. */
+export function releaseReservation(lines: RequestedLine[], stock: ReadonlyMap<string, StockLevel>): StockLevel[] {
+  return lines.map((line) => {
+    const level = stock.get(line.sku);
+    if (!level) throw new Error(`no stock row for reserved SKU ${line.sku}`);
+    return { ...level, reserved: Math.max(0, level.reserved - line.quantity) };
+  });
+}

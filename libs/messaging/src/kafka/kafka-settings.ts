@@ -9,8 +9,10 @@ export interface KafkaSettings {
   replicationFactor: number;
 }
 
+// kafkajs logs at ERROR the protocol errors it is about to retry (a coordinator still loading, a
+// leader moving). They are warnings to us: what really fails reaches our code as an exception.
 const levels: Record<number, 'error' | 'warn' | 'log' | 'debug'> = {
-  [logLevel.ERROR]: 'error',
+  [logLevel.ERROR]: 'warn',
   [logLevel.WARN]: 'warn',
   [logLevel.INFO]: 'log',
   [logLevel.DEBUG]: 'debug',

@@ -1,24 +1,95 @@
 import { EntityManager } from 'typeorm';
-import { Order, OrderStatus } from '@relay/orders/domain';
+import { Order, OrderStatus, StatusChange, StatusReason } from '@relay/orders/domain';
 import { OrderEntity } from './order.entity';
 import { OrderLineEntity } from './order-line.entity';
+import { OrderStatusHistoryEntity } from './order-status-history.entity';
 
-export async function insertOrder(manager: EntityManager, order: Order): Promise<void> {
-  await manager.insert(OrderEntity, { id: order.id, customerId: order.customerId, status: order.status, createdAt: order.createdAt });
-  await manager.insert(
-    OrderLineEntity,
-    order.items.map((line, index) => ({ orderId: order.id, lineNo: index + 1, sku: line.sku, quantity: line.quantity })),
-  );
+export interface IdempotencyRecord {
+  key: string;
+  requestHash: string;
 }
 
-export async function findOrder(manager: EntityManager, id: string): Promise<Order | null> {
-  const entity = await manager.findOne(OrderEntity, { where: { id }, relations: { lines: true } });
-  if (!entity) return null;
+function toOrder(entity: OrderEntity, lines: OrderLineEntity[]): Order {
   return {
     id: entity.id,
     customerId: entity.customerId,
     status: entity.status as OrderStatus,
+    statusReason: entity.statusReason,
+    shippingAddress: entity.shippingAddress,
     createdAt: entity.createdAt,
-    items: [...entity.lines].sort((a, b) => a.lineNo - b.lineNo).map((line) => ({ sku: line.sku, quantity: line.quantity })),
+    updatedAt: entity.updatedAt,
+    items: [...lines].sort((a, b) => a.lineNo - b.lineNo).map((line) => ({ sku: line.sku, quantity: line.quantity })),
   };
+}
+
+export async function insertOrder(manager: EntityManager, order: Order, idempotency?: IdempotencyRecord): Promise<void> {
+  await manager.insert(OrderEntity, {
+    id: order.id,
+    customerId: order.customerId,
+    status: order.status,
+    statusReason: order.statusReason,
+    shippingAddress: order.shippingAddress,
+    createdAt: order.createdAt,
+    updatedAt: order.updatedAt,
+    idempotencyKey: idempotency?.key ?? null,
+    requestHash: idempotency?.requestHash ?? null,
+  });
+  await manager.insert(
+    OrderLineEntity,
+    order.items.map((line, index) => ({ orderId: order.id, lineNo: index + 1, sku: line.sku, quantity: line.quantity })),
+  );
+  await manager.insert(OrderStatusHistoryEntity, { orderId: order.id, fromStatus: null, toStatus: order.status, cause: 'order.placed.v1', changedAt: order.createdAt });
+}
+
+async function linesOf(manager: EntityManager, orderIds: string[]): Promise<Map<string, OrderLineEntity[]>> {
+  const byOrder = new Map<string, OrderLineEntity[]>();
+  if (orderIds.length === 0) return byOrder;
+  const lines = await manager
+    .createQueryBuilder(OrderLineEntity, 'line')
+    .where('line.order_id = ANY(:ids)', { ids: orderIds })
+    .getMany();
+  for (const line of lines) byOrder.set(line.orderId, [...(byOrder.get(line.orderId) ?? []), line]);
+  return byOrder;
+}
+
+/** Reads an order; with `lock`, holds its row until the transaction ends (status changes serialise). */
+export async function findOrder(manager: EntityManager, id: string, options: { lock?: boolean } = {}): Promise<Order | null> {
+  const entity = await manager.findOne(OrderEntity, { where: { id }, ...(options.lock ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
+  if (!entity) return null;
+  return toOrder(entity, (await linesOf(manager, [id])).get(id) ?? []);
+}
+
+export async function findOrderByIdempotencyKey(manager: EntityManager, key: string): Promise<{ order: Order; requestHash: string } | null> {
+  const entity = await manager.findOne(OrderEntity, { where: { idempotencyKey: key } });
+  if (!entity) return null;
+  return { order: toOrder(entity, (await linesOf(manager, [entity.id])).get(entity.id) ?? []), requestHash: entity.requestHash ?? '' };
+}
+
+export async function recordStatusChange(manager: EntityManager, orderId: string, change: StatusChange, reason: StatusReason | null): Promise<void> {
+  await manager.update(OrderEntity, { id: orderId }, { status: change.to, statusReason: reason, updatedAt: change.at });
+  await manager.insert(OrderStatusHistoryEntity, { orderId, fromStatus: change.from, toStatus: change.to, cause: change.cause, changedAt: change.at });
+}
+
+export async function statusHistory(manager: EntityManager, orderId: string): Promise<StatusChange[]> {
+  const rows = await manager.find(OrderStatusHistoryEntity, { where: { orderId }, order: { id: 'ASC' } });
+  return rows.map((row) => ({ from: row.fromStatus as OrderStatus | null, to: row.toStatus as OrderStatus, at: row.changedAt, cause: row.cause }));
+}
+
+export interface OrderPageQuery {
+  status?: OrderStatus;
+  customerId?: string;
+  /** Exclusive: the (createdAt, id) of the last order of the previous page. */
+  after?: { createdAt: Date; id: string };
+  limit: number;
+}
+
+/** Newest first, keyset-paginated on (created_at, id): stable under concurrent inserts. */
+export async function listOrders(manager: EntityManager, query: OrderPageQuery): Promise<Order[]> {
+  const builder = manager.createQueryBuilder(OrderEntity, 'o').orderBy('o.created_at', 'DESC').addOrderBy('o.id', 'DESC').limit(query.limit);
+  if (query.status) builder.andWhere('o.status = :status', { status: query.status });
+  if (query.customerId) builder.andWhere('o.customer_id = :customerId', { customerId: query.customerId });
+  if (query.after) builder.andWhere('(o.created_at, o.id) < (:afterAt, :afterId)', { afterAt: query.after.createdAt, afterId: query.after.id });
+  const entities = await builder.getMany();
+  const lines = await linesOf(manager, entities.map((entity) => entity.id));
+  return entities.map((entity) => toOrder(entity, lines.get(entity.id) ?? []));
 }

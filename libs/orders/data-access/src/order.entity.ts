@@ -1,4 +1,5 @@
 import { Column, Entity, OneToMany, PrimaryColumn } from 'typeorm';
+import type { ShippingAddress, StatusReason } from '@relay/orders/domain';
 import { OrderLineEntity } from './order-line.entity';
 
 @Entity({ name: 'orders' })
@@ -12,9 +13,26 @@ export class OrderEntity {
   @Column({ type: 'text' })
   status!: string;
 
+  @Column({ name: 'status_reason', type: 'jsonb', nullable: true })
+  statusReason!: StatusReason | null;
+
+  @Column({ name: 'shipping_address', type: 'jsonb', nullable: true })
+  shippingAddress!: ShippingAddress | null;
+
   @Column({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 
-  @OneToMany(() => OrderLineEntity, (line) => line.order, { cascade: ['insert'] })
+  @Column({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt!: Date;
+
+  /** The client's Idempotency-Key for the POST that created the order, if it sent one. */
+  @Column({ name: 'idempotency_key', type: 'text', nullable: true })
+  idempotencyKey!: string | null;
+
+  /** Hash of that request's body: the same key with another body is refused. */
+  @Column({ name: 'request_hash', type: 'text', nullable: true })
+  requestHash!: string | null;
+
+  @OneToMany(() => OrderLineEntity, (line) => line.order)
   lines!: OrderLineEntity[];
 }

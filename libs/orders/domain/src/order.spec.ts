@@ -7,7 +7,16 @@ describe('placeOrder', () => {
     const result = placeOrder({ customerId: 'c-1', items: [{ sku: 'SKU-1', quantity: 2 }, { sku: 'SKU-2', quantity: 1 }] }, identity);
     expect(result).toEqual({
       ok: true,
-      order: { id: identity.id, customerId: 'c-1', status: 'PENDING', items: [{ sku: 'SKU-1', quantity: 2 }, { sku: 'SKU-2', quantity: 1 }], createdAt: identity.now },
+      order: {
+        id: identity.id,
+        customerId: 'c-1',
+        status: 'PENDING',
+        statusReason: null,
+        items: [{ sku: 'SKU-1', quantity: 2 }, { sku: 'SKU-2', quantity: 1 }],
+        shippingAddress: null,
+        createdAt: identity.now,
+        updatedAt: identity.now,
+      },
     });
   });
 

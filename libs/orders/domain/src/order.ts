@@ -1,22 +1,42 @@
-/** Where an order is in its life. The walking skeleton only places orders; later steps move them on. */
-export type OrderStatus = 'PENDING';
+import { OrderStatus, StatusReason } from './order-status';
 
 export interface OrderLine {
   sku: string;
   quantity: number;
 }
 
+export interface ShippingAddress {
+  line1: string;
+  city: string;
+  postalCode: string;
+  /** ISO 3166-1 alpha-2. */
+  country: string;
+}
+
+export interface StatusChange {
+  from: OrderStatus | null;
+  to: OrderStatus;
+  at: Date;
+  /** What caused it: an event type (`stock.reserved.v1`) or `api` for a request. */
+  cause: string;
+}
+
 export interface Order {
   id: string;
   customerId: string;
   status: OrderStatus;
+  /** Why the order is REJECTED or CANCELLED; null otherwise. */
+  statusReason: StatusReason | null;
   items: OrderLine[];
+  shippingAddress: ShippingAddress | null;
   createdAt: Date;
+  updatedAt: Date;
 }
 
 export interface PlaceOrderCommand {
   customerId: string;
   items: OrderLine[];
+  shippingAddress?: ShippingAddress;
 }
 
 /** A rule of the domain the command broke. `code` is stable; `field` points at the culprit. */
@@ -50,8 +70,11 @@ export function placeOrder(command: PlaceOrderCommand, identity: { id: string; n
       id: identity.id,
       customerId: command.customerId,
       status: 'PENDING',
+      statusReason: null,
       items: command.items.map((line) => ({ sku: line.sku, quantity: line.quantity })),
+      shippingAddress: command.shippingAddress ? { ...command.shippingAddress } : null,
       createdAt: identity.now,
+      updatedAt: identity.now,
     },
   };
 }

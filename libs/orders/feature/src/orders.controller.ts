@@ -1,37 +1,109 @@
-import { BadRequestException, Body, Controller, Get, HttpCode, NotFoundException, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import {
+  BadRequestException,
+  Body,
+  ConflictException,
+  Controller,
+  Get,
+  Headers,
+  HttpCode,
+  NotFoundException,
+  Param,
+  ParseUUIDPipe,
+  Post,
+  Query,
+  Res,
+  UnprocessableEntityException,
+} from '@nestjs/common';
 import { PlaceOrderDto } from './place-order/place-order.dto';
 import { PlaceOrderUseCase } from './place-order/place-order.use-case';
 import { GetOrderUseCase } from './get-order/get-order.use-case';
+import { CancelOrderDto } from './cancel-order/cancel-order.dto';
+import { CancelOrderUseCase } from './cancel-order/cancel-order.use-case';
+import { ListOrdersQuery } from './list-orders/list-orders.query';
+import { ListOrdersUseCase } from './list-orders/list-orders.use-case';
+import { decodeCursor } from './list-orders/order-cursor';
 import { OrderResponse, toOrderResponse } from './order.response';
 
-const orderIdPipe = new ParseUUIDPipe({
-  exceptionFactory: () =>
-    new BadRequestException({ code: 'VALIDATION_FAILED', message: 'id: must be a UUID', details: [{ field: 'id', problem: 'must be a UUID' }] }),
-});
+const invalid = (field: string, problem: string) =>
+  new BadRequestException({ code: 'VALIDATION_FAILED', message: `${field}: ${problem}`, details: [{ field, problem }] });
+
+const orderIdPipe = new ParseUUIDPipe({ exceptionFactory: () => invalid('id', 'must be a UUID') });
+
+interface HeaderSetter {
+  setHeader(name: string, value: string): void;
+}
 
 @Controller('orders')
 export class OrdersController {
   constructor(
     private readonly placeOrder: PlaceOrderUseCase,
     private readonly getOrder: GetOrderUseCase,
+    private readonly cancelOrder: CancelOrderUseCase,
+    private readonly listOrders: ListOrdersUseCase,
   ) {}
 
-  /** 201 once the order and its event are committed; the event is published asynchronously. */
+  /**
+   * 201 once the order and its event are committed; the event is published asynchronously.
+   * With an Idempotency-Key header, a retry returns the same order (201, `Idempotent-Replayed:
+   * true`) and creates nothing; the same key with another body is a 422.
+   */
   @Post()
   @HttpCode(201)
-  async place(@Body() body: PlaceOrderDto): Promise<OrderResponse> {
-    const result = await this.placeOrder.execute(body);
-    if (!result.ok) {
-      const { code, message, field } = result.rejection;
-      throw new BadRequestException({ code, message, details: [{ field, problem: message }] });
+  async place(
+    @Body() body: PlaceOrderDto,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @Res({ passthrough: true }) response: HeaderSetter,
+  ): Promise<OrderResponse> {
+    if (idempotencyKey !== undefined && !/^[\x21-\x7e]{1,200}$/.test(idempotencyKey)) {
+      throw invalid('Idempotency-Key', 'must be 1-200 visible ASCII characters');
     }
-    return toOrderResponse(result.order);
+    const outcome = await this.placeOrder.execute(body, idempotencyKey);
+    switch (outcome.kind) {
+      case 'created':
+        return toOrderResponse(outcome.order);
+      case 'replayed':
+        response.setHeader('Idempotent-Replayed', 'true');
+        return toOrderResponse(outcome.order);
+      case 'key-reused':
+        throw new UnprocessableEntityException({
+          code: 'ORDERS.IDEMPOTENCY_KEY_REUSED',
+          message: 'this Idempotency-Key was used for a request with a different body',
+        });
+      case 'rejected': {
+        const { code, message, field } = outcome.rejection;
+        throw new BadRequestException({ code, message, details: [{ field, problem: message }] });
+      }
+    }
+  }
+
+  /** Newest first; `cursor` comes from the previous page's `nextCursor`. */
+  @Get()
+  async list(@Query() query: ListOrdersQuery): Promise<{ orders: OrderResponse[]; nextCursor: string | null }> {
+    const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+    if (query.cursor !== undefined && !after) throw invalid('cursor', 'is not a cursor returned by this API');
+    const page = await this.listOrders.execute({ status: query.status, customerId: query.customerId, after, limit: query.limit ?? 20 });
+    return { orders: page.orders.map((order) => toOrderResponse(order)), nextCursor: page.nextCursor };
   }
 
   @Get(':id')
   async get(@Param('id', orderIdPipe) id: string): Promise<OrderResponse> {
-    const order = await this.getOrder.execute(id);
-    if (!order) throw new NotFoundException({ code: 'ORDERS.NOT_FOUND', message: `order ${id} does not exist` });
-    return toOrderResponse(order);
+    const found = await this.getOrder.execute(id);
+    if (!found) throw new NotFoundException({ code: 'ORDERS.NOT_FOUND', message: `order ${id} does not exist` });
+    return toOrderResponse(found.order, found.history);
+  }
+
+  /** Cancels an order that has not shipped; a second cancel answers 200 with the order unchanged. */
+  @Post(':id/cancel')
+  @HttpCode(200)
+  async cancel(@Param('id', orderIdPipe) id: string, @Body() body: CancelOrderDto): Promise<OrderResponse> {
+    const outcome = await this.cancelOrder.execute(id, body.reason ?? 'cancelled by the customer');
+    switch (outcome.kind) {
+      case 'not-found':
+        throw new NotFoundException({ code: 'ORDERS.NOT_FOUND', message: `order ${id} does not exist` });
+      case 'refused':
+        throw new ConflictException({ code: outcome.code, message: outcome.message, details: [{ field: 'status', problem: `order is ${outcome.order.status}` }] });
+      default:
+        return toOrderResponse(outcome.order);
+    }
   }
 }

@@ -32,3 +32,11 @@ export function consumerEnvShape(defaults: { group: string }) {
     CONSUMER_SESSION_TIMEOUT_MS: envFields.positiveInt(15_000, 300_000),
   };
 }
+
+/** The variables every service that publishes through the outbox reads. */
+export function outboxEnvShape() {
+  return {
+    OUTBOX_BATCH_SIZE: envFields.positiveInt(500, 10_000),
+    OUTBOX_POLL_INTERVAL_MS: envFields.positiveInt(1_000, 60_000),
+  };
+}

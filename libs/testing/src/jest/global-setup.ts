@@ -1,5 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
+// Jest loads global setup outside its module registry, where path aliases do not resolve.
+// eslint-disable-next-line @nx/enforce-module-boundaries
 import { startInfrastructure } from '../../../../tools/local-stack/src/infrastructure';
 
 interface ProjectConfig {

@@ -4,10 +4,14 @@ import { DeliveryEntity } from '@relay/delivery/data-access';
 
 export interface DeliveryResponse {
   orderId: string;
+  /** PENDING, PREPARED, SCHEDULED or CANCELLED. */
   status: string;
-  deliveryDate: string;
-  timeWindow: string;
+  deliveryDate: string | null;
+  timeWindow: string | null;
+  route: string | null;
+  cancelReason: string | null;
   createdAt: string;
+  updatedAt: string;
 }
 
 const orderIdPipe = new ParseUUIDPipe({
@@ -28,7 +32,10 @@ export class DeliveriesController {
       status: delivery.status,
       deliveryDate: delivery.deliveryDate,
       timeWindow: delivery.timeWindow,
+      route: delivery.route,
+      cancelReason: delivery.cancelReason,
       createdAt: delivery.createdAt.toISOString(),
+      updatedAt: delivery.updatedAt.toISOString(),
     };
   }
 }

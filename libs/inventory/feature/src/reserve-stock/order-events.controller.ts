@@ -1,15 +1,24 @@
 import { Controller } from '@nestjs/common';
-import { OrderPlacedV1 } from '@relay/contracts';
+import { OrderCancelledV1, OrderPlacedV1 } from '@relay/contracts';
 import { ConsumedEventContext, Ctx, OnEvent, Payload } from '@relay/messaging';
+import { ReleaseStockUseCase } from './release-stock.use-case';
 import { ReserveStockUseCase } from './reserve-stock.use-case';
 
 /** Inventory's side of the order flow. Delivery guarantees: see EventConsumerServer. */
 @Controller()
 export class OrderEventsController {
-  constructor(private readonly reserveStock: ReserveStockUseCase) {}
+  constructor(
+    private readonly reserveStock: ReserveStockUseCase,
+    private readonly releaseStock: ReleaseStockUseCase,
+  ) {}
 
   @OnEvent(OrderPlacedV1)
   async onOrderPlaced(@Payload() event: OrderPlacedV1, @Ctx() context: ConsumedEventContext): Promise<void> {
-    await this.reserveStock.execute(context.manager, event.data);
+    await this.reserveStock.execute(context.manager, event);
+  }
+
+  @OnEvent(OrderCancelledV1)
+  async onOrderCancelled(@Payload() event: OrderCancelledV1, @Ctx() context: ConsumedEventContext): Promise<void> {
+    await this.releaseStock.execute(context.manager, event);
   }
 }

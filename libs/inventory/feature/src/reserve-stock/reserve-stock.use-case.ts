@@ -1,19 +1,26 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { DataOf, OrderPlacedV1 } from '@relay/contracts';
-import { decideReservation, ReservationDecision } from '@relay/inventory/domain';
+import { createFollowUpEnvelope, OrderPlacedV1, StockRejectedV1, StockReservedV1 } from '@relay/contracts';
+import { appendToOutbox } from '@relay/messaging';
+import { decideReservation } from '@relay/inventory/domain';
 import { lockStock, ReservationEntity, saveStock } from '@relay/inventory/data-access';
+
+export const INVENTORY_PRODUCER = 'inventory';
 
 /**
  * Reserves an order's stock, all lines or none, inside the caller's transaction (the consumer's
- * processed-events transaction, so the reservation happens exactly once per event).
+ * processed-events transaction, so the reservation happens exactly once per event), and raises
+ * stock-reserved or stock-rejected through the outbox in the same transaction. Insufficient stock
+ * is an outcome published as an event, not an error.
  */
 @Injectable()
 export class ReserveStockUseCase {
-  async execute(manager: EntityManager, order: DataOf<typeof OrderPlacedV1>): Promise<ReservationDecision['status']> {
-    // An order is reserved at most once, even if its event were published twice with two ids.
+  async execute(manager: EntityManager, event: OrderPlacedV1): Promise<void> {
+    const order = event.data;
+    // One decision per order, even if its event were published twice with two ids, or the order
+    // was cancelled before this event was processed.
     const existing = await manager.findOne(ReservationEntity, { where: { orderId: order.orderId } });
-    if (existing) return existing.status as ReservationDecision['status'];
+    if (existing) return;
 
     const stock = await lockStock(manager, order.items.map((line) => line.sku));
     const decision = decideReservation(order.items, stock);
@@ -24,6 +31,10 @@ export class ReserveStockUseCase {
       lines: order.items,
       reason: decision.status === 'REJECTED' ? { ...decision.reason } : null,
     });
-    return decision.status;
+    if (decision.status === 'RESERVED') {
+      await appendToOutbox(manager, StockReservedV1, createFollowUpEnvelope(StockReservedV1, event, { data: { orderId: order.orderId, lines: order.items }, producer: INVENTORY_PRODUCER }));
+    } else {
+      await appendToOutbox(manager, StockRejectedV1, createFollowUpEnvelope(StockRejectedV1, event, { data: { orderId: order.orderId, reason: decision.reason }, producer: INVENTORY_PRODUCER }));
+    }
   }
 }

@@ -1,13 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { Order } from '@relay/orders/domain';
-import { findOrder } from '@relay/orders/data-access';
+import { Order, StatusChange } from '@relay/orders/domain';
+import { findOrder, statusHistory } from '@relay/orders/data-access';
 
 @Injectable()
 export class GetOrderUseCase {
   constructor(private readonly dataSource: DataSource) {}
 
-  execute(id: string): Promise<Order | null> {
-    return findOrder(this.dataSource.manager, id);
+  async execute(id: string): Promise<{ order: Order; history: StatusChange[] } | null> {
+    const order = await findOrder(this.dataSource.manager, id);
+    if (!order) return null;
+    return { order, history: await statusHistory(this.dataSource.manager, id) };
   }
 }

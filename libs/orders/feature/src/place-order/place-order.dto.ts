@@ -1,5 +1,18 @@
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsDefined, IsInt, IsString, Length, Matches, Max, Min, ValidateNested } from 'class-validator';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsDefined,
+  IsInt,
+  IsOptional,
+  IsString,
+  Length,
+  Matches,
+  Max,
+  Min,
+  ValidateNested,
+} from 'class-validator';
 
 export const SKU_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
@@ -16,6 +29,28 @@ export class OrderLineDto {
   quantity!: number;
 }
 
+export class ShippingAddressDto {
+  @IsDefined()
+  @IsString()
+  @Length(1, 200)
+  line1!: string;
+
+  @IsDefined()
+  @IsString()
+  @Length(1, 100)
+  city!: string;
+
+  @IsDefined()
+  @IsString()
+  @Length(1, 20)
+  postalCode!: string;
+
+  @IsDefined()
+  @IsString()
+  @Matches(/^[A-Z]{2}$/, { message: 'country must be an ISO 3166-1 alpha-2 code such as "FR"' })
+  country!: string;
+}
+
 export class PlaceOrderDto {
   @IsDefined()
   @IsString()
@@ -29,4 +64,9 @@ export class PlaceOrderDto {
   @ValidateNested({ each: true })
   @Type(() => OrderLineDto)
   items!: OrderLineDto[];
+
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => ShippingAddressDto)
+  shippingAddress?: ShippingAddressDto;
 }

@@ -1,0 +1,97 @@
+import { anOrderPlacedV1, Topics } from '@relay/contracts';
+import {
+  consumerStatus,
+  ConsumerStatusBody,
+  counterDelta,
+  getStock,
+  placeOrderOk,
+  setStock,
+  skuFor,
+  waitForDelivery,
+  waitForReservation,
+  waitUntilCaughtUp,
+} from './support/api';
+import { KafkaProbe } from './support/kafka';
+import { waitFor } from './support/wait-for';
+import { startStack, Stack } from './support/stack';
+
+describe('offsets and redelivery: every event has exactly one effect', () => {
+  let stack: Stack;
+  let kafka: KafkaProbe;
+
+  beforeAll(async () => {
+    stack = await startStack({ name: 'exactlyonce' });
+    kafka = await KafkaProbe.connect(stack.kafkaBrokers, `e2e-probe-${stack.suffix}`);
+  });
+
+  afterAll(async () => {
+    await kafka?.disconnect();
+    await stack?.stop();
+  });
+
+  /** Committed offset vs end offset per partition, as the Kafka admin API reports them. */
+  async function offsetsOf(group: string) {
+    const [ends, committed] = await Promise.all([kafka.endOffsets(Topics.orderEvents), kafka.committedOffsets(group, Topics.orderEvents)]);
+    return ends.map((end) => {
+      const offset = committed.get(end.partition) ?? -1n;
+      // A group commits nothing on a partition that never had a message; that is "all read" too.
+      const nothingToRead = offset === -1n && end.high === end.low;
+      return { partition: end.partition, committed: (nothingToRead ? end.high : offset).toString(), end: end.high.toString() };
+    });
+  }
+
+  async function expectCommittedToEnd(group: string): Promise<Awaited<ReturnType<typeof offsetsOf>>> {
+    const offsets = await offsetsOf(group);
+    expect(offsets.length).toBeGreaterThan(0);
+    expect(offsets).toEqual(offsets.map((partition) => ({ ...partition, committed: partition.end })));
+    return offsets;
+  }
+
+  it('commits each group up to the end of every partition, and a restarted consumer reprocesses nothing', async () => {
+    const sku = skuFor(stack, 'OFFSETS');
+    await setStock(stack, sku, 100);
+    const first = await placeOrderOk(stack, 'c-offsets-1', [{ sku, quantity: 1 }]);
+    await Promise.all([waitForReservation(stack, first.id), waitForDelivery(stack, first.id)]);
+    const statuses: ConsumerStatusBody[] = await Promise.all([waitUntilCaughtUp(stack.inventory), waitUntilCaughtUp(stack.delivery)]);
+
+    for (const [group, status] of [
+      [stack.groups.inventory, statuses[0]],
+      [stack.groups.delivery, statuses[1]],
+    ] as const) {
+      const offsets = await expectCommittedToEnd(group);
+      // The service's own /consumer report agrees with the admin API.
+      expect(status.partitions.map((partition) => partition.endOffset)).toEqual(offsets.map((partition) => partition.end));
+    }
+
+    await stack.inventory.restart();
+    await waitFor(() => consumerStatus(stack.inventory), { timeoutMs: 30_000, description: 'the restarted inventory to answer GET /consumer' });
+    const second = await placeOrderOk(stack, 'c-offsets-2', [{ sku, quantity: 1 }]);
+    expect((await waitForReservation(stack, second.id)).status).toBe('RESERVED');
+
+    const afterRestart = await waitUntilCaughtUp(stack.inventory);
+    expect(afterRestart.counters).toEqual({ applied: 1, duplicates: 0, skipped: 0, retried: 0, deadLettered: 0 });
+    await expectCommittedToEnd(stack.groups.inventory);
+  });
+
+  it('applies a redelivered event (same envelope produced twice) once and counts the copy as a duplicate', async () => {
+    const sku = skuFor(stack, 'REDELIVERY');
+    await setStock(stack, sku, 10);
+    const stockBefore = await getStock(stack, sku);
+    const before = await Promise.all([waitUntilCaughtUp(stack.inventory), waitUntilCaughtUp(stack.delivery)]);
+    const event = anOrderPlacedV1({ customerId: 'c-redelivery', items: [{ sku, quantity: 3 }] });
+    const message = { key: event.data.orderId, value: JSON.stringify(event) };
+
+    await kafka.produce(Topics.orderEvents, [message]);
+    await kafka.produce(Topics.orderEvents, [message]);
+
+    const reservation = await waitForReservation(stack, event.data.orderId);
+    expect(reservation).toEqual(expect.objectContaining({ orderId: event.data.orderId, status: 'RESERVED', lines: [{ sku, quantity: 3 }], reason: null }));
+    await waitForDelivery(stack, event.data.orderId);
+    const after = await Promise.all([waitUntilCaughtUp(stack.inventory), waitUntilCaughtUp(stack.delivery)]);
+
+    const expectedDelta = { applied: 1, duplicates: 1, skipped: 0, retried: 0, deadLettered: 0 };
+    expect(counterDelta(after[0].counters, before[0].counters)).toEqual(expectedDelta);
+    expect(counterDelta(after[1].counters, before[1].counters)).toEqual(expectedDelta);
+    expect(await getStock(stack, sku)).toEqual({ sku, onHand: stockBefore.onHand, reserved: stockBefore.reserved + 3, available: stockBefore.available - 3 });
+  });
+});

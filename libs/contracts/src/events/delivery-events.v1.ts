@@ -1,0 +1,31 @@
+import { z } from 'zod';
+import { defineEvent, EnvelopeOf } from '../event-contract';
+import { Topics } from '../topics';
+
+/** Delivery confirmed a slot for an order whose stock is reserved. */
+export const DeliveryScheduledV1 = defineEvent({
+  type: 'delivery.scheduled',
+  version: 1,
+  topic: Topics.deliveryEvents,
+  schema: z.object({
+    orderId: z.uuid(),
+    deliveryDate: z.iso.date(),
+    timeWindow: z.string().regex(/^\d{2}:\d{2}-\d{2}:\d{2}$/),
+    route: z.string().min(1),
+  }),
+  keyOf: (data) => data.orderId,
+});
+export type DeliveryScheduledV1 = EnvelopeOf<typeof DeliveryScheduledV1>;
+
+/** Delivery cancelled what it had prepared for an order (stock rejected, or order cancelled). */
+export const DeliveryCancelledV1 = defineEvent({
+  type: 'delivery.cancelled',
+  version: 1,
+  topic: Topics.deliveryEvents,
+  schema: z.object({
+    orderId: z.uuid(),
+    reason: z.enum(['STOCK_REJECTED', 'ORDER_CANCELLED']),
+  }),
+  keyOf: (data) => data.orderId,
+});
+export type DeliveryCancelledV1 = EnvelopeOf<typeof DeliveryCancelledV1>;

@@ -1,0 +1,18 @@
+import { z } from 'zod';
+import { defineEvent, EnvelopeOf } from '../event-contract';
+import { Topics } from '../topics';
+
+/** A customer cancelled an order before it shipped. Inventory releases its stock; delivery cancels. */
+export const OrderCancelledV1 = defineEvent({
+  type: 'order.cancelled',
+  version: 1,
+  topic: Topics.orderEvents,
+  schema: z.object({
+    orderId: z.uuid(),
+    reason: z.string().min(1).max(500),
+    cancelledAt: z.iso.datetime({ offset: true }),
+  }),
+  keyOf: (data) => data.orderId,
+});
+
+export type OrderCancelledV1 = EnvelopeOf<typeof OrderCancelledV1>;

@@ -1,0 +1,48 @@
+import { z } from 'zod';
+import { defineEvent, EnvelopeOf } from '../event-contract';
+import { Topics } from '../topics';
+import { orderLineSchema } from './order-placed.v1';
+
+/** Inventory reserved every line of an order (all or nothing). */
+export const StockReservedV1 = defineEvent({
+  type: 'stock.reserved',
+  version: 1,
+  topic: Topics.inventoryEvents,
+  schema: z.object({
+    orderId: z.uuid(),
+    lines: z.array(orderLineSchema).min(1),
+  }),
+  keyOf: (data) => data.orderId,
+});
+export type StockReservedV1 = EnvelopeOf<typeof StockReservedV1>;
+
+export const stockRejectionSchema = z.discriminatedUnion('code', [
+  z.object({ code: z.literal('INVENTORY.UNKNOWN_SKU'), sku: z.string() }),
+  z.object({ code: z.literal('INVENTORY.INSUFFICIENT_STOCK'), sku: z.string(), requested: z.number().int(), available: z.number().int() }),
+]);
+
+/** Inventory could not reserve an order: a business outcome, not an error. Nothing was taken. */
+export const StockRejectedV1 = defineEvent({
+  type: 'stock.rejected',
+  version: 1,
+  topic: Topics.inventoryEvents,
+  schema: z.object({
+    orderId: z.uuid(),
+    reason: stockRejectionSchema,
+  }),
+  keyOf: (data) => data.orderId,
+});
+export type StockRejectedV1 = EnvelopeOf<typeof StockRejectedV1>;
+
+/** Inventory gave back an order's reserved stock (the order was cancelled). */
+export const StockReleasedV1 = defineEvent({
+  type: 'stock.released',
+  version: 1,
+  topic: Topics.inventoryEvents,
+  schema: z.object({
+    orderId: z.uuid(),
+    lines: z.array(orderLineSchema).min(1),
+  }),
+  keyOf: (data) => data.orderId,
+});
+export type StockReleasedV1 = EnvelopeOf<typeof StockReleasedV1>;

@@ -1,0 +1,28 @@
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
+import { ORDER_STATUSES, OrderStatus } from '@relay/orders/domain';
+
+export const MAX_PAGE_SIZE = 100;
+
+export class ListOrdersQuery {
+  @IsOptional()
+  @IsIn(ORDER_STATUSES, { message: `status must be one of ${ORDER_STATUSES.join(', ')}` })
+  status?: OrderStatus;
+
+  @IsOptional()
+  @IsString()
+  @Length(1, 100)
+  customerId?: string;
+
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  cursor?: string;
+
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt({ message: 'limit must be a whole number' })
+  @Min(1)
+  @Max(MAX_PAGE_SIZE, { message: `limit must be at most ${MAX_PAGE_SIZE}` })
+  limit?: number;
+}
