@@ -27,36 +27,42 @@ describe('orders API: placing and reading orders over HTTP', () => {
 
   it('places an order: 201, readable by id, reserved by inventory and scheduled by delivery', async () => {
     const sku = skuFor(stack, 'HAPPY');
-    expect(await setStock(stack, sku, 10)).toEqual({ sku, onHand: 10, reserved: 0, available: 10 });
+    expect(await setStock(stack, sku, 10)).toEqual(expect.objectContaining({ sku, onHand: 10, reserved: 0, available: 10 }));
     const before = await getStock(stack, sku);
 
     const response = await placeOrder(stack, { customerId: 'c-happy', items: [{ sku, quantity: 2 }] });
 
     expect(response.status).toBe(201);
     const order = response.body;
-    expect(order).toEqual({ id: expect.stringMatching(UUID), customerId: 'c-happy', status: 'PENDING', items: [{ sku, quantity: 2 }], createdAt: expect.any(String) });
+    expect(order).toEqual(
+      expect.objectContaining({ id: expect.stringMatching(UUID), customerId: 'c-happy', status: 'PENDING', items: [{ sku, quantity: 2 }], createdAt: expect.any(String) }),
+    );
     expect(new Date(order.createdAt).toISOString()).toBe(order.createdAt);
     expect(Math.abs(Date.now() - Date.parse(order.createdAt))).toBeLessThan(60_000);
 
     const read = await getJson<OrderBody>(`${stack.orders.url}/orders/${order.id}`);
     expect(read.status).toBe(200);
-    expect(read.body).toEqual(order);
+    // The status may already have moved on (the order's events are being processed meanwhile).
+    const { id, customerId, items, createdAt } = order;
+    expect(read.body).toEqual(expect.objectContaining({ id, customerId, items, createdAt, status: expect.any(String) }));
 
     const reservation = await waitForReservation(stack, order.id);
-    expect(reservation).toEqual({ orderId: order.id, status: 'RESERVED', lines: [{ sku, quantity: 2 }], reason: null, createdAt: expect.any(String) });
+    expect(reservation).toEqual(expect.objectContaining({ orderId: order.id, status: 'RESERVED', lines: [{ sku, quantity: 2 }], reason: null, createdAt: expect.any(String) }));
 
     const delivery = await waitForDelivery(stack, order.id);
-    expect(delivery).toEqual({
-      orderId: order.id,
-      status: 'SCHEDULED',
-      deliveryDate: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/),
-      timeWindow: expect.stringMatching(/^\d{2}:\d{2}-\d{2}:\d{2}$/),
-      createdAt: expect.any(String),
-    });
+    expect(delivery).toEqual(
+      expect.objectContaining({
+        orderId: order.id,
+        status: 'SCHEDULED',
+        deliveryDate: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/),
+        timeWindow: expect.stringMatching(/^\d{2}:\d{2}-\d{2}:\d{2}$/),
+        createdAt: expect.any(String),
+      }),
+    );
     expect(delivery.deliveryDate > order.createdAt.slice(0, 10)).toBe(true);
 
     const after = await getStock(stack, sku);
-    expect(after).toEqual({ sku, onHand: before.onHand, reserved: before.reserved + 2, available: before.available - 2 });
+    expect(after).toEqual(expect.objectContaining({ sku, onHand: before.onHand, reserved: before.reserved + 2, available: before.available - 2 }));
   });
 
   describe('rejects bad input with a 4xx naming the problem, never a 500', () => {

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { connectEventConsumer, consumerOptionsFrom } from '@relay/messaging';
-import { configureHttpApp, logLevelsUpTo, runService } from '@relay/service-runtime';
+import { configureHttpApp, logLevelsUpTo, runService, setupOpenApi } from '@relay/service-runtime';
 import { AppModule } from './app.module';
 import { readInventoryConfig } from './config/inventory.config';
 
@@ -10,6 +10,7 @@ runService('inventory', async () => {
   const config = readInventoryConfig();
   const app = await NestFactory.create(AppModule.forRoot(config), { logger: logLevelsUpTo(config.LOG_LEVEL) });
   configureHttpApp(app);
+  setupOpenApi(app, { title: 'Relay inventory', description: 'Stock levels and per-order reservations (all lines or none), driven by order events.' });
   connectEventConsumer(app, consumerOptionsFrom(config));
   await app.startAllMicroservices();
   await app.listen(config.PORT);

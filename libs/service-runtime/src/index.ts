@@ -7,3 +7,5 @@ export * from './http/http-exception.filter';
 export * from './http/validation.pipe';
 export * from './http/configure-http-app';
 export * from './run-service';
+export * from './http/open-api';
+export * from './http/api-error.dto';

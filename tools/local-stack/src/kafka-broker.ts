@@ -422,6 +422,9 @@ async function formatStorage(
     java,
     [
       '-Xmx256m',
+      // A one-second, one-shot JVM: skip the optimising JIT and the parallel GC threads.
+      '-XX:TieredStopAtLevel=1',
+      '-XX:+UseSerialGC',
       `-Dlog4j2.configurationFile=${KAFKA_LOG4J2_CONFIG_FILE}`,
       '-Drelay.kafka.log.target=SYSTEM_ERR',
       '-cp',

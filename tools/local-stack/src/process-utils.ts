@@ -253,6 +253,15 @@ export async function spawnManaged(options: SpawnManagedOptions): Promise<Manage
   const log = await openLog(options.logFile);
 
   const setpriv = dieWithParent ? await findSetpriv() : undefined;
+  if (setpriv !== undefined) {
+    // Behind setpriv a missing command would surface as setpriv's exit code 127; keep the plain
+    // spawn behaviour (an ENOENT error) that callers can recognise.
+    const target = options.command.includes(path.sep) ? path.resolve(options.cwd ?? '.', options.command) : options.command;
+    if ((await findExecutable(target)) === undefined) {
+      log?.end();
+      throw Object.assign(new Error(`spawn ${options.command} ENOENT`), { code: 'ENOENT', path: options.command });
+    }
+  }
   const [command, finalArgs] =
     setpriv !== undefined
       ? [setpriv, ['--pdeathsig', parentExitSignal.replace(/^SIG/, ''), '--', options.command, ...args]]

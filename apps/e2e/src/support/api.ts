@@ -136,6 +136,11 @@ export function waitUntilCaughtUp(app: AppHandle, timeoutMs = CATCH_UP_TIMEOUT_M
   );
 }
 
+/** The topics a consumer reads, as it reports them in GET /consumer. */
+export function topicsOf(status: ConsumerStatusBody): string[] {
+  return [...new Set(status.partitions.map((partition) => partition.topic))].sort();
+}
+
 export function counterDelta(after: ConsumerCounters, before: ConsumerCounters): ConsumerCounters {
   return {
     applied: after.applied - before.applied,

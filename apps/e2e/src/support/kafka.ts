@@ -46,21 +46,27 @@ export class KafkaProbe {
   }
 
   /**
-   * How far the group has read, summed over partitions: a partition it never committed on counts as
-   * read up to its earliest offset (where a new group starts). The difference of two sums is the number
-   * of messages the group consumed in between.
+   * How far the group has read, summed over the partitions of `topics`: a partition it never committed
+   * on counts as read up to its earliest offset (where a new group starts). The difference of two sums
+   * is the number of messages the group consumed in between.
    */
-  async groupPosition(groupId: string, topic: string): Promise<bigint> {
-    const [ends, committed] = await Promise.all([this.endOffsets(topic), this.committedOffsets(groupId, topic)]);
-    return ends.reduce((sum, end) => {
-      const offset = committed.get(end.partition) ?? -1n;
-      return sum + (offset >= 0n ? offset : end.low);
-    }, 0n);
+  async groupPosition(groupId: string, topics: readonly string[]): Promise<bigint> {
+    let sum = 0n;
+    for (const topic of topics) {
+      const [ends, committed] = await Promise.all([this.endOffsets(topic), this.committedOffsets(groupId, topic)]);
+      for (const end of ends) {
+        const offset = committed.get(end.partition) ?? -1n;
+        sum += offset >= 0n ? offset : end.low;
+      }
+    }
+    return sum;
   }
 
-  /** Sum of end offsets over the topic's partitions: the difference of two sums is what was produced. */
-  async topicEnd(topic: string): Promise<bigint> {
-    return (await this.endOffsets(topic)).reduce((sum, end) => sum + end.high, 0n);
+  /** Sum of end offsets over the partitions of `topics`: the difference of two sums is what was produced. */
+  async topicsEnd(topics: readonly string[]): Promise<bigint> {
+    let sum = 0n;
+    for (const topic of topics) sum += (await this.endOffsets(topic)).reduce((total, end) => total + end.high, 0n);
+    return sum;
   }
 
   /** Produces raw messages as they are (acks from all in-sync replicas). */

@@ -1,4 +1,5 @@
 import { Controller, Get, Inject } from '@nestjs/common';
+import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Kafka } from 'kafkajs';
 import { consumerGroupLag, PartitionLag } from '../kafka/consumer-lag';
 import { ConsumerStats } from './consumer-stats';
@@ -13,6 +14,8 @@ export interface ConsumerStatusResponse {
   totalLag: string;
 }
 
+@ApiTags('consumer')
+@ApiOkResponse({ description: 'This instance\'s counters and the group\'s committed offsets and lag per partition.' })
 @Controller('consumer')
 export class ConsumerStatusController {
   constructor(

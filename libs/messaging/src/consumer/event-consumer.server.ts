@@ -45,6 +45,9 @@ type Outcome = 'done' | 'stopped';
 export class EventConsumerServer extends ServerKafka {
   private readonly policy: FailurePolicy;
   private readonly stats: ConsumerStats;
+  private closing = false;
+  private connecting: Promise<void> | undefined;
+  private joinedGroup = false;
 
   constructor(private readonly consumerOptions: EventConsumerOptions) {
     super({
@@ -70,6 +73,56 @@ export class EventConsumerServer extends ServerKafka {
     });
     this.policy = consumerOptions.failurePolicy ?? defaultFailurePolicy;
     this.stats = consumerOptions.stats ?? new ConsumerStats();
+  }
+
+  /**
+   * Lets the app start at once and connects in the background, retrying until Kafka answers: a
+   * service whose broker is down still serves HTTP (and orders still takes orders), and catches
+   * up when Kafka is back. `isJoined()` tells when the consumer really is in its group.
+   */
+  override async listen(callback: (error?: unknown) => void): Promise<void> {
+    callback();
+    this.connecting = this.connectUntilJoined();
+  }
+
+  override async close(): Promise<void> {
+    this.closing = true;
+    await this.connecting;
+    await super.close();
+  }
+
+  /** True once the consumer has joined its group (and until it stops or crashes). */
+  isJoined(): boolean {
+    return this.joinedGroup;
+  }
+
+  private async connectUntilJoined(): Promise<void> {
+    for (let attempt = 1; !this.closing; attempt++) {
+      try {
+        this.client = await this.createClient();
+        await this.start(() => undefined);
+        return;
+      } catch (error) {
+        if (attempt === 1 || attempt % 10 === 0) {
+          this.logger.warn(`cannot start the consumer of group "${this.consumerOptions.consumerGroup}" (attempt ${attempt}), retrying: ${(error as Error).message}`);
+        }
+        await this.consumer?.disconnect().catch(() => undefined);
+        await this.producer?.disconnect().catch(() => undefined);
+        this.consumer = null;
+        this.producer = null;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(15_000, 500 * 2 ** Math.min(attempt, 5))));
+      }
+    }
+  }
+
+  protected override registerConsumerEventListeners(): void {
+    super.registerConsumerEventListeners();
+    const consumer = this.consumer;
+    if (!consumer) return;
+    consumer.on(consumer.events.GROUP_JOIN, () => (this.joinedGroup = true));
+    for (const event of [consumer.events.STOP, consumer.events.CRASH, consumer.events.DISCONNECT]) {
+      consumer.on(event, () => (this.joinedGroup = false));
+    }
   }
 
   override async bindEvents(consumer: Consumer): Promise<void> {

@@ -14,6 +14,8 @@ import {
   Res,
   UnprocessableEntityException,
 } from '@nestjs/common';
+import { ApiBadRequestResponse, ApiConflictResponse, ApiCreatedResponse, ApiHeader, ApiNotFoundResponse, ApiOkResponse, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
+import { ApiErrorDto } from '@relay/service-runtime';
 import { PlaceOrderDto } from './place-order/place-order.dto';
 import { PlaceOrderUseCase } from './place-order/place-order.use-case';
 import { GetOrderUseCase } from './get-order/get-order.use-case';
@@ -22,7 +24,7 @@ import { CancelOrderUseCase } from './cancel-order/cancel-order.use-case';
 import { ListOrdersQuery } from './list-orders/list-orders.query';
 import { ListOrdersUseCase } from './list-orders/list-orders.use-case';
 import { decodeCursor } from './list-orders/order-cursor';
-import { OrderResponse, toOrderResponse } from './order.response';
+import { OrderPageResponse, OrderResponse, toOrderResponse } from './order.response';
 
 const invalid = (field: string, problem: string) =>
   new BadRequestException({ code: 'VALIDATION_FAILED', message: `${field}: ${problem}`, details: [{ field, problem }] });
@@ -33,6 +35,8 @@ interface HeaderSetter {
   setHeader(name: string, value: string): void;
 }
 
+@ApiTags('orders')
+@ApiBadRequestResponse({ type: ApiErrorDto, description: 'Invalid input; `details` names each wrong field.' })
 @Controller('orders')
 export class OrdersController {
   constructor(
@@ -49,6 +53,9 @@ export class OrdersController {
    */
   @Post()
   @HttpCode(201)
+  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Makes retries safe: the same key returns the same order.' })
+  @ApiCreatedResponse({ type: OrderResponse })
+  @ApiUnprocessableEntityResponse({ type: ApiErrorDto, description: 'The Idempotency-Key was used with another body.' })
   async place(
     @Body() body: PlaceOrderDto,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
@@ -78,7 +85,8 @@ export class OrdersController {
 
   /** Newest first; `cursor` comes from the previous page's `nextCursor`. */
   @Get()
-  async list(@Query() query: ListOrdersQuery): Promise<{ orders: OrderResponse[]; nextCursor: string | null }> {
+  @ApiOkResponse({ type: OrderPageResponse })
+  async list(@Query() query: ListOrdersQuery): Promise<OrderPageResponse> {
     const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
     if (query.cursor !== undefined && !after) throw invalid('cursor', 'is not a cursor returned by this API');
     const page = await this.listOrders.execute({ status: query.status, customerId: query.customerId, after, limit: query.limit ?? 20 });
@@ -86,6 +94,8 @@ export class OrdersController {
   }
 
   @Get(':id')
+  @ApiOkResponse({ type: OrderResponse, description: 'The order with its status history.' })
+  @ApiNotFoundResponse({ type: ApiErrorDto })
   async get(@Param('id', orderIdPipe) id: string): Promise<OrderResponse> {
     const found = await this.getOrder.execute(id);
     if (!found) throw new NotFoundException({ code: 'ORDERS.NOT_FOUND', message: `order ${id} does not exist` });
@@ -95,6 +105,9 @@ export class OrdersController {
   /** Cancels an order that has not shipped; a second cancel answers 200 with the order unchanged. */
   @Post(':id/cancel')
   @HttpCode(200)
+  @ApiOkResponse({ type: OrderResponse })
+  @ApiNotFoundResponse({ type: ApiErrorDto })
+  @ApiConflictResponse({ type: ApiErrorDto, description: 'The order was rejected: there is nothing to cancel.' })
   async cancel(@Param('id', orderIdPipe) id: string, @Body() body: CancelOrderDto): Promise<OrderResponse> {
     const outcome = await this.cancelOrder.execute(id, body.reason ?? 'cancelled by the customer');
     switch (outcome.kind) {

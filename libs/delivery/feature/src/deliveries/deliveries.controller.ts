@@ -1,17 +1,33 @@
 import { BadRequestException, Controller, Get, NotFoundException, Param, ParseUUIDPipe } from '@nestjs/common';
+import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOkResponse, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
+import { ApiErrorDto } from '@relay/service-runtime';
 import { DeliveryEntity } from '@relay/delivery/data-access';
 
-export interface DeliveryResponse {
-  orderId: string;
-  /** PENDING, PREPARED, SCHEDULED or CANCELLED. */
-  status: string;
-  deliveryDate: string | null;
-  timeWindow: string | null;
-  route: string | null;
-  cancelReason: string | null;
-  createdAt: string;
-  updatedAt: string;
+export class DeliveryResponse {
+  @ApiProperty({ format: 'uuid' })
+  orderId!: string;
+
+  @ApiProperty({ enum: ['PENDING', 'PREPARED', 'SCHEDULED', 'CANCELLED'] })
+  status!: string;
+
+  @ApiProperty({ type: String, nullable: true, example: '2026-11-28' })
+  deliveryDate!: string | null;
+
+  @ApiProperty({ type: String, nullable: true, example: '10:00-12:00' })
+  timeWindow!: string | null;
+
+  @ApiProperty({ type: String, nullable: true, example: 'FR-R07' })
+  route!: string | null;
+
+  @ApiProperty({ type: String, nullable: true, enum: ['STOCK_REJECTED', 'ORDER_CANCELLED'] })
+  cancelReason!: string | null;
+
+  @ApiProperty()
+  createdAt!: string;
+
+  @ApiProperty()
+  updatedAt!: string;
 }
 
 const orderIdPipe = new ParseUUIDPipe({
@@ -19,11 +35,15 @@ const orderIdPipe = new ParseUUIDPipe({
     new BadRequestException({ code: 'VALIDATION_FAILED', message: 'orderId: must be a UUID', details: [{ field: 'orderId', problem: 'must be a UUID' }] }),
 });
 
+@ApiTags('deliveries')
 @Controller('deliveries')
 export class DeliveriesController {
   constructor(private readonly dataSource: DataSource) {}
 
   @Get(':orderId')
+  @ApiOkResponse({ type: DeliveryResponse })
+  @ApiBadRequestResponse({ type: ApiErrorDto })
+  @ApiNotFoundResponse({ type: ApiErrorDto, description: 'Not processed yet, or unknown order.' })
   async get(@Param('orderId', orderIdPipe) orderId: string): Promise<DeliveryResponse> {
     const delivery = await this.dataSource.manager.findOne(DeliveryEntity, { where: { orderId } });
     if (!delivery) throw new NotFoundException({ code: 'DELIVERY.NOT_FOUND', message: `no delivery for order ${orderId}` });

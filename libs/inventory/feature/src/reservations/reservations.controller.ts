@@ -1,13 +1,32 @@
 import { BadRequestException, Controller, Get, NotFoundException, Param, ParseUUIDPipe } from '@nestjs/common';
+import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOkResponse, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
+import { ApiErrorDto } from '@relay/service-runtime';
 import { ReservationEntity } from '@relay/inventory/data-access';
 
-export interface ReservationResponse {
-  orderId: string;
-  status: string;
-  lines: { sku: string; quantity: number }[];
-  reason: Record<string, unknown> | null;
-  createdAt: string;
+class ReservationLineResponse {
+  @ApiProperty({ example: 'SKU-1' })
+  sku!: string;
+
+  @ApiProperty({ example: 2 })
+  quantity!: number;
+}
+
+export class ReservationResponse {
+  @ApiProperty({ format: 'uuid' })
+  orderId!: string;
+
+  @ApiProperty({ enum: ['RESERVED', 'REJECTED', 'RELEASED', 'CANCELLED'] })
+  status!: string;
+
+  @ApiProperty({ type: [ReservationLineResponse] })
+  lines!: ReservationLineResponse[];
+
+  @ApiProperty({ type: 'object', additionalProperties: true, nullable: true, example: { code: 'INVENTORY.INSUFFICIENT_STOCK', sku: 'SKU-2', requested: 5, available: 3 } })
+  reason!: Record<string, unknown> | null;
+
+  @ApiProperty()
+  createdAt!: string;
 }
 
 const orderIdPipe = new ParseUUIDPipe({
@@ -15,11 +34,15 @@ const orderIdPipe = new ParseUUIDPipe({
     new BadRequestException({ code: 'VALIDATION_FAILED', message: 'orderId: must be a UUID', details: [{ field: 'orderId', problem: 'must be a UUID' }] }),
 });
 
+@ApiTags('reservations')
 @Controller('reservations')
 export class ReservationsController {
   constructor(private readonly dataSource: DataSource) {}
 
   @Get(':orderId')
+  @ApiOkResponse({ type: ReservationResponse })
+  @ApiBadRequestResponse({ type: ApiErrorDto })
+  @ApiNotFoundResponse({ type: ApiErrorDto, description: 'Not processed yet, or unknown order.' })
   async get(@Param('orderId', orderIdPipe) orderId: string): Promise<ReservationResponse> {
     const reservation = await this.dataSource.manager.findOne(ReservationEntity, { where: { orderId } });
     if (!reservation) throw new NotFoundException({ code: 'INVENTORY.NO_RESERVATION', message: `no reservation for order ${orderId}` });

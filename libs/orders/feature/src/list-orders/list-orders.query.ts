@@ -1,3 +1,4 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
 import { ORDER_STATUSES, OrderStatus } from '@relay/orders/domain';
@@ -5,20 +6,24 @@ import { ORDER_STATUSES, OrderStatus } from '@relay/orders/domain';
 export const MAX_PAGE_SIZE = 100;
 
 export class ListOrdersQuery {
+  @ApiPropertyOptional({ enum: ORDER_STATUSES })
   @IsOptional()
   @IsIn(ORDER_STATUSES, { message: `status must be one of ${ORDER_STATUSES.join(', ')}` })
   status?: OrderStatus;
 
+  @ApiPropertyOptional({ example: 'c-1' })
   @IsOptional()
   @IsString()
   @Length(1, 100)
   customerId?: string;
 
+  @ApiPropertyOptional({ description: "The previous page's nextCursor." })
   @IsOptional()
   @IsString()
   @Length(1, 200)
   cursor?: string;
 
+  @ApiPropertyOptional({ minimum: 1, maximum: MAX_PAGE_SIZE, default: 20 })
   @IsOptional()
   @Type(() => Number)
   @IsInt({ message: 'limit must be a whole number' })

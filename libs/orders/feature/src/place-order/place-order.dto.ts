@@ -1,3 +1,4 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -17,11 +18,13 @@ import {
 export const SKU_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 export class OrderLineDto {
+  @ApiProperty({ example: 'SKU-1', pattern: SKU_PATTERN.source })
   @IsDefined()
   @IsString()
   @Matches(SKU_PATTERN, { message: 'sku must be 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit' })
   sku!: string;
 
+  @ApiProperty({ example: 2, minimum: 1, maximum: 10_000 })
   @IsDefined()
   @IsInt({ message: 'quantity must be a whole number' })
   @Min(1, { message: 'quantity must be at least 1' })
@@ -30,21 +33,25 @@ export class OrderLineDto {
 }
 
 export class ShippingAddressDto {
+  @ApiProperty({ example: '1 rue de la Paix' })
   @IsDefined()
   @IsString()
   @Length(1, 200)
   line1!: string;
 
+  @ApiProperty({ example: 'Paris' })
   @IsDefined()
   @IsString()
   @Length(1, 100)
   city!: string;
 
+  @ApiProperty({ example: '75002' })
   @IsDefined()
   @IsString()
   @Length(1, 20)
   postalCode!: string;
 
+  @ApiProperty({ example: 'FR', description: 'ISO 3166-1 alpha-2' })
   @IsDefined()
   @IsString()
   @Matches(/^[A-Z]{2}$/, { message: 'country must be an ISO 3166-1 alpha-2 code such as "FR"' })
@@ -52,11 +59,13 @@ export class ShippingAddressDto {
 }
 
 export class PlaceOrderDto {
+  @ApiProperty({ example: 'c-1' })
   @IsDefined()
   @IsString()
   @Length(1, 100)
   customerId!: string;
 
+  @ApiProperty({ type: [OrderLineDto], minItems: 1, maxItems: 100, description: 'One line per SKU.' })
   @IsDefined()
   @IsArray()
   @ArrayMinSize(1, { message: 'items must contain at least 1 line' })
@@ -65,6 +74,7 @@ export class PlaceOrderDto {
   @Type(() => OrderLineDto)
   items!: OrderLineDto[];
 
+  @ApiPropertyOptional({ type: ShippingAddressDto, description: 'Without it the order goes to the pickup route.' })
   @IsOptional()
   @ValidateNested()
   @Type(() => ShippingAddressDto)
