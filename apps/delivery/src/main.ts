@@ -9,7 +9,7 @@ import { readDeliveryConfig } from './config/delivery.config';
 runService('delivery', async () => {
   const config = readDeliveryConfig();
   const app = await NestFactory.create(AppModule.forRoot(config), { logger: logLevelsUpTo(config.LOG_LEVEL) });
-  configureHttpApp(app);
+  configureHttpApp(app, { shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS });
   setupOpenApi(app, { title: 'Relay delivery', description: 'Delivery slots and routes, prepared on order placement and confirmed once stock is reserved.' });
   connectEventConsumer(app, consumerOptionsFrom(config));
   await app.startAllMicroservices();

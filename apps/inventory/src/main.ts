@@ -9,7 +9,7 @@ import { readInventoryConfig } from './config/inventory.config';
 runService('inventory', async () => {
   const config = readInventoryConfig();
   const app = await NestFactory.create(AppModule.forRoot(config), { logger: logLevelsUpTo(config.LOG_LEVEL) });
-  configureHttpApp(app);
+  configureHttpApp(app, { shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS });
   setupOpenApi(app, { title: 'Relay inventory', description: 'Stock levels and per-order reservations (all lines or none), driven by order events.' });
   connectEventConsumer(app, consumerOptionsFrom(config));
   await app.startAllMicroservices();

@@ -9,7 +9,7 @@ import { readOrdersConfig } from './config/orders.config';
 runService('orders', async () => {
   const config = readOrdersConfig();
   const app = await NestFactory.create(AppModule.forRoot(config), { logger: logLevelsUpTo(config.LOG_LEVEL) });
-  configureHttpApp(app);
+  configureHttpApp(app, { shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS });
   setupOpenApi(app, { title: 'Relay orders', description: 'Takes orders, tracks their status through inventory and delivery events, and lets customers cancel.' });
   connectEventConsumer(app, consumerOptionsFrom(config));
   await app.startAllMicroservices();

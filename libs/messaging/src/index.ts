@@ -18,3 +18,4 @@ export * from './service-config';
 export * from './messaging.tokens';
 export * from './consumer/consumer-stats';
 export * from './kafka/consumer-lag';
+export * from './failpoints';

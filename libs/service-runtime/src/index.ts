@@ -9,3 +9,4 @@ export * from './http/configure-http-app';
 export * from './run-service';
 export * from './http/open-api';
 export * from './http/api-error.dto';
+export * from './database/database-errors';

@@ -29,7 +29,7 @@ export const KAFKA_POM_FILE = path.join(KAFKA_ASSETS_DIR, 'pom.xml');
 export const KAFKA_LOG4J2_CONFIG_FILE = path.join(KAFKA_ASSETS_DIR, 'log4j2.yaml');
 
 const MIN_JAVA_MAJOR = 17;
-const DOWNLOAD_SIZE_HINT = '~50 MB';
+const DOWNLOAD_SIZE_HINT = '~65 MB';
 const ALTERNATIVES_HINT =
   'or set KAFKA_BROKERS=host:port to use an existing Kafka cluster, or start Kafka with docker/compose.yaml';
 

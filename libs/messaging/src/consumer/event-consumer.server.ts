@@ -4,6 +4,7 @@ import { lastValueFrom } from 'rxjs';
 import { DataSource } from 'typeorm';
 import { deadLetterTopicFor, decodeEvent, EventCatalogue, EventEnvelope } from '@relay/contracts';
 import { applyOnce } from '../inbox/apply-once';
+import { failpoint } from '../failpoints';
 import { KafkaSettings, nestLogCreator } from '../kafka/kafka-settings';
 import { ensureTopics } from '../kafka/topic-provisioner';
 import { ConsumedEventContext } from './consumed-event.context';
@@ -224,8 +225,10 @@ export class EventConsumerServer extends ServerKafka {
       async (manager) => {
         const context = new ConsumedEventContext([{ ...where, consumerGroup }, manager]);
         await lastValueFrom(this.transformToObservable(handler(envelope, context)), { defaultValue: undefined });
+        failpoint('consumer-mid-effect');
       },
     );
+    failpoint('consumer-after-effect');
     if (outcome === 'duplicate') {
       this.stats.duplicates++;
       this.logger.debug(`${pattern} ${envelope.eventId} was already applied by ${consumerGroup}; skipped`);

@@ -4,6 +4,7 @@ import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { ensureTopics, TopicSpec } from '../kafka/topic-provisioner';
 import { OUTBOX_NOTIFY_CHANNEL } from './outbox-writer';
+import { failpoint } from '../failpoints';
 
 export interface OutboxRelayOptions {
   /** The schema whose `outbox` table this relay drains (the service's own). */
@@ -89,7 +90,9 @@ export class OutboxRelay {
         messages.push({ key: row.message_key, value: JSON.stringify(row.payload), headers: row.headers });
         byTopic.set(row.topic, messages);
       }
+      failpoint('relay-before-publish');
       await this.producer!.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
+      failpoint('relay-after-publish');
       await manager.query(`UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])`, [rows.map((row) => row.id)]);
       return rows.length;
     });

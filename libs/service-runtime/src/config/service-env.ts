@@ -13,6 +13,7 @@ export function serviceEnvShape(defaults: { port: number; schema: string; client
     KAFKA_TOPIC_PARTITIONS: envFields.positiveInt(6, 10_000),
     KAFKA_REPLICATION_FACTOR: envFields.positiveInt(1, 10),
     LOG_LEVEL: envFields.logLevel,
+    SHUTDOWN_TIMEOUT_MS: envFields.positiveInt(10_000, 600_000),
   };
 }
 

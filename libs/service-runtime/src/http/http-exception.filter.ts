@@ -1,10 +1,15 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { isDatabaseUnavailable } from '../database/database-errors';
 import { ApiErrorBody, defaultErrorCodes } from './api-error';
 
 interface ExpressLikeResponse {
   headersSent?: boolean;
+  setHeader(name: string, value: string): void;
   status(code: number): { json(body: unknown): void };
 }
+
+/** Seconds a client should wait before retrying a request that met a database outage. */
+const RETRY_AFTER_SECONDS = 2;
 
 /** Body-parser errors arrive as plain errors with a `type`; they are the client's fault. */
 interface BodyParserError {
@@ -26,7 +31,12 @@ export class HttpExceptionFilter implements ExceptionFilter {
     if (host.getType() !== 'http') throw exception;
     const response = host.switchToHttp().getResponse<ExpressLikeResponse>();
     const body = this.toBody(exception);
-    if (body.status >= 500) this.logger.error(exception instanceof Error ? exception.stack : String(exception));
+    if (body.status === 503) {
+      this.logger.warn(`database unavailable: ${exception instanceof Error ? exception.message : String(exception)}`);
+      if (!response.headersSent) response.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
+    } else if (body.status >= 500) {
+      this.logger.error(exception instanceof Error ? exception.stack : String(exception));
+    }
     if (!response.headersSent) response.status(body.status).json(body);
   }
 
@@ -39,6 +49,9 @@ export class HttpExceptionFilter implements ExceptionFilter {
       }
       const message = typeof raw === 'string' ? raw : this.messageOf(raw) ?? exception.message;
       return { status, code: defaultErrorCodes[status] ?? `HTTP_${status}`, message };
+    }
+    if (isDatabaseUnavailable(exception)) {
+      return { status: 503, code: 'DATABASE_UNAVAILABLE', message: 'the database is unavailable; nothing was saved, retry shortly' };
     }
     const parserError = exception as BodyParserError;
     if (parserError?.type === 'entity.parse.failed') {
