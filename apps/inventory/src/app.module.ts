@@ -1,7 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { Topics } from '@relay/contracts';
-import { ConsumerStatusModule, kafkaSettingsFrom, MessagingModule, OutboxRelayModule, outboxRelayOptionsFrom } from '@relay/messaging';
+import { ConsumerStatusModule, HealthModule, kafkaSettingsFrom, MessagingModule, OutboxRelayModule, outboxRelayOptionsFrom } from '@relay/messaging';
 import { inventoryPersistence } from '@relay/inventory/data-access';
 import { InventoryModule } from '@relay/inventory/feature';
 import { openPostgresDataSource, postgresDataSourceOptions } from '@relay/service-runtime';
@@ -22,6 +22,7 @@ export class AppModule {
           dataSourceFactory: (options) => openPostgresDataSource(options!, config.DATABASE_SCHEMA),
         }),
         MessagingModule.forRoot(kafkaSettingsFrom(config)),
+        HealthModule,
         OutboxRelayModule.forRoot(outboxRelayOptionsFrom(config, [Topics.inventoryEvents])),
         ConsumerStatusModule.forRoot({ consumerGroup: config.KAFKA_GROUP_ID, topics: [Topics.orderEvents] }),
         InventoryModule,

@@ -19,3 +19,4 @@ export * from './messaging.tokens';
 export * from './consumer/consumer-stats';
 export * from './kafka/consumer-lag';
 export * from './failpoints';
+export * from './health/health.controller';

@@ -9,6 +9,8 @@ import { EventConsumerOptions, EventConsumerServer } from './consumer/event-cons
 import { ConsumerStats } from './consumer/consumer-stats';
 import { ConsumerStatusController } from './consumer/consumer-status.controller';
 import { CONSUMER_GROUP, CONSUMER_TOPICS, KAFKA_CLIENT, KAFKA_SETTINGS } from './messaging.tokens';
+import { TerminusModule } from '@nestjs/terminus';
+import { HealthController, ShutdownState } from './health/health.controller';
 
 const OUTBOX_RELAY_OPTIONS = Symbol('OUTBOX_RELAY_OPTIONS');
 
@@ -69,6 +71,14 @@ export class OutboxRelayModule {
   }
 }
 
+/** `GET /health/live` and `GET /health/ready` (see HealthController). */
+@Module({
+  imports: [TerminusModule.forRoot({ logger: false })],
+  controllers: [HealthController],
+  providers: [ShutdownState],
+})
+export class HealthModule {}
+
 /**
  * The status of a service's event consumer over HTTP: `GET /consumer` gives this instance's
  * counters and the group's committed offsets and lag per partition.
@@ -85,6 +95,7 @@ export class ConsumerStatusModule {
         { provide: CONSUMER_TOPICS, useValue: options.topics },
       ],
       exports: [ConsumerStats],
+      global: true,
     };
   }
 }

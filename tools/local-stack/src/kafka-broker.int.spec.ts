@@ -91,6 +91,9 @@ function createKafka(brokers: string[]): Kafka {
   return new Kafka({
     clientId: `smoke-${runId}`,
     brokers,
+    // A fresh broker creates __consumer_offsets on the first group request; kafkajs' default backoff
+    // (300 ms, doubling) turns that second into several.
+    retry: { initialRetryTime: 100, retries: 8 },
     logLevel: logLevel.WARN,
     logCreator:
       () =>

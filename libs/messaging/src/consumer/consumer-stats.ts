@@ -10,6 +10,8 @@ export class ConsumerStats {
   retried = 0;
   /** Messages parked on the dead-letter topic (poison, or out of retries). */
   deadLettered = 0;
+  /** Whether the consumer is in its group now (readiness). */
+  joined = false;
 
   snapshot() {
     return { applied: this.applied, duplicates: this.duplicates, skipped: this.skipped, retried: this.retried, deadLettered: this.deadLettered };

@@ -48,7 +48,6 @@ export class EventConsumerServer extends ServerKafka {
   private readonly stats: ConsumerStats;
   private closing = false;
   private connecting: Promise<void> | undefined;
-  private joinedGroup = false;
 
   constructor(private readonly consumerOptions: EventConsumerOptions) {
     super({
@@ -79,7 +78,7 @@ export class EventConsumerServer extends ServerKafka {
   /**
    * Lets the app start at once and connects in the background, retrying until Kafka answers: a
    * service whose broker is down still serves HTTP (and orders still takes orders), and catches
-   * up when Kafka is back. `isJoined()` tells when the consumer really is in its group.
+   * up when Kafka is back. `ConsumerStats.joined` tells when the consumer really is in its group.
    */
   override async listen(callback: (error?: unknown) => void): Promise<void> {
     callback();
@@ -90,11 +89,6 @@ export class EventConsumerServer extends ServerKafka {
     this.closing = true;
     await this.connecting;
     await super.close();
-  }
-
-  /** True once the consumer has joined its group (and until it stops or crashes). */
-  isJoined(): boolean {
-    return this.joinedGroup;
   }
 
   private async connectUntilJoined(): Promise<void> {
@@ -120,9 +114,9 @@ export class EventConsumerServer extends ServerKafka {
     super.registerConsumerEventListeners();
     const consumer = this.consumer;
     if (!consumer) return;
-    consumer.on(consumer.events.GROUP_JOIN, () => (this.joinedGroup = true));
+    consumer.on(consumer.events.GROUP_JOIN, () => (this.stats.joined = true));
     for (const event of [consumer.events.STOP, consumer.events.CRASH, consumer.events.DISCONNECT]) {
-      consumer.on(event, () => (this.joinedGroup = false));
+      consumer.on(event, () => (this.stats.joined = false));
     }
   }
 

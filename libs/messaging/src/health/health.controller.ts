@@ -1,0 +1,59 @@
+import { BeforeApplicationShutdown, Controller, Get, Inject, Injectable, Optional } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { HealthCheck, HealthCheckResult, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { ConsumerStats } from '../consumer/consumer-stats';
+
+/** Flips when the app starts shutting down, so readiness fails while it drains. */
+@Injectable()
+export class ShutdownState implements BeforeApplicationShutdown {
+  shuttingDown = false;
+
+  beforeApplicationShutdown(): void {
+    this.shuttingDown = true;
+  }
+}
+
+export const DATABASE_PING_TIMEOUT_MS = 1_000;
+
+/**
+ * Liveness: the process answers. Readiness: it can do its job now: the database answers within a
+ * second, the event consumer (if the service has one) has joined its group, and it is not
+ * shutting down. Probes never wait on a slow dependency for longer than the ping timeout.
+ */
+@ApiTags('health')
+@Controller('health')
+export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly database: TypeOrmHealthIndicator,
+    private readonly indicators: HealthIndicatorService,
+    private readonly shutdown: ShutdownState,
+    @Optional() @Inject(ConsumerStats) private readonly consumer?: ConsumerStats,
+  ) {}
+
+  @Get('live')
+  @HealthCheck()
+  live(): Promise<HealthCheckResult> {
+    return this.health.check([]);
+  }
+
+  @Get('ready')
+  @HealthCheck()
+  ready(): Promise<HealthCheckResult> {
+    return this.health.check([
+      async () => {
+        const session = this.indicators.check('lifecycle');
+        return this.shutdown.shuttingDown ? session.down({ message: 'shutting down' }) : session.up();
+      },
+      () => this.database.pingCheck('database', { timeout: DATABASE_PING_TIMEOUT_MS }),
+      ...(this.consumer
+        ? [
+            async () => {
+              const session = this.indicators.check('consumer');
+              return this.consumer!.joined ? session.up() : session.down({ message: 'not in its consumer group yet' });
+            },
+          ]
+        : []),
+    ]);
+  }
+}
