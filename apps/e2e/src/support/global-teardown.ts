@@ -7,10 +7,3 @@ export default async function globalTeardown(): Promise<void> {
   await infrastructure.stop();
   process.stderr.write(`[e2e] stopped the infrastructure in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
 }
-setTimeout(() => {
-  const p = process as unknown as { _getActiveHandles(): unknown[] };
-  for (const h of p._getActiveHandles()) {
-    const o = h as { constructor: { name: string }; remoteAddress?: string; remotePort?: number; localPort?: number; pid?: number; spawnfile?: string };
-    process.stderr.write(`HANDLE ${o.constructor.name} ${o.remoteAddress ?? ''}:${o.remotePort ?? ''} local ${o.localPort ?? ''} pid ${o.pid ?? ''} ${o.spawnfile ?? ''}\n`);
-  }
-}, 5000).unref();
