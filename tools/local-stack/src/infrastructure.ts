@@ -37,7 +37,7 @@ export async function startInfrastructure(options: InfrastructureOptions): Promi
 
   const kafka = env.KAFKA_BROKERS
     ? undefined
-    : startKafkaBroker({ dataDir: dir('kafka'), port: persistent ? 9092 : 0, onProgress: (m) => progress(`kafka: ${m}`) });
+    : startKafkaBroker({ dataDir: dir('kafka-data'), port: persistent ? 9092 : 0, onProgress: (m) => progress(`kafka: ${m}`) });
   const postgres = env.DATABASE_URL
     ? undefined
     : startPostgres({ dataDir: dir('postgres'), port: persistent ? 5433 : 0, onProgress: (m) => progress(`postgres: ${m}`) });

@@ -91,9 +91,6 @@ function createKafka(brokers: string[]): Kafka {
   return new Kafka({
     clientId: `smoke-${runId}`,
     brokers,
-    // A fresh broker creates __consumer_offsets on the first group request; kafkajs' default backoff
-    // (300 ms, doubling) turns that second into several.
-    retry: { initialRetryTime: 100, retries: 8 },
     logLevel: logLevel.WARN,
     logCreator:
       () =>
@@ -103,6 +100,15 @@ function createKafka(brokers: string[]): Kafka {
         kafkajsWarnings.push(`${label} [${namespace}] ${log.message}${error === undefined ? '' : `: ${String(error)}`}`);
       },
   });
+}
+
+/**
+ * A fresh broker creates __consumer_offsets on the first group request; kafkajs' default backoff
+ * (300 ms, doubling) turns that second into several. Admin only: on an idempotent producer, bounded
+ * retries make kafkajs warn about exactly-once guarantees.
+ */
+function createAdmin(kafka: Kafka): Admin {
+  return kafka.admin({ retry: { initialRetryTime: 100, retries: 8 } });
 }
 
 /**
@@ -158,7 +164,7 @@ describe('kafkajs 2.2.4 smoke', () => {
     if (brokers === undefined) throw new Error('no brokers: KAFKA_BROKERS unset and no local broker');
     report(`kafkajs smoke against ${brokers.join(',')}${externalBrokers ? ' (KAFKA_BROKERS)' : ' (local broker)'}`);
     kafka = createKafka(brokers);
-    admin = kafka.admin();
+    admin = createAdmin(kafka);
     clients.push(admin);
     await admin.connect();
     producer = kafka.producer({
@@ -296,7 +302,7 @@ describeRunner('startKafkaBroker (local runner)', () => {
   const groupId = `runner-group-${runId}`;
 
   async function withAdmin<T>(broker: RunningKafkaBroker, use: (admin: Admin) => Promise<T>): Promise<T> {
-    const admin = createKafka(broker.brokers).admin();
+    const admin = createAdmin(createKafka(broker.brokers));
     await admin.connect();
     try {
       return await use(admin);

@@ -1,0 +1,98 @@
+import { Topics } from '@relay/contracts';
+import { UsageError } from './errors';
+
+/** Same defaults as `npm start`. */
+export const DEFAULT_KAFKA_BROKERS = '127.0.0.1:9092';
+export const DEFAULT_DATABASE_URL = 'postgres://relay:relay@127.0.0.1:5433/relay';
+export const DEFAULT_SCHEMAS = { orders: 'orders', inventory: 'inventory', delivery: 'delivery' } as const;
+export const DEFAULT_GROUPS = { inventory: 'inventory', delivery: 'delivery' } as const;
+export const DEFAULT_SOURCE_TOPIC = Topics.orderEvents;
+
+/** `host:port[,host:port…]`, from KAFKA_BROKERS or the default. */
+export function kafkaBrokersFrom(env: NodeJS.ProcessEnv): string[] {
+  const raw = env.KAFKA_BROKERS === undefined || env.KAFKA_BROKERS.trim() === '' ? DEFAULT_KAFKA_BROKERS : env.KAFKA_BROKERS;
+  return parseBrokers(raw, 'KAFKA_BROKERS');
+}
+
+export function parseBrokers(raw: string, name: string): string[] {
+  const brokers = raw.split(',').map((entry) => entry.trim());
+  for (const broker of brokers) {
+    const match = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9._-]+):(\d{1,5})$/.exec(broker);
+    const port = match ? Number(match[2]) : NaN;
+    if (!match || port < 1 || port > 65_535) {
+      throw new UsageError(`${name} must be a comma-separated list of host:port (e.g. 127.0.0.1:9092), got "${raw}"`);
+    }
+  }
+  return brokers;
+}
+
+/** A postgres:// URL, from DATABASE_URL or the default. */
+export function databaseUrlFrom(env: NodeJS.ProcessEnv): string {
+  const raw = env.DATABASE_URL === undefined || env.DATABASE_URL.trim() === '' ? DEFAULT_DATABASE_URL : env.DATABASE_URL.trim();
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new UsageError(`DATABASE_URL must be a PostgreSQL URL (postgres://user:password@host:port/database), got "${redact(raw)}"`);
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    throw new UsageError(`DATABASE_URL must start with postgres:// or postgresql://, got "${redact(raw)}"`);
+  }
+  if (url.hostname === '' && !url.searchParams.has('host')) {
+    throw new UsageError(`DATABASE_URL names no host, got "${redact(raw)}"`);
+  }
+  return raw;
+}
+
+/** The URL without its password, for messages. */
+export function redact(url: string): string {
+  return url.replace(/^(\w+:\/\/[^:/@]+:)[^@]*@/, '$1***@');
+}
+
+/** A PostgreSQL schema name as the services accept it (unquoted identifier). */
+export function schemaFlag(flag: string, value: string): string {
+  if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(value)) {
+    throw new UsageError(`--${flag} must be a schema name (letters, digits, _; not starting with a digit), got "${value}"`);
+  }
+  return value;
+}
+
+/** A Kafka consumer group or topic name: legal characters only, so typos are caught early. */
+export function kafkaNameFlag(flag: string, value: string): string {
+  if (!/^[A-Za-z0-9._-]{1,249}$/.test(value)) {
+    throw new UsageError(`--${flag} must be a Kafka name (letters, digits, '.', '_', '-'), got "${value}"`);
+  }
+  return value;
+}
+
+export function listFlag(flag: string, value: string): string[] {
+  const items = value
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+  if (items.length === 0) throw new UsageError(`--${flag} needs at least one name, got "${value}"`);
+  return items.map((item) => kafkaNameFlag(flag, item));
+}
+
+export function integerFlag(flag: string, value: string, { min, max = Number.MAX_SAFE_INTEGER }: { min: number; max?: number }): number {
+  const number = /^-?\d+$/.test(value.trim()) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(number) || number < min || number > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `at least ${min}` : `${min}-${max}`;
+    throw new UsageError(`--${flag} must be a whole number ${range}, got "${value}"`);
+  }
+  return number;
+}
+
+export interface RecordPosition {
+  partition: number;
+  offset: string;
+}
+
+/** `<partition>:<offset>`, e.g. `3:1207`. */
+export function parsePosition(value: string): RecordPosition {
+  const match = /^(\d{1,9}):(\d{1,19})$/.exec(value.trim());
+  if (!match) throw new UsageError(`a record position is <partition>:<offset> (e.g. 3:1207), got "${value}"`);
+  return { partition: Number(match[1]), offset: BigInt(match[2]).toString() };
+}
+
+export const formatPosition = (position: RecordPosition): string => `${position.partition}:${position.offset}`;
