@@ -4,7 +4,7 @@ import { Topics } from '@relay/contracts';
 import { ConsumerStatusModule, HealthModule, kafkaSettingsFrom, MessagingModule, OutboxRelayModule, outboxRelayOptionsFrom } from '@relay/messaging';
 import { deliveryPersistence } from '@relay/delivery/data-access';
 import { DeliveryModule } from '@relay/delivery/feature';
-import { openPostgresDataSource, postgresDataSourceOptions } from '@relay/service-runtime';
+import { ObservabilityModule, openPostgresDataSource, postgresDataSourceOptions } from '@relay/service-runtime';
 import { DeliveryConfig } from './config/delivery.config';
 
 @Module({})
@@ -13,6 +13,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
+        ObservabilityModule.forRoot({ service: 'delivery', level: config.LOG_LEVEL, format: config.LOG_FORMAT }),
         TypeOrmModule.forRootAsync({
           useFactory: () =>
             postgresDataSourceOptions(

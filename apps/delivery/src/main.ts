@@ -2,14 +2,14 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { connectEventConsumer, consumerOptionsFrom } from '@relay/messaging';
-import { configureHttpApp, logLevelsUpTo, runService, setupOpenApi } from '@relay/service-runtime';
+import { configureHttpApp, runService, setupOpenApi } from '@relay/service-runtime';
 import { AppModule } from './app.module';
 import { readDeliveryConfig } from './config/delivery.config';
 
 runService('delivery', async () => {
   const config = readDeliveryConfig();
-  const app = await NestFactory.create(AppModule.forRoot(config), { logger: logLevelsUpTo(config.LOG_LEVEL) });
-  configureHttpApp(app, { shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS });
+  const app = await NestFactory.create(AppModule.forRoot(config), { bufferLogs: true });
+  configureHttpApp(app, { service: 'delivery', shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS });
   setupOpenApi(app, { title: 'Relay delivery', description: 'Delivery slots and routes, prepared on order placement and confirmed once stock is reserved.' });
   connectEventConsumer(app, consumerOptionsFrom(config));
   await app.startAllMicroservices();

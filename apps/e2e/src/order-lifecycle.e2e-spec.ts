@@ -54,10 +54,23 @@ describe('order lifecycle', () => {
   it('takes a stocked order to SCHEDULED, and every event of its story carries its correlation', async () => {
     const sku = skuFor(stack, 'ok');
     await setStock(stack, sku, 10);
-    const order = (await placeOrder<OrderWithHistory>(stack, { customerId: 'c-ok', items: [{ sku, quantity: 2 }], shippingAddress: address })).body;
+    const correlationId = `checkout-${stack.suffix}`;
+    const placed = await postJson<OrderWithHistory>(
+      `${stack.orders.url}/orders`,
+      { customerId: 'c-ok', items: [{ sku, quantity: 2 }], shippingAddress: address },
+      { headers: { 'x-correlation-id': correlationId } },
+    );
+    expect(placed.status).toBe(201);
+    expect(placed.headers.get('x-correlation-id')).toBe(correlationId);
+    const order = placed.body;
 
     const scheduled = await waitForStatus(order.id, 'SCHEDULED');
-    expect(scheduled.history?.map((change) => `${change.from}→${change.to}`)).toEqual(['null→PENDING', 'PENDING→CONFIRMED', 'CONFIRMED→SCHEDULED']);
+    // stock.reserved and delivery.scheduled travel on different topics: orders may learn of the
+    // delivery first, and then goes straight from PENDING to SCHEDULED (and ignores the late one).
+    expect([
+      ['null→PENDING', 'PENDING→CONFIRMED', 'CONFIRMED→SCHEDULED'],
+      ['null→PENDING', 'PENDING→SCHEDULED'],
+    ]).toContainEqual(scheduled.history?.map((change) => `${change.from}→${change.to}`));
     expect(await waitForDelivery(stack, order.id)).toMatchObject({ status: 'SCHEDULED', route: expect.stringMatching(/^FR-R\d{2}$/) });
     expect(await getStock(stack, sku)).toMatchObject({ onHand: 10, reserved: 2, available: 8 });
 
@@ -67,7 +80,7 @@ describe('order lifecycle', () => {
     }, { timeoutMs: 30_000, description: 'the order placed, stock reserved and delivery scheduled events' });
     const byType = new Map(story.map((event) => [event.type, event]));
     expect([...byType.keys()].sort()).toEqual(['delivery.scheduled', 'order.placed', 'stock.reserved']);
-    expect(story.every((event) => event.correlationId === order.id)).toBe(true);
+    expect(story.map((event) => event.correlationId)).toEqual(story.map(() => correlationId));
     expect(byType.get('order.placed')!.causationId).toBeNull();
     expect(byType.get('stock.reserved')!.causationId).toBe(byType.get('order.placed')!.eventId);
     expect(byType.get('delivery.scheduled')!.causationId).toBe(byType.get('stock.reserved')!.eventId);

@@ -2,14 +2,14 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { connectEventConsumer, consumerOptionsFrom } from '@relay/messaging';
-import { configureHttpApp, logLevelsUpTo, runService, setupOpenApi } from '@relay/service-runtime';
+import { configureHttpApp, runService, setupOpenApi } from '@relay/service-runtime';
 import { AppModule } from './app.module';
 import { readInventoryConfig } from './config/inventory.config';
 
 runService('inventory', async () => {
   const config = readInventoryConfig();
-  const app = await NestFactory.create(AppModule.forRoot(config), { logger: logLevelsUpTo(config.LOG_LEVEL) });
-  configureHttpApp(app, { shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS });
+  const app = await NestFactory.create(AppModule.forRoot(config), { bufferLogs: true });
+  configureHttpApp(app, { service: 'inventory', shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS });
   setupOpenApi(app, { title: 'Relay inventory', description: 'Stock levels and per-order reservations (all lines or none), driven by order events.' });
   connectEventConsumer(app, consumerOptionsFrom(config));
   await app.startAllMicroservices();

@@ -4,7 +4,7 @@ import { Topics } from '@relay/contracts';
 import { ConsumerStatusModule, HealthModule, kafkaSettingsFrom, MessagingModule, OutboxRelayModule, outboxRelayOptionsFrom } from '@relay/messaging';
 import { ordersPersistence } from '@relay/orders/data-access';
 import { OrdersModule } from '@relay/orders/feature';
-import { openPostgresDataSource, postgresDataSourceOptions } from '@relay/service-runtime';
+import { ObservabilityModule, openPostgresDataSource, postgresDataSourceOptions } from '@relay/service-runtime';
 import { OrdersConfig } from './config/orders.config';
 
 @Module({})
@@ -13,6 +13,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
+        ObservabilityModule.forRoot({ service: 'orders', level: config.LOG_LEVEL, format: config.LOG_FORMAT }),
         TypeOrmModule.forRootAsync({
           useFactory: () =>
             postgresDataSourceOptions(

@@ -20,3 +20,4 @@ export * from './consumer/consumer-stats';
 export * from './kafka/consumer-lag';
 export * from './failpoints';
 export * from './health/health.controller';
+export * from './metrics';

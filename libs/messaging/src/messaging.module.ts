@@ -11,6 +11,8 @@ import { ConsumerStatusController } from './consumer/consumer-status.controller'
 import { CONSUMER_GROUP, CONSUMER_TOPICS, KAFKA_CLIENT, KAFKA_SETTINGS } from './messaging.tokens';
 import { TerminusModule } from '@nestjs/terminus';
 import { HealthController, ShutdownState } from './health/health.controller';
+import { messagingMetrics, onMetricsScrape } from './metrics';
+import { consumerGroupLag } from './kafka/consumer-lag';
 
 const OUTBOX_RELAY_OPTIONS = Symbol('OUTBOX_RELAY_OPTIONS');
 
@@ -50,11 +52,19 @@ export class OutboxRelayService implements OnApplicationBootstrap, BeforeApplica
     });
   }
 
+  private unregisterMetrics: (() => void) | undefined;
+
   onApplicationBootstrap(): void {
     this.relay.start();
+    this.unregisterMetrics = onMetricsScrape('backlog', async () => {
+      const backlog = await this.relay.backlog();
+      messagingMetrics.outboxBacklog.set(backlog.rows);
+      messagingMetrics.outboxOldestAgeSeconds.set(backlog.oldestAgeSeconds);
+    });
   }
 
   async beforeApplicationShutdown(): Promise<void> {
+    this.unregisterMetrics?.();
     await this.relay.stop();
   }
 }
@@ -79,6 +89,30 @@ export class OutboxRelayModule {
 })
 export class HealthModule {}
 
+/** Feeds the per-partition lag gauge from the group's committed and end offsets at scrape time. */
+@Injectable()
+export class ConsumerLagMetrics implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private unregister: (() => void) | undefined;
+
+  constructor(
+    @Inject(KAFKA_CLIENT) private readonly kafka: Kafka,
+    @Inject(CONSUMER_GROUP) private readonly group: string,
+    @Inject(CONSUMER_TOPICS) private readonly topics: string[],
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.unregister = onMetricsScrape('lag', async () => {
+      for (const partition of await consumerGroupLag(this.kafka, this.group, this.topics)) {
+        messagingMetrics.consumerLag.set({ group: this.group, topic: partition.topic, partition: String(partition.partition) }, Number(partition.lag));
+      }
+    });
+  }
+
+  beforeApplicationShutdown(): void {
+    this.unregister?.();
+  }
+}
+
 /**
  * The status of a service's event consumer over HTTP: `GET /consumer` gives this instance's
  * counters and the group's committed offsets and lag per partition.
@@ -91,6 +125,7 @@ export class ConsumerStatusModule {
       controllers: [ConsumerStatusController],
       providers: [
         ConsumerStats,
+        ConsumerLagMetrics,
         { provide: CONSUMER_GROUP, useValue: options.consumerGroup },
         { provide: CONSUMER_TOPICS, useValue: options.topics },
       ],

@@ -10,3 +10,8 @@ export * from './run-service';
 export * from './http/open-api';
 export * from './http/api-error.dto';
 export * from './database/database-errors';
+export * from './observability/request-context';
+export * from './observability/trace-context';
+export * from './observability/correlation.middleware';
+export * from './observability/observability.module';
+export * from './observability/metrics';

@@ -67,7 +67,7 @@ async function main(): Promise<void> {
     infrastructure = await startInfrastructure({ mode: 'persistent', onProgress: (message) => say('relay', message) });
     for (const line of infrastructure.started) say('relay', `started ${line}`);
 
-    const env = { KAFKA_BROKERS: infrastructure.kafkaBrokers, DATABASE_URL: infrastructure.databaseUrl };
+    const env = { KAFKA_BROKERS: infrastructure.kafkaBrokers, DATABASE_URL: infrastructure.databaseUrl, LOG_FORMAT: process.env.LOG_FORMAT ?? 'pretty' };
     const started = await Promise.all(
       SERVICES.map((service) =>
         startAppProcess({

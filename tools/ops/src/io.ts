@@ -50,14 +50,21 @@ export function truncate(text: string, max: number): string {
 
 export type ProgressCallback = (done: number, total: number) => void;
 
-/** "scanned 120,000/200,000 messages of <topic>" on stderr, at most once a second, and once at the end. */
+/**
+ * "scanned 120,000/200,000 messages of <topic>" on stderr: at most once a second, nothing for work
+ * that takes less than a second, and a last line at the end when anything was shown.
+ */
 export function progressLine(io: Pick<Io, 'err'>, label: (done: number, total: number) => string, everyMs = 1_000): ProgressCallback {
-  let last = 0;
+  let lastAt = Date.now();
+  let shown = false;
+  let lastDone = -1;
   return (done, total) => {
     const now = Date.now();
-    if (done < total && now - last < everyMs) return;
-    if (done === total && total === 0) return;
-    last = now;
+    const final = done >= total;
+    if (done === lastDone || (final ? !shown : now - lastAt < everyMs)) return;
+    lastAt = now;
+    lastDone = done;
+    shown = true;
     io.err(label(done, total));
   };
 }

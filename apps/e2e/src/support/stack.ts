@@ -63,13 +63,19 @@ function uniqueSuffix(name: string): string {
 
 class ManagedApp implements AppHandle {
   private current: AppProcess | undefined;
+  private started = false;
 
   constructor(
     readonly service: ServiceName,
-    readonly port: number,
+    private port_: number,
     readonly env: Readonly<Record<string, string>>,
     readonly logFile: string,
+    private readonly pickPort: () => Promise<number>,
   ) {}
+
+  get port(): number {
+    return this.port_;
+  }
 
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
@@ -85,7 +91,18 @@ class ManagedApp implements AppHandle {
 
   async start(): Promise<void> {
     if (this.isRunning()) return;
-    this.current = await startAppProcess({ service: this.service, env: { ...this.env }, port: this.port, logFile: this.logFile, startTimeoutMs: 60_000 });
+    for (let attempt = 1; ; attempt++) {
+      try {
+        this.current = await startAppProcess({ service: this.service, env: { ...this.env }, port: this.port_, logFile: this.logFile, startTimeoutMs: 60_000 });
+        this.started = true;
+        return;
+      } catch (error) {
+        // findFreePort() releases the port before the app binds it; if something took it meanwhile,
+        // the first start may move to another port (a restart keeps its port, by definition).
+        if (this.started || attempt >= 3 || !String((error as Error)?.message).includes('EADDRINUSE')) throw error;
+        this.port_ = await this.pickPort();
+      }
+    }
   }
 
   async stop(timeoutMs = 20_000): Promise<void> {
@@ -142,7 +159,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       LOG_LEVEL: 'log',
       ...options.env?.[service],
     };
-    return new ManagedApp(service, await freePort(), env, path.join(logDir, `${service}.log`));
+    return new ManagedApp(service, await freePort(), env, path.join(logDir, `${service}.log`), freePort);
   };
   const inventory = await makeApp('inventory');
   const delivery = await makeApp('delivery');

@@ -5,6 +5,8 @@ import { DataSource } from 'typeorm';
 import { deadLetterTopicFor, decodeEvent, EventCatalogue, EventEnvelope } from '@relay/contracts';
 import { applyOnce } from '../inbox/apply-once';
 import { failpoint } from '../failpoints';
+import { messagingMetrics } from '../metrics';
+import { childTraceparent, runInWorkContext } from '@relay/service-runtime';
 import { KafkaSettings, nestLogCreator } from '../kafka/kafka-settings';
 import { ensureTopics } from '../kafka/topic-provisioner';
 import { ConsumedEventContext } from './consumed-event.context';
@@ -175,6 +177,7 @@ export class EventConsumerServer extends ServerKafka {
       const now = new Date();
       this.logger.warn(`poison message at ${topic}[${partition}]@${message.offset} (${decoded.reason}): ${decoded.message}; parking it`);
       await this.deadLetter(topic, partition, message, `PoisonMessage:${decoded.reason}`, decoded.message, 1, now, now);
+      messagingMetrics.eventsConsumed.inc({ group: this.consumerOptions.consumerGroup, topic, event_type: 'unknown', outcome: 'dead_lettered' });
       return 'done';
     }
     const { contract, envelope } = decoded;
@@ -182,12 +185,18 @@ export class EventConsumerServer extends ServerKafka {
     if (!handler) {
       this.logger.debug(`no handler for ${contract.pattern} in group ${this.consumerOptions.consumerGroup}; skipping ${envelope.eventId}`);
       this.stats.skipped++;
+      messagingMetrics.eventsConsumed.inc({ group: this.consumerOptions.consumerGroup, topic, event_type: contract.pattern, outcome: 'skipped' });
       return 'done';
     }
     let firstFailureAt: Date | undefined;
+    const group = this.consumerOptions.consumerGroup;
+    const labels = { group, topic, event_type: contract.pattern };
+    const traceparent = childTraceparent(message.headers?.traceparent?.toString());
+    const context = { correlationId: envelope.correlationId, traceparent, eventId: envelope.eventId, eventType: contract.pattern, consumerGroup: group, topic, partition, offset: message.offset };
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.applyHandler(handler, envelope, { topic, partition, offset: message.offset, attempt }, contract.pattern);
+        const outcome = await runInWorkContext(context, () => this.applyHandler(handler, envelope, { topic, partition, offset: message.offset, attempt }, contract.pattern));
+        messagingMetrics.eventsConsumed.inc({ ...labels, outcome });
         return 'done';
       } catch (error) {
         firstFailureAt ??= new Date();
@@ -195,11 +204,14 @@ export class EventConsumerServer extends ServerKafka {
         const errorClass = error instanceof Error ? error.name : typeof error;
         if (!isRetriable(error) || attempt >= this.policy.maxAttempts) {
           this.logger.error(`${contract.pattern} ${envelope.eventId} at ${topic}[${partition}]@${message.offset} failed ${attempt} time(s), parking it: ${reason}`);
-          await this.deadLetter(topic, partition, message, errorClass, reason, attempt, firstFailureAt, new Date());
+          await runInWorkContext(context, () => this.deadLetter(topic, partition, message, errorClass, reason, attempt, firstFailureAt!, new Date()));
+          messagingMetrics.eventsFailed.inc({ ...labels, next: 'dead_lettered' });
+          messagingMetrics.eventsConsumed.inc({ ...labels, outcome: 'dead_lettered' });
           return 'done';
         }
         const delay = backoffDelayMs(this.policy, attempt);
         this.stats.retried++;
+        messagingMetrics.eventsFailed.inc({ ...labels, next: 'retried' });
         this.logger.warn(`${contract.pattern} ${envelope.eventId} at ${topic}[${partition}]@${message.offset} failed (attempt ${attempt}/${this.policy.maxAttempts}), retrying in ${delay} ms: ${reason}`);
         if (!(await this.waitWhileRunning(delay, payload))) return 'stopped';
       }
@@ -211,8 +223,9 @@ export class EventConsumerServer extends ServerKafka {
     envelope: EventEnvelope,
     where: { topic: string; partition: number; offset: string; attempt: number },
     pattern: string,
-  ): Promise<void> {
+  ): Promise<'applied' | 'duplicate'> {
     const consumerGroup = this.consumerOptions.consumerGroup;
+    const stopTimer = messagingMetrics.processingSeconds.startTimer({ group: consumerGroup, event_type: pattern });
     const outcome = await applyOnce(
       this.consumerOptions.dataSource,
       { consumerGroup, eventId: envelope.eventId, eventType: pattern, topic: where.topic, partition: where.partition, offset: where.offset },
@@ -223,12 +236,15 @@ export class EventConsumerServer extends ServerKafka {
       },
     );
     failpoint('consumer-after-effect');
+    stopTimer();
     if (outcome === 'duplicate') {
       this.stats.duplicates++;
       this.logger.debug(`${pattern} ${envelope.eventId} was already applied by ${consumerGroup}; skipped`);
     } else {
       this.stats.applied++;
+      this.logger.debug(`applied ${pattern} ${envelope.eventId}`);
     }
+    return outcome;
   }
 
   private async deadLetter(

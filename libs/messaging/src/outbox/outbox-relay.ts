@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import { ensureTopics, TopicSpec } from '../kafka/topic-provisioner';
 import { OUTBOX_NOTIFY_CHANNEL } from './outbox-writer';
 import { failpoint } from '../failpoints';
+import { messagingMetrics } from '../metrics';
 
 export interface OutboxRelayOptions {
   /** The schema whose `outbox` table this relay drains (the service's own). */
@@ -72,6 +73,14 @@ export class OutboxRelay {
     if (this.producer) await this.producer.disconnect().catch(() => undefined);
   }
 
+  /** Unpublished rows and the age of the oldest, for the backlog metrics. */
+  async backlog(): Promise<{ rows: number; oldestAgeSeconds: number }> {
+    const [row] = await this.dataSource.query(
+      `SELECT count(*)::int AS rows, COALESCE(EXTRACT(EPOCH FROM now() - min(created_at)), 0)::float AS age FROM outbox WHERE published_at IS NULL`,
+    );
+    return { rows: row.rows, oldestAgeSeconds: row.age };
+  }
+
   /** Publishes one batch of pending rows; returns how many were published. */
   async publishPending(): Promise<number> {
     await this.ensureProducer();
@@ -84,6 +93,7 @@ export class OutboxRelay {
         [this.batchSize],
       );
       if (rows.length === 0) return 0;
+      const stopTimer = messagingMetrics.outboxPublishSeconds.startTimer();
       const byTopic = new Map<string, Message[]>();
       for (const row of rows) {
         const messages = byTopic.get(row.topic) ?? [];
@@ -94,6 +104,8 @@ export class OutboxRelay {
       await this.producer!.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
       failpoint('relay-after-publish');
       await manager.query(`UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])`, [rows.map((row) => row.id)]);
+      stopTimer();
+      for (const [topic, messages] of byTopic) messagingMetrics.outboxPublished.inc({ topic }, messages.length);
       return rows.length;
     });
   }

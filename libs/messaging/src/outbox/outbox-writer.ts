@@ -1,6 +1,7 @@
 import { EntityManager } from 'typeorm';
 import { EventContract, EventEnvelope } from '@relay/contracts';
 import { z } from 'zod';
+import { currentWorkContext } from '@relay/service-runtime';
 import { OutboxMessageEntity } from './outbox-message.entity';
 
 /** The channel the relay LISTENs on; the payload is the schema whose outbox has new rows. */
@@ -16,13 +17,19 @@ export async function appendToOutbox<TType extends string, TVersion extends numb
   contract: EventContract<TType, TVersion, TSchema>,
   envelope: EventEnvelope<TType, TVersion, z.infer<TSchema>>,
 ): Promise<void> {
+  const traceparent = currentWorkContext()?.traceparent;
   await manager.insert(OutboxMessageEntity, {
     eventId: envelope.eventId,
     topic: contract.topic,
     messageKey: contract.keyOf(envelope.data),
     eventType: contract.pattern,
     payload: envelope,
-    headers: { 'x-correlation-id': envelope.correlationId, 'x-event-type': contract.pattern },
+    headers: {
+      'x-correlation-id': envelope.correlationId,
+      'x-event-type': contract.pattern,
+      // The trace context of the work that raised the event: the consumer continues the trace.
+      ...(traceparent ? { traceparent } : {}),
+    },
   });
   await manager.query('SELECT pg_notify($1, current_schema())', [OUTBOX_NOTIFY_CHANNEL]);
 }

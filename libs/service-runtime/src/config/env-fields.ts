@@ -23,4 +23,7 @@ export const envFields = {
   positiveInt: (defaultValue: number, max = 1_000_000) => z.coerce.number().int().min(1).max(max).default(defaultValue),
 
   logLevel: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),
+
+  /** Pretty lines for a person at a terminal, JSON lines for everything else. */
+  logFormat: z.enum(['json', 'pretty']).default(process.stdout.isTTY ? 'pretty' : 'json'),
 } as const;

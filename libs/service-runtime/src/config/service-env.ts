@@ -1,4 +1,3 @@
-import { LogLevel } from '@nestjs/common';
 import { envFields } from './env-fields';
 
 /** The variables every service reads. Service-specific ones are added next to them. */
@@ -13,15 +12,9 @@ export function serviceEnvShape(defaults: { port: number; schema: string; client
     KAFKA_TOPIC_PARTITIONS: envFields.positiveInt(6, 10_000),
     KAFKA_REPLICATION_FACTOR: envFields.positiveInt(1, 10),
     LOG_LEVEL: envFields.logLevel,
+    LOG_FORMAT: envFields.logFormat,
     SHUTDOWN_TIMEOUT_MS: envFields.positiveInt(10_000, 600_000),
   };
-}
-
-const order: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
-
-/** Nest takes the list of enabled levels; LOG_LEVEL names the most verbose one. */
-export function logLevelsUpTo(level: LogLevel): LogLevel[] {
-  return order.slice(0, order.indexOf(level) + 1);
 }
 
 /** The variables every event-consuming service reads besides the common ones. */

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { createEnvelope, OrderCancelledV1 } from '@relay/contracts';
 import { appendToOutbox } from '@relay/messaging';
+import { currentWorkContext } from '@relay/service-runtime';
 import { Order, transition } from '@relay/orders/domain';
 import { findOrder, recordStatusChange } from '@relay/orders/data-access';
 import { ORDERS_PRODUCER } from '../place-order/place-order.use-case';
@@ -35,7 +36,7 @@ export class CancelOrderUseCase {
         createEnvelope(OrderCancelledV1, {
           data: { orderId: order.id, reason, cancelledAt: now.toISOString() },
           producer: ORDERS_PRODUCER,
-          correlationId: order.id,
+          correlationId: currentWorkContext()?.correlationId ?? order.id,
           occurredAt: now,
         }),
       );

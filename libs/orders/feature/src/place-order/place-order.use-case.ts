@@ -3,6 +3,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { DataSource, QueryFailedError } from 'typeorm';
 import { createEnvelope, OrderPlacedV1 } from '@relay/contracts';
 import { appendToOutbox } from '@relay/messaging';
+import { currentWorkContext } from '@relay/service-runtime';
 import { Order, PlaceOrderCommand, placeOrder, OrderRejection } from '@relay/orders/domain';
 import { findOrderByIdempotencyKey, insertOrder } from '@relay/orders/data-access';
 
@@ -58,7 +59,8 @@ export class PlaceOrderUseCase {
         ...(order.shippingAddress ? { shippingAddress: order.shippingAddress } : {}),
       },
       producer: ORDERS_PRODUCER,
-      correlationId: order.id,
+      // The caller's X-Correlation-Id (or the one made for this request) follows the order's whole story.
+      correlationId: currentWorkContext()?.correlationId ?? order.id,
       occurredAt: order.createdAt,
     });
     try {

@@ -1,0 +1,148 @@
+import { parseArgs } from 'node:util';
+import { SERVICES, ServiceName } from '@relay/local-stack';
+
+export const PHASES = ['rest', 'e2e', 'catchup', 'baselines', 'memory'] as const;
+export type PhaseName = (typeof PHASES)[number];
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/** Durations and sizes of one bench run; `--quick` shrinks all of them. */
+export interface BenchPlan {
+  quick: boolean;
+  phases: PhaseName[];
+  /** Events loaded onto the topic for the catch-up phase (and read by the consumer baselines). */
+  catchupEvents: number;
+  restRates: number[];
+  restStepSeconds: number;
+  /** After each sweep step: wait at most this long for the pipeline to drain before the next one. */
+  restDrainSeconds: number;
+  latencyRuns: Array<{ rate: number; seconds: number }>;
+  sustainSeconds: number;
+  sustainMaxTrials: number;
+  /** The first sustained rate tried (the target), then up or down the ladder. */
+  sustainStartRate: number;
+  drainTimeoutSeconds: number;
+  memoryOnlyLoad: { rate: number; seconds: number };
+  pgBaselineSeconds: number;
+  pgBaselineClients: number;
+  producerPerfRecords: number;
+  /** Open connections of the HTTP load generator. */
+  maxSockets: number;
+  profile: ServiceName[];
+  /** Keep bench schemas, groups and throw-away topics on external infrastructure. */
+  keepData: boolean;
+  outputDir?: string;
+}
+
+export const USAGE = `npm run bench [-- options]
+
+Measures Relay on this machine: REST intake (open-loop sweep), end-to-end latency and sustained
+rate, consumer catch-up (1 vs 3 instances), baselines (Kafka's own perf tools, raw PostgreSQL,
+raw kafkajs) and peak RSS. Starts ephemeral Kafka + PostgreSQL and the built apps (or uses
+KAFKA_BROKERS / DATABASE_URL when set). Writes bench-results/<timestamp>/results.json + chart.svg.
+
+Options:
+  --quick               short durations (smoke run, ~3 minutes)
+  --events N            catch-up size (default 200000; 20000 with --quick)
+  --million             --events 1000000
+  --only LIST           comma list of ${PHASES.join(',')} (default: all)
+  --profile LIST        CPU-profile these services (${SERVICES.join(',')}) during each load phase;
+                        summaries go to the report, .cpuprofile files to the results folder
+  --rest-rates LIST     override the REST sweep rates (orders/s), e.g. 500,1000,3000
+  --sustain-start N     first rate tried in the sustained search (default 2000)
+  --keep-data           on external infrastructure: keep bench schemas, groups and topics
+  --out DIR             results folder (default bench-results/<timestamp>)
+  -h, --help            this text
+`;
+
+function positiveInt(flag: string, raw: string): number {
+  const value = Number(raw.replace(/_/g, ''));
+  if (!Number.isInteger(value) || value <= 0) throw new UsageError(`${flag} must be a positive whole number, got "${raw}"`);
+  return value;
+}
+
+function list(flag: string, raw: string): string[] {
+  const items = raw
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+  if (items.length === 0) throw new UsageError(`${flag} needs at least one value`);
+  return items;
+}
+
+export function parseBenchArgs(argv: string[]): BenchPlan | 'help' {
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        quick: { type: 'boolean' },
+        events: { type: 'string' },
+        million: { type: 'boolean' },
+        only: { type: 'string' },
+        profile: { type: 'string' },
+        'rest-rates': { type: 'string' },
+        'sustain-start': { type: 'string' },
+        'keep-data': { type: 'boolean' },
+        out: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const values = parsed.values as Record<string, string | boolean | undefined>;
+  if (values.help) return 'help';
+  const quick = values.quick === true;
+
+  const phases = typeof values.only === 'string' ? list('--only', values.only) : [...PHASES];
+  for (const phase of phases) {
+    if (!(PHASES as readonly string[]).includes(phase)) throw new UsageError(`--only: unknown phase "${phase}" (known: ${PHASES.join(', ')})`);
+  }
+  const profile = typeof values.profile === 'string' ? list('--profile', values.profile) : [];
+  for (const service of profile) {
+    if (!(SERVICES as readonly string[]).includes(service)) throw new UsageError(`--profile: unknown service "${service}" (known: ${SERVICES.join(', ')})`);
+  }
+  if (values.million && typeof values.events === 'string') throw new UsageError('--million and --events cannot be combined');
+  const catchupEvents = values.million ? 1_000_000 : typeof values.events === 'string' ? positiveInt('--events', values.events) : quick ? 20_000 : 200_000;
+  const restRates =
+    typeof values['rest-rates'] === 'string'
+      ? list('--rest-rates', values['rest-rates']).map((rate) => positiveInt('--rest-rates', rate))
+      : quick
+        ? [500, 2000, 4000]
+        : [250, 500, 1000, 2000, 4000];
+
+  return {
+    quick,
+    phases: PHASES.filter((phase) => phases.includes(phase)),
+    catchupEvents,
+    restRates,
+    restStepSeconds: quick ? 4 : 15,
+    restDrainSeconds: quick ? 10 : 60,
+    latencyRuns: quick
+      ? [
+          { rate: 250, seconds: 5 },
+          { rate: 1000, seconds: 8 },
+        ]
+      : [
+          { rate: 250, seconds: 30 },
+          { rate: 1000, seconds: 30 },
+        ],
+    sustainSeconds: quick ? 30 : 60,
+    sustainMaxTrials: quick ? 2 : 4,
+    sustainStartRate: typeof values['sustain-start'] === 'string' ? positiveInt('--sustain-start', values['sustain-start']) : 2000,
+    drainTimeoutSeconds: quick ? 20 : 120,
+    memoryOnlyLoad: { rate: 1000, seconds: quick ? 10 : 30 },
+    pgBaselineSeconds: quick ? 5 : 15,
+    pgBaselineClients: 10,
+    producerPerfRecords: Math.max(catchupEvents, quick ? 100_000 : 500_000),
+    maxSockets: 256,
+    profile: profile as ServiceName[],
+    keepData: values['keep-data'] === true,
+    outputDir: typeof values.out === 'string' ? values.out : undefined,
+  };
+}

@@ -1,0 +1,202 @@
+import { readFile } from 'node:fs/promises';
+import { IHeaders } from 'kafkajs';
+import { decodeEvent } from '@relay/contracts';
+import { parseCommandArgs, stringValue } from '../args';
+import { Command, ENVIRONMENT_HELP, KafkaConnection, kafkaFromEnv, printJson } from '../command';
+import { formatPosition, parsePosition, RecordPosition } from '../config';
+import { DeadLetter, DeadLetterSource, dlqOffsets, dlqTopicOf, readDeadLetters } from '../dead-letters';
+import { OpsError, UsageError } from '../errors';
+import { plural, ProgressCallback } from '../io';
+import { connectProducer, createOpsKafka } from '../kafka';
+import { scanProgress, SOURCE_HELP, sourceFlags, sourceFrom } from './dlq-list';
+
+const oneLine = (text: string): string => text.replace(/\s*\n\s*/g, '; ');
+
+/** Header added to a replayed message: `<dlqTopic>:<partition>:<offset>` it was replayed from. */
+export const REPLAYED_FROM_HEADER = 'x-replayed-from';
+
+export interface ReplayOptions extends KafkaConnection, DeadLetterSource {
+  /** The records to replay; or `all`. */
+  positions?: RecordPosition[];
+  all?: boolean;
+  /** A fixed-up value for the one record given; must decode as a valid event. */
+  value?: Buffer | string;
+  /** Check everything, produce nothing. */
+  dryRun?: boolean;
+  onProgress?: ProgressCallback;
+}
+
+export interface ReplayedRecord {
+  from: string;
+  key: string | null;
+  eventId: string | null;
+  eventType: string | null;
+  fixedValue: boolean;
+  to: { topic: string; partition: number; offset: string } | null;
+}
+
+export interface ReplayResult {
+  dlqTopic: string;
+  replayed: ReplayedRecord[];
+  /** Records not replayed, and why (only with `all`: a single record that cannot be replayed is refused). */
+  skipped: { from: string; reason: string }[];
+}
+
+/** Original headers minus the dead-letter ones, plus where the replay came from. */
+export function replayHeaders(record: DeadLetter): IHeaders {
+  const headers: IHeaders = {};
+  for (const [name, value] of Object.entries(record.rawHeaders)) {
+    if (!name.startsWith('x-dlq-') && name !== REPLAYED_FROM_HEADER && value !== undefined) headers[name] = value;
+  }
+  headers[REPLAYED_FROM_HEADER] = `${record.dlqTopic}:${record.partition}:${record.offset}`;
+  return headers;
+}
+
+function checkFixedValue(value: Buffer, record: DeadLetter): { eventId: string; eventType: string } {
+  const decoded = decodeEvent(value);
+  if (!decoded.ok) throw new OpsError(`refusing to replay: the --value-file value is not a valid event (${decoded.reason}): ${oneLine(decoded.message)}`);
+  const key = decoded.contract.keyOf(decoded.envelope.data);
+  if (record.key !== key) {
+    throw new OpsError(
+      `refusing to replay: the fixed ${decoded.contract.pattern} belongs under key ${key}, but ${formatPosition(record)} has key ${record.key ?? '(none)'}; ` +
+        `replaying keeps the original key (and so the partition and per-key order)`,
+    );
+  }
+  return { eventId: decoded.envelope.eventId, eventType: decoded.contract.pattern };
+}
+
+function replayProblem(record: DeadLetter): string | undefined {
+  if (!record.original) return `it has no x-dlq-original-topic header`;
+  if (!record.decodes) return `its value does not decode (${oneLine(record.decodeError ?? '')}); replayed as it is it would be parked again: give a fixed value with --value-file`;
+  return undefined;
+}
+
+/**
+ * Produces parked messages back to the topic they came from, with their key, value (or a fixed
+ * value) and headers, through an idempotent producer with acks from all in-sync replicas.
+ * Consumers drop events they already applied (by eventId), so replaying twice is harmless.
+ */
+export async function replayDeadLetters(options: ReplayOptions): Promise<ReplayResult> {
+  const positions = options.positions ?? [];
+  if (options.all === (positions.length > 0)) throw new UsageError('dlq replay: give either <partition>:<offset> or --all');
+  if (options.value !== undefined && positions.length !== 1) throw new UsageError('dlq replay: --value-file replaces the value of exactly one record; give one <partition>:<offset>');
+  const kafka = createOpsKafka(options.kafkaBrokers);
+  const dlqTopic = dlqTopicOf(options);
+  const offsets = await dlqOffsets(kafka, dlqTopic, options);
+  const records = await readDeadLetters(kafka, dlqTopic, offsets, options.all ? { onProgress: options.onProgress } : { positions, onProgress: options.onProgress });
+  const fixedValue = options.value === undefined ? undefined : Buffer.from(options.value);
+
+  const plan: { record: DeadLetter; value: Buffer | null; eventId: string | null; eventType: string | null }[] = [];
+  const skipped: ReplayResult['skipped'] = [];
+  for (const record of records) {
+    if (fixedValue) {
+      if (!record.original) throw new OpsError(`refusing to replay ${formatPosition(record)}: it has no x-dlq-original-topic header`);
+      plan.push({ record, value: fixedValue, ...checkFixedValue(fixedValue, record) });
+      continue;
+    }
+    const problem = replayProblem(record);
+    if (problem && !options.all) throw new OpsError(`refusing to replay ${formatPosition(record)}: ${problem}`);
+    if (problem) skipped.push({ from: formatPosition(record), reason: problem });
+    else plan.push({ record, value: record.value, eventId: record.eventId, eventType: record.eventType });
+  }
+
+  const replayed: ReplayedRecord[] = [];
+  if (options.dryRun || plan.length === 0) {
+    for (const { record, eventId, eventType } of plan) replayed.push({ from: formatPosition(record), key: record.key, eventId, eventType, fixedValue: Boolean(fixedValue), to: null });
+    return { dlqTopic, replayed, skipped };
+  }
+  const producer = await connectProducer(kafka);
+  try {
+    // One at a time, in the order they were parked: per-key order is kept.
+    for (const { record, value, eventId, eventType } of plan) {
+      const topic = record.original!.topic;
+      const [metadata] = await producer.send({ topic, acks: -1, messages: [{ key: record.key, value, headers: replayHeaders(record) }] });
+      replayed.push({
+        from: formatPosition(record),
+        key: record.key,
+        eventId,
+        eventType,
+        fixedValue: Boolean(fixedValue),
+        to: { topic, partition: metadata.partition, offset: metadata.baseOffset ?? '?' },
+      });
+    }
+  } finally {
+    await producer.disconnect().catch(() => undefined);
+  }
+  return { dlqTopic, replayed, skipped };
+}
+
+export const dlqReplayCommand: Command = {
+  name: 'dlq replay',
+  summary: 'produce parked messages back to their original topic (optionally with a fixed value)',
+  help: `Usage: npm run ops -- dlq replay --group <g> [--topic <t>] <partition>:<offset> [--value-file fixed.json] [--dry-run]
+       npm run ops -- dlq replay --group <g> [--topic <t>] --all [--dry-run]
+
+Produces parked messages back to the topic named by their x-dlq-original-topic header, with the
+original key and value and the original headers minus the x-dlq-* ones, plus
+x-replayed-from: <dlqTopic>:<partition>:<offset>. The producer is idempotent and waits for all
+in-sync replicas. Replaying is safe: consumers drop events they already applied, by eventId.
+The dead-letter record stays where it is (dlq purge removes records).
+
+--value-file replaces the value of the one record given: the file must hold a valid event
+(checked with the contracts catalogue) whose key is the record's key, or the replay is refused.
+Without it, a record whose value does not decode is refused (--all skips such records and says so:
+replayed as they are, they would only be parked again).
+
+Options:
+${SOURCE_HELP}
+  --all               replay every record on the dead-letter topic (up to its current end)
+  --value-file <f>    replay this value instead of the parked one (one record only)
+  --dry-run           check and show what would be replayed; produce nothing
+  --json              machine-readable output
+  -h, --help
+
+Exit codes: 0 replayed, 1 refused or failed, 2 usage error.
+
+${ENVIRONMENT_HELP}`,
+  async run(args, io) {
+    const { values, positionals } = parseCommandArgs(
+      'dlq replay',
+      args,
+      { ...sourceFlags, all: { type: 'boolean' }, 'value-file': { type: 'string' }, 'dry-run': { type: 'boolean' }, json: { type: 'boolean' } },
+      { min: 0, max: 100, names: '' },
+    );
+    if (values.help) {
+      io.out(this.help);
+      return 0;
+    }
+    const source = sourceFrom('dlq replay', values);
+    const positions = positionals.map(parsePosition);
+    if (Boolean(values.all) === positions.length > 0) throw new UsageError('dlq replay: give either <partition>:<offset> or --all. See `npm run ops -- dlq replay --help`.');
+    const valueFile = stringValue(values, 'value-file');
+    if (valueFile !== undefined && positions.length !== 1) throw new UsageError('dlq replay: --value-file needs exactly one <partition>:<offset>.');
+    let value: Buffer | undefined;
+    if (valueFile !== undefined) {
+      try {
+        value = await readFile(valueFile);
+      } catch (error) {
+        throw new UsageError(`dlq replay: cannot read --value-file ${valueFile}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+      }
+    }
+    const result = await replayDeadLetters({
+      ...kafkaFromEnv(io),
+      ...source,
+      positions,
+      all: Boolean(values.all),
+      value,
+      dryRun: Boolean(values['dry-run']),
+      onProgress: scanProgress(io, dlqTopicOf(source)),
+    });
+    if (values.json) {
+      printJson(io, result);
+      return 0;
+    }
+    for (const item of result.replayed) {
+      const event = `${item.eventType ?? '?'} ${item.eventId ?? '?'}${item.fixedValue ? ' (fixed value)' : ''}`;
+      io.out(item.to ? `replayed ${item.from} → ${item.to.topic} partition ${item.to.partition} offset ${item.to.offset}: key ${item.key ?? '(none)'}, ${event}` : `would replay ${item.from}: key ${item.key ?? '(none)'}, ${event}`);
+    }
+    for (const item of result.skipped) io.out(`skipped ${item.from}: ${item.reason}`);
+    io.out(`${values['dry-run'] ? 'would replay' : 'replayed'} ${plural(result.replayed.length, 'message')} from ${result.dlqTopic}${result.skipped.length > 0 ? `, skipped ${result.skipped.length}` : ''}`);
+    return 0;
+  },
+};
