@@ -6,7 +6,7 @@ import {
   setStock,
   skuFor,
   topicsOf,
-  waitForDelivery,
+  waitForDeliveryStatus,
   waitForReservation,
   waitUntilCaughtUp,
 } from './support/api';
@@ -30,16 +30,19 @@ describe('consumer groups are independent', () => {
     await stack?.stop();
   });
 
-  it('inventory keeps processing while delivery is down; delivery catches up on exactly the missed events', async () => {
+  it('inventory keeps processing while delivery is down; delivery then catches up on exactly the events it missed', async () => {
     const sku = skuFor(stack, 'INDEP');
     await setStock(stack, sku, 1_000);
-    // Both groups have worked through everything already on the shared topic.
+    // Both groups have worked through everything already on the shared topics.
     const [, deliveryStatus] = await Promise.all([waitUntilCaughtUp(stack.inventory), waitUntilCaughtUp(stack.delivery)]);
     const deliveryTopics = topicsOf(deliveryStatus);
     expect(deliveryTopics).toContain(Topics.orderEvents);
     const stockBefore = await getStock(stack, sku);
-    const topicEndBefore = await kafka.topicsEnd(deliveryTopics);
-    const deliveryPositionBefore = await kafka.groupPosition(stack.groups.delivery, deliveryTopics);
+    const orderTopicEndBefore = await kafka.topicsEnd([Topics.orderEvents]);
+    const deliveryBefore = {
+      onOrderTopic: await kafka.groupPosition(stack.groups.delivery, [Topics.orderEvents]),
+      onAllItsTopics: await kafka.groupPosition(stack.groups.delivery, deliveryTopics),
+    };
 
     await stack.delivery.stop();
     expect(stack.delivery.isRunning()).toBe(false);
@@ -56,18 +59,25 @@ describe('consumer groups are independent', () => {
     await waitUntilCaughtUp(stack.inventory);
     expect((await getStock(stack, sku)).reserved).toBe(stockBefore.reserved + ORDER_COUNT);
 
-    // Delivery, stopped, consumed none of them: its committed offsets did not move, and exactly our
-    // 50 events are waiting for it.
-    expect(await kafka.topicsEnd(deliveryTopics)).toBe(topicEndBefore + BigInt(ORDER_COUNT));
-    expect(await kafka.groupPosition(stack.groups.delivery, deliveryTopics)).toBe(deliveryPositionBefore);
+    // Exactly our 50 order events were published, and delivery, stopped, consumed none of them: its
+    // committed offsets did not move.
+    expect(await kafka.topicsEnd([Topics.orderEvents])).toBe(orderTopicEndBefore + BigInt(ORDER_COUNT));
+    expect(await kafka.groupPosition(stack.groups.delivery, deliveryTopics)).toBe(deliveryBefore.onAllItsTopics);
 
     await stack.delivery.start();
 
+    const deliveries = await mapWithConcurrency(orderIds, 10, (orderId) => waitForDeliveryStatus(stack, orderId, 'SCHEDULED'));
+    expect(deliveries.map((delivery) => delivery.orderId)).toEqual(orderIds);
     const caughtUp = await waitUntilCaughtUp(stack.delivery);
-    expect(caughtUp.counters).toEqual({ applied: ORDER_COUNT, duplicates: 0, skipped: 0, retried: 0, deadLettered: 0 });
-    expect(await kafka.groupPosition(stack.groups.delivery, deliveryTopics)).toBe(deliveryPositionBefore + BigInt(ORDER_COUNT));
-    const deliveries = await mapWithConcurrency(orderIds, 10, (orderId) => waitForDelivery(stack, orderId, 5_000));
-    expect(deliveries.map((delivery) => [delivery.orderId, delivery.status])).toEqual(orderIds.map((orderId) => [orderId, 'SCHEDULED']));
+
+    // The restarted delivery read on from its committed offsets: on the order topic, exactly our 50
+    // events; it applied every event it had missed once (where delivery also follows other topics,
+    // those include what our 50 orders caused there meanwhile) and re-read none it had applied before.
+    const advancedOnOrderTopic = (await kafka.groupPosition(stack.groups.delivery, [Topics.orderEvents])) - deliveryBefore.onOrderTopic;
+    const advancedInTotal = (await kafka.groupPosition(stack.groups.delivery, deliveryTopics)) - deliveryBefore.onAllItsTopics;
+    expect(advancedOnOrderTopic).toBe(BigInt(ORDER_COUNT));
+    expect(caughtUp.counters).toEqual({ applied: Number(advancedInTotal), duplicates: 0, skipped: 0, retried: 0, deadLettered: 0 });
+    expect(caughtUp.counters.applied).toBeGreaterThanOrEqual(ORDER_COUNT);
 
     // Inventory was not disturbed by delivery's absence or return.
     expect((await consumerStatus(stack.inventory)).totalLag).toBe('0');

@@ -8,7 +8,7 @@ import {
   setStock,
   skuFor,
   UUID,
-  waitForDelivery,
+  waitForDeliveryStatus,
   waitForReservation,
 } from './support/api';
 import { getJson, http, HttpResponse } from './support/http';
@@ -49,7 +49,7 @@ describe('orders API: placing and reading orders over HTTP', () => {
     const reservation = await waitForReservation(stack, order.id);
     expect(reservation).toEqual(expect.objectContaining({ orderId: order.id, status: 'RESERVED', lines: [{ sku, quantity: 2 }], reason: null, createdAt: expect.any(String) }));
 
-    const delivery = await waitForDelivery(stack, order.id);
+    const delivery = await waitForDeliveryStatus(stack, order.id, 'SCHEDULED');
     expect(delivery).toEqual(
       expect.objectContaining({
         orderId: order.id,

@@ -26,6 +26,7 @@ export interface ConsumerEnv extends KafkaEnv {
   CONSUMER_MAX_ATTEMPTS: number;
   CONSUMER_PARTITIONS_CONCURRENTLY: number;
   CONSUMER_SESSION_TIMEOUT_MS: number;
+  CONSUMER_CHUNK_SIZE: number;
 }
 
 export function consumerOptionsFrom(env: ConsumerEnv) {
@@ -36,6 +37,7 @@ export function consumerOptionsFrom(env: ConsumerEnv) {
     failurePolicy,
     partitionsConsumedConcurrently: env.CONSUMER_PARTITIONS_CONCURRENTLY,
     sessionTimeoutMs: env.CONSUMER_SESSION_TIMEOUT_MS,
+    chunkSize: env.CONSUMER_CHUNK_SIZE,
   };
 }
 

@@ -5,3 +5,4 @@ export * from './kafka-broker';
 export * from './postgres-server';
 export * from './infrastructure';
 export * from './app-process';
+export * from './build-apps';

@@ -19,7 +19,9 @@ export function parseCommandArgs(command: string, args: string[], options: Optio
   } catch (error) {
     const message = (error as Error).message
       .replace(/\. To specify a positional argument starting with a '-'.*$/s, '')
-      .replace(/^Unknown option '([^']+)'$/, "unknown flag '$1'");
+      .replace(/^Unknown option '([^']+)'$/, "unknown flag '$1'")
+      .replace(/\s*\n\s*/g, ' ')
+      .replace(/\.$/, '');
     throw new UsageError(`${command}: ${message}. See \`npm run ops -- ${command} --help\`.`);
   }
   const values = parsed.values as ParsedArgs['values'];

@@ -154,6 +154,17 @@ export async function readDeadLetters(kafka: Kafka, dlqTopic: string, offsets: P
   return records.sort((a, b) => a.parkedAt.localeCompare(b.parkedAt) || a.partition - b.partition || Number(BigInt(a.offset) - BigInt(b.offset)));
 }
 
+/** UTF-8 text without control characters (tabs and line breaks allowed): safe to print as is. */
+export function printableText(value: Buffer): string | undefined {
+  const text = value.toString('utf8');
+  if (!Buffer.from(text, 'utf8').equals(value)) return undefined;
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    if ((code < 0x20 && code !== 0x09 && code !== 0x0a && code !== 0x0d) || code === 0x7f) return undefined;
+  }
+  return text;
+}
+
 /** The JSON view of a dead letter: value as text (and parsed, when it is JSON), no raw buffers. */
 export function deadLetterView(record: DeadLetter): Record<string, unknown> {
   const { rawHeaders: _rawHeaders, value, ...rest } = record;
@@ -164,6 +175,6 @@ export function deadLetterView(record: DeadLetter): Record<string, unknown> {
   } catch {
     json = undefined;
   }
-  const printable = text !== null && Buffer.from(text, 'utf8').equals(value!) && !/[\u0000-\u0008\u000e-\u001f]/.test(text);
+  const printable = value !== null && printableText(value) !== undefined;
   return { ...rest, value: json ?? (printable ? text : null), valueBase64: json === undefined && !printable && value !== null ? value.toString('base64') : undefined };
 }

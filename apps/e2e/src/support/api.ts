@@ -34,7 +34,8 @@ export interface StockBody {
 
 export interface ReservationBody {
   orderId: string;
-  status: 'RESERVED' | 'REJECTED';
+  /** RESERVED or REJECTED once the order.placed event is processed. */
+  status: string;
   lines: OrderLine[];
   reason: { code: string; sku: string; requested?: number; available?: number } | null;
   createdAt: string;
@@ -115,6 +116,21 @@ export function waitForReservation(stack: Stack, orderId: string, timeoutMs = EF
 
 export function waitForDelivery(stack: Stack, orderId: string, timeoutMs = EFFECT_TIMEOUT_MS): Promise<DeliveryBody> {
   return waitForResource(`${stack.delivery.url}/deliveries/${orderId}`, `delivery to process order ${orderId} (logs: ${stack.logDir})`, timeoutMs);
+}
+
+/** Waits until the order's delivery exists and has `status` (e.g. SCHEDULED). */
+export async function waitForDeliveryStatus(stack: Stack, orderId: string, status: string, timeoutMs = EFFECT_TIMEOUT_MS): Promise<DeliveryBody> {
+  const url = `${stack.delivery.url}/deliveries/${orderId}`;
+  const description = `the delivery of order ${orderId} to be ${status} (logs: ${stack.logDir})`;
+  const response = await waitFor(
+    async () => {
+      const answer = await getJson<DeliveryBody>(url);
+      if (answer.status === 404) return undefined;
+      return answer.status !== 200 || answer.body.status === status ? answer : undefined;
+    },
+    { timeoutMs, description },
+  );
+  return expectStatus(response, 200, description);
 }
 
 export async function consumerStatus(app: AppHandle): Promise<ConsumerStatusBody> {

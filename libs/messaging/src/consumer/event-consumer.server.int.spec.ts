@@ -77,6 +77,8 @@ describe('EventConsumerServer against real Kafka and PostgreSQL', () => {
       }),
     });
     await app.listen();
+    // The server connects in the background (so an app starts while Kafka is down): wait for it.
+    await waitFor(() => stats.joined, { description: 'the consumer to join its group', timeoutMs: 60_000 });
 
     dlqConsumer = kafka.consumer({ groupId: `${group}-dlq-reader` });
     await dlqConsumer.connect();

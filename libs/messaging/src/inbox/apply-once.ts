@@ -23,15 +23,23 @@ export async function applyOnce(
   effect: (manager: EntityManager) => Promise<void>,
 ): Promise<ApplyOutcome> {
   return dataSource.transaction(async (manager) => {
-    const inserted: unknown[] = await manager.query(
-      `INSERT INTO processed_events (consumer_group, event_id, event_type, topic, partition, kafka_offset)
-       VALUES ($1, $2, $3, $4, $5, $6)
-       ON CONFLICT (consumer_group, event_id) DO NOTHING
-       RETURNING event_id`,
-      [record.consumerGroup, record.eventId, record.eventType, record.topic, record.partition, record.offset],
-    );
-    if (inserted.length === 0) return 'duplicate';
+    if (!(await claimEvent(manager, record))) return 'duplicate';
     await effect(manager);
     return 'applied';
   });
+}
+
+/**
+ * Records, in the caller's transaction, that the group processed the event; false if it already
+ * had (the caller must then skip the effect). The record commits or rolls back with the effect.
+ */
+export async function claimEvent(manager: EntityManager, record: InboxRecord): Promise<boolean> {
+  const inserted: unknown[] = await manager.query(
+    `INSERT INTO processed_events (consumer_group, event_id, event_type, topic, partition, kafka_offset)
+     VALUES ($1, $2, $3, $4, $5, $6)
+     ON CONFLICT (consumer_group, event_id) DO NOTHING
+     RETURNING event_id`,
+    [record.consumerGroup, record.eventId, record.eventType, record.topic, record.partition, record.offset],
+  );
+  return inserted.length > 0;
 }

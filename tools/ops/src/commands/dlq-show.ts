@@ -1,7 +1,7 @@
 import { parseCommandArgs } from '../args';
 import { Command, ENVIRONMENT_HELP, KafkaConnection, kafkaFromEnv, printJson } from '../command';
 import { formatPosition, parsePosition, RecordPosition } from '../config';
-import { DeadLetter, DeadLetterSource, deadLetterView, dlqOffsets, dlqTopicOf, readDeadLetters } from '../dead-letters';
+import { DeadLetter, DeadLetterSource, deadLetterView, dlqOffsets, dlqTopicOf, printableText, readDeadLetters } from '../dead-letters';
 import { createOpsKafka } from '../kafka';
 import { SOURCE_HELP, sourceFlags, sourceFrom } from './dlq-list';
 
@@ -24,7 +24,7 @@ function valueLines(value: Buffer | null): string[] {
   try {
     return JSON.stringify(JSON.parse(text), null, 2).split('\n');
   } catch {
-    if (Buffer.from(text, 'utf8').equals(value) && !/[\u0000-\u0008\u000e-\u001f]/.test(text)) return [`(not JSON, ${value.length} bytes of text)`, text];
+    if (printableText(value) !== undefined) return [`(not JSON, ${value.length} bytes of text)`, text];
     const hex = value.subarray(0, 1_024).toString('hex').match(/.{1,64}/g) ?? [];
     return [`(binary, ${value.length} bytes; hex${value.length > 1_024 ? ', first 1,024 bytes' : ''})`, ...hex];
   }

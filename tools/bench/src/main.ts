@@ -1,0 +1,265 @@
+/**
+ * `npm run bench`: measures Relay on this machine and writes bench-results/<timestamp>/. See USAGE in
+ * options.ts and the phase modules for what is measured and how.
+ */
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Topics } from '@relay/contracts';
+import { REPO_ROOT, runCommand } from '@relay/local-stack';
+import { renderChart } from './chart';
+import { produceOrderEvents } from './events';
+import { runLoad } from './load/run-load';
+import { MemorySampler } from './memory';
+import { BenchPlan, parseBenchArgs, PhaseName, USAGE, UsageError } from './options';
+import { runBaselines } from './phases/baselines';
+import { runCatchUp } from './phases/catch-up';
+import { runEndToEnd } from './phases/end-to-end';
+import { runRestSweep } from './phases/rest-sweep';
+import { peakOutboxPublishRate, Pipeline, startPipeline } from './pipeline';
+import { ProfileWindows } from './profiling';
+import { progress } from './progress';
+import { renderReport } from './report';
+import { BenchResults, checkTargets, computeRatios, MachineFacts } from './results';
+import { BenchStack } from './stack';
+import { BENCH_SKUS } from './events';
+
+const PHASE_TITLES: Record<PhaseName, string> = {
+  rest: 'REST sweep',
+  e2e: 'end-to-end',
+  catchup: 'catch-up',
+  baselines: 'baselines',
+  memory: 'memory under load',
+};
+
+async function machineFacts(): Promise<MachineFacts> {
+  const run = async (command: string, args: string[]) => (await runCommand(command, args).catch(() => ({ stdout: '' }))).stdout.trim();
+  let cpuModel = os.cpus()[0]?.model ?? 'unknown';
+  try {
+    cpuModel = /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? cpuModel;
+  } catch {
+    // not Linux
+  }
+  return {
+    nproc: Number(await run('nproc', [])) || os.availableParallelism(),
+    cpuModel,
+    totalMemoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
+    freeH: await run('free', ['-h']),
+    loadAverageAtStart: os.loadavg().map((v) => Math.round(v * 100) / 100),
+    loadAverageAtEnd: [],
+    kernel: `${os.type()} ${os.release()}`,
+    node: process.version,
+  };
+}
+
+async function gitFacts(): Promise<{ commit: string; dirty: boolean }> {
+  const commit = await runCommand('git', ['rev-parse', 'HEAD'], { cwd: REPO_ROOT }).catch(() => undefined);
+  const status = await runCommand('git', ['status', '--porcelain'], { cwd: REPO_ROOT }).catch(() => undefined);
+  return { commit: commit?.stdout.trim() || 'unknown', dirty: (status?.stdout.trim() ?? '') !== '' };
+}
+
+function timestamp(date: Date): string {
+  return date.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+}
+
+/** Runs a phase; a failure is recorded and the bench goes on with the next phase. */
+async function phase<T>(results: BenchResults, name: string, work: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await work();
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    progress.say(`${name} FAILED: ${message.split('\n')[0]}`);
+    if (error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+    results.errors.push({ phase: name, message });
+    return undefined;
+  }
+}
+
+async function withProfiles<T>(profiles: ProfileWindows, pipeline: Pipeline | undefined, phaseName: string, work: () => Promise<T>): Promise<T> {
+  const profiled = pipeline ? Object.values(pipeline).filter((handle) => handle.profiled) : [];
+  for (const handle of profiled) profiles.start(handle.pid, handle.label, phaseName);
+  try {
+    return await work();
+  } finally {
+    for (const handle of profiled) await profiles.stop(handle.pid);
+  }
+}
+
+async function run(plan: BenchPlan, argv: string[]): Promise<number> {
+  const startedAt = new Date();
+  const stamp = timestamp(startedAt);
+  const runId = `${stamp.replace('-', '')}${randomBytes(2).toString('hex')}`;
+  const resultsDir = path.resolve(plan.outputDir ?? path.join(REPO_ROOT, 'bench-results', stamp));
+  await mkdir(resultsDir, { recursive: true });
+  const memory = new MemorySampler();
+  memory.start();
+  const profiles = new ProfileWindows(path.join(resultsDir, 'profiles'));
+  const command = `npm run bench${argv.length > 0 ? ` -- ${argv.join(' ')}` : ''}`;
+  const machine = await machineFacts();
+  const results: BenchResults = {
+    meta: {
+      runId,
+      command,
+      startedAt: startedAt.toISOString(),
+      finishedAt: '',
+      durationSeconds: 0,
+      infrastructure: [],
+      kafkaVersion: '',
+      postgresVersion: '',
+      git: await gitFacts(),
+      machine,
+      notes: [
+        'Kafka, PostgreSQL, the three services, the load generator and the bench share this machine; anything else running on it (other test runs) makes the figures noisy.',
+        'End-to-end "processed" time = processed_events.processed_at, i.e. now() of the consumer transaction that applied the event (its start; it commits a few ms later).',
+        'REST latencies are measured from each request\'s scheduled send time (open loop), so waiting for a free connection counts.',
+      ],
+    },
+    plan,
+    memory: [],
+    profiles: [],
+    ratios: [],
+    targets: [],
+    errors: [],
+  };
+  const runsLoadPhase = plan.phases.some((p) => p === 'rest' || p === 'e2e');
+  const visible = plan.phases.filter((p) => p !== 'memory' || !runsLoadPhase && !plan.phases.includes('catchup'));
+  progress.setPhaseCount(visible.length);
+  progress.say(`${command}: phases ${plan.phases.join(', ')}; results in ${path.relative(REPO_ROOT, resultsDir)}`);
+
+  const stack = await BenchStack.start({ runId, resultsDir, memory, profile: plan.profile });
+  let interrupted = false;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    progress.say(`${signal}: stopping the services and the infrastructure…`);
+    void stack.stop().finally(() => process.exit(130));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  const versions = await stack.serverVersions();
+  results.meta.infrastructure = stack.infrastructure.started.length > 0 ? stack.infrastructure.started : ['external Kafka and PostgreSQL (KAFKA_BROKERS / DATABASE_URL)'];
+  results.meta.kafkaVersion = versions.kafka;
+  results.meta.postgresVersion = versions.postgres;
+  const throwAwayTopics = [stack.groupFor('producer-perf'), stack.groupFor('kafkajs-producer')];
+
+  try {
+    let pipeline: Pipeline | undefined;
+    const needsPipeline = runsLoadPhase || (plan.phases.includes('memory') && !plan.phases.includes('catchup'));
+    if (needsPipeline) {
+      memory.setPhase('startup');
+      pipeline = await phase(results, 'startup', () => startPipeline(stack));
+    }
+
+    if (pipeline && plan.phases.includes('rest')) {
+      progress.phase(PHASE_TITLES.rest);
+      memory.setPhase('rest');
+      results.rest = await phase(results, 'rest', () => withProfiles(profiles, pipeline, 'rest', () => runRestSweep(stack, pipeline!, plan)));
+    }
+    if (pipeline && plan.phases.includes('e2e')) {
+      progress.phase(PHASE_TITLES.e2e);
+      memory.setPhase('e2e');
+      results.endToEnd = await phase(results, 'e2e', () => withProfiles(profiles, pipeline, 'e2e', () => runEndToEnd(stack, pipeline!, plan, results.rest?.saturation)));
+    }
+    if (pipeline && visible.includes('memory')) {
+      progress.phase(PHASE_TITLES.memory);
+      memory.setPhase('memory');
+      const { rate, seconds } = plan.memoryOnlyLoad;
+      await phase(results, 'memory', () =>
+        withProfiles(profiles, pipeline, 'memory', () =>
+          progress.countdown(
+            `${rate}/s`,
+            seconds * 1000,
+            runLoad({ url: pipeline!.orders.url, path: '/orders', rate, durationMs: seconds * 1000, maxSockets: plan.maxSockets, skus: BENCH_SKUS, recordIds: false, requestTimeoutMs: 30_000, drainTimeoutMs: 15_000 }),
+          ),
+        ),
+      );
+    }
+    if (pipeline) {
+      results.ordersOutboxPeakPublishPerSecond = await peakOutboxPublishRate(stack, pipeline.orders.schema);
+      progress.say('stopping orders, inventory and delivery…');
+      await stack.stopAllServices();
+    }
+
+    if (plan.phases.includes('catchup')) {
+      progress.phase(PHASE_TITLES.catchup);
+      memory.setPhase('catchup');
+      results.catchUp = await phase(results, 'catchup', () => runCatchUp(stack, plan, profiles));
+    }
+
+    if (plan.phases.includes('baselines')) {
+      progress.phase(PHASE_TITLES.baselines);
+      memory.setPhase('baselines');
+      results.baselines = await phase(results, 'baselines', async () => {
+        const ordersSchema = stack.schemaFor('orders');
+        if (!(await stack.schemaExists(ordersSchema))) {
+          progress.step('setup', 'starting orders once to create its tables');
+          await stack.positionGroupAtEnd(stack.groupFor('orders'), [Topics.inventoryEvents, Topics.deliveryEvents]);
+          await stack.startService({ label: 'orders-tables', service: 'orders', schema: ordersSchema, group: stack.groupFor('orders') });
+          await stack.stopService('orders-tables');
+        }
+        await stack.ensureTopic(Topics.orderEvents);
+        const onTopic = await stack.topicSize(Topics.orderEvents);
+        if (onTopic < plan.catchupEvents) {
+          progress.step('setup', `putting ${plan.catchupEvents - onTopic} more events on ${Topics.orderEvents} for the consumer baselines`);
+          await produceOrderEvents(stack.kafka, Topics.orderEvents, plan.catchupEvents - onTopic);
+        }
+        return runBaselines(stack, plan, ordersSchema);
+      });
+    }
+  } finally {
+    await profiles.stopAll().catch(() => undefined);
+    if (stack.external && !plan.keepData) await stack.cleanUpExternal(throwAwayTopics).catch((error: unknown) => progress.say(`clean-up: ${(error as Error).message}`));
+    progress.say('stopping the services and the infrastructure…');
+    await stack.stop().catch((error: unknown) => progress.say(`stop: ${(error as Error).message}`));
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+
+  memory.stop();
+  results.memory = memory.figures();
+  results.profiles = profiles.summaries;
+  results.ratios = computeRatios(results);
+  results.targets = checkTargets(results);
+  const finishedAt = new Date();
+  results.meta.finishedAt = finishedAt.toISOString();
+  results.meta.durationSeconds = Math.round((finishedAt.getTime() - startedAt.getTime()) / 1000);
+  results.meta.machine.loadAverageAtEnd = os.loadavg().map((v) => Math.round(v * 100) / 100);
+
+  const jsonFile = path.join(resultsDir, 'results.json');
+  const svgFile = path.join(resultsDir, 'chart.svg');
+  await writeFile(jsonFile, `${JSON.stringify(results, null, 2)}\n`);
+  await writeFile(svgFile, renderChart(results));
+  process.stdout.write(`\n${renderReport(results, { json: path.relative(REPO_ROOT, jsonFile), svg: path.relative(REPO_ROOT, svgFile) })}\n`);
+  progress.say(`done in ${results.meta.durationSeconds} s`);
+  return results.errors.length > 0 ? 1 : 0;
+}
+
+async function main(): Promise<number> {
+  const argv = process.argv.slice(2);
+  let plan: BenchPlan | 'help';
+  try {
+    plan = parseBenchArgs(argv);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`bench: ${error.message}\n\n${USAGE}`);
+      return 2;
+    }
+    throw error;
+  }
+  if (plan === 'help') {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  return run(plan, argv);
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`bench: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,299 @@
+import { randomUUID } from 'node:crypto';
+import { Kafka, Partitioners } from 'kafkajs';
+import { Client } from 'pg';
+import { Topics } from '@relay/contracts';
+import { KAFKA_TOOL_CLASSES, runKafkaTool } from '@relay/local-stack';
+import { OrderEventFactory } from '../events';
+import { BenchPlan } from '../options';
+import { progress } from '../progress';
+import { BenchStack } from '../stack';
+import { round, sleep } from '../stats';
+
+export interface ProducerPerfResult {
+  records: number;
+  recordSize: number;
+  recordsPerSecond: number;
+  mbPerSecond: number;
+  avgLatencyMs: number;
+  p99LatencyMs: number;
+  raw: string;
+}
+
+export interface ConsumerPerfResult {
+  messages: number;
+  /** Messages per second over the whole run, group join included. */
+  messagesPerSecond: number;
+  /** Messages per second while fetching (join/rebalance time excluded): the figure compared. */
+  fetchMessagesPerSecond: number;
+  mbPerSecond: number;
+  rebalanceMs: number;
+  raw: string;
+}
+
+export interface PgBaselineResult {
+  clients: number;
+  seconds: number;
+  transactions: number;
+  transactionsPerSecond: number;
+  statements: string[];
+}
+
+export interface KafkajsProducerResult {
+  label: string;
+  records: number;
+  recordsPerSecond: number;
+  batchSize: number;
+  inFlight: number;
+}
+
+export interface KafkajsConsumerResult {
+  messages: number;
+  /** From the first message to the last (join excluded). */
+  messagesPerSecond: number;
+  joinSeconds: number;
+}
+
+export interface BaselineResults {
+  recordBytes: number;
+  producerPerformance: ProducerPerfResult | { error: string };
+  consumerPerformance: ConsumerPerfResult | { error: string };
+  pgOrderInsert: PgBaselineResult | { error: string };
+  kafkajsProducer: Array<KafkajsProducerResult | { label: string; error: string }>;
+  kafkajsConsumer: KafkajsConsumerResult | { error: string };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Kafka's own tools
+
+/** "100000 records sent, 56980.1 records/sec (19.16 MB/sec), 1290.37 ms avg latency, …, 1713 ms 99th, …" */
+export function parseProducerPerformance(stdout: string): Omit<ProducerPerfResult, 'records' | 'recordSize' | 'raw'> {
+  const line = stdout
+    .trim()
+    .split('\n')
+    .reverse()
+    .find((l) => /records sent,.*records\/sec/.test(l) && /99th/.test(l));
+  if (!line) throw new Error(`no summary line in ProducerPerformance output:\n${stdout.slice(-2_000)}`);
+  const number = (pattern: RegExp) => Number(pattern.exec(line)?.[1] ?? Number.NaN);
+  return {
+    recordsPerSecond: number(/([\d.]+) records\/sec/),
+    mbPerSecond: number(/\(([\d.]+) MB\/sec\)/),
+    avgLatencyMs: number(/([\d.]+) ms avg latency/),
+    p99LatencyMs: number(/([\d.]+) ms 99th/),
+  };
+}
+
+/**
+ * Header "start.time, end.time, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg, nMsg.sec,
+ * rebalance.time.ms, fetch.time.ms, fetch.MB.sec, fetch.nMsg.sec" and one line of values.
+ */
+export function parseConsumerPerformance(stdout: string): Omit<ConsumerPerfResult, 'raw'> {
+  const lines = stdout.trim().split('\n').map((l) => l.trim());
+  const headerIndex = lines.findIndex((l) => l.startsWith('start.time'));
+  if (headerIndex < 0 || headerIndex + 1 >= lines.length) throw new Error(`no stats in ConsumerPerformance output:\n${stdout.slice(-2_000)}`);
+  const header = lines[headerIndex].split(',').map((h) => h.trim());
+  const values = lines[headerIndex + 1].split(',').map((v) => v.trim());
+  const field = (name: string) => Number(values[header.indexOf(name)]);
+  return {
+    messages: field('data.consumed.in.nMsg'),
+    messagesPerSecond: field('nMsg.sec'),
+    fetchMessagesPerSecond: field('fetch.nMsg.sec'),
+    mbPerSecond: field('fetch.MB.sec'),
+    rebalanceMs: field('rebalance.time.ms'),
+  };
+}
+
+async function producerPerformance(stack: BenchStack, topic: string, records: number, recordSize: number): Promise<ProducerPerfResult> {
+  await stack.ensureTopic(topic);
+  const result = await runKafkaTool(
+    KAFKA_TOOL_CLASSES.producerPerformance,
+    ['--topic', topic, '--num-records', String(records), '--record-size', String(recordSize), '--throughput', '-1', '--producer-props', `bootstrap.servers=${stack.kafkaBrokers}`, 'acks=all'],
+    { heapMb: 512, timeoutMs: 600_000 },
+  );
+  if (result.code !== 0) throw new Error(`ProducerPerformance exited ${result.code}: ${result.stderr.slice(-2_000)}`);
+  return { records, recordSize, ...parseProducerPerformance(result.stdout), raw: result.stdout.trim().split('\n').slice(-1)[0] };
+}
+
+async function consumerPerformance(stack: BenchStack, topic: string, messages: number): Promise<ConsumerPerfResult> {
+  const result = await runKafkaTool(
+    KAFKA_TOOL_CLASSES.consumerPerformance,
+    ['--bootstrap-server', stack.kafkaBrokers, '--topic', topic, '--messages', String(messages), '--group', stack.groupFor('consumer-perf'), '--timeout', '60000'],
+    { heapMb: 512, timeoutMs: 600_000 },
+  );
+  if (result.code !== 0) throw new Error(`ConsumerPerformance exited ${result.code}: ${result.stderr.slice(-2_000)}`);
+  return { ...parseConsumerPerformance(result.stdout), raw: result.stdout.trim() };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Raw PostgreSQL: what POST /orders writes, without Nest, TypeORM or HTTP
+
+/**
+ * The statements of one order's transaction as TypeORM sends them for PlaceOrderUseCase (insertOrder
+ * + appendToOutbox): orders, order_lines, order_status_history (RETURNING its id), outbox (RETURNING
+ * id and created_at), pg_notify, in one transaction, over the same orders tables.
+ */
+export const ORDER_TRANSACTION = [
+  `INSERT INTO "orders"("id", "customer_id", "status", "status_reason", "shipping_address", "created_at", "updated_at", "idempotency_key", "request_hash") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+  `INSERT INTO "order_lines"("order_id", "line_no", "sku", "quantity") VALUES ($1, $2, $3, $4)`,
+  `INSERT INTO "order_status_history"("order_id", "from_status", "to_status", "cause", "changed_at") VALUES ($1, $2, $3, $4, $5) RETURNING "id"`,
+  `INSERT INTO "outbox"("event_id", "topic", "message_key", "event_type", "payload", "headers", "created_at", "published_at") VALUES ($1, $2, $3, $4, $5, $6, DEFAULT, $7) RETURNING "id", "created_at"`,
+  `SELECT pg_notify($1, current_schema())`,
+];
+
+async function pgOrderInsertRate(stack: BenchStack, schema: string, clients: number, seconds: number): Promise<PgBaselineResult> {
+  const factory = new OrderEventFactory();
+  const connections = await Promise.all(
+    Array.from({ length: clients }, async () => {
+      const client = new Client({ connectionString: stack.databaseUrl, options: `-c search_path=${schema}`, application_name: 'relay-bench-pg' });
+      await client.connect();
+      return client;
+    }),
+  );
+  let transactions = 0;
+  const deadline = Date.now() + seconds * 1000;
+  const started = Date.now();
+  try {
+    await Promise.all(
+      connections.map(async (client, worker) => {
+        for (let i = worker; Date.now() < deadline; i += clients) {
+          const message = factory.message(i);
+          const envelope = JSON.parse(message.value as string) as { eventId: string; data: { orderId: string; customerId: string; items: Array<{ sku: string; quantity: number }> } };
+          const orderId = envelope.data.orderId;
+          const now = new Date();
+          await client.query('START TRANSACTION');
+          await client.query(ORDER_TRANSACTION[0], [orderId, envelope.data.customerId, 'PENDING', null, null, now, now, null, null]);
+          await client.query(ORDER_TRANSACTION[1], [orderId, 1, envelope.data.items[0].sku, 1]);
+          await client.query(ORDER_TRANSACTION[2], [orderId, null, 'PENDING', 'order.placed.v1', now]);
+          await client.query(ORDER_TRANSACTION[3], [envelope.eventId, Topics.orderEvents, orderId, 'order.placed.v1', message.value, JSON.stringify(message.headers), null]);
+          await client.query(ORDER_TRANSACTION[4], ['relay_outbox']);
+          await client.query('COMMIT');
+          transactions++;
+        }
+      }),
+    );
+  } finally {
+    await Promise.all(connections.map((client) => client.end().catch(() => undefined)));
+  }
+  const elapsed = (Date.now() - started) / 1000;
+  return { clients, seconds: round(elapsed, 1), transactions, transactionsPerSecond: round(transactions / elapsed, 1), statements: ORDER_TRANSACTION };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Raw kafkajs
+
+async function kafkajsProducer(kafka: Kafka, topic: string, records: number, shape: { label: string; batchSize: number; inFlight: number; idempotent: boolean }): Promise<KafkajsProducerResult> {
+  const factory = new OrderEventFactory();
+  const producer = kafka.producer({
+    allowAutoTopicCreation: false,
+    createPartitioner: Partitioners.DefaultPartitioner,
+    idempotent: shape.idempotent,
+    ...(shape.idempotent ? { maxInFlightRequests: 1 } : {}),
+  });
+  await producer.connect();
+  let next = 0;
+  const started = Date.now();
+  try {
+    await Promise.all(
+      Array.from({ length: shape.inFlight }, async () => {
+        while (next < records) {
+          const from = next;
+          const size = Math.min(shape.batchSize, records - from);
+          next += size;
+          await producer.send({ topic, acks: -1, messages: Array.from({ length: size }, (_, k) => factory.message(from + k)) });
+        }
+      }),
+    );
+  } finally {
+    await producer.disconnect();
+  }
+  const seconds = (Date.now() - started) / 1000;
+  return { label: shape.label, records, recordsPerSecond: round(records / seconds, 1), batchSize: shape.batchSize, inFlight: shape.inFlight };
+}
+
+async function kafkajsConsumer(kafka: Kafka, topic: string, messages: number): Promise<KafkajsConsumerResult> {
+  const consumer = kafka.consumer({ groupId: `relay-bench-kafkajs-${randomUUID()}`, maxBytesPerPartition: 1_048_576 });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  const started = Date.now();
+  let first = 0;
+  let last = 0;
+  let count = 0;
+  let resolveDone: () => void = () => undefined;
+  const done = new Promise<void>((resolve) => (resolveDone = resolve));
+  try {
+    await consumer.run({
+      partitionsConsumedConcurrently: 3,
+      eachBatch: async ({ batch, resolveOffset }) => {
+        for (const message of batch.messages) {
+          if (count >= messages) break;
+          if (first === 0) first = Date.now();
+          JSON.parse(message.value!.toString());
+          resolveOffset(message.offset);
+          count++;
+          if (count === messages) {
+            last = Date.now();
+            resolveDone();
+          }
+        }
+      },
+    });
+    const timeout = sleep(600_000).then(() => {
+      throw new Error(`kafkajs consumer read ${count} of ${messages} messages in 10 minutes`);
+    });
+    await Promise.race([done, timeout]);
+  } finally {
+    await consumer.disconnect().catch(() => undefined);
+  }
+  return { messages, messagesPerSecond: round(messages / Math.max(0.001, (last - first) / 1000), 1), joinSeconds: round((first - started) / 1000, 2) };
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+const failure = (error: unknown) => ({ error: error instanceof Error ? error.message.split('\n')[0] : String(error) });
+
+/**
+ * Baselines on the same machine in the same run: what Kafka, PostgreSQL and kafkajs do without Relay.
+ * Run with no service up, one at a time.
+ */
+export async function runBaselines(stack: BenchStack, plan: BenchPlan, ordersSchema: string): Promise<BaselineResults> {
+  const recordBytes = new OrderEventFactory().valueBytes;
+  const consumerTopic = Topics.orderEvents;
+  const consumeCount = Math.min(plan.catchupEvents, await stack.topicSize(consumerTopic));
+
+  progress.step('PostgreSQL', `order + outbox transactions with ${plan.pgBaselineClients} clients for ${plan.pgBaselineSeconds} s`);
+  const pgOrderInsert = await pgOrderInsertRate(stack, ordersSchema, plan.pgBaselineClients, plan.pgBaselineSeconds).catch(failure);
+  if ('transactionsPerSecond' in pgOrderInsert) progress.step('PostgreSQL', `${pgOrderInsert.transactionsPerSecond} transactions/s`);
+
+  progress.step('ProducerPerformance', `${plan.producerPerfRecords} records of ${recordBytes} B, acks=all`);
+  const producerPerf = await producerPerformance(stack, stack.groupFor('producer-perf'), plan.producerPerfRecords, recordBytes).catch(failure);
+  if ('recordsPerSecond' in producerPerf) progress.step('ProducerPerformance', `${producerPerf.recordsPerSecond} records/s`);
+
+  progress.step('ConsumerPerformance', `${consumeCount} messages of ${consumerTopic}`);
+  const consumerPerf = await consumerPerformance(stack, consumerTopic, consumeCount).catch(failure);
+  if ('fetchMessagesPerSecond' in consumerPerf) progress.step('ConsumerPerformance', `${consumerPerf.fetchMessagesPerSecond} messages/s while fetching (${consumerPerf.messagesPerSecond}/s with join)`);
+
+  const kafkajsTopic = stack.groupFor('kafkajs-producer');
+  await stack.ensureTopic(kafkajsTopic);
+  const kafkajsProducers: BaselineResults['kafkajsProducer'] = [];
+  for (const shape of [
+    { label: 'outbox relay pattern: idempotent, 500/batch, 1 in flight', batchSize: 500, inFlight: 1, idempotent: true },
+    { label: '1000/batch, 8 in flight', batchSize: 1_000, inFlight: 8, idempotent: false },
+  ]) {
+    progress.step('kafkajs producer', `${plan.catchupEvents} records, ${shape.label}`);
+    const result = await kafkajsProducer(stack.kafka, kafkajsTopic, plan.catchupEvents, shape).catch((error: unknown) => ({ label: shape.label, ...failure(error) }));
+    if ('recordsPerSecond' in result) progress.step('kafkajs producer', `${result.recordsPerSecond} records/s`);
+    kafkajsProducers.push(result);
+  }
+
+  progress.step('kafkajs consumer', `${consumeCount} messages of ${consumerTopic}`);
+  const kafkajsConsumerResult = await kafkajsConsumer(stack.kafka, consumerTopic, consumeCount).catch(failure);
+  if ('messagesPerSecond' in kafkajsConsumerResult) progress.step('kafkajs consumer', `${kafkajsConsumerResult.messagesPerSecond} messages/s`);
+
+  return {
+    recordBytes,
+    producerPerformance: producerPerf,
+    consumerPerformance: consumerPerf,
+    pgOrderInsert,
+    kafkajsProducer: kafkajsProducers,
+    kafkajsConsumer: kafkajsConsumerResult,
+  };
+}

@@ -1,0 +1,165 @@
+import { Distribution, formatMs, formatNumber } from './stats';
+import { BenchResults } from './results';
+
+type Cell = string | number | null | undefined;
+
+/** A plain-text table: the first row is the header; numbers are right-aligned. */
+export function table(rows: Cell[][]): string {
+  const text = rows.map((row) => row.map((cell) => (cell === null || cell === undefined ? 'n/a' : String(cell))));
+  const widths = text[0].map((_, column) => Math.max(...text.map((row) => (row[column] ?? '').length)));
+  const numeric = (value: string) => /^[-\d.,]+( ?(ms|s|MB|%|×|\/s))?$/.test(value);
+  const line = (row: string[]) => row.map((cell, column) => (numeric(cell) && column > 0 ? cell.padStart(widths[column]) : cell.padEnd(widths[column]))).join('  ').trimEnd();
+  return [line(text[0]), widths.map((width) => '─'.repeat(width)).join('  '), ...text.slice(1).map(line)].join('\n');
+}
+
+const pct = (d: Distribution | null | undefined, key: 'p50' | 'p95' | 'p99') => (d ? formatMs(d[key]) : 'n/a');
+const triple = (d: Distribution | null | undefined) => (d ? `${formatMs(d.p50)} / ${formatMs(d.p95)} / ${formatMs(d.p99)}` : 'n/a');
+
+export function renderReport(results: BenchResults, files: { json: string; svg: string }): string {
+  const out: string[] = [];
+  const m = results.meta;
+  out.push(`Relay bench ${m.runId}: ${m.command}`);
+  out.push(
+    `machine: ${m.machine.nproc} cores (${m.machine.cpuModel}), ${m.machine.totalMemoryGiB} GiB; load average ${m.machine.loadAverageAtStart.join(' ')} at start, ${m.machine.loadAverageAtEnd.join(' ')} at end; Node ${m.machine.node}; Kafka ${m.kafkaVersion}; PostgreSQL ${m.postgresVersion}`,
+  );
+  out.push(`everything (Kafka, PostgreSQL, services, load generator) shares this machine: figures are noisy when anything else runs on it`);
+
+  if (results.rest) {
+    out.push('', `REST intake: open-loop POST /orders sweep (${results.plan.restStepSeconds} s per rate, up to ${results.rest.maxSockets} connections; latency from each request's scheduled send time)`);
+    out.push(
+      table([
+        ['offered/s', 'achieved 201/s', 'non-2xx', 'errors', 'unfinished', 'p50', 'p95', 'p99', 'max', 'drain after'],
+        ...results.rest.steps.map((s) => [
+          s.offeredRate,
+          formatNumber(s.achievedRate, 1),
+          s.non2xx,
+          s.errors,
+          s.unfinished,
+          pct(s.latencyMs, 'p50'),
+          pct(s.latencyMs, 'p95'),
+          pct(s.latencyMs, 'p99'),
+          formatMs(s.latencyMs?.max),
+          `${formatNumber(s.drainSecondsAfter, 1)} s${s.drainedAfter ? '' : ' (not drained)'}`,
+        ]),
+      ]),
+    );
+    out.push(`saturation (highest achieved 201 rate): ${formatNumber(results.rest.saturation, 1)}/s`);
+  }
+
+  if (results.endToEnd) {
+    const e = results.endToEnd;
+    out.push('', 'End-to-end latency, 201 → processed (p50 / p95 / p99; processed = start of the consumer transaction that recorded the event)');
+    out.push(
+      table([
+        ['rate/s', 'orders', 'HTTP p99', '→ inventory', '→ delivery', '→ both', '→ delivery SCHEDULED', 'missing inv/del'],
+        ...e.latencyRuns.map((r) => [
+          r.rate,
+          r.endToEndMs.orders,
+          pct(r.http.latencyMs, 'p99'),
+          triple(r.endToEndMs.inventory),
+          triple(r.endToEndMs.delivery),
+          triple(r.endToEndMs.both),
+          triple(r.endToEndMs.deliveryScheduled),
+          `${r.endToEndMs.missing.inventory}/${r.endToEndMs.missing.delivery}`,
+        ]),
+        ...e.sustained.trials.map((t) => [
+          `${t.rate} (sustain)`,
+          t.endToEndMs.orders,
+          pct(t.http.latencyMs, 'p99'),
+          triple(t.endToEndMs.inventory),
+          triple(t.endToEndMs.delivery),
+          triple(t.endToEndMs.both),
+          triple(t.endToEndMs.deliveryScheduled),
+          `${t.endToEndMs.missing.inventory}/${t.endToEndMs.missing.delivery}`,
+        ]),
+      ]),
+    );
+    out.push('', `Sustained rate search (${results.plan.sustainSeconds} s per trial)`);
+    out.push(
+      table([
+        ['rate/s', 'result', 'achieved 201/s', 'inventory lag end (growth/s)', 'delivery lag end (growth/s)', 'orders outbox end (growth/s)', 'why'],
+        ...e.sustained.trials.map((t) => [
+          t.rate,
+          t.pass ? 'PASS' : 'FAIL',
+          formatNumber(t.http.achievedRate, 1),
+          `${t.inventoryLag.end ?? 'n/a'} (${t.inventoryLag.slopePerSecond})`,
+          `${t.deliveryLag.end ?? 'n/a'} (${t.deliveryLag.slopePerSecond})`,
+          `${t.ordersOutbox.end ?? 'n/a'} (${t.ordersOutbox.slopePerSecond})`,
+          t.reasons.join('; ') || '-',
+        ]),
+      ]),
+    );
+    out.push(`highest sustained: ${e.sustained.highestSustainedRate ?? 'none'} orders/s${e.sustained.lowestFailedRate ? `; lowest failed: ${e.sustained.lowestFailedRate}/s` : ''}`);
+  }
+
+  if (results.catchUp) {
+    const c = results.catchUp;
+    out.push('', `Catch-up: ${formatNumber(c.events)} order-placed events (${c.load.valueBytes} B) loaded in ${formatNumber(c.load.seconds, 1)} s, then consumed by a fresh inventory group`);
+    out.push(
+      table([
+        ['instances', 'events/s', 'with boot+join', 'boot', 'processing', 'finished', 'applied per instance'],
+        ...[c.single, c.triple].map((r) => [
+          r.instances,
+          formatNumber(r.eventsPerSecond, 0),
+          formatNumber(r.wallEventsPerSecond, 0),
+          `${formatNumber(r.bootSeconds, 1)} s`,
+          `${formatNumber(r.processingSeconds, 1)} s`,
+          r.completed ? 'yes' : 'NO (timed out)',
+          r.appliedPerInstance.join(' / '),
+        ]),
+      ]),
+    );
+    out.push(`3 vs 1 instances: ×${c.scaling}`);
+  }
+
+  if (results.baselines) {
+    const b = results.baselines;
+    const rows: Cell[][] = [['baseline', 'figure', 'detail']];
+    const add = (name: string, value: object, figure: (v: never) => string, detail: (v: never) => string) =>
+      rows.push('error' in value ? [name, 'failed', (value as { error: string }).error] : [name, figure(value as never), detail(value as never)]);
+    add('PostgreSQL order+outbox tx (raw pg)', b.pgOrderInsert, (v: { transactionsPerSecond: number }) => `${formatNumber(v.transactionsPerSecond)} tx/s`, (v: { clients: number; seconds: number }) => `${v.clients} clients, ${v.seconds} s`);
+    add('Kafka ProducerPerformance', b.producerPerformance, (v: { recordsPerSecond: number }) => `${formatNumber(v.recordsPerSecond)} records/s`, (v: { records: number; recordSize: number; p99LatencyMs: number }) => `${v.records} × ${v.recordSize} B, acks=all, p99 ${v.p99LatencyMs} ms`);
+    add('Kafka ConsumerPerformance', b.consumerPerformance, (v: { fetchMessagesPerSecond: number }) => `${formatNumber(v.fetchMessagesPerSecond)} msgs/s`, (v: { messages: number; messagesPerSecond: number }) => `${v.messages} msgs; ${formatNumber(v.messagesPerSecond)}/s with group join`);
+    for (const p of b.kafkajsProducer) add(`kafkajs producer (${p.label})`, p, (v: { recordsPerSecond: number }) => `${formatNumber(v.recordsPerSecond)} records/s`, (v: { records: number }) => `${v.records} records, acks=all`);
+    add('kafkajs consumer (eachBatch + JSON.parse)', b.kafkajsConsumer, (v: { messagesPerSecond: number }) => `${formatNumber(v.messagesPerSecond)} msgs/s`, (v: { messages: number; joinSeconds: number }) => `${v.messages} msgs, join ${v.joinSeconds} s`);
+    out.push('', `Baselines (same machine, same run, no service running; record size ${b.recordBytes} B)`);
+    out.push(table(rows));
+  }
+
+  const ratios = results.ratios.filter((r) => r.ours !== null || r.baselineValue !== null);
+  if (ratios.length > 0) {
+    out.push('', 'Our figures against their baselines');
+    out.push(
+      table([
+        ['figure', 'ours', 'baseline', 'baseline value', 'ratio'],
+        ...ratios.map((r) => [r.figure, r.ours === null ? 'n/a' : `${formatNumber(r.ours)} ${r.unit}`, r.baseline, r.baselineValue === null ? 'n/a' : formatNumber(r.baselineValue), r.ratio === null ? 'n/a' : `${formatNumber(r.ratio * 100, 1)} %`]),
+      ]),
+    );
+  }
+
+  if (results.memory.length > 0) {
+    out.push('', 'Memory: peak RSS per service process (sampled every 500 ms; VmHWM = kernel high-water mark)');
+    const phases = [...new Set(results.memory.flatMap((m) => Object.keys(m.peakRssMbByPhase)))];
+    out.push(
+      table([
+        ['process', 'peak RSS', 'VmHWM', ...phases.map((p) => `in ${p}`)],
+        ...results.memory.map((m) => [m.label, `${m.peakRssMb} MB`, `${m.hwmMb} MB`, ...phases.map((p) => (m.peakRssMbByPhase[p] === undefined ? '-' : `${m.peakRssMbByPhase[p]} MB`))]),
+      ]),
+    );
+  }
+
+  for (const profile of results.profiles) {
+    out.push('', `CPU profile ${profile.label} during ${profile.phase}: ${formatNumber(profile.wallMs / 1000, 1)} s, on CPU ${profile.busyPct} % of it (${profile.file})`);
+    out.push(table([['self %', 'function', 'where'], ...profile.top.slice(0, 15).map((e) => [`${e.selfPct} %`, e.functionName, e.location])]));
+    out.push(table([['package', 'self %', 'on stack %'], ...profile.packages.slice(0, 12).map((p) => [p.name, `${p.selfPct} %`, `${p.onStackPct} %`])]));
+  }
+
+  out.push('', 'Targets (2 cores, everything on one machine)');
+  out.push(table([['target', 'actual', ''], ...results.targets.map((t) => [t.target, t.actual, t.status])]));
+  if (results.errors.length > 0) {
+    out.push('', 'Phases that failed:');
+    for (const error of results.errors) out.push(`  ${error.phase}: ${error.message}`);
+  }
+  out.push('', `results: ${files.json}`, `chart:   ${files.svg}`);
+  return out.join('\n');
+}

@@ -1,0 +1,301 @@
+import { cp, mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { Admin, Kafka, logLevel } from 'kafkajs';
+import { Pool } from 'pg';
+import { Topics } from '@relay/contracts';
+import {
+  buildApps,
+  findFreePort,
+  Infrastructure,
+  ManagedProcess,
+  REPO_ROOT,
+  ServiceName,
+  spawnManaged,
+  startInfrastructure,
+} from '@relay/local-stack';
+import { MemorySampler } from './memory';
+import { profilerEnv } from './profiling';
+import { progress } from './progress';
+import { sleep } from './stats';
+
+export interface ServiceHandle {
+  /** Unique in the run, e.g. `orders` or `inventory-catchup3-2`. */
+  label: string;
+  service: ServiceName;
+  url: string;
+  port: number;
+  pid: number;
+  schema: string;
+  group: string;
+  process: ManagedProcess;
+  profiled: boolean;
+}
+
+export interface StartServiceOptions {
+  label: string;
+  service: ServiceName;
+  schema: string;
+  group: string;
+  env?: Record<string, string>;
+}
+
+/** Topics each service consumes (the bench positions fresh groups at their end before starting). */
+export const CONSUMED_TOPICS: Record<ServiceName, string[]> = {
+  orders: [Topics.inventoryEvents, Topics.deliveryEvents],
+  inventory: [Topics.orderEvents],
+  delivery: [Topics.orderEvents, Topics.inventoryEvents],
+};
+
+/**
+ * Kafka, PostgreSQL and the service processes of one bench run. Every service instance gets the
+ * run's own schema and consumer group, so the bench never shares state with anything else on the
+ * same servers; the apps run from a private copy of dist/ so a concurrent rebuild cannot swap the
+ * code under a running bench.
+ */
+export class BenchStack {
+  readonly kafka: Kafka;
+  readonly admin: Admin;
+  readonly db: Pool;
+  private readonly services = new Map<string, ServiceHandle>();
+
+  private constructor(
+    readonly infrastructure: Infrastructure,
+    readonly runId: string,
+    readonly resultsDir: string,
+    private readonly distDir: string,
+    readonly memory: MemorySampler,
+    private readonly profile: readonly ServiceName[],
+  ) {
+    this.kafka = new Kafka({ clientId: `relay-bench-${runId}`, brokers: infrastructure.kafkaBrokers.split(','), logLevel: logLevel.NOTHING });
+    this.admin = this.kafka.admin();
+    this.db = new Pool({ connectionString: infrastructure.databaseUrl, max: 4, application_name: 'relay-bench' });
+  }
+
+  static async start(options: { runId: string; resultsDir: string; memory: MemorySampler; profile: readonly ServiceName[] }): Promise<BenchStack> {
+    progress.say('building the apps and starting Kafka + PostgreSQL…');
+    const infrastructure = startInfrastructure({ mode: 'ephemeral', onProgress: (message) => progress.say(message) });
+    infrastructure.catch(() => undefined);
+    const distDir = path.join(options.resultsDir, 'dist');
+    try {
+      await buildApps();
+      // The apps resolve packages from the repository's node_modules (a parent folder) and each
+      // other by relative paths, both of which survive the copy.
+      await cp(path.join(REPO_ROOT, 'dist'), distDir, { recursive: true });
+    } catch (error) {
+      await (await infrastructure.catch(() => undefined))?.stop();
+      throw error;
+    }
+    const infra = await infrastructure;
+    for (const line of infra.started) progress.say(`started ${line}`);
+    const stack = new BenchStack(infra, options.runId, options.resultsDir, distDir, options.memory, options.profile);
+    await stack.admin.connect();
+    return stack;
+  }
+
+  get external(): boolean {
+    return this.infrastructure.started.length < 2;
+  }
+
+  get kafkaBrokers(): string {
+    return this.infrastructure.kafkaBrokers;
+  }
+
+  get databaseUrl(): string {
+    return this.infrastructure.databaseUrl;
+  }
+
+  schemaFor(suffix: string): string {
+    return `bench_${this.runId}_${suffix}`.toLowerCase().replace(/[^a-z0-9_]/g, '_');
+  }
+
+  groupFor(suffix: string): string {
+    return `bench-${this.runId}-${suffix}`;
+  }
+
+  running(label: string): ServiceHandle | undefined {
+    return this.services.get(label);
+  }
+
+  /** Starts one service instance and resolves when it says it is listening. */
+  async startService(options: StartServiceOptions): Promise<ServiceHandle> {
+    const port = await findFreePort();
+    const profiled = this.profile.includes(options.service);
+    const inherited = { ...process.env };
+    delete inherited.NODE_OPTIONS;
+    const env: NodeJS.ProcessEnv = {
+      ...inherited,
+      NO_COLOR: '1',
+      // As in docker/Dockerfile.
+      NODE_ENV: 'production',
+      KAFKA_BROKERS: this.kafkaBrokers,
+      DATABASE_URL: this.databaseUrl,
+      DATABASE_SCHEMA: options.schema,
+      KAFKA_GROUP_ID: options.group,
+      KAFKA_CLIENT_ID: `${options.label}-${this.runId}`,
+      ...(profiled ? profilerEnv(path.join(this.resultsDir, 'profiles')) : {}),
+      ...options.env,
+      PORT: String(port),
+    };
+    const child = await spawnManaged({
+      command: process.execPath,
+      // As docker/Dockerfile and npm start run them.
+      args: ['--enable-source-maps', path.join(this.distDir, 'apps', options.service, 'src', 'main.js')],
+      cwd: REPO_ROOT,
+      env,
+      logFile: path.join(this.resultsDir, 'logs', `${options.label}.log`),
+      tailLines: 100,
+    });
+    try {
+      await child.waitForLine(`${options.service} listening on`, { timeoutMs: 120_000 });
+    } catch (error) {
+      await child.stop({ timeoutMs: 5_000 });
+      throw error;
+    }
+    const handle: ServiceHandle = {
+      label: options.label,
+      service: options.service,
+      url: `http://127.0.0.1:${port}`,
+      port,
+      pid: child.pid,
+      schema: options.schema,
+      group: options.group,
+      process: child,
+      profiled,
+    };
+    this.services.set(options.label, handle);
+    this.memory.track(options.label, options.service, child.pid);
+    return handle;
+  }
+
+  async stopService(label: string): Promise<void> {
+    const handle = this.services.get(label);
+    if (!handle) return;
+    this.memory.untrack(label);
+    this.services.delete(label);
+    await handle.process.stop({ timeoutMs: 20_000 });
+  }
+
+  async stopAllServices(): Promise<void> {
+    await Promise.all([...this.services.keys()].map((label) => this.stopService(label)));
+  }
+
+  /** Waits until a service's consumer has joined its group (GET /health/ready or /consumer works). */
+  async waitUntilJoined(handle: ServiceHandle, timeoutMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      try {
+        const response = await fetch(`${handle.url}/health/ready`, { signal: AbortSignal.timeout(5_000) });
+        if (response.ok) return;
+      } catch {
+        // not yet
+      }
+      if (Date.now() > deadline) throw new Error(`${handle.label} did not become ready within ${timeoutMs} ms`);
+      await sleep(250);
+    }
+  }
+
+  /** Creates a topic the way the services do (6 partitions, replication 1) if it is missing. */
+  async ensureTopic(topic: string, numPartitions = 6): Promise<void> {
+    const existing = await this.admin.listTopics();
+    if (existing.includes(topic)) return;
+    try {
+      await this.admin.createTopics({ topics: [{ topic, numPartitions, replicationFactor: 1 }], waitForLeaders: true });
+    } catch (error) {
+      if (!(await this.admin.listTopics()).includes(topic)) throw error;
+    }
+  }
+
+  /**
+   * Positions a consumer group (with no members) at the current end of each existing topic, so a
+   * fresh group reads only what is produced from now on instead of everything since the beginning.
+   */
+  async positionGroupAtEnd(groupId: string, topics: readonly string[]): Promise<void> {
+    const existing = new Set(await this.admin.listTopics());
+    for (const topic of topics) {
+      if (!existing.has(topic)) continue;
+      const ends = await this.admin.fetchTopicOffsets(topic);
+      await this.admin.setOffsets({ groupId, topic, partitions: ends.map((end) => ({ partition: end.partition, offset: end.high })) });
+    }
+  }
+
+  /** Group lag on topics, measured by the bench itself (end offset minus committed offset). */
+  async groupLag(groupId: string, topics: readonly string[]): Promise<number> {
+    const committed = await this.admin.fetchOffsets({ groupId, topics: [...topics] });
+    let lag = 0;
+    for (const topic of topics) {
+      const ends = await this.admin.fetchTopicOffsets(topic);
+      const byPartition = new Map(committed.find((entry) => entry.topic === topic)?.partitions.map((p) => [p.partition, Number(p.offset)]) ?? []);
+      for (const end of ends) {
+        const position = byPartition.get(end.partition) ?? -1;
+        const start = position < 0 ? Number(end.low) : position;
+        lag += Math.max(0, Number(end.high) - start);
+      }
+    }
+    return lag;
+  }
+
+  async topicSize(topic: string): Promise<number> {
+    const ends = await this.admin.fetchTopicOffsets(topic);
+    return ends.reduce((sum, end) => sum + Number(end.high) - Number(end.low), 0);
+  }
+
+  /** `GET /consumer` of a service: the group's total lag as the service reports it. */
+  async consumerLag(handle: ServiceHandle): Promise<number | null> {
+    try {
+      const response = await fetch(`${handle.url}/consumer`, { signal: AbortSignal.timeout(5_000) });
+      if (!response.ok) return null;
+      const body = (await response.json()) as { totalLag?: string };
+      return body.totalLag === undefined ? null : Number(body.totalLag);
+    } catch {
+      return null;
+    }
+  }
+
+  /** Outbox rows of a service not yet published to Kafka. */
+  async outboxBacklog(schema: string): Promise<number | null> {
+    try {
+      const result = await this.db.query<{ n: string }>(`SELECT count(*) AS n FROM "${schema}".outbox WHERE published_at IS NULL`);
+      return Number(result.rows[0].n);
+    } catch {
+      return null;
+    }
+  }
+
+  async schemaExists(schema: string): Promise<boolean> {
+    const result = await this.db.query(`SELECT 1 FROM information_schema.tables WHERE table_schema = $1 AND table_name = 'outbox'`, [schema]);
+    return (result.rowCount ?? 0) > 0;
+  }
+
+  async serverVersions(): Promise<{ postgres: string; kafka: string }> {
+    let postgres = 'unknown';
+    try {
+      postgres = String((await this.db.query<{ v: string }>('SHOW server_version')).rows[0].v);
+    } catch {
+      // keep unknown
+    }
+    const kafka = this.infrastructure.started.find((line) => line.startsWith('Kafka'))?.split(' ')[1] ?? 'external';
+    return { postgres, kafka };
+  }
+
+  /** On external servers: removes what the run created there (schemas, groups, throw-away topics). */
+  async cleanUpExternal(extraTopics: readonly string[]): Promise<void> {
+    const schemas = await this.db.query<{ nspname: string }>(`SELECT nspname FROM pg_namespace WHERE nspname LIKE $1`, [`bench_${this.runId}_%`]);
+    for (const { nspname } of schemas.rows) await this.db.query(`DROP SCHEMA "${nspname}" CASCADE`);
+    const groups = (await this.admin.listGroups()).groups.map((group) => group.groupId).filter((id) => id.startsWith(`bench-${this.runId}-`));
+    if (groups.length > 0) await this.admin.deleteGroups(groups).catch(() => undefined);
+    const topics = (await this.admin.listTopics()).filter((topic) => extraTopics.includes(topic));
+    if (topics.length > 0) await this.admin.deleteTopics({ topics }).catch(() => undefined);
+  }
+
+  async stop(): Promise<void> {
+    await this.stopAllServices();
+    await this.admin.disconnect().catch(() => undefined);
+    await this.db.end().catch(() => undefined);
+    await this.infrastructure.stop();
+  }
+}
+
+export async function ensureDir(dir: string): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  return dir;
+}
