@@ -161,24 +161,21 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     };
     return new ManagedApp(service, await freePort(), env, path.join(logDir, `${service}.log`), freePort);
   };
+  const orders = await makeApp('orders');
   const inventory = await makeApp('inventory');
   const delivery = await makeApp('delivery');
-  const orders = await makeApp('orders');
-  // Consumers first, so they are in their groups by the time the first order is placed.
-  const apps = [inventory, delivery, orders];
+  const apps = [orders, inventory, delivery];
 
   const stop = async (): Promise<void> => {
     await Promise.allSettled(apps.map((app) => app.stop(15_000)));
   };
 
-  // One app at a time: each creates the topics it needs at boot, and apps creating topics at the same
-  // moment can crash (ensureTopics in libs/messaging/src/kafka/topic-provisioner.ts does not survive a
-  // concurrent creation: "This server does not host this topic-partition"). Costs ~1 s per app.
-  try {
-    for (const app of apps) await app.start();
-  } catch (error) {
+  const results = await Promise.allSettled(apps.map((app) => app.start()));
+  const failed = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+  if (failed) {
     await stop();
-    throw new Error(`the e2e stack did not start (logs in ${logDir}): ${error instanceof Error ? error.message : String(error)}`);
+    const reason = failed.reason instanceof Error ? failed.reason.message : String(failed.reason);
+    throw new Error(`the e2e stack did not start (logs in ${logDir}): ${reason}`);
   }
   return { suffix, kafkaBrokers, logDir, groups, orders, inventory, delivery, apps, stop };
 }

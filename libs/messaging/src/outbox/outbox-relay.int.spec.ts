@@ -92,4 +92,25 @@ describe('OutboxRelay against real Kafka and PostgreSQL', () => {
     await dataSource.transaction((manager) => appendToOutbox(manager, contract, event));
     await waitFor(() => eventIds().includes(event.eventId), { description: 'the event well before the 60 s poll', timeoutMs: 10_000 });
   });
+
+  it('lets several relays share one outbox: every row published once, one order\'s events in order', async () => {
+    const relays = [1, 2, 3].map(() => new OutboxRelay(dataSource, kafka, { schema, databaseUrl: env.databaseUrl, topics, batchSize: 7, pollIntervalMs: 50 }));
+    const orderIds = Array.from({ length: 5 }, () => anOrderPlacedV1().data.orderId);
+    const events = Array.from({ length: 60 }, (_, i) => anOrderPlacedV1({ orderId: orderIds[i % orderIds.length] }));
+    relays.forEach((each) => each.start());
+    try {
+      for (const event of events) await dataSource.transaction((manager) => appendToOutbox(manager, contract, event));
+      await waitFor(async () => (await unpublished()) === 0, { description: 'all rows to be published' });
+      const ids = new Set(events.map((event) => event.eventId));
+      await waitFor(() => eventIds().filter((id) => ids.has(id)).length >= events.length, { description: 'all 60 events on the topic' });
+      const published = eventIds().filter((id) => ids.has(id));
+      expect(published).toHaveLength(events.length);
+      for (const orderId of orderIds) {
+        const expected = events.filter((event) => event.data.orderId === orderId).map((event) => event.eventId);
+        expect(published.filter((id) => expected.includes(id))).toEqual(expected);
+      }
+    } finally {
+      await Promise.all(relays.map((each) => each.stop()));
+    }
+  });
 });

@@ -85,11 +85,15 @@ export class OutboxRelay {
   async publishPending(): Promise<number> {
     await this.ensureProducer();
     return this.dataSource.transaction(async (manager) => {
-      // SKIP LOCKED: several relays (several orders instances) share the table without
-      // publishing a row twice.
+      // One publisher per schema at a time, whatever the number of service instances: a second
+      // relay that published later rows meanwhile could put one order's events out of order. The
+      // others stand by and take over as soon as the lock is free (it ends with the transaction,
+      // so a crashed publisher frees it at once).
+      const [{ acquired }] = await manager.query(`SELECT pg_try_advisory_xact_lock(hashtext('relay-outbox:' || current_schema())) AS acquired`);
+      if (!acquired) return 0;
       const rows: OutboxRow[] = await manager.query(
         `SELECT id, topic, message_key, payload, headers FROM outbox
-         WHERE published_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
+         WHERE published_at IS NULL ORDER BY id LIMIT $1`,
         [this.batchSize],
       );
       if (rows.length === 0) return 0;
