@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, wr
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Topics } from '@relay/contracts';
+import { EnvExample, readEnvExample } from '../support/env-example';
 import { containersOf, KustomizeError, Manifest, readYamlDocuments, Rendered, renderKustomization, splitImage } from './kustomize';
 
 /*
@@ -10,7 +11,6 @@ import { containersOf, KustomizeError, Manifest, readYamlDocuments, Rendered, re
  * every problem it finds and expects none, so a failure lists all of them.
  */
 
-const repoRoot = path.resolve(__dirname, '../..');
 const overlayDir = path.join(__dirname, 'overlays', 'production');
 
 /** The topics each service's consumer group reads (apps/<service>/src/app.module.ts). */
@@ -21,34 +21,6 @@ const CONSUMES: Record<string, string[]> = {
 };
 const SERVICES = Object.keys(CONSUMES);
 const IMAGE_REPOSITORY = 'ghcr.io/relay';
-
-// ---------------------------------------------------------------------------------------------
-// .env.example: the variables the services read, and their defaults
-
-interface EnvExample {
-  /** Variables the services read (the `npm start only` section excluded). */
-  serviceVariables: Set<string>;
-  /** Defaults shown as `# NAME=value`. */
-  defaults: Map<string, string>;
-}
-
-function readEnvExample(): EnvExample {
-  const serviceVariables = new Set<string>();
-  const defaults = new Map<string, string>();
-  let section = '';
-  for (const line of readFileSync(path.join(repoRoot, '.env.example'), 'utf8').split('\n')) {
-    const header = /^#\s*---\s*(.+?)\s*-{3,}\s*$/.exec(line);
-    if (header) {
-      section = header[1];
-      continue;
-    }
-    const variable = /^(#\s*)?([A-Z][A-Z0-9_]*)=(.*)$/.exec(line.trim());
-    if (!variable || /npm start only/i.test(section)) continue;
-    serviceVariables.add(variable[2]);
-    if (variable[1]) defaults.set(variable[2], variable[3].trim());
-  }
-  return { serviceVariables, defaults };
-}
 
 // ---------------------------------------------------------------------------------------------
 // Typed views of the manifests (only the fields the checks read)

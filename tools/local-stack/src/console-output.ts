@@ -7,7 +7,7 @@ export function paint(text: string, tag: string): string {
 
 /** One line of the combined terminal output, tagged with where it came from. */
 export function say(tag: string, message: string): void {
-  process.stdout.write(`${paint(`[${tag}]`.padEnd(12), tag)} ${message}\n`);
+  process.stdout.write(`${paint(`[${tag}]`.padEnd(13), tag.split('#')[0])} ${message}\n`);
 }
 
 export function elapsed(since: number): string {

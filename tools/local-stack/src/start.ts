@@ -4,6 +4,7 @@
  * inventory and delivery, seeds a demo catalogue, and stays attached. Ctrl-C stops everything.
  */
 import path from 'node:path';
+import { parseArgs } from 'node:util';
 import { AppProcess, startAppProcess } from './app-process';
 import { buildApps } from './build-apps';
 import { elapsed, paint, say } from './console-output';
@@ -22,6 +23,29 @@ function portOf(service: ServiceName): number {
     throw new Error(`${variable} must be a port number (1-65535), got "${value}"`);
   }
   return port;
+}
+
+const MAX_INSTANCES = 6;
+
+/**
+ * `npm start -- --inventory 3` runs three inventory instances in one consumer group (ports 3001,
+ * 3011, 3021): the group spreads the topic's partitions over them.
+ */
+function instanceCounts(): Record<ServiceName, number> {
+  const { values } = parseArgs({
+    options: Object.fromEntries(SERVICES.map((service) => [service, { type: 'string' as const }])),
+    strict: true,
+  });
+  return Object.fromEntries(
+    SERVICES.map((service) => {
+      const given = values[service];
+      const count = given === undefined ? 1 : Number(given);
+      if (!Number.isInteger(count) || count < 1 || count > MAX_INSTANCES) {
+        throw new Error(`--${service} takes a number of instances from 1 to ${MAX_INSTANCES} (the topics have 6 partitions), got "${given}"`);
+      }
+      return [service, count];
+    }),
+  ) as Record<ServiceName, number>;
 }
 
 /** Gives the demo SKUs stock once; never overwrites stock someone has set. */
@@ -44,6 +68,7 @@ async function seedDemoCatalogue(inventoryUrl: string): Promise<string[]> {
 async function main(): Promise<void> {
   const startedAt = Date.now();
   const ports = Object.fromEntries(SERVICES.map((service) => [service, portOf(service)])) as Record<ServiceName, number>;
+  const counts = instanceCounts();
   let infrastructure: Infrastructure | undefined;
   const apps: AppProcess[] = [];
   let stopping = false;
@@ -68,16 +93,18 @@ async function main(): Promise<void> {
     for (const line of infrastructure.started) say('relay', `started ${line}`);
 
     const env = { KAFKA_BROKERS: infrastructure.kafkaBrokers, DATABASE_URL: infrastructure.databaseUrl, LOG_FORMAT: process.env.LOG_FORMAT ?? 'pretty' };
+    const instances = SERVICES.flatMap((service) => Array.from({ length: counts[service] }, (_, index) => ({ service, index })));
     const started = await Promise.all(
-      SERVICES.map((service) =>
-        startAppProcess({
+      instances.map(({ service, index }) => {
+        const tag = index === 0 ? service : `${service}#${index + 1}`;
+        return startAppProcess({
           service,
           env,
-          port: ports[service],
-          logFile: path.join(LOCAL_STATE_DIR, 'logs', `${service}.log`),
-          onLine: (line) => say(service, line),
-        }),
-      ),
+          port: ports[service] + 10 * index,
+          logFile: path.join(LOCAL_STATE_DIR, 'logs', `${index === 0 ? service : `${service}-${index + 1}`}.log`),
+          onLine: (line) => say(tag, line),
+        });
+      }),
     );
     apps.push(...started);
     for (const app of apps) {
@@ -90,8 +117,12 @@ async function main(): Promise<void> {
     const seeded = await seedDemoCatalogue(`http://127.0.0.1:${ports.inventory}`);
     if (seeded.length > 0) say('relay', `seeded demo stock: ${seeded.join(', ')} (${DEMO_STOCK} each)`);
 
+    const extra = SERVICES.filter((service) => counts[service] > 1).map(
+      (service) => `  ${service} runs ${counts[service]} instances in one consumer group, on ports ${Array.from({ length: counts[service] }, (_, i) => ports[service] + 10 * i).join(', ')}`,
+    );
     const lines = [
       `Relay is up after ${elapsed(startedAt)}:`,
+      ...extra,
       `  orders     http://127.0.0.1:${ports.orders}      POST /orders, GET /orders/:id`,
       `  inventory  http://127.0.0.1:${ports.inventory}      GET /stock/:sku, PUT /stock/:sku, GET /reservations/:orderId`,
       `  delivery   http://127.0.0.1:${ports.delivery}      GET /deliveries/:orderId`,

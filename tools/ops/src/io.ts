@@ -43,8 +43,11 @@ export function table(headers: string[], rows: string[][]): string[] {
   return [line(headers), ...rows.map(line)];
 }
 
+/** Control characters (from binary garbage quoted in an error message) shown as U+FFFD. */
+export const printable = (text: string): string => text.replace(/[^\P{Cc}\n\t]/gu, '\uFFFD');
+
 export function truncate(text: string, max: number): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
+  const flat = printable(text.replace(/\s+/g, ' ').trim());
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 

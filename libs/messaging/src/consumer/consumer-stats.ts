@@ -12,6 +12,8 @@ export class ConsumerStats {
   deadLettered = 0;
   /** Whether the consumer is in its group now (readiness). */
   joined = false;
+  /** The partitions this instance owns since the last rebalance, per topic. */
+  assignment: Record<string, number[]> = {};
 
   snapshot() {
     return { applied: this.applied, duplicates: this.duplicates, skipped: this.skipped, retried: this.retried, deadLettered: this.deadLettered };

@@ -9,6 +9,8 @@ export interface ConsumerStatusResponse {
   group: string;
   /** What this instance did since it started. */
   counters: ReturnType<ConsumerStats['snapshot']>;
+  /** The partitions this instance owns now, per topic. */
+  assignment: Record<string, number[]>;
   /** The whole group's position per partition (all instances). */
   partitions: PartitionLag[];
   totalLag: string;
@@ -29,6 +31,6 @@ export class ConsumerStatusController {
   async status(): Promise<ConsumerStatusResponse> {
     const partitions = await consumerGroupLag(this.kafka, this.group, this.topics);
     const totalLag = partitions.reduce((sum, p) => sum + BigInt(p.lag), 0n).toString();
-    return { group: this.group, counters: this.stats.snapshot(), partitions, totalLag };
+    return { group: this.group, counters: this.stats.snapshot(), assignment: this.stats.assignment, partitions, totalLag };
   }
 }

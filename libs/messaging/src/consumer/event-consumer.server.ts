@@ -122,9 +122,16 @@ export class EventConsumerServer extends ServerKafka {
     super.registerConsumerEventListeners();
     const consumer = this.consumer;
     if (!consumer) return;
-    consumer.on(consumer.events.GROUP_JOIN, () => (this.stats.joined = true));
+    consumer.on(consumer.events.GROUP_JOIN, (event: { payload: { memberAssignment: Record<string, number[]> } }) => {
+      this.stats.joined = true;
+      this.stats.assignment = Object.fromEntries(Object.entries(event.payload.memberAssignment).map(([topic, partitions]) => [topic, [...partitions].sort((a, b) => a - b)]));
+      this.logger.log(`joined group "${this.consumerOptions.consumerGroup}" with partitions ${JSON.stringify(this.stats.assignment)}`);
+    });
     for (const event of [consumer.events.STOP, consumer.events.CRASH, consumer.events.DISCONNECT]) {
-      consumer.on(event, () => (this.stats.joined = false));
+      consumer.on(event, () => {
+        this.stats.joined = false;
+        this.stats.assignment = {};
+      });
     }
   }
 

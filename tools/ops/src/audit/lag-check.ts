@@ -22,7 +22,8 @@ export async function lagBaseline(kafka: Kafka, targets: ConsumerTarget[], optio
     const baseline: LagBaseline = [];
     for (const target of targets) {
       const info = await describeGroup(admin, target.group, allTopics);
-      const topics = [...new Set([...info.topics, options.topic])].filter((topic) => allTopics.includes(topic)).sort();
+      // A group that never ran has no topics yet: it is measured on the order events topic.
+      const topics = (info.topics.length > 0 ? info.topics : [options.topic]).filter((topic) => allTopics.includes(topic));
       const ends = new Map<string, bigint>();
       for (const topic of topics) for (const entry of await topicOffsets(admin, topic)) ends.set(`${topic}:${entry.partition}`, entry.high);
       baseline.push({ info, topics, ends });

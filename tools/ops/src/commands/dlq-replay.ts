@@ -6,11 +6,11 @@ import { Command, ENVIRONMENT_HELP, KafkaConnection, kafkaFromEnv, printJson } f
 import { formatPosition, parsePosition, RecordPosition } from '../config';
 import { DeadLetter, DeadLetterSource, dlqOffsets, dlqTopicOf, readDeadLetters } from '../dead-letters';
 import { OpsError, UsageError } from '../errors';
-import { plural, ProgressCallback } from '../io';
+import { plural, printable, ProgressCallback } from '../io';
 import { connectProducer, createOpsKafka } from '../kafka';
 import { scanProgress, SOURCE_HELP, sourceFlags, sourceFrom } from './dlq-list';
 
-const oneLine = (text: string): string => text.replace(/\s*\n\s*/g, '; ');
+const oneLine = (text: string): string => printable(text.replace(/\s*\n\s*/g, '; '));
 
 /** Header added to a replayed message: `<dlqTopic>:<partition>:<offset>` it was replayed from. */
 export const REPLAYED_FROM_HEADER = 'x-replayed-from';
@@ -151,7 +151,7 @@ ${SOURCE_HELP}
   --json              machine-readable output
   -h, --help
 
-Exit codes: 0 replayed, 1 refused or failed, 2 usage error.
+Exit codes: 0 all replayed, 1 refused, failed or (--all) some records skipped, 2 usage error.
 
 ${ENVIRONMENT_HELP}`,
   async run(args, io) {
@@ -189,7 +189,7 @@ ${ENVIRONMENT_HELP}`,
     });
     if (values.json) {
       printJson(io, result);
-      return 0;
+      return result.skipped.length > 0 ? 1 : 0;
     }
     for (const item of result.replayed) {
       const event = `${item.eventType ?? '?'} ${item.eventId ?? '?'}${item.fixedValue ? ' (fixed value)' : ''}`;
@@ -197,6 +197,6 @@ ${ENVIRONMENT_HELP}`,
     }
     for (const item of result.skipped) io.out(`skipped ${item.from}: ${item.reason}`);
     io.out(`${values['dry-run'] ? 'would replay' : 'replayed'} ${plural(result.replayed.length, 'message')} from ${result.dlqTopic}${result.skipped.length > 0 ? `, skipped ${result.skipped.length}` : ''}`);
-    return 0;
+    return result.skipped.length > 0 ? 1 : 0;
   },
 };

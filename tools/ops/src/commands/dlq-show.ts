@@ -2,6 +2,7 @@ import { parseCommandArgs } from '../args';
 import { Command, ENVIRONMENT_HELP, KafkaConnection, kafkaFromEnv, printJson } from '../command';
 import { formatPosition, parsePosition, RecordPosition } from '../config';
 import { DeadLetter, DeadLetterSource, deadLetterView, dlqOffsets, dlqTopicOf, printableText, readDeadLetters } from '../dead-letters';
+import { printable } from '../io';
 import { createOpsKafka } from '../kafka';
 import { SOURCE_HELP, sourceFlags, sourceFrom } from './dlq-list';
 
@@ -63,8 +64,8 @@ ${ENVIRONMENT_HELP}`,
     // The original headers first, then the dead-letter provenance.
     const byOrigin = (name: string) => (name.startsWith('x-dlq-') ? 1 : 0);
     const headers = Object.entries(record.headers).sort(([a], [b]) => byOrigin(a) - byOrigin(b) || a.localeCompare(b));
-    for (const [name, value] of headers) io.out(`  ${name}: ${value.replace(/\n/g, '\n    ')}`);
-    io.out(record.decodes ? `value (decodes as ${record.eventType}, event ${record.eventId}):` : `value (does not decode: ${(record.decodeError ?? '').replace(/\s*\n\s*/g, '; ')}):`);
+    for (const [name, value] of headers) io.out(`  ${name}: ${printable(value).replace(/\n/g, '\n    ')}`);
+    io.out(record.decodes ? `value (decodes as ${record.eventType}, event ${record.eventId}):` : `value (does not decode: ${printable((record.decodeError ?? '').replace(/\s*\n\s*/g, '; '))}):`);
     for (const line of valueLines(record.value)) io.out(line);
     return 0;
   },

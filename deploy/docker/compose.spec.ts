@@ -1,0 +1,87 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse } from 'yaml';
+import { readEnvExample, repoRoot } from '../support/env-example';
+
+/*
+ * No Docker engine runs here: docker/compose.yaml and docker/Dockerfile are kept correct by
+ * review, and by these checks of what review tends to miss.
+ */
+
+const APPS = ['orders', 'inventory', 'delivery'];
+const INFRASTRUCTURE = ['kafka', 'postgres'];
+
+interface ComposeService {
+  build?: { context?: string; dockerfile?: string; args?: Record<string, string> };
+  environment?: Record<string, string | number>;
+  ports?: string[];
+  depends_on?: Record<string, { condition?: string }> | string[];
+  healthcheck?: { test?: string[] | string; start_period?: string };
+  stop_grace_period?: string;
+}
+
+/** Compose durations: 1m30s, 30s, 500ms. */
+function seconds(duration: string | undefined): number {
+  if (!duration) return 10; // Docker's default stop timeout
+  const units: Record<string, number> = { h: 3600, m: 60, s: 1, ms: 0.001, us: 1e-6 };
+  let total = 0;
+  const rest = duration.replace(/(\d+(?:\.\d+)?)(ms|us|h|m|s)/g, (_match, value: string, unit: string) => {
+    total += Number(value) * units[unit];
+    return '';
+  });
+  return rest === '' ? total : NaN;
+}
+
+describe('docker/compose.yaml', () => {
+  const compose = parse(readFileSync(path.join(repoRoot, 'docker', 'compose.yaml'), 'utf8'), { merge: true }) as { services: Record<string, ComposeService> };
+  const env = readEnvExample();
+
+  it.each(APPS)('%s: built from docker/Dockerfile with APP=%s', (app) => {
+    const build = compose.services[app]?.build;
+    expect(build?.dockerfile).toBe('docker/Dockerfile');
+    expect(build?.args?.APP).toBe(app);
+  });
+
+  it.each(APPS)('%s: reports healthy only when GET /health/ready answers 2xx, on the port it listens on', (app) => {
+    const service = compose.services[app];
+    const port = String(service.environment?.PORT);
+    const test = [service.healthcheck?.test ?? []].flat().join(' ');
+    expect(test).toContain('/health/ready');
+    expect(test).toMatch(/127\.0\.0\.1:' \+ process\.env\.PORT|127\.0\.0\.1:\d+/);
+    const literalPort = /127\.0\.0\.1:(\d+)/.exec(test)?.[1];
+    if (literalPort) expect(literalPort).toBe(port);
+    expect(service.ports?.map((mapping) => mapping.split(':').pop())).toContain(port);
+  });
+
+  it.each(APPS)('%s: stop_grace_period is longer than SHUTDOWN_TIMEOUT_MS', (app) => {
+    const service = compose.services[app];
+    const drainSeconds = Number(service.environment?.SHUTDOWN_TIMEOUT_MS ?? env.defaults.get('SHUTDOWN_TIMEOUT_MS')) / 1000;
+    expect(seconds(service.stop_grace_period)).toBeGreaterThan(drainSeconds);
+  });
+
+  it.each(APPS)('%s: waits for Kafka and PostgreSQL only, and sets only variables the services read', (app) => {
+    const service = compose.services[app];
+    const dependencies = Array.isArray(service.depends_on) ? service.depends_on : Object.keys(service.depends_on ?? {});
+    expect([...dependencies].sort()).toEqual(INFRASTRUCTURE);
+    const unknown = Object.keys(service.environment ?? {}).filter((name) => !env.serviceVariables.has(name));
+    expect(unknown).toEqual([]);
+  });
+});
+
+describe('docker/Dockerfile', () => {
+  const dockerfile = readFileSync(path.join(repoRoot, 'docker', 'Dockerfile'), 'utf8');
+
+  it('defaults to a Node 20 image at 20.19 or later (require(esm) of the NestJS 12 packages)', () => {
+    const image = /^ARG NODE_IMAGE=node:(\d+)\.(\d+)[\w.-]*$/m.exec(dockerfile);
+    expect(image).not.toBeNull();
+    const [major, minor] = [Number(image![1]), Number(image![2])];
+    expect(major).toBe(20);
+    expect(minor).toBeGreaterThanOrEqual(19);
+  });
+
+  it('builds and runs whichever app the APP build argument names, as a non-root numeric user', () => {
+    expect(dockerfile).toMatch(/npx nx run "\$\{APP\}:build"/);
+    expect(dockerfile).toMatch(/dist\/apps\/\$\{APP\}\/src\/main\.js/);
+    expect(dockerfile).toMatch(/^USER [1-9]\d*(:\d+)?$/m);
+  });
+});

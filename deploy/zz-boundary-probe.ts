@@ -1,0 +1,2 @@
+import { OrdersModule } from '@relay/orders/feature';
+export const x = OrdersModule;
