@@ -10,9 +10,8 @@ import { buildApps } from './build-apps';
 import { elapsed, paint, say } from './console-output';
 import { Infrastructure, startInfrastructure } from './infrastructure';
 import { DEFAULT_PORTS, LOCAL_STATE_DIR, SERVICES, ServiceName } from './repo-paths';
+import { seedDemoCatalogue } from './seed';
 
-const DEMO_CATALOGUE = ['SKU-1', 'SKU-2', 'SKU-3', 'SKU-4', 'SKU-5'];
-const DEMO_STOCK = 1_000;
 
 function portOf(service: ServiceName): number {
   const variable = `${service.toUpperCase()}_PORT`;
@@ -46,23 +45,6 @@ function instanceCounts(): Record<ServiceName, number> {
       return [service, count];
     }),
   ) as Record<ServiceName, number>;
-}
-
-/** Gives the demo SKUs stock once; never overwrites stock someone has set. */
-async function seedDemoCatalogue(inventoryUrl: string): Promise<string[]> {
-  const seeded: string[] = [];
-  for (const sku of DEMO_CATALOGUE) {
-    const current = await fetch(`${inventoryUrl}/stock/${sku}`);
-    if (current.status !== 404) continue;
-    const response = await fetch(`${inventoryUrl}/stock/${sku}`, {
-      method: 'PUT',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ onHand: DEMO_STOCK }),
-    });
-    if (!response.ok) throw new Error(`seeding ${sku} failed: ${response.status} ${await response.text()}`);
-    seeded.push(sku);
-  }
-  return seeded;
 }
 
 async function main(): Promise<void> {
@@ -115,7 +97,7 @@ async function main(): Promise<void> {
       });
     }
     const seeded = await seedDemoCatalogue(`http://127.0.0.1:${ports.inventory}`);
-    if (seeded.length > 0) say('relay', `seeded demo stock: ${seeded.join(', ')} (${DEMO_STOCK} each)`);
+    if (seeded.length > 0) say('relay', `seeded demo stock: ${seeded.join(', ')} (npm run seed -- --reset sets it again)`);
 
     const extra = SERVICES.filter((service) => counts[service] > 1).map(
       (service) => `  ${service} runs ${counts[service]} instances in one consumer group, on ports ${Array.from({ length: counts[service] }, (_, i) => ports[service] + 10 * i).join(', ')}`,

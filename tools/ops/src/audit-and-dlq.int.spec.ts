@@ -167,15 +167,32 @@ describe('audit', () => {
     }
   });
 
-  it('reports an effect for an order that does not exist', async () => {
-    const orderId = randomUUID();
-    await db.query(`INSERT INTO ${q(schemas.inventory, 'reservations')} (order_id, status, lines) VALUES ($1, 'RESERVED', '[]')`, [orderId]);
+  it('reports the event and the effects of an order that no longer exists', async () => {
+    const orderId = placed[2];
+    const saved: Record<string, Record<string, unknown>[]> = {};
+    for (const [table, column] of [['orders', 'id'], ['order_lines', 'order_id'], ['order_status_history', 'order_id']]) {
+      saved[table] = await rows(`SELECT * FROM ${q(schemas.orders, table)} WHERE ${column} = $1`, [orderId]);
+    }
+    await db.query(`DELETE FROM ${q(schemas.orders, 'orders')} WHERE id = $1`, [orderId]);
     try {
       const report = await runAudit(auditOptions);
+      expect(report.ok).toBe(false);
+      expect(gapExamples(report, 'outbox', 'orphan-event')).toEqual([expect.objectContaining({ orderId })]);
+      expect(gapExamples(report, 'topic', 'orphan-event')).toEqual([expect.objectContaining({ orderId })]);
       expect(gapExamples(report, 'inventory', 'orphan-effect')).toEqual([expect.objectContaining({ orderId })]);
+      expect(gapExamples(report, 'delivery', 'orphan-effect')).toEqual([expect.objectContaining({ orderId })]);
     } finally {
-      await db.query(`DELETE FROM ${q(schemas.inventory, 'reservations')} WHERE order_id = $1`, [orderId]);
+      for (const table of ['orders', 'order_lines', 'order_status_history']) {
+        for (const row of saved[table]) {
+          const columns = Object.keys(row).filter((column) => !(table === 'order_status_history' && column === 'id'));
+          await db.query(
+            `INSERT INTO ${q(schemas.orders, table)} (${columns.map((c) => `"${c}"`).join(', ')}) VALUES (${columns.map((_c, i) => `$${i + 1}`).join(', ')})`,
+            columns.map((c) => row[c]),
+          );
+        }
+      }
     }
+    expect((await runAudit(auditOptions)).ok).toBe(true);
   });
 });
 

@@ -36,6 +36,8 @@ export interface EventConsumerOptions {
 
 type Outcome = 'done' | 'stopped';
 
+const HEARTBEAT_WHILE_WORKING_MS = 2_000;
+
 /**
  * Nest's Kafka transport with the delivery guarantees Relay promises. Handlers are plain Nest
  * `@EventPattern(Contract.pattern)` methods; this server decides when an offset may be committed:
@@ -177,7 +179,7 @@ export class EventConsumerServer extends ServerKafka {
     for (let start = 0; start < batch.messages.length; start += chunkSize) {
       if (!isRunning() || isStale()) return;
       const chunk = batch.messages.slice(start, start + chunkSize);
-      if (chunk.length > 1 && (await this.applyChunk(batch.topic, batch.partition, chunk))) {
+      if (chunk.length > 1 && (await this.whileHeartbeating(payload, () => this.applyChunk(batch.topic, batch.partition, chunk)))) {
         resolveOffset(chunk[chunk.length - 1].offset);
         await commit(chunk[chunk.length - 1].offset);
         await heartbeat();
@@ -186,7 +188,7 @@ export class EventConsumerServer extends ServerKafka {
       let lastDone: string | undefined;
       for (const message of chunk) {
         if (!isRunning() || isStale()) break;
-        const outcome = await this.consumeMessage(batch.topic, batch.partition, message, payload);
+        const outcome = await this.whileHeartbeating(payload, () => this.consumeMessage(batch.topic, batch.partition, message, payload));
         if (outcome === 'stopped') break;
         resolveOffset(message.offset);
         lastDone = message.offset;
@@ -194,6 +196,20 @@ export class EventConsumerServer extends ServerKafka {
       }
       if (lastDone !== undefined) await commit(lastDone);
       if (lastDone !== chunk[chunk.length - 1].offset) return;
+    }
+  }
+
+  /**
+   * Keeps the group membership alive while slow work runs (a database that takes seconds per
+   * query): consumption simply slows down, nothing is buffered, and the partition is not handed
+   * to another instance mid-message.
+   */
+  private async whileHeartbeating<T>(payload: EachBatchPayload, work: () => Promise<T>): Promise<T> {
+    const timer = setInterval(() => void payload.heartbeat().catch(() => undefined), HEARTBEAT_WHILE_WORKING_MS);
+    try {
+      return await work();
+    } finally {
+      clearInterval(timer);
     }
   }
 

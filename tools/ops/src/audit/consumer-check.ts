@@ -2,7 +2,6 @@ import { OrderPlacedV1 } from '@relay/contracts';
 import { Db, requireTables, table } from '../db';
 import { plural } from '../io';
 import { existingOrders, OrdersSnapshot } from './orders-snapshot';
-import { TopicFacts } from './topic-check';
 import { checkResult, CheckResult, ConsumerTarget, FindingBuilder, ResolvedAuditOptions } from './types';
 
 /** A consumer group's effect of order.placed: one row per order in one table, keyed by order_id. */
@@ -27,7 +26,6 @@ export async function consumerCheck(
   spec: ConsumerSpec,
   target: ConsumerTarget,
   snapshot: OrdersSnapshot,
-  facts: TopicFacts,
   options: ResolvedAuditOptions,
 ): Promise<CheckResult> {
   const max = options.maxExamples;
@@ -51,7 +49,7 @@ export async function consumerCheck(
   const orphan = new FindingBuilder('orphan-effect', `${spec.effect} rows for orders that do not exist`, max);
   const pending = new FindingBuilder('pending', `orders whose event was published less than ${grace} s ago and is not applied yet`, max);
   const unpublished = new FindingBuilder('not-published', 'orders whose event is not published yet (see check 1), not expected here', max);
-  const foreign = new FindingBuilder('foreign', `${spec.effect} rows of orders from other orders schemas (shared topic)`, max);
+  const foreign = new FindingBuilder('foreign', `${spec.effect} rows of orders this schema's outbox never produced (other stacks on the shared topic)`, max);
   let applied = 0;
   let withoutEvent = 0;
 
@@ -81,7 +79,8 @@ export async function consumerCheck(
   const candidates: string[] = [];
   for (const [orderId, rows] of effects) {
     if (snapshot.orders.has(orderId)) continue;
-    if (options.sharedTopic && !snapshot.placedByOrder.has(orderId) && facts.orderIdsOnTopic.has(orderId)) foreign.add({ orderId, rows });
+    // With a shared topic, only orders this schema's outbox produced can be told apart from other stacks' orders.
+    if (options.sharedTopic && !snapshot.placedByOrder.has(orderId)) foreign.add({ orderId, rows });
     else candidates.push(orderId);
   }
   const placedSince = await existingOrders(db, options.ordersSchema, candidates);

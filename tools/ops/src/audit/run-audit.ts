@@ -58,11 +58,10 @@ export async function runAudit(input: AuditOptions): Promise<AuditReport> {
     options.onProgress(`reading schema ${options.ordersSchema}…`);
     const snapshot = await readOrdersSnapshot(db, options.ordersSchema, options.graceSeconds);
     const results: CheckResult[] = [outboxCheck(snapshot, options)];
-    const topic = await topicCheck(kafka, db, snapshot, options);
-    results.push(topic.result);
+    results.push(await topicCheck(kafka, db, snapshot, options));
     for (const { spec, target } of targets) {
       options.onProgress(`checking group ${target.group} in schema ${target.schema}…`);
-      results.push(await consumerCheck(db, spec, target, snapshot, topic.facts, options));
+      results.push(await consumerCheck(db, spec, target, snapshot, options));
     }
     options.onProgress('measuring lag…');
     results.push(await lagCheck(kafka, baseline, options, started + options.graceSeconds * 1_000));

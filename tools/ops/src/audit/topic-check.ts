@@ -6,12 +6,6 @@ import { scanTopic, topicOffsets, withAdmin } from '../kafka';
 import { existingOrders, OrdersSnapshot } from './orders-snapshot';
 import { checkResult, CheckResult, FindingBuilder, ResolvedAuditOptions } from './types';
 
-/** What the scan learnt that the consumer checks need. */
-export interface TopicFacts {
-  /** orderIds of every order.placed event on the topic. */
-  orderIdsOnTopic: Set<string>;
-}
-
 interface SeenEvent {
   orderId: string;
   partition: number;
@@ -24,7 +18,7 @@ interface SeenEvent {
  * published event is on the topic. Reads the topic from the beginning up to its end as of now
  * (after the database snapshot, so every row published by then is within range).
  */
-export async function topicCheck(kafka: Kafka, db: Db, snapshot: OrdersSnapshot, options: ResolvedAuditOptions): Promise<{ result: CheckResult; facts: TopicFacts }> {
+export async function topicCheck(kafka: Kafka, db: Db, snapshot: OrdersSnapshot, options: ResolvedAuditOptions): Promise<CheckResult> {
   const max = options.maxExamples;
   const topic = options.topic;
   const offsets = await withAdmin(kafka, async (admin) => ((await admin.listTopics()).includes(topic) ? topicOffsets(admin, topic) : []));
@@ -60,7 +54,7 @@ export async function topicCheck(kafka: Kafka, db: Db, snapshot: OrdersSnapshot,
   const orphans = new FindingBuilder('orphan-event', `order.placed events on ${topic} for orders that do not exist`, max);
   const duplicates = new FindingBuilder('duplicates', 'events on the topic more than once (at-least-once publishing; consumers drop the copies)', max);
   const extraIds = new FindingBuilder('extra-event-ids', "order.placed events for existing orders under an eventId their outbox does not hold (e.g. a replay with a fixed value)", max);
-  const foreign = new FindingBuilder('foreign', 'order.placed events of orders from other orders schemas (shared topic)', max);
+  const foreign = new FindingBuilder('foreign', "order.placed events this schema's outbox never produced, for orders it does not have (other stacks on the shared topic)", max);
   const others = new FindingBuilder('other-events', 'other event types on the topic (not audited)', max);
 
   for (const [orderId, events] of snapshot.placedByOrder) {
@@ -68,10 +62,8 @@ export async function topicCheck(kafka: Kafka, db: Db, snapshot: OrdersSnapshot,
     const event = events[0];
     if (event.publishedAt !== null && !seen.has(event.eventId)) missing.add({ orderId, eventId: event.eventId, publishedAt: event.publishedAt });
   }
-  const orderIdsOnTopic = new Set<string>();
   const orphanCandidates: { eventId: string; event: SeenEvent }[] = [];
   for (const [eventId, event] of seen) {
-    orderIdsOnTopic.add(event.orderId);
     if (event.copies > 1) duplicates.add({ eventId, orderId: event.orderId, copies: event.copies }, event.copies - 1);
     if (snapshot.orders.has(event.orderId)) {
       if (!snapshot.placedEventIds.has(eventId)) extraIds.add({ orderId: event.orderId, eventId, partition: event.partition, offset: event.offset });
@@ -103,8 +95,5 @@ export async function topicCheck(kafka: Kafka, db: Db, snapshot: OrdersSnapshot,
   const summary =
     `scanned ${plural(messages, 'message')}: ${plural(seen.size, 'order.placed event')} (${plural(duplicates.count, 'duplicate copy', 'duplicate copies')}), ` +
     `${count(others.count)} other, ${count(undecodable.count)} undecodable${options.sharedTopic ? `, ${count(foreign.count)} foreign` : ''}`;
-  return {
-    result: checkResult('topic', `2. topic: ${topic} holds every order's event and no other order.placed`, summary, counts, [missing, orphans], [duplicates, extraIds, undecodable, foreign, others]),
-    facts: { orderIdsOnTopic },
-  };
+  return checkResult('topic', `2. topic: ${topic} holds every order's event and no other order.placed`, summary, counts, [missing, orphans], [duplicates, extraIds, undecodable, foreign, others]);
 }

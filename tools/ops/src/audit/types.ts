@@ -23,9 +23,10 @@ export interface AuditOptions {
   /** Offenders listed per finding (default 5); counts are always complete. */
   maxExamples?: number;
   /**
-   * Other orders schemas publish to the same topic (per-test stacks sharing one broker). Events
-   * and effects of orders this schema's outbox never produced are then counted as foreign
-   * instead of being reported as orphans.
+   * Other orders schemas publish to the same topic (per-test stacks sharing one broker), so the
+   * groups also apply other stacks' events. Events and effects of orders this schema's outbox
+   * never produced are then counted as foreign instead of being reported as orphans (an effect or
+   * event of an order this outbox produced but that no longer exists is still a gap).
    */
   sharedTopic?: boolean;
   onProgress?: (message: string) => void;

@@ -60,8 +60,9 @@ Options:
   --topic <t>               the order events topic (default ${DEFAULT_SOURCE_TOPIC})
   --grace-seconds <N>       time an event may take to be published and applied (default 10)
   --examples <N>            offenders listed per finding (default 5)
-  --shared-topic            other orders schemas publish to the same topic (per-test stacks):
-                            their events and effects are counted as foreign, not as orphans
+  --shared-topic            other stacks publish to the same topic (per-test schemas on one
+                            broker): events and effects of orders this schema's outbox never
+                            produced are counted as foreign, not as orphans
   --json                    the report as JSON
   -h, --help
 

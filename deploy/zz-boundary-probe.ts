@@ -1,2 +1,0 @@
-import { OrdersModule } from '@relay/orders/feature';
-export const x = OrdersModule;

@@ -1,0 +1,43 @@
+/**
+ * `npm run seed`: loads the demo catalogue into a running inventory service through its API
+ * (`PUT /stock/:sku`), never through migrations. Existing stock is left alone unless --reset.
+ * INVENTORY_URL (default http://127.0.0.1:3001) says where inventory runs.
+ */
+import { parseArgs } from 'node:util';
+import { say } from './console-output';
+
+export const DEMO_CATALOGUE: Record<string, number> = { 'SKU-1': 1_000, 'SKU-2': 1_000, 'SKU-3': 1_000, 'SKU-4': 1_000, 'SKU-5': 1_000 };
+
+/** Sets stock for each SKU of the catalogue that has none (or every SKU with `reset`); returns what it set. */
+export async function seedDemoCatalogue(inventoryUrl: string, options: { reset?: boolean } = {}): Promise<string[]> {
+  const seeded: string[] = [];
+  for (const [sku, onHand] of Object.entries(DEMO_CATALOGUE)) {
+    if (!options.reset) {
+      const current = await fetch(`${inventoryUrl}/stock/${sku}`);
+      if (current.status !== 404) continue;
+    }
+    const response = await fetch(`${inventoryUrl}/stock/${sku}`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ onHand }),
+    });
+    if (!response.ok) throw new Error(`seeding ${sku} failed: ${response.status} ${await response.text()}`);
+    seeded.push(sku);
+  }
+  return seeded;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { reset: { type: 'boolean', default: false } }, strict: true });
+  const inventoryUrl = process.env.INVENTORY_URL ?? 'http://127.0.0.1:3001';
+  if (!/^https?:\/\/\S+$/.test(inventoryUrl)) throw new Error(`INVENTORY_URL must be an http(s) URL, got "${inventoryUrl}"`);
+  const seeded = await seedDemoCatalogue(inventoryUrl, { reset: values.reset });
+  say('relay', seeded.length > 0 ? `seeded ${seeded.join(', ')} at ${inventoryUrl}` : `the demo catalogue is already stocked at ${inventoryUrl} (--reset to set it again)`);
+}
+
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    say('error', error instanceof Error ? error.message : String(error));
+    process.exit(1);
+  });
+}
