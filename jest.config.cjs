@@ -13,7 +13,7 @@ function projectsUnder(dir, depth) {
 }
 
 module.exports = {
-  projects: ['apps', 'libs', 'tools']
+  projects: ['apps', 'libs', 'tools', 'deploy']
     .flatMap((root) => projectsUnder(path.join(__dirname, root), 3))
     .filter((dir) => !dir.endsWith(`${path.sep}e2e`)),
 };

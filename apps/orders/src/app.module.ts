@@ -1,33 +1,14 @@
-import { DynamicModule, Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { Topics } from '@relay/contracts';
-import { ConsumerStatusModule, HealthModule, kafkaSettingsFrom, MessagingModule, OutboxRelayModule, outboxRelayOptionsFrom } from '@relay/messaging';
+import { EventServiceDefinition } from '@relay/messaging';
 import { ordersPersistence } from '@relay/orders/data-access';
 import { OrdersModule } from '@relay/orders/feature';
-import { ObservabilityModule, openPostgresDataSource, postgresDataSourceOptions } from '@relay/service-runtime';
-import { OrdersConfig } from './config/orders.config';
 
-@Module({})
-export class AppModule {
-  static forRoot(config: OrdersConfig): DynamicModule {
-    return {
-      module: AppModule,
-      imports: [
-        ObservabilityModule.forRoot({ service: 'orders', level: config.LOG_LEVEL, format: config.LOG_FORMAT }),
-        TypeOrmModule.forRootAsync({
-          useFactory: () =>
-            postgresDataSourceOptions(
-              { url: config.DATABASE_URL, schema: config.DATABASE_SCHEMA, applicationName: 'orders', poolSize: config.DATABASE_POOL_SIZE },
-              ordersPersistence,
-            ),
-          dataSourceFactory: (options) => openPostgresDataSource(options!, config.DATABASE_SCHEMA),
-        }),
-        MessagingModule.forRoot(kafkaSettingsFrom(config)),
-        HealthModule,
-        OutboxRelayModule.forRoot(outboxRelayOptionsFrom(config, [Topics.orderEvents])),
-        ConsumerStatusModule.forRoot({ consumerGroup: config.KAFKA_GROUP_ID, topics: [Topics.inventoryEvents, Topics.deliveryEvents] }),
-        OrdersModule,
-      ],
-    };
-  }
-}
+/** The orders service: what it stores, publishes and consumes, and its feature module. */
+export const ordersService: EventServiceDefinition = {
+  name: 'orders',
+  description: 'Takes orders, tracks their status through inventory and delivery events, and lets customers cancel.',
+  persistence: ordersPersistence,
+  publishes: [Topics.orderEvents],
+  consumes: [Topics.inventoryEvents, Topics.deliveryEvents],
+  feature: OrdersModule,
+};

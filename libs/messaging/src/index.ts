@@ -21,3 +21,4 @@ export * from './kafka/consumer-lag';
 export * from './failpoints';
 export * from './health/health.controller';
 export * from './metrics';
+export * from './event-service';

@@ -61,7 +61,10 @@ async function main(): Promise<number> {
   try {
     const checks = await Promise.all([
       checkStep('type-check', bin('tsc'), ['-p', 'tsconfig.json', '--noEmit']),
-      checkStep('lint (module boundaries included)', bin('eslint'), ['apps', 'libs', 'tools', '--max-warnings=0']),
+      // The module-boundary rule reads Nx's project graph; a fresh clone has none cached yet.
+      checkStep('project graph', bin('nx'), ['show', 'projects']).then(
+        (graphOk) => graphOk && checkStep('lint (module boundaries included)', bin('eslint'), ['apps', 'libs', 'tools', 'deploy', '--max-warnings=0']),
+      ),
     ]);
     const buildStarted = Date.now();
     await buildApps();

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { waitForGroupCoordinator } from './kafka';
 import { loadBuildApps, loadLocalStack } from './local-stack-loader';
 
 declare global {
@@ -28,6 +29,7 @@ export default async function globalSetup(): Promise<void> {
       log(`building the apps (${missingBuilds.join(', ')} not built)…`);
       await buildApps();
     }
+    await waitForGroupCoordinator(process.env.KAFKA_BROKERS);
     return;
   }
 
@@ -43,9 +45,15 @@ export default async function globalSetup(): Promise<void> {
     throw error;
   }
   const infra = await infrastructure;
+  for (const line of infra.started) log(`started ${line}`);
+  try {
+    await waitForGroupCoordinator(infra.kafkaBrokers);
+  } catch (error) {
+    await infra.stop();
+    throw error;
+  }
   globalThis.__relayE2eInfrastructure = infra;
   process.env.KAFKA_BROKERS = infra.kafkaBrokers;
   process.env.DATABASE_URL = infra.databaseUrl;
-  for (const line of infra.started) log(`started ${line}`);
   log(`ready after ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }

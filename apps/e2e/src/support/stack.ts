@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { AppProcess, findFreePort, REPO_ROOT, ServiceName, startAppProcess } from '@relay/local-stack';
+import { getJson } from './http';
+import { waitFor } from './wait-for';
 
 /** One app of a stack: a real OS process that a test can stop, kill and start again. */
 export interface AppHandle {
@@ -14,7 +16,10 @@ export interface AppHandle {
   isRunning(): boolean;
   /** The current process id; undefined while stopped. */
   pid(): number | undefined;
-  /** Starts a new process and resolves once it logs `<service> listening on`. No-op while running. */
+  /**
+   * Starts a new process; resolves once it logs `<service> listening on` and, where the app has a
+   * readiness probe, GET /health/ready answers 200 (its consumer has joined its group). No-op while running.
+   */
   start(): Promise<void>;
   /** Graceful stop: SIGTERM, SIGKILL if it has not exited after `timeoutMs` (default 20 s). */
   stop(timeoutMs?: number): Promise<void>;
@@ -49,6 +54,8 @@ export interface StackOptions {
 }
 
 export const E2E_LOG_ROOT = path.join(REPO_ROOT, 'tmp', 'e2e-logs');
+
+const READY_TIMEOUT_MS = 60_000;
 
 function requiredEnv(name: 'KAFKA_BROKERS' | 'DATABASE_URL'): string {
   const value = process.env[name];
@@ -95,13 +102,41 @@ class ManagedApp implements AppHandle {
       try {
         this.current = await startAppProcess({ service: this.service, env: { ...this.env }, port: this.port_, logFile: this.logFile, startTimeoutMs: 60_000 });
         this.started = true;
-        return;
+        break;
       } catch (error) {
         // findFreePort() releases the port before the app binds it; if something took it meanwhile,
         // the first start may move to another port (a restart keeps its port, by definition).
         if (this.started || attempt >= 3 || !String((error as Error)?.message).includes('EADDRINUSE')) throw error;
         this.port_ = await this.pickPort();
       }
+    }
+    await this.waitUntilReady(this.current);
+  }
+
+  /**
+   * "Listening" is not "ready": an event consumer joins its group after the HTTP server is up. Where
+   * the app has a readiness probe (GET /health/ready), wait for it to answer 200, as a deployment
+   * would before routing traffic; an app without one (404) counts as ready once it listens.
+   */
+  private async waitUntilReady(app: AppProcess): Promise<void> {
+    let outcome: 'ready' | 'exited';
+    try {
+      outcome = await waitFor(
+        async () => {
+          if (app.process.exitStatus()) return 'exited' as const;
+          const response = await getJson(`${this.url}/health/ready`, { timeoutMs: 5_000 });
+          return response.status === 200 || response.status === 404 ? ('ready' as const) : undefined;
+        },
+        { timeoutMs: READY_TIMEOUT_MS, intervalMs: 200, description: `${this.service} to be ready (GET /health/ready → 200; log: ${this.logFile})` },
+      );
+    } catch (error) {
+      // A process that is up but never gets ready must not outlive the failed start.
+      await app.process.stop({ timeoutMs: 5_000 });
+      throw error;
+    }
+    if (outcome === 'exited') {
+      const exit = app.process.exitStatus()!;
+      throw new Error(`${this.service} exited (${exit.signal ?? `code ${exit.code}`}) before it was ready. Last output:\n${app.process.tail(30).join('\n')}`);
     }
   }
 

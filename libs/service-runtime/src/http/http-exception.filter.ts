@@ -47,6 +47,8 @@ export class HttpExceptionFilter implements ExceptionFilter {
       if (typeof raw === 'object' && raw !== null && 'code' in raw && 'message' in raw) {
         return { status, ...(raw as Omit<ApiErrorBody, 'status'>) };
       }
+      const health = this.failedHealthChecks(raw);
+      if (health) return { status, code: 'NOT_READY', message: `not ready: ${health.map((detail) => detail.field).join(', ')}`, details: health };
       const message = typeof raw === 'string' ? raw : this.messageOf(raw) ?? exception.message;
       return { status, code: defaultErrorCodes[status] ?? `HTTP_${status}`, message };
     }
@@ -64,6 +66,16 @@ export class HttpExceptionFilter implements ExceptionFilter {
       return { status: parserError.status, code: defaultErrorCodes[parserError.status] ?? `HTTP_${parserError.status}`, message: parserError.message };
     }
     return { status: 500, code: 'INTERNAL_ERROR', message: 'Internal server error' };
+  }
+
+  /** A failed health check (@nestjs/terminus) lists its failing indicators under `error`. */
+  private failedHealthChecks(raw: unknown): ApiErrorBody['details'] | undefined {
+    const error = (raw as { status?: unknown; error?: unknown } | null)?.error;
+    if ((raw as { status?: unknown } | null)?.status !== 'error' || typeof error !== 'object' || error === null) return undefined;
+    return Object.entries(error as Record<string, { message?: unknown }>).map(([field, indicator]) => ({
+      field,
+      problem: typeof indicator?.message === 'string' ? indicator.message : 'down',
+    }));
   }
 
   private messageOf(raw: object): string | undefined {

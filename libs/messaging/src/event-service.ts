@@ -1,0 +1,84 @@
+import { DynamicModule, Logger, Module, Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { TopicName } from '@relay/contracts';
+import {
+  configureHttpApp,
+  LogFormat,
+  ObservabilityModule,
+  openPostgresDataSource,
+  postgresDataSourceOptions,
+  runService,
+  setupOpenApi,
+} from '@relay/service-runtime';
+import { ConsumerStatusModule, connectEventConsumer, HealthModule, MessagingModule, OutboxRelayModule } from './messaging.module';
+import { ConsumerEnv, consumerOptionsFrom, kafkaSettingsFrom, OutboxEnv, outboxRelayOptionsFrom } from './service-config';
+
+/** What every Relay service reads from its environment (see serviceEnvShape & co). */
+export interface EventServiceEnv extends ConsumerEnv, OutboxEnv {
+  PORT: number;
+  DATABASE_POOL_SIZE: number;
+  LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' | 'verbose';
+  LOG_FORMAT: LogFormat;
+  SHUTDOWN_TIMEOUT_MS: number;
+}
+
+/** One service: its data, the topics it publishes and consumes, and its feature module. */
+export interface EventServiceDefinition {
+  name: string;
+  /** For the OpenAPI document. */
+  description: string;
+  persistence: Parameters<typeof postgresDataSourceOptions>[1];
+  publishes: TopicName[];
+  consumes: TopicName[];
+  feature: Type<unknown>;
+}
+
+@Module({})
+class EventServiceRootModule {}
+
+/**
+ * The root module of a service: logs and metrics, its PostgreSQL schema (migrated at start-up),
+ * Kafka, health, the outbox relay, the consumer status, and its feature module.
+ */
+export function eventServiceModule(service: EventServiceDefinition, config: EventServiceEnv): DynamicModule {
+  return {
+    module: EventServiceRootModule,
+    imports: [
+      ObservabilityModule.forRoot({ service: service.name, level: config.LOG_LEVEL, format: config.LOG_FORMAT }),
+      TypeOrmModule.forRootAsync({
+        useFactory: () =>
+          postgresDataSourceOptions(
+            { url: config.DATABASE_URL, schema: config.DATABASE_SCHEMA, applicationName: service.name, poolSize: config.DATABASE_POOL_SIZE },
+            service.persistence,
+          ),
+        dataSourceFactory: (options) => openPostgresDataSource(options!, config.DATABASE_SCHEMA),
+      }),
+      MessagingModule.forRoot(kafkaSettingsFrom(config)),
+      HealthModule,
+      OutboxRelayModule.forRoot(outboxRelayOptionsFrom(config, service.publishes)),
+      ConsumerStatusModule.forRoot({ consumerGroup: config.KAFKA_GROUP_ID, topics: service.consumes }),
+      service.feature,
+    ],
+  };
+}
+
+/**
+ * A service's `main`: reads and validates its environment, starts HTTP (API, docs, health,
+ * metrics) and its event consumer, and logs where it listens. A bad environment exits 1 with a
+ * message naming each bad variable.
+ */
+export function runEventService(service: EventServiceDefinition, readConfig: () => EventServiceEnv): void {
+  runService(service.name, async () => {
+    const config = readConfig();
+    const app = await NestFactory.create(eventServiceModule(service, config), { bufferLogs: true });
+    configureHttpApp(app, { service: service.name, shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS });
+    setupOpenApi(app, { title: `Relay ${service.name}`, description: service.description });
+    connectEventConsumer(app, consumerOptionsFrom(config));
+    await app.startAllMicroservices();
+    await app.listen(config.PORT);
+    new Logger(service.name).log(
+      `${service.name} listening on http://127.0.0.1:${config.PORT} (schema "${config.DATABASE_SCHEMA}", group "${config.KAFKA_GROUP_ID}")`,
+    );
+  });
+}
