@@ -36,7 +36,7 @@ describe('docker/compose.yaml', () => {
   const compose = parse(readFileSync(path.join(repoRoot, 'docker', 'compose.yaml'), 'utf8'), { merge: true }) as { services: Record<string, ComposeService> };
   const env = readEnvExample();
 
-  it.each(APPS)('%s: built from docker/Dockerfile with APP=%s', (app) => {
+  it.each(APPS)('%s: built from docker/Dockerfile with APP set to its name', (app) => {
     const build = compose.services[app]?.build;
     expect(build?.dockerfile).toBe('docker/Dockerfile');
     expect(build?.args?.APP).toBe(app);

@@ -10,8 +10,10 @@ export class ConsumerStats {
   retried = 0;
   /** Messages parked on the dead-letter topic (poison, or out of retries). */
   deadLettered = 0;
-  /** Whether the consumer is in its group now (readiness). */
+  /** Whether the consumer is in its group now. */
   joined = false;
+  /** Whether it has joined its group at least once since the process started (readiness). */
+  joinedOnce = false;
   /** The partitions this instance owns since the last rebalance, per topic. */
   assignment: Record<string, number[]> = {};
 

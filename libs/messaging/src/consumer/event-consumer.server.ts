@@ -126,6 +126,7 @@ export class EventConsumerServer extends ServerKafka {
     if (!consumer) return;
     consumer.on(consumer.events.GROUP_JOIN, (event: { payload: { memberAssignment: Record<string, number[]> } }) => {
       this.stats.joined = true;
+      this.stats.joinedOnce = true;
       this.stats.assignment = Object.fromEntries(Object.entries(event.payload.memberAssignment).map(([topic, partitions]) => [topic, [...partitions].sort((a, b) => a - b)]));
       this.logger.log(`joined group "${this.consumerOptions.consumerGroup}" with partitions ${JSON.stringify(this.stats.assignment)}`);
     });

@@ -16,9 +16,14 @@ export class ShutdownState implements BeforeApplicationShutdown {
 export const DATABASE_PING_TIMEOUT_MS = 1_000;
 
 /**
- * Liveness: the process answers. Readiness: it can do its job now: the database answers within a
- * second, the event consumer (if the service has one) has joined its group, and it is not
- * shutting down. Probes never wait on a slow dependency for longer than the ping timeout.
+ * Liveness: the process answers. Readiness: the database answers within a second, the event
+ * consumer (if the service has one) has joined its group since the process started, and the
+ * service is not shutting down. Probes never wait on a slow dependency for longer than the ping
+ * timeout.
+ *
+ * A Kafka outage after start-up does not make a service unready: orders must keep taking orders
+ * (the outbox holds their events) and the others keep serving reads; their consumers reconnect on
+ * their own, and `consumer.inGroup` in the body says whether they are in their group right now.
  */
 @ApiTags('health')
 @Controller('health')
@@ -50,7 +55,8 @@ export class HealthController {
         ? [
             async () => {
               const session = this.indicators.check('consumer');
-              return this.consumer!.joined ? session.up() : session.down({ message: 'not in its consumer group yet' });
+              const inGroup = this.consumer!.joined;
+              return this.consumer!.joinedOnce ? session.up({ inGroup }) : session.down({ message: 'not in its consumer group yet', inGroup });
             },
           ]
         : []),
