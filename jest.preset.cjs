@@ -28,6 +28,8 @@ const esmPackages = ['@nestjs', 'uid', 'file-type', 'strtok3', 'token-types', '@
 
 module.exports = {
   testEnvironment: 'node',
+  // Only *.spec.ts (unit and *.int.spec.ts integration); e2e suites set their own testMatch.
+  testMatch: ['<rootDir>/**/*.spec.ts'],
   // Real Kafka and PostgreSQL for integration tests, when not given (see the setup file).
   globalSetup: path.join(__dirname, 'libs/testing/src/jest/global-setup.ts'),
   globalTeardown: path.join(__dirname, 'libs/testing/src/jest/global-teardown.ts'),
