@@ -44,6 +44,11 @@ async function rows<T>(sql: string, params: unknown[] = []): Promise<T[]> {
 
 const q = (schema: string, table: string) => `"${schema}"."${table}"`;
 
+/** Puts back rows saved with row_to_json (exact column types, dates included). */
+async function restore(table: string, saved: unknown[]): Promise<void> {
+  for (const row of saved) await db.query(`INSERT INTO ${table} SELECT * FROM json_populate_record(NULL::${table}, $1)`, [JSON.stringify(row)]);
+}
+
 /** Runs the CLI as a process (tsx), with this stack's Kafka and PostgreSQL. */
 async function ops(args: string[]) {
   return runCommand(path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx'), [path.join(REPO_ROOT, 'tools/ops/src/main.ts'), ...args], {
@@ -134,7 +139,8 @@ describe('audit', () => {
 
   it('reports an order whose delivery row was deleted as not applied by the delivery group (exit 1)', async () => {
     const orderId = placed[0];
-    const [saved] = await rows<Record<string, unknown>>(`DELETE FROM ${q(schemas.delivery, 'deliveries')} WHERE order_id = $1 RETURNING *`, [orderId]);
+    const deliveries = q(schemas.delivery, 'deliveries');
+    const saved = await rows<{ row: unknown }>(`DELETE FROM ${deliveries} d WHERE order_id = $1 RETURNING row_to_json(d) AS row`, [orderId]);
     try {
       const report = await runAudit(auditOptions);
       expect(report.ok).toBe(false);
@@ -146,11 +152,7 @@ describe('audit', () => {
       const json = JSON.parse(cli.stdout) as AuditReport;
       expect(gapExamples(json, 'delivery', 'effect-missing')).toEqual([expect.objectContaining({ orderId })]);
     } finally {
-      const columns = Object.keys(saved);
-      await db.query(
-        `INSERT INTO ${q(schemas.delivery, 'deliveries')} (${columns.map((c) => `"${c}"`).join(', ')}) VALUES (${columns.map((_c, i) => `$${i + 1}`).join(', ')})`,
-        columns.map((c) => saved[c]),
-      );
+      await restore(deliveries, saved.map((entry) => entry.row));
     }
     expect((await runAudit(auditOptions)).ok).toBe(true);
   });
@@ -169,9 +171,10 @@ describe('audit', () => {
 
   it('reports the event and the effects of an order that no longer exists', async () => {
     const orderId = placed[2];
-    const saved: Record<string, Record<string, unknown>[]> = {};
+    const saved: [string, unknown[]][] = [];
     for (const [table, column] of [['orders', 'id'], ['order_lines', 'order_id'], ['order_status_history', 'order_id']]) {
-      saved[table] = await rows(`SELECT * FROM ${q(schemas.orders, table)} WHERE ${column} = $1`, [orderId]);
+      const found = await rows<{ row: unknown }>(`SELECT row_to_json(t) AS row FROM ${q(schemas.orders, table)} t WHERE ${column} = $1`, [orderId]);
+      saved.push([q(schemas.orders, table), found.map((entry) => entry.row)]);
     }
     await db.query(`DELETE FROM ${q(schemas.orders, 'orders')} WHERE id = $1`, [orderId]);
     try {
@@ -182,15 +185,7 @@ describe('audit', () => {
       expect(gapExamples(report, 'inventory', 'orphan-effect')).toEqual([expect.objectContaining({ orderId })]);
       expect(gapExamples(report, 'delivery', 'orphan-effect')).toEqual([expect.objectContaining({ orderId })]);
     } finally {
-      for (const table of ['orders', 'order_lines', 'order_status_history']) {
-        for (const row of saved[table]) {
-          const columns = Object.keys(row).filter((column) => !(table === 'order_status_history' && column === 'id'));
-          await db.query(
-            `INSERT INTO ${q(schemas.orders, table)} (${columns.map((c) => `"${c}"`).join(', ')}) VALUES (${columns.map((_c, i) => `$${i + 1}`).join(', ')})`,
-            columns.map((c) => row[c]),
-          );
-        }
-      }
+      for (const [table, entries] of saved) await restore(table, entries);
     }
     expect((await runAudit(auditOptions)).ok).toBe(true);
   });

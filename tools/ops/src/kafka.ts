@@ -109,6 +109,8 @@ export async function scanTopic(kafka: Kafka, options: ScanOptions): Promise<{ s
         }
       }, 250);
     });
+    // It may fail while the consumer is still joining; it is awaited below.
+    finished.catch(() => undefined);
     await consumer.connect();
     await consumer.subscribe({ topics: [options.topic], fromBeginning: true });
     await consumer.run({

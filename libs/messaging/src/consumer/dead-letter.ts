@@ -32,7 +32,8 @@ export function toDeadLetterMessage(original: KafkaMessage, failure: DeadLetterF
   headers[DeadLetterHeaders.originalOffset] = original.offset;
   headers[DeadLetterHeaders.consumerGroup] = failure.consumerGroup;
   headers[DeadLetterHeaders.errorClass] = failure.errorClass;
-  headers[DeadLetterHeaders.errorMessage] = failure.errorMessage.slice(0, 2_000);
+  // Error messages can quote the poison bytes themselves; headers stay printable text.
+  headers[DeadLetterHeaders.errorMessage] = failure.errorMessage.replace(/[^\x20-\x7e\u00a0-\uffff]/g, '?').slice(0, 2_000);
   headers[DeadLetterHeaders.attempts] = String(failure.attempts);
   headers[DeadLetterHeaders.firstFailureAt] = failure.firstFailureAt.toISOString();
   headers[DeadLetterHeaders.lastFailureAt] = failure.lastFailureAt.toISOString();

@@ -36,8 +36,10 @@ export async function ensureTopics(kafka: Kafka, specs: TopicSpec[]): Promise<vo
         const missing = specs.filter((spec) => !existing.has(spec.topic));
         if (missing.length > 0) {
           try {
-            await admin.createTopics({ waitForLeaders: true, topics: missing });
-            logger.log(`created topics ${missing.map((spec) => `${spec.topic} (${spec.numPartitions} partitions)`).join(', ')}`);
+            // false: another service created them between our list and our create.
+            if (await admin.createTopics({ waitForLeaders: true, topics: missing })) {
+              logger.log(`created topics ${missing.map((spec) => `${spec.topic} (${spec.numPartitions} partitions)`).join(', ')}`);
+            }
           } catch (error) {
             if (!isAlreadyExists(error)) throw error;
           }

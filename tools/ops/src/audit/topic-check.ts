@@ -56,6 +56,8 @@ export async function topicCheck(kafka: Kafka, db: Db, snapshot: OrdersSnapshot,
   const extraIds = new FindingBuilder('extra-event-ids', "order.placed events for existing orders under an eventId their outbox does not hold (e.g. a replay with a fixed value)", max);
   const foreign = new FindingBuilder('foreign', "order.placed events this schema's outbox never produced, for orders it does not have (other stacks on the shared topic)", max);
   const others = new FindingBuilder('other-events', 'other event types on the topic (not audited)', max);
+  const truncated = new FindingBuilder('truncated', 'partitions whose oldest messages are gone (retention or deleted records): events published before are reported missing', max);
+  for (const entry of offsets) if (entry.low > 0n) truncated.add({ partition: entry.partition, earliestOffset: entry.low.toString() });
 
   for (const [orderId, events] of snapshot.placedByOrder) {
     if (!snapshot.orders.has(orderId)) continue;
@@ -95,5 +97,5 @@ export async function topicCheck(kafka: Kafka, db: Db, snapshot: OrdersSnapshot,
   const summary =
     `scanned ${plural(messages, 'message')}: ${plural(seen.size, 'order.placed event')} (${plural(duplicates.count, 'duplicate copy', 'duplicate copies')}), ` +
     `${count(others.count)} other, ${count(undecodable.count)} undecodable${options.sharedTopic ? `, ${count(foreign.count)} foreign` : ''}`;
-  return checkResult('topic', `2. topic: ${topic} holds every order's event and no other order.placed`, summary, counts, [missing, orphans], [duplicates, extraIds, undecodable, foreign, others]);
+  return checkResult('topic', `2. topic: ${topic} holds every order's event and no other order.placed`, summary, counts, [missing, orphans], [truncated, duplicates, extraIds, undecodable, foreign, others]);
 }
