@@ -21,7 +21,11 @@ export interface EventConsumerOptions {
   /** Where the handler's effects and the processed-events records are written, in one transaction. */
   dataSource: DataSource;
   failurePolicy?: FailurePolicy;
-  /** Partitions processed at once by one instance; each partition is still processed in order. */
+  /**
+   * Partitions processed at once by one instance; each partition is still processed in order.
+   * Default 1: chunks of different partitions running at once lock rows (an order, a SKU) in
+   * different orders and deadlock; scale out with instances instead.
+   */
   partitionsConsumedConcurrently?: number;
   sessionTimeoutMs?: number;
   /**
@@ -154,7 +158,7 @@ export class EventConsumerServer extends ServerKafka {
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: this.consumerOptions.partitionsConsumedConcurrently ?? 3,
+      partitionsConsumedConcurrently: this.consumerOptions.partitionsConsumedConcurrently ?? 1,
       eachBatch: (payload) => this.consumeBatch(payload),
     });
     this.logger.log(`consumer group "${consumerGroup}" subscribed to ${topics.join(', ')}`);

@@ -22,7 +22,7 @@ export function consumerEnvShape(defaults: { group: string }) {
   return {
     KAFKA_GROUP_ID: envFields.clientId(defaults.group),
     CONSUMER_MAX_ATTEMPTS: envFields.positiveInt(10, 1_000),
-    CONSUMER_PARTITIONS_CONCURRENTLY: envFields.positiveInt(3, 1_000),
+    CONSUMER_PARTITIONS_CONCURRENTLY: envFields.positiveInt(1, 1_000),
     CONSUMER_SESSION_TIMEOUT_MS: envFields.positiveInt(15_000, 300_000),
     CONSUMER_CHUNK_SIZE: envFields.positiveInt(20, 1_000),
   };
