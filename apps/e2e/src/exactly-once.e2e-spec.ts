@@ -8,7 +8,7 @@ import {
   setStock,
   skuFor,
   topicsOf,
-  waitForDelivery,
+  waitForDeliveryStatus,
   waitForReservation,
   waitUntilCaughtUp,
 } from './support/api';
@@ -56,7 +56,7 @@ describe('offsets and redelivery: every event has exactly one effect', () => {
     const sku = skuFor(stack, 'OFFSETS');
     await setStock(stack, sku, 100);
     const first = await placeOrderOk(stack, 'c-offsets-1', [{ sku, quantity: 1 }]);
-    await Promise.all([waitForReservation(stack, first.id), waitForDelivery(stack, first.id)]);
+    await Promise.all([waitForReservation(stack, first.id), waitForDeliveryStatus(stack, first.id, 'SCHEDULED')]);
     const statuses: ConsumerStatusBody[] = await Promise.all([waitUntilCaughtUp(stack.inventory), waitUntilCaughtUp(stack.delivery)]);
 
     for (const [group, status] of [
@@ -93,7 +93,7 @@ describe('offsets and redelivery: every event has exactly one effect', () => {
 
     const reservation = await waitForReservation(stack, event.data.orderId);
     expect(reservation).toEqual(expect.objectContaining({ orderId: event.data.orderId, status: 'RESERVED', lines: [{ sku, quantity: 3 }], reason: null }));
-    await waitForDelivery(stack, event.data.orderId);
+    await waitForDeliveryStatus(stack, event.data.orderId, 'SCHEDULED');
     const after = await Promise.all([waitUntilCaughtUp(stack.inventory), waitUntilCaughtUp(stack.delivery)]);
 
     expect(counterDelta(after[0].counters, before[0].counters)).toEqual({ applied: 1, duplicates: 1, skipped: 0, retried: 0, deadLettered: 0 });

@@ -1,7 +1,7 @@
 import { DeadLetterHeaders, toDeadLetterMessage } from './dead-letter';
 
 describe('toDeadLetterMessage', () => {
-  const original = { key: Buffer.from('order-1'), value: Buffer.from([0xde, 0xad]), headers: { 'x-correlation-id': Buffer.from('c-1') }, offset: '42', timestamp: '0', attributes: 0, size: 0 };
+  const original = { key: Buffer.from('order-1'), value: Buffer.from([0xde, 0xad]), headers: { 'x-correlation-id': Buffer.from('c-1') }, offset: '42', timestamp: '0', attributes: 0 };
   const failure = {
     sourceTopic: 'relay.orders.v1',
     partition: 3,

@@ -134,6 +134,18 @@ export class EventConsumerServer extends ServerKafka {
       this.stats.assignment = Object.fromEntries(Object.entries(event.payload.memberAssignment).map(([topic, partitions]) => [topic, [...partitions].sort((a, b) => a - b)]));
       this.logger.log(`joined group "${this.consumerOptions.consumerGroup}" with partitions ${JSON.stringify(this.stats.assignment)}`);
     });
+    // kafkajs restarts itself after retriable errors only; after any other crash, start over
+    // (a new client and consumer) rather than stay connected to HTTP and never consume again.
+    consumer.on(consumer.events.CRASH, (event: { payload: { error: Error; restart: boolean } }) => {
+      if (event.payload.restart || this.closing) return;
+      this.logger.error(`consumer of group "${this.consumerOptions.consumerGroup}" crashed: ${event.payload.error.message}; reconnecting`);
+      const crashed = { consumer: this.consumer, producer: this.producer };
+      this.connecting = (async () => {
+        await crashed.consumer?.disconnect().catch(() => undefined);
+        await crashed.producer?.disconnect().catch(() => undefined);
+        await this.connectUntilJoined();
+      })();
+    });
     for (const event of [consumer.events.STOP, consumer.events.CRASH, consumer.events.DISCONNECT]) {
       consumer.on(event, () => {
         this.stats.joined = false;

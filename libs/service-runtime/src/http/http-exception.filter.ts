@@ -41,6 +41,9 @@ export class HttpExceptionFilter implements ExceptionFilter {
   }
 
   private toBody(exception: unknown): ApiErrorBody {
+    // Nest's Express adapter wraps body-parser errors in an HttpException; the cause tells them apart.
+    const cause = exception instanceof HttpException ? exception.cause : undefined;
+    if ((cause as BodyParserError | undefined)?.type) return this.toBody(cause);
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const raw = exception.getResponse();
