@@ -45,7 +45,8 @@ async function jest(name: string, config: string, env: NodeJS.ProcessEnv): Promi
   const started = Date.now();
   const outputFile = path.join(resultsDir, `${name}.json`);
   say('relay', `running ${name} tests…`);
-  const code = await stream(bin('jest'), ['-c', config, '--ci', '--json', `--outputFile=${outputFile}`], env);
+  // --forceExit: a client left open by a failing test must not hang CI after the results are in.
+  const code = await stream(bin('jest'), ['-c', config, '--ci', '--forceExit', '--json', `--outputFile=${outputFile}`], env);
   const summary = JSON.parse(await readFile(outputFile, 'utf8').catch(() => 'null')) as JestSummary | null;
   say('relay', `${name} tests finished in ${elapsed(started)} (exit ${code})`);
   if (!summary) return { numPassedTests: 0, numFailedTests: 1, numPendingTests: 0, numTotalTests: 1, success: false };
