@@ -1,3 +1,4 @@
+import { Topics } from '@relay/contracts';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
@@ -9,7 +10,7 @@ import { readEnvExample, repoRoot } from '../support/env-example';
  */
 
 const APPS = ['orders', 'inventory', 'delivery'];
-const INFRASTRUCTURE = ['kafka', 'postgres'];
+const INFRASTRUCTURE = ['kafka', 'postgres', 'topics-init'];
 
 interface ComposeService {
   build?: { context?: string; dockerfile?: string; args?: Record<string, string> };
@@ -59,7 +60,7 @@ describe('docker/compose.yaml', () => {
     expect(seconds(service.stop_grace_period)).toBeGreaterThan(drainSeconds);
   });
 
-  it.each(APPS)('%s: waits for Kafka and PostgreSQL only, and sets only variables the services read', (app) => {
+  it.each(APPS)('%s: waits for Kafka, PostgreSQL and the topics only, and sets only variables the services read', (app) => {
     const service = compose.services[app];
     const dependencies = Array.isArray(service.depends_on) ? service.depends_on : Object.keys(service.depends_on ?? {});
     expect([...dependencies].sort()).toEqual(INFRASTRUCTURE);
@@ -83,5 +84,19 @@ describe('docker/Dockerfile', () => {
     expect(dockerfile).toMatch(/npx nx run "\$\{APP\}:build"/);
     expect(dockerfile).toMatch(/dist\/apps\/\$\{APP\}\/src\/main\.js/);
     expect(dockerfile).toMatch(/^USER [1-9]\d*(:\d+)?$/m);
+  });
+});
+
+describe('docker/compose.yaml topics-init', () => {
+  const compose = parse(readFileSync(path.join(repoRoot, 'docker', 'compose.yaml'), 'utf8'), { merge: true }) as {
+    services: Record<string, { command?: string[] }>;
+  };
+
+  it('creates exactly the contract topics, with the partitions the services are configured for', () => {
+    const script = (compose.services['topics-init']?.command ?? []).join(' ');
+    const topics = /for topic in ([^;]+);/.exec(script)?.[1].trim().split(/\s+/).sort();
+    expect(topics).toEqual(Object.values(Topics).sort());
+    expect(script).toContain('--partitions 6');
+    expect(script).toContain('--if-not-exists');
   });
 });

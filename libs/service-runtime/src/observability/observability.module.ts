@@ -3,6 +3,7 @@ import { LoggerModule } from 'nestjs-pino';
 import { currentWorkContext } from './request-context';
 import { CORRELATION_HEADER } from './correlation.middleware';
 import { MetricsController } from './metrics';
+import { traceIdOf } from './trace-context';
 
 export type LogFormat = 'json' | 'pretty';
 type NestLevel = 'error' | 'warn' | 'log' | 'debug' | 'verbose';
@@ -30,8 +31,9 @@ export class ObservabilityModule {
             mixin: () => {
               const context = currentWorkContext();
               if (!context) return {};
-              const { traceparent: _traceparent, ...fields } = context;
-              return fields;
+              // The trace id joins these lines to one order's trace across services.
+              const { traceparent, ...fields } = context;
+              return { ...fields, traceId: traceIdOf(traceparent) };
             },
             customProps: (_request, response) => ({ correlationId: response.getHeader(CORRELATION_HEADER) }),
             autoLogging: { ignore: (request) => quietPaths.has((request.url ?? '').split('?')[0]) },
