@@ -212,5 +212,25 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const reason = failed.reason instanceof Error ? failed.reason.message : String(failed.reason);
     throw new Error(`the e2e stack did not start (logs in ${logDir}): ${reason}`);
   }
+  // Fresh groups first read every event earlier stacks left on the shared topics. Tests start once
+  // that backlog is worked through, so their deadlines measure their own events only.
+  try {
+    await Promise.all(apps.map((app) => waitForBacklog(app)));
+  } catch (error) {
+    await stop();
+    throw error;
+  }
   return { suffix, kafkaBrokers, logDir, groups, orders, inventory, delivery, apps, stop };
+}
+
+const BACKLOG_TIMEOUT_MS = 180_000;
+
+async function waitForBacklog(app: AppHandle): Promise<void> {
+  await waitFor(
+    async () => {
+      const status = await getJson<{ totalLag?: string }>(`${app.url}/consumer`, { timeoutMs: 5_000 });
+      return status.status === 404 || status.body?.totalLag === '0' ? true : undefined;
+    },
+    { timeoutMs: BACKLOG_TIMEOUT_MS, intervalMs: 250, description: `${app.service} to work through the shared topics' backlog (log: ${app.logFile})` },
+  );
 }

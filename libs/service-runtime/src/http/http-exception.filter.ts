@@ -31,10 +31,10 @@ export class HttpExceptionFilter implements ExceptionFilter {
     if (host.getType() !== 'http') throw exception;
     const response = host.switchToHttp().getResponse<ExpressLikeResponse>();
     const body = this.toBody(exception);
-    if (body.status === 503) {
+    if (body.code === 'DATABASE_UNAVAILABLE') {
       this.logger.warn(`database unavailable: ${exception instanceof Error ? exception.message : String(exception)}`);
       if (!response.headersSent) response.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
-    } else if (body.status >= 500) {
+    } else if (body.status >= 500 && body.code !== 'NOT_READY') {
       this.logger.error(exception instanceof Error ? exception.stack : String(exception));
     }
     if (!response.headersSent) response.status(body.status).json(body);

@@ -35,7 +35,8 @@ export class ObservabilityModule {
               const { traceparent, ...fields } = context;
               return { ...fields, traceId: traceIdOf(traceparent) };
             },
-            customProps: (_request, response) => ({ correlationId: response.getHeader(CORRELATION_HEADER) }),
+            // The request-completed line can be written outside the request's work context.
+            customProps: (_request, response) => (currentWorkContext() ? {} : { correlationId: response.getHeader(CORRELATION_HEADER) }),
             autoLogging: { ignore: (request) => quietPaths.has((request.url ?? '').split('?')[0]) },
             serializers: {
               req: (request: { method?: string; url?: string }) => ({ method: request.method, url: request.url }),
