@@ -32,7 +32,8 @@ export function postgresDataSourceOptions(
       options: `-c search_path=${settings.schema}`,
       application_name: settings.applicationName,
       max: settings.poolSize ?? 10,
-      connectionTimeoutMillis: 5_000,
+      // Waiting this long for a free connection means overload: the request answers 503 (retry later).
+      connectionTimeoutMillis: 10_000,
     },
   };
 }
