@@ -54,7 +54,8 @@ function groupedBars(
   const parts: string[] = [text(20, top + 16, title, { size: 14, weight: 'bold' })];
   if (groups.length === 0) return [...parts, text(60, top + 50, 'not measured in this run', { fill: '#888' })].join('\n');
   const left = 80;
-  const right = WIDTH - 30;
+  // Target labels go to the right of the plot, where no bar can hide them.
+  const right = targets.length > 0 ? WIDTH - 190 : WIDTH - 30;
   const plotTop = top + 40;
   const plotBottom = top + height - 45;
   const values = groups.flatMap((g) => g.bars.map((b) => b.value ?? Number.NaN)).concat(targets.map((t) => t.value));
@@ -65,7 +66,7 @@ function groupedBars(
   }
   for (const target of targets) {
     const y = axis.toPx(target.value);
-    parts.push(line(left, y, right, y, COLORS.target, '6 4'), text(right, y - 4, target.label, { anchor: 'end', size: 10, fill: COLORS.target }));
+    parts.push(line(left, y, right, y, COLORS.target, '6 4'), text(right + 6, y + 4, target.label, { size: 10, fill: COLORS.target }));
   }
   const groupWidth = (right - left) / groups.length;
   groups.forEach((group, g) => {
@@ -115,6 +116,35 @@ function pairedBars(top: number, title: string, pairs: BenchResults['ratios']): 
   return { svg: parts.join('\n'), height };
 }
 
+const GROUP_COLORS: Record<string, string> = { orders: '#4e79a7', inventory: '#f28e2b', delivery: '#59a14f', postgres: '#76b7b2', kafka: '#edc948' };
+
+/** Stacked horizontal bars: CPU ms per order (or event) by process group, per phase. */
+function cpuCostBars(top: number, results: BenchResults): { svg: string; height: number } {
+  const rows = results.cpuCosts;
+  const rowHeight = 26;
+  const height = 70 + Math.max(1, rows.length) * rowHeight + 20;
+  const parts: string[] = [text(20, top + 16, `CPU cost per order / event (ms of CPU, all processes of the system; independent of machine load)`, { size: 14, weight: 'bold' })];
+  if (rows.length === 0) return { svg: [...parts, text(60, top + 50, 'not measured in this run', { fill: '#888' })].join('\n'), height };
+  const left = 170;
+  const right = WIDTH - 170;
+  const max = Math.max(...rows.map((r) => r.systemMsPerUnit), 0.001);
+  const scale = (ms: number) => ((right - left) * ms) / max;
+  rows.forEach((row, i) => {
+    const y = top + 40 + i * rowHeight;
+    parts.push(text(left - 8, y + 14, `${row.phase} (per ${row.unit})`, { anchor: 'end', size: 11 }));
+    let x = left;
+    for (const group of Object.keys(GROUP_COLORS)) {
+      const ms = row.msPerUnit[group];
+      if (!ms) continue;
+      parts.push(rect(x, y + 2, scale(ms), 16, GROUP_COLORS[group], `${row.phase} ${group}: ${formatNumber(ms, 2)} ms`));
+      x += scale(ms);
+    }
+    parts.push(text(x + 6, y + 14, `${formatNumber(row.systemMsPerUnit, 1)} ms → ≤ ${formatNumber(row.cpuBoundRate)}/s on ${results.meta.machine.nproc} cores`, { size: 11 }));
+  });
+  Object.entries(GROUP_COLORS).forEach(([name, color], i) => parts.push(rect(left + i * 110, top + 24, 10, 10, color), text(left + i * 110 + 14, top + 33, name, { size: 10 })));
+  return { svg: parts.join('\n'), height };
+}
+
 const percentileBars = (d: Distribution | null | undefined) => [
   { series: 'p50', value: d?.p50 ?? null, color: COLORS.p50 },
   { series: 'p95', value: d?.p95 ?? null, color: COLORS.p95 },
@@ -148,6 +178,10 @@ export function renderChart(results: BenchResults): string {
   const pairs = pairedBars(y, 'Throughput against baselines on the same machine (log scale)', results.ratios);
   sections.push(pairs.svg);
   y += pairs.height;
+
+  const costs = cpuCostBars(y, results);
+  sections.push(costs.svg);
+  y += costs.height;
 
   const m = results.meta;
   const header = [

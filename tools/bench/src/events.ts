@@ -3,7 +3,14 @@ import { CompressionTypes, Kafka, Message, Partitioners } from 'kafkajs';
 import { anOrderPlacedV1, decodeEvent, OrderPlacedV1 } from '@relay/contracts';
 
 /** SKUs the bench gives stock to; orders cycle through them, so reservations succeed. */
-export const BENCH_SKUS = Array.from({ length: 100 }, (_, i) => `SKU-B-${String(i).padStart(2, '0')}`);
+export const BENCH_SKUS: string[] = [];
+
+/** Sets how many SKUs the run uses (before anything is seeded or loaded). */
+export function useSkuCount(count: number): void {
+  BENCH_SKUS.length = 0;
+  for (let i = 0; i < count; i++) BENCH_SKUS.push(`SKU-B-${String(i).padStart(2, '0')}`);
+}
+useSkuCount(100);
 export const BENCH_STOCK = 10_000_000;
 
 /**

@@ -12,19 +12,20 @@ import { REPO_ROOT, runCommand } from '@relay/local-stack';
 import { renderChart } from './chart';
 import { produceOrderEvents } from './events';
 import { runLoad } from './load/run-load';
-import { MemorySampler } from './memory';
+import { ProcessSampler } from './process-sampler';
 import { BenchPlan, parseBenchArgs, PhaseName, USAGE, UsageError } from './options';
 import { runBaselines } from './phases/baselines';
 import { runCatchUp } from './phases/catch-up';
 import { runEndToEnd } from './phases/end-to-end';
 import { runRestSweep } from './phases/rest-sweep';
-import { peakOutboxPublishRate, Pipeline, startPipeline } from './pipeline';
+import { runSqlCensus } from './phases/sql-census';
+import { peakOutboxPublishRate, Pipeline, startPipeline, waitForDrain } from './pipeline';
 import { ProfileWindows } from './profiling';
 import { progress } from './progress';
 import { renderReport } from './report';
-import { BenchResults, checkTargets, computeRatios, MachineFacts } from './results';
+import { BenchResults, checkTargets, computeCpuCosts, computeRatios, MachineFacts, WorkDone } from './results';
 import { BenchStack } from './stack';
-import { BENCH_SKUS } from './events';
+import { BENCH_SKUS, useSkuCount } from './events';
 
 const PHASE_TITLES: Record<PhaseName, string> = {
   rest: 'REST sweep',
@@ -32,6 +33,7 @@ const PHASE_TITLES: Record<PhaseName, string> = {
   catchup: 'catch-up',
   baselines: 'baselines',
   memory: 'memory under load',
+  census: 'SQL census',
 };
 
 async function machineFacts(): Promise<MachineFacts> {
@@ -83,6 +85,8 @@ async function withProfiles<T>(profiles: ProfileWindows, pipeline: Pipeline | un
   try {
     return await work();
   } finally {
+    // Writing the profiles costs the services CPU that is not the phase's.
+    if (profiled.length > 0) profiles.sampler?.setPhase(`${phaseName}-profile-write`);
     for (const handle of profiled) await profiles.stop(handle.pid);
   }
 }
@@ -93,9 +97,10 @@ async function run(plan: BenchPlan, argv: string[]): Promise<number> {
   const runId = `${stamp.replace('-', '')}${randomBytes(2).toString('hex')}`;
   const resultsDir = path.resolve(plan.outputDir ?? path.join(REPO_ROOT, 'bench-results', stamp));
   await mkdir(resultsDir, { recursive: true });
-  const memory = new MemorySampler();
+  const memory = new ProcessSampler();
   memory.start();
-  const profiles = new ProfileWindows(path.join(resultsDir, 'profiles'));
+  const work: WorkDone[] = [];
+  const profiles = new ProfileWindows(path.join(resultsDir, 'profiles'), memory);
   const command = `npm run bench${argv.length > 0 ? ` -- ${argv.join(' ')}` : ''}`;
   const machine = await machineFacts();
   const results: BenchResults = {
@@ -118,17 +123,22 @@ async function run(plan: BenchPlan, argv: string[]): Promise<number> {
     },
     plan,
     memory: [],
+    cpu: [],
+    machineByPhase: [],
+    cpuCosts: [],
     profiles: [],
     ratios: [],
     targets: [],
     errors: [],
+    databaseByPhase: {},
   };
-  const runsLoadPhase = plan.phases.some((p) => p === 'rest' || p === 'e2e');
+  const runsLoadPhase = plan.phases.some((p) => p === 'rest' || p === 'e2e' || p === 'census');
   const visible = plan.phases.filter((p) => p !== 'memory' || !runsLoadPhase && !plan.phases.includes('catchup'));
   progress.setPhaseCount(visible.length);
   progress.say(`${command}: phases ${plan.phases.join(', ')}; results in ${path.relative(REPO_ROOT, resultsDir)}`);
 
-  const stack = await BenchStack.start({ runId, resultsDir, memory, profile: plan.profile });
+  useSkuCount(plan.skus);
+  const stack = await BenchStack.start({ runId, resultsDir, sampler: memory, profile: plan.profile, serviceEnv: plan.serviceEnv });
   let interrupted = false;
   const onSignal = (signal: NodeJS.Signals): void => {
     if (interrupted) process.exit(130);
@@ -149,35 +159,54 @@ async function run(plan: BenchPlan, argv: string[]): Promise<number> {
     let pipeline: Pipeline | undefined;
     const needsPipeline = runsLoadPhase || (plan.phases.includes('memory') && !plan.phases.includes('catchup'));
     if (needsPipeline) {
-      memory.setPhase('startup');
+      memory.setPhase('pipeline-startup');
       pipeline = await phase(results, 'startup', () => startPipeline(stack));
     }
 
     if (pipeline && plan.phases.includes('rest')) {
       progress.phase(PHASE_TITLES.rest);
       memory.setPhase('rest');
-      results.rest = await phase(results, 'rest', () => withProfiles(profiles, pipeline, 'rest', () => runRestSweep(stack, pipeline!, plan)));
+      results.rest = await phase(results, 'rest', () =>
+        withProfiles(profiles, pipeline, 'rest', async () => {
+          const sweep = await runRestSweep(stack, pipeline!, plan);
+          // Still in the REST phase: its backlog is its own cost, not the next phase's.
+          await waitForDrain(stack, pipeline!, plan.drainTimeoutSeconds, 'final drain');
+          return sweep;
+        }),
+      );
+      work.push({ phase: 'rest', unit: 'order', units: (results.rest?.steps ?? []).reduce((sum, step) => sum + step.ok201, 0) });
     }
     if (pipeline && plan.phases.includes('e2e')) {
       progress.phase(PHASE_TITLES.e2e);
       memory.setPhase('e2e');
       results.endToEnd = await phase(results, 'e2e', () => withProfiles(profiles, pipeline, 'e2e', () => runEndToEnd(stack, pipeline!, plan, results.rest?.saturation)));
+      const e2e = results.endToEnd;
+      work.push({ phase: 'e2e', unit: 'order', units: [...(e2e?.latencyRuns ?? []), ...(e2e?.sustained.trials ?? [])].reduce((sum, r) => sum + r.http.ok201, 0) });
+    }
+    if (pipeline && plan.phases.includes('census')) {
+      progress.phase(PHASE_TITLES.census);
+      memory.setPhase('census');
+      results.sqlCensus = await phase(results, 'census', () => runSqlCensus(stack, pipeline!, plan));
     }
     if (pipeline && visible.includes('memory')) {
       progress.phase(PHASE_TITLES.memory);
       memory.setPhase('memory');
       const { rate, seconds } = plan.memoryOnlyLoad;
-      await phase(results, 'memory', () =>
-        withProfiles(profiles, pipeline, 'memory', () =>
-          progress.countdown(
+      const load = await phase(results, 'memory', () =>
+        withProfiles(profiles, pipeline, 'memory', async () => {
+          const result = await progress.countdown(
             `${rate}/s`,
             seconds * 1000,
-            runLoad({ url: pipeline!.orders.url, path: '/orders', rate, durationMs: seconds * 1000, maxSockets: plan.maxSockets, skus: BENCH_SKUS, recordIds: false, requestTimeoutMs: 30_000, drainTimeoutMs: 15_000 }),
-          ),
-        ),
+            runLoad({ url: pipeline!.orders.url, path: '/orders', rate, durationMs: seconds * 1000, maxSockets: plan.maxSockets, skus: BENCH_SKUS, recordIds: false, requestTimeoutMs: plan.requestTimeoutMs, drainTimeoutMs: plan.loadDrainTimeoutMs }),
+          );
+          await waitForDrain(stack, pipeline!, plan.drainTimeoutSeconds, 'drain');
+          return result;
+        }),
       );
+      work.push({ phase: 'memory', unit: 'order', units: load?.ok201 ?? 0 });
     }
     if (pipeline) {
+      memory.setPhase('teardown');
       results.ordersOutboxPeakPublishPerSecond = await peakOutboxPublishRate(stack, pipeline.orders.schema);
       progress.say('stopping orders, inventory and delivery…');
       await stack.stopAllServices();
@@ -187,6 +216,11 @@ async function run(plan: BenchPlan, argv: string[]): Promise<number> {
       progress.phase(PHASE_TITLES.catchup);
       memory.setPhase('catchup');
       results.catchUp = await phase(results, 'catchup', () => runCatchUp(stack, plan, profiles));
+      if (results.catchUp) {
+        const c = results.catchUp;
+        const processed = (r: typeof c.single) => (r.completed ? r.events : Math.round(r.eventsPerSecond * r.processingSeconds));
+        work.push({ phase: 'catchup-1x', unit: 'event', units: processed(c.single) }, { phase: 'catchup-3x', unit: 'event', units: processed(c.triple) });
+      }
     }
 
     if (plan.phases.includes('baselines')) {
@@ -219,7 +253,11 @@ async function run(plan: BenchPlan, argv: string[]): Promise<number> {
   }
 
   memory.stop();
-  results.memory = memory.figures();
+  results.memory = memory.memory();
+  results.cpu = memory.cpuFigures();
+  results.machineByPhase = memory.machine();
+  results.databaseByPhase = stack.databaseActivity();
+  results.cpuCosts = computeCpuCosts(results.cpu, work, machine.nproc, results.databaseByPhase);
   results.profiles = profiles.summaries;
   results.ratios = computeRatios(results);
   results.targets = checkTargets(results);

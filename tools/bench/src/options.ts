@@ -2,7 +2,10 @@ import { parseArgs } from 'node:util';
 import { SERVICES, ServiceName } from '@relay/local-stack';
 
 export const PHASES = ['rest', 'e2e', 'catchup', 'baselines', 'memory'] as const;
-export type PhaseName = (typeof PHASES)[number];
+/** Phases run only when named in --only. */
+export const OPTIONAL_PHASES = ['census'] as const;
+export type PhaseName = (typeof PHASES)[number] | (typeof OPTIONAL_PHASES)[number];
+const ALL_PHASES: readonly PhaseName[] = [...PHASES, ...OPTIONAL_PHASES];
 
 export class UsageError extends Error {
   override name = 'UsageError';
@@ -24,6 +27,11 @@ export interface BenchPlan {
   /** The first sustained rate tried (the target), then up or down the ladder. */
   sustainStartRate: number;
   drainTimeoutSeconds: number;
+  /** Catch-up: give up on a run after this long (its rate is still reported, marked unfinished). */
+  catchupTimeoutSeconds: number;
+  /** Load generator: per-request timeout, and how long it waits for answers after its last send. */
+  requestTimeoutMs: number;
+  loadDrainTimeoutMs: number;
   memoryOnlyLoad: { rate: number; seconds: number };
   pgBaselineSeconds: number;
   pgBaselineClients: number;
@@ -31,6 +39,10 @@ export interface BenchPlan {
   /** Open connections of the HTTP load generator. */
   maxSockets: number;
   profile: ServiceName[];
+  /** SKUs orders cycle through (each has stock): fewer SKUs, more contention on stock rows. */
+  skus: number;
+  /** Extra environment for every service instance (A/B experiments, e.g. CONSUMER_CHUNK_SIZE=1). */
+  serviceEnv: Record<string, string>;
   /** Keep bench schemas, groups and throw-away topics on external infrastructure. */
   keepData: boolean;
   outputDir?: string;
@@ -45,13 +57,17 @@ KAFKA_BROKERS / DATABASE_URL when set). Writes bench-results/<timestamp>/results
 
 Options:
   --quick               short durations (smoke run, ~3 minutes)
-  --events N            catch-up size (default 200000; 20000 with --quick)
+  --events N            catch-up size (default 200000; 5000 with --quick)
   --million             --events 1000000
-  --only LIST           comma list of ${PHASES.join(',')} (default: all)
+  --only LIST           comma list of ${PHASES.join(',')} (default: all of them), and/or
+                        census: counts the SQL statements per order each service sends (PostgreSQL
+                        logs every statement during a 20 orders/s load)
   --profile LIST        CPU-profile these services (${SERVICES.join(',')}) during each load phase;
                         summaries go to the report, .cpuprofile files to the results folder
   --rest-rates LIST     override the REST sweep rates (orders/s), e.g. 500,1000,3000
   --sustain-start N     first rate tried in the sustained search (default 2000)
+  --skus N              SKUs the orders cycle through, each with stock (default 100)
+  --service-env LIST    extra environment for every service, e.g. CONSUMER_CHUNK_SIZE=1,LOG_LEVEL=warn
   --keep-data           on external infrastructure: keep bench schemas, groups and topics
   --out DIR             results folder (default bench-results/<timestamp>)
   -h, --help            this text
@@ -88,6 +104,8 @@ export function parseBenchArgs(argv: string[]): BenchPlan | 'help' {
         'rest-rates': { type: 'string' },
         'sustain-start': { type: 'string' },
         'keep-data': { type: 'boolean' },
+        skus: { type: 'string' },
+        'service-env': { type: 'string' },
         out: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -101,14 +119,14 @@ export function parseBenchArgs(argv: string[]): BenchPlan | 'help' {
 
   const phases = typeof values.only === 'string' ? list('--only', values.only) : [...PHASES];
   for (const phase of phases) {
-    if (!(PHASES as readonly string[]).includes(phase)) throw new UsageError(`--only: unknown phase "${phase}" (known: ${PHASES.join(', ')})`);
+    if (!(ALL_PHASES as readonly string[]).includes(phase)) throw new UsageError(`--only: unknown phase "${phase}" (known: ${ALL_PHASES.join(', ')})`);
   }
   const profile = typeof values.profile === 'string' ? list('--profile', values.profile) : [];
   for (const service of profile) {
     if (!(SERVICES as readonly string[]).includes(service)) throw new UsageError(`--profile: unknown service "${service}" (known: ${SERVICES.join(', ')})`);
   }
   if (values.million && typeof values.events === 'string') throw new UsageError('--million and --events cannot be combined');
-  const catchupEvents = values.million ? 1_000_000 : typeof values.events === 'string' ? positiveInt('--events', values.events) : quick ? 20_000 : 200_000;
+  const catchupEvents = values.million ? 1_000_000 : typeof values.events === 'string' ? positiveInt('--events', values.events) : quick ? 5_000 : 200_000;
   const restRates =
     typeof values['rest-rates'] === 'string'
       ? list('--rest-rates', values['rest-rates']).map((rate) => positiveInt('--rest-rates', rate))
@@ -116,13 +134,24 @@ export function parseBenchArgs(argv: string[]): BenchPlan | 'help' {
         ? [500, 2000, 4000]
         : [250, 500, 1000, 2000, 4000];
 
+  const serviceEnv: Record<string, string> = {};
+  if (typeof values['service-env'] === 'string') {
+    for (const pair of list('--service-env', values['service-env'])) {
+      const match = /^([A-Z][A-Z0-9_]*)=(.*)$/.exec(pair);
+      if (!match) throw new UsageError(`--service-env: "${pair}" is not NAME=value`);
+      serviceEnv[match[1]] = match[2];
+    }
+  }
+
   return {
     quick,
-    phases: PHASES.filter((phase) => phases.includes(phase)),
+    skus: typeof values.skus === 'string' ? positiveInt('--skus', values.skus) : 100,
+    serviceEnv,
+    phases: ALL_PHASES.filter((phase) => phases.includes(phase)),
     catchupEvents,
     restRates,
     restStepSeconds: quick ? 4 : 15,
-    restDrainSeconds: quick ? 10 : 60,
+    restDrainSeconds: quick ? 6 : 60,
     latencyRuns: quick
       ? [
           { rate: 250, seconds: 5 },
@@ -133,9 +162,12 @@ export function parseBenchArgs(argv: string[]): BenchPlan | 'help' {
           { rate: 1000, seconds: 30 },
         ],
     sustainSeconds: quick ? 30 : 60,
-    sustainMaxTrials: quick ? 2 : 4,
+    sustainMaxTrials: quick ? 1 : 4,
     sustainStartRate: typeof values['sustain-start'] === 'string' ? positiveInt('--sustain-start', values['sustain-start']) : 2000,
-    drainTimeoutSeconds: quick ? 20 : 120,
+    drainTimeoutSeconds: quick ? 12 : 120,
+    catchupTimeoutSeconds: quick ? 30 : Math.max(300, Math.ceil(catchupEvents / 1000)),
+    requestTimeoutMs: quick ? 10_000 : 30_000,
+    loadDrainTimeoutMs: quick ? 5_000 : 15_000,
     memoryOnlyLoad: { rate: 1000, seconds: quick ? 10 : 30 },
     pgBaselineSeconds: quick ? 5 : 15,
     pgBaselineClients: 10,

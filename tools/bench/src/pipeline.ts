@@ -37,14 +37,19 @@ export async function startPipeline(stack: BenchStack): Promise<Pipeline> {
 }
 
 export async function seedStock(inventory: ServiceHandle, skus: readonly string[] = BENCH_SKUS, onHand = BENCH_STOCK): Promise<void> {
-  for (const sku of skus) {
-    const response = await fetch(`${inventory.url}/stock/${sku}`, {
-      method: 'PUT',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ onHand }),
-    });
-    if (!response.ok) throw new Error(`PUT /stock/${sku} on ${inventory.label}: ${response.status} ${await response.text()}`);
-  }
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < skus.length) {
+      const sku = skus[next++];
+      const response = await fetch(`${inventory.url}/stock/${sku}`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ onHand }),
+      });
+      if (!response.ok) throw new Error(`PUT /stock/${sku} on ${inventory.label}: ${response.status} ${await response.text()}`);
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, () => worker()));
 }
 
 /** Kafka lag of the three groups (measured by the bench) and the three outbox backlogs. */

@@ -8,8 +8,7 @@ const PRELOAD = path.join(__dirname, 'cpu-profiler.preload.cjs');
 
 /** Environment that makes a service profilable by SIGUSR2 windows (see cpu-profiler.preload.cjs). */
 export function profilerEnv(dir: string): Record<string, string> {
-  const inherited = process.env.NODE_OPTIONS ? `${process.env.NODE_OPTIONS} ` : '';
-  return { NODE_OPTIONS: `${inherited}--require ${PRELOAD}`, RELAY_BENCH_CPU_PROFILE_DIR: dir };
+  return { NODE_OPTIONS: `--require ${PRELOAD}`, RELAY_BENCH_CPU_PROFILE_DIR: dir };
 }
 
 export interface ProfileEntry {
@@ -33,9 +32,33 @@ export interface ProfileSummary {
   wallMs: number;
   /** Share of the window the process was on CPU (not idle). */
   busyPct: number;
+  /** Self time per function, as % of on-CPU time. */
   top: ProfileEntry[];
   packages: PackageEntry[];
+  /**
+   * Relay's own functions by inclusive time (% of on-CPU time with the function on the stack). After
+   * an `await` V8 resumes a function from the microtask queue, so its callers are not on that stack:
+   * read these as "time in this function's synchronous stretches and what they call".
+   */
+  ownCodeInclusive: ProfileEntry[];
+  /**
+   * On-CPU time by what the process was doing, each sample counted once under the first category
+   * found anywhere on its stack (in this order), so the shares add up to 100 %.
+   */
+  categories: Array<{ name: string; pct: number }>;
 }
+
+const CATEGORIES: Array<[string, RegExp]> = [
+  ['logging (pino)', /node_modules\/(pino|pino-http|nestjs-pino|sonic-boom|thread-stream)\//],
+  ['metrics (prom-client)', /node_modules\/prom-client\//],
+  ['database access (typeorm, pg, socket writes)', /node_modules\/(typeorm|pg|pg-protocol|pg-pool|pg-types|postgres-date)\//],
+  ['Kafka client (kafkajs)', /node_modules\/kafkajs\//],
+  ['request validation (class-validator, class-transformer)', /node_modules\/(class-validator|class-transformer)\//],
+  ['event schemas (zod)', /node_modules\/zod\//],
+  ['HTTP (express, Nest core, body-parser)', /node_modules\/(express|body-parser|router|@nestjs\/core|@nestjs\/platform-express|finalhandler|raw-body|on-finished|qs|type-is|content-type)\//],
+  ['Nest microservices, rxjs', /node_modules\/(@nestjs\/microservices|rxjs)\//],
+];
+const OTHER_CATEGORY = 'everything else (own code, Node core, GC, async hooks)';
 
 interface CpuProfileNode {
   id: number;
@@ -84,14 +107,24 @@ export function summariseProfile(profile: CpuProfile, meta: { label: string; pha
   const parent = new Map<number, number>();
   for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
 
+  // The profiler's own work (serialising the profile when the window closes) is not the service's.
+  const excluded = new Set<number>();
+  const mark = (id: number): void => {
+    excluded.add(id);
+    for (const child of byId.get(id)?.children ?? []) mark(child);
+  };
+  for (const node of profile.nodes) if (node.callFrame.url.includes('cpu-profiler.preload')) mark(node.id);
+
   const selfUs = new Map<number, number>();
   let totalUs = 0;
   let idleUs = 0;
   const onStackUs = new Map<string, number>();
+  const inclusiveUs = new Map<string, number>();
+  const categoryUs = new Map<string, number>();
   for (let i = 0; i < profile.samples.length; i++) {
     const id = profile.samples[i];
     const delta = profile.timeDeltas[i] ?? 0;
-    if (delta <= 0) continue;
+    if (delta <= 0 || excluded.has(id)) continue;
     totalUs += delta;
     selfUs.set(id, (selfUs.get(id) ?? 0) + delta);
     const node = byId.get(id);
@@ -101,12 +134,24 @@ export function summariseProfile(profile: CpuProfile, meta: { label: string; pha
       continue;
     }
     const seen = new Set<string>();
+    const ownSeen = new Set<string>();
+    let category = CATEGORIES.length;
     for (let current: number | undefined = id; current !== undefined; current = parent.get(current)) {
       const frame = byId.get(current);
       if (!frame || frame.callFrame.functionName === '(root)') continue;
-      seen.add(bucketOf(frame.callFrame));
+      const url = frame.callFrame.url;
+      if (url !== '') {
+        const index = CATEGORIES.findIndex(([, pattern]) => pattern.test(url));
+        if (index >= 0 && index < category) category = index;
+      }
+      const bucket = bucketOf(frame.callFrame);
+      seen.add(bucket);
+      if (bucket === 'relay (own code)') ownSeen.add(`${frame.callFrame.functionName || '(anonymous)'}|${shortLocation(frame.callFrame.url)}:${frame.callFrame.lineNumber + 1}`);
     }
     for (const bucket of seen) onStackUs.set(bucket, (onStackUs.get(bucket) ?? 0) + delta);
+    for (const key of ownSeen) inclusiveUs.set(key, (inclusiveUs.get(key) ?? 0) + delta);
+    const categoryName = category < CATEGORIES.length ? CATEGORIES[category][0] : OTHER_CATEGORY;
+    categoryUs.set(categoryName, (categoryUs.get(categoryName) ?? 0) + delta);
   }
   const busyUs = Math.max(1, totalUs - idleUs);
 
@@ -114,7 +159,7 @@ export function summariseProfile(profile: CpuProfile, meta: { label: string; pha
   const byPackage = new Map<string, number>();
   for (const [id, us] of selfUs) {
     const node = byId.get(id);
-    if (!node || node.callFrame.functionName === '(idle)') continue;
+    if (!node || node.callFrame.functionName === '(idle)' || excluded.has(id)) continue;
     const frame = node.callFrame;
     const location = frame.url === '' ? '' : `${shortLocation(frame.url)}:${frame.lineNumber + 1}`;
     const name = frame.functionName || '(anonymous)';
@@ -132,8 +177,18 @@ export function summariseProfile(profile: CpuProfile, meta: { label: string; pha
   const packages = [...byPackage]
     .sort((a, b) => b[1] - a[1])
     .map(([name, us]) => ({ name, selfPct: round((100 * us) / busyUs, 1), onStackPct: round((100 * (onStackUs.get(name) ?? us)) / busyUs, 1) }));
+  const ownCodeInclusive = [...inclusiveUs]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, topN)
+    .map(([key, us]) => {
+      const [functionName, location] = key.split('|');
+      return { functionName, location, selfMs: round(us / 1000, 1), selfPct: round((100 * us) / busyUs, 1) };
+    });
+  const categories = [...categoryUs].sort((a, b) => b[1] - a[1]).map(([name, us]) => ({ name, pct: round((100 * us) / busyUs, 1) }));
   return {
     ...meta,
+    categories,
+    ownCodeInclusive,
     wallMs: round((profile.endTime - profile.startTime) / 1000),
     busyPct: round((100 * (totalUs - idleUs)) / Math.max(1, totalUs), 1),
     top,
@@ -147,7 +202,10 @@ export class ProfileWindows {
   private readonly open = new Map<number, { label: string; phase: string }>();
   readonly summaries: ProfileSummary[] = [];
 
-  constructor(private readonly dir: string) {}
+  constructor(
+    private readonly dir: string,
+    readonly sampler?: { setPhase(phase: string): void },
+  ) {}
 
   start(pid: number, label: string, phase: string): void {
     if (this.open.has(pid)) return;

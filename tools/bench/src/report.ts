@@ -7,8 +7,10 @@ type Cell = string | number | null | undefined;
 export function table(rows: Cell[][]): string {
   const text = rows.map((row) => row.map((cell) => (cell === null || cell === undefined ? 'n/a' : String(cell))));
   const widths = text[0].map((_, column) => Math.max(...text.map((row) => (row[column] ?? '').length)));
-  const numeric = (value: string) => /^[-\d.,]+( ?(ms|s|MB|%|×|\/s))?$/.test(value);
-  const line = (row: string[]) => row.map((cell, column) => (numeric(cell) && column > 0 ? cell.padStart(widths[column]) : cell.padEnd(widths[column]))).join('  ').trimEnd();
+  const numeric = (value: string) => /^[-\d.,]+( ?(ms|s|MB|%|×|\/s))?$/.test(value) || value === 'n/a' || value === '-';
+  // A column is right-aligned when every body cell in it is a number.
+  const rightAligned = widths.map((_, column) => column > 0 && text.slice(1).every((row) => numeric(row[column] ?? '')));
+  const line = (row: string[]) => row.map((cell, column) => (rightAligned[column] ? cell.padStart(widths[column]) : cell.padEnd(widths[column]))).join('  ').trimEnd();
   return [line(text[0]), widths.map((width) => '─'.repeat(width)).join('  '), ...text.slice(1).map(line)].join('\n');
 }
 
@@ -126,6 +128,13 @@ export function renderReport(results: BenchResults, files: { json: string; svg: 
     out.push(table(rows));
   }
 
+  if (results.sqlCensus) {
+    const c = results.sqlCensus;
+    out.push('', `SQL statements per order (PostgreSQL statement log over ${c.orders} orders at 20/s, drained): ${c.totalPerOrder} in all`);
+    out.push(table([['application', 'statements per order'], ...Object.entries(c.statementsPerOrder).map(([app, n]) => [app, formatNumber(n, 2)])]));
+    out.push(table([['application', 'statement', 'per order'], ...c.topStatements.slice(0, 30).map((s) => [s.application, s.statement, formatNumber(s.perOrder, 2)])]));
+  }
+
   const ratios = results.ratios.filter((r) => r.ours !== null || r.baselineValue !== null);
   if (ratios.length > 0) {
     out.push('', 'Our figures against their baselines');
@@ -148,14 +157,45 @@ export function renderReport(results: BenchResults, files: { json: string; svg: 
     );
   }
 
+  if (results.cpuCosts.length > 0) {
+    const groups = ['orders', 'inventory', 'delivery', 'postgres', 'kafka', 'load generator'].filter((g) => results.cpuCosts.some((c) => c.msPerUnit[g] !== undefined));
+    out.push('', `CPU cost per order / event (CPU ms, from /proc; independent of what else the machine ran), and the rate ${m.machine.nproc} dedicated cores would allow if CPU were the only limit`);
+    out.push(
+      table([
+        ['phase', 'units', ...groups.map((g) => `${g} ms`), 'system ms', 'CPU-bound rate', 'PG commits', 'PG rows written', 'deadlocks'],
+        ...results.cpuCosts.map((c) => [
+          c.phase,
+          `${formatNumber(c.units)} ${c.unit}s`,
+          ...groups.map((g) => (c.msPerUnit[g] === undefined ? '-' : formatNumber(c.msPerUnit[g], 2))),
+          formatNumber(c.systemMsPerUnit, 2),
+          `${formatNumber(c.cpuBoundRate)}/s`,
+          c.database ? formatNumber(c.database.commitsPerUnit, 1) : 'n/a',
+          c.database ? formatNumber(c.database.rowsWrittenPerUnit, 1) : 'n/a',
+          c.database ? c.database.deadlocks : 'n/a',
+        ]),
+      ]),
+    );
+  }
+  if (results.machineByPhase.length > 0) {
+    out.push('', 'Machine per phase (busy = all cores; "others" = CPU used by processes this bench did not start)');
+    out.push(
+      table([
+        ['phase', 'wall', 'busy', 'CPU s', 'others CPU s', 'load avg'],
+        ...results.machineByPhase.map((p) => [p.phase, `${formatNumber(p.wallSeconds, 0)} s`, `${formatNumber(p.busyPct, 0)} %`, formatNumber(p.busySeconds, 1), formatNumber(p.otherSeconds, 1), formatNumber(p.loadAverage, 1)]),
+      ]),
+    );
+  }
+
   for (const profile of results.profiles) {
     out.push('', `CPU profile ${profile.label} during ${profile.phase}: ${formatNumber(profile.wallMs / 1000, 1)} s, on CPU ${profile.busyPct} % of it (${profile.file})`);
+    out.push(table([['share', 'what the process was doing (first match on the stack)'], ...profile.categories.map((c) => [`${c.pct} %`, c.name])]));
     out.push(table([['self %', 'function', 'where'], ...profile.top.slice(0, 15).map((e) => [`${e.selfPct} %`, e.functionName, e.location])]));
     out.push(table([['package', 'self %', 'on stack %'], ...profile.packages.slice(0, 12).map((p) => [p.name, `${p.selfPct} %`, `${p.onStackPct} %`])]));
+    out.push(table([['inclusive %', 'Relay function (synchronous stretches + callees)', 'where'], ...profile.ownCodeInclusive.slice(0, 12).map((e) => [`${e.selfPct} %`, e.functionName, e.location])]));
   }
 
   out.push('', 'Targets (2 cores, everything on one machine)');
-  out.push(table([['target', 'actual', ''], ...results.targets.map((t) => [t.target, t.actual, t.status])]));
+  out.push(table([['target', 'result', 'actual'], ...results.targets.map((t) => [t.target, t.status, t.actual])]));
   if (results.errors.length > 0) {
     out.push('', 'Phases that failed:');
     for (const error of results.errors) out.push(`  ${error.phase}: ${error.message}`);

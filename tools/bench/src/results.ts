@@ -1,11 +1,13 @@
-import { MemoryFigures } from './memory';
+import { CpuFigures, MachinePhase, MemoryFigures } from './process-sampler';
 import { BenchPlan } from './options';
 import { BaselineResults } from './phases/baselines';
 import { CatchUpResults } from './phases/catch-up';
 import { EndToEndResults } from './phases/end-to-end';
 import { RestResults } from './phases/rest-sweep';
+import { SqlCensus } from './phases/sql-census';
 import { ProfileSummary } from './profiling';
-import { round } from './stats';
+import { formatMs, round } from './stats';
+import type { DbStats } from './stack';
 
 export interface MachineFacts {
   nproc: number;
@@ -52,13 +54,89 @@ export interface BenchResults {
   endToEnd?: EndToEndResults;
   catchUp?: CatchUpResults;
   baselines?: BaselineResults;
+  sqlCensus?: SqlCensus;
   /** Highest number of events the orders outbox relay published in one second during the run. */
   ordersOutboxPeakPublishPerSecond?: number | null;
   memory: MemoryFigures[];
+  /** CPU seconds per process group and phase (see ProcessSampler). */
+  cpu: CpuFigures[];
+  /** Per phase: how busy the whole machine was, and how much of that was not the bench's doing. */
+  machineByPhase: MachinePhase[];
+  /** CPU milliseconds per order (or event) per process group: comparable across noisy runs. */
+  cpuCosts: CpuCost[];
   profiles: ProfileSummary[];
   ratios: Ratio[];
   targets: TargetCheck[];
   errors: Array<{ phase: string; message: string }>;
+  /** pg_stat_database deltas per phase. */
+  databaseByPhase: Record<string, DbStats>;
+}
+
+export interface CpuCost {
+  phase: string;
+  unit: 'order' | 'event';
+  units: number;
+  /** CPU ms per unit by process group (services by kind, postgres, kafka, load generator). */
+  msPerUnit: Record<string, number>;
+  /** The services + PostgreSQL + Kafka: what one unit costs the system. */
+  systemMsPerUnit: number;
+  /**
+   * cores × 1000 / systemMsPerUnit: the rate this machine could reach if it ran nothing else and CPU
+   * were the only limit (an upper bound; locks, I/O and latency are not in it).
+   */
+  cpuBoundRate: number;
+  /** PostgreSQL per unit: commits (transactions) and rows written (inserted + updated + deleted); deadlocks in the phase. */
+  database?: { commitsPerUnit: number; rowsWrittenPerUnit: number; rollbacks: number; deadlocks: number };
+}
+
+export interface WorkDone {
+  phase: string;
+  unit: 'order' | 'event';
+  units: number;
+}
+
+const GROUPS: Array<[RegExp, string]> = [
+  [/^orders/, 'orders'],
+  [/^inventory/, 'inventory'],
+  [/^delivery/, 'delivery'],
+  [/^postgres$/, 'postgres'],
+  [/^kafka$/, 'kafka'],
+  [/^load generator$/, 'load generator'],
+];
+const SYSTEM = new Set(['orders', 'inventory', 'delivery', 'postgres', 'kafka']);
+
+export function computeCpuCosts(cpu: CpuFigures[], work: WorkDone[], cores: number, database: Record<string, DbStats> = {}): CpuCost[] {
+  return work
+    .filter((w) => w.units > 0)
+    .map((w) => {
+      const ms: Record<string, number> = {};
+      for (const figure of cpu) {
+        const group = GROUPS.find(([pattern]) => pattern.test(figure.label))?.[1];
+        const seconds = figure.secondsByPhase[w.phase];
+        if (!group || !seconds) continue;
+        ms[group] = (ms[group] ?? 0) + (seconds * 1000) / w.units;
+      }
+      const systemMsPerUnit = Object.entries(ms)
+        .filter(([group]) => SYSTEM.has(group))
+        .reduce((sum, [, value]) => sum + value, 0);
+      const db = database[w.phase];
+      return {
+        ...w,
+        ...(db
+          ? {
+              database: {
+                commitsPerUnit: round(db.commits / w.units, 2),
+                rowsWrittenPerUnit: round((db.inserted + db.updated + db.deleted) / w.units, 2),
+                rollbacks: db.rollbacks,
+                deadlocks: db.deadlocks,
+              },
+            }
+          : {}),
+        msPerUnit: Object.fromEntries(Object.entries(ms).map(([group, value]) => [group, round(value, 3)])),
+        systemMsPerUnit: round(systemMsPerUnit, 3),
+        cpuBoundRate: systemMsPerUnit > 0 ? round((cores * 1000) / systemMsPerUnit) : 0,
+      };
+    });
 }
 
 type Ok<T> = Exclude<T, { error: string }>;
@@ -113,12 +191,12 @@ export function checkTargets(results: BenchResults): TargetCheck[] {
   const missingNote = missing > 0 ? ` (${missing} orders not processed in time)` : '';
   checks.push({
     target: 'p99 201→processed by both ≤ 50 ms at 1,000 orders/s',
-    actual: both ? `${both.p99} ms${missingNote}` : 'not measured',
+    actual: both ? `${formatMs(both.p99)}${missingNote}` : 'not measured',
     status: !both ? 'n/a' : both.p99 <= 50 && missing === 0 ? 'PASS' : 'MISS',
   });
   checks.push({
     target: 'p50 201→processed by both ≤ 10 ms at 1,000 orders/s',
-    actual: both ? `${both.p50} ms${missingNote}` : 'not measured',
+    actual: both ? `${formatMs(both.p50)}${missingNote}` : 'not measured',
     status: !both ? 'n/a' : both.p50 <= 10 && missing === 0 ? 'PASS' : 'MISS',
   });
   const cp = ok(results.baselines?.consumerPerformance);
@@ -127,7 +205,7 @@ export function checkTargets(results: BenchResults): TargetCheck[] {
     const share = single.eventsPerSecond / cp.fetchMessagesPerSecond;
     checks.push({
       target: 'catch-up per group ≥ 25 % of ConsumerPerformance',
-      actual: `${round(100 * share, 1)} % (${single.eventsPerSecond} vs ${cp.fetchMessagesPerSecond} events/s)${single.completed ? '' : ', did not finish'}`,
+      actual: `${round(100 * share, 1)} % (${Math.round(single.eventsPerSecond)} vs ${Math.round(cp.fetchMessagesPerSecond)} events/s)${single.completed ? '' : ', did not finish in the time allowed'}`,
       status: share >= 0.25 && single.completed ? 'PASS' : 'MISS',
     });
   } else checks.push({ target: 'catch-up per group ≥ 25 % of ConsumerPerformance', actual: 'not measured', status: 'n/a' });

@@ -1,4 +1,4 @@
-import { cp, mkdir } from 'node:fs/promises';
+import { cp } from 'node:fs/promises';
 import path from 'node:path';
 import { Admin, Kafka, logLevel } from 'kafkajs';
 import { Pool } from 'pg';
@@ -13,7 +13,7 @@ import {
   spawnManaged,
   startInfrastructure,
 } from '@relay/local-stack';
-import { MemorySampler } from './memory';
+import { ProcessSampler } from './process-sampler';
 import { profilerEnv } from './profiling';
 import { progress } from './progress';
 import { sleep } from './stats';
@@ -29,6 +29,16 @@ export interface ServiceHandle {
   group: string;
   process: ManagedProcess;
   profiled: boolean;
+}
+
+export interface DbStats {
+  commits: number;
+  rollbacks: number;
+  inserted: number;
+  updated: number;
+  deleted: number;
+  read: number;
+  deadlocks: number;
 }
 
 export interface StartServiceOptions {
@@ -57,21 +67,27 @@ export class BenchStack {
   readonly admin: Admin;
   readonly db: Pool;
   private readonly services = new Map<string, ServiceHandle>();
+  private readonly dbStats = new Map<string, DbStats>();
+  private dbPoller: NodeJS.Timeout | undefined;
+  private lastDbStats: DbStats | undefined;
 
   private constructor(
     readonly infrastructure: Infrastructure,
     readonly runId: string,
     readonly resultsDir: string,
     private readonly distDir: string,
-    readonly memory: MemorySampler,
+    readonly sampler: ProcessSampler,
     private readonly profile: readonly ServiceName[],
+    private readonly serviceEnv: Record<string, string>,
   ) {
     this.kafka = new Kafka({ clientId: `relay-bench-${runId}`, brokers: infrastructure.kafkaBrokers.split(','), logLevel: logLevel.NOTHING });
     this.admin = this.kafka.admin();
     this.db = new Pool({ connectionString: infrastructure.databaseUrl, max: 4, application_name: 'relay-bench' });
+    // An idle client whose server went away (the database stopping at the end) must not crash the bench.
+    this.db.on('error', () => undefined);
   }
 
-  static async start(options: { runId: string; resultsDir: string; memory: MemorySampler; profile: readonly ServiceName[] }): Promise<BenchStack> {
+  static async start(options: { runId: string; resultsDir: string; sampler: ProcessSampler; profile: readonly ServiceName[]; serviceEnv?: Record<string, string> }): Promise<BenchStack> {
     progress.say('building the apps and starting Kafka + PostgreSQL…');
     const infrastructure = startInfrastructure({ mode: 'ephemeral', onProgress: (message) => progress.say(message) });
     infrastructure.catch(() => undefined);
@@ -87,8 +103,9 @@ export class BenchStack {
     }
     const infra = await infrastructure;
     for (const line of infra.started) progress.say(`started ${line}`);
-    const stack = new BenchStack(infra, options.runId, options.resultsDir, distDir, options.memory, options.profile);
+    const stack = new BenchStack(infra, options.runId, options.resultsDir, distDir, options.sampler, options.profile, options.serviceEnv ?? {});
     await stack.admin.connect();
+    stack.startDbStats();
     return stack;
   }
 
@@ -132,10 +149,14 @@ export class BenchStack {
       DATABASE_SCHEMA: options.schema,
       KAFKA_GROUP_ID: options.group,
       KAFKA_CLIENT_ID: `${options.label}-${this.runId}`,
-      ...(profiled ? profilerEnv(path.join(this.resultsDir, 'profiles')) : {}),
+      ...this.serviceEnv,
       ...options.env,
+      ...(profiled ? profilerEnv(path.join(this.resultsDir, 'profiles')) : {}),
       PORT: String(port),
     };
+    // --service-env NODE_OPTIONS=… and the profiler's preload both apply.
+    const extraNodeOptions = options.env?.NODE_OPTIONS ?? this.serviceEnv.NODE_OPTIONS;
+    if (profiled && extraNodeOptions) env.NODE_OPTIONS = `${extraNodeOptions} ${env.NODE_OPTIONS}`;
     const child = await spawnManaged({
       command: process.execPath,
       // As docker/Dockerfile and npm start run them.
@@ -163,14 +184,14 @@ export class BenchStack {
       profiled,
     };
     this.services.set(options.label, handle);
-    this.memory.track(options.label, options.service, child.pid);
+    this.sampler.track(options.label, options.service, child.pid);
     return handle;
   }
 
   async stopService(label: string): Promise<void> {
     const handle = this.services.get(label);
     if (!handle) return;
-    this.memory.untrack(label);
+    this.sampler.untrack(label);
     this.services.delete(label);
     await handle.process.stop({ timeoutMs: 20_000 });
   }
@@ -197,12 +218,15 @@ export class BenchStack {
   /** Creates a topic the way the services do (6 partitions, replication 1) if it is missing. */
   async ensureTopic(topic: string, numPartitions = 6): Promise<void> {
     const existing = await this.admin.listTopics();
-    if (existing.includes(topic)) return;
-    try {
-      await this.admin.createTopics({ topics: [{ topic, numPartitions, replicationFactor: 1 }], waitForLeaders: true });
-    } catch (error) {
-      if (!(await this.admin.listTopics()).includes(topic)) throw error;
+    if (!existing.includes(topic)) {
+      try {
+        await this.admin.createTopics({ topics: [{ topic, numPartitions, replicationFactor: 1 }], waitForLeaders: true });
+      } catch (error) {
+        if (!(await this.admin.listTopics()).includes(topic)) throw error;
+      }
     }
+    // Usable once every partition has a leader that answers offset requests.
+    await retrying(() => this.admin.fetchTopicOffsets(topic), 40, 250);
   }
 
   /**
@@ -210,6 +234,10 @@ export class BenchStack {
    * fresh group reads only what is produced from now on instead of everything since the beginning.
    */
   async positionGroupAtEnd(groupId: string, topics: readonly string[]): Promise<void> {
+    await retrying(() => this.positionGroupAtEndOnce(groupId, topics));
+  }
+
+  private async positionGroupAtEndOnce(groupId: string, topics: readonly string[]): Promise<void> {
     const existing = new Set(await this.admin.listTopics());
     for (const topic of topics) {
       if (!existing.has(topic)) continue;
@@ -235,7 +263,7 @@ export class BenchStack {
   }
 
   async topicSize(topic: string): Promise<number> {
-    const ends = await this.admin.fetchTopicOffsets(topic);
+    const ends = await retrying(() => this.admin.fetchTopicOffsets(topic));
     return ends.reduce((sum, end) => sum + Number(end.high) - Number(end.low), 0);
   }
 
@@ -269,7 +297,7 @@ export class BenchStack {
   async serverVersions(): Promise<{ postgres: string; kafka: string }> {
     let postgres = 'unknown';
     try {
-      postgres = String((await this.db.query<{ v: string }>('SHOW server_version')).rows[0].v);
+      postgres = String((await this.db.query<{ v: string }>(`SELECT current_setting('server_version') AS v`)).rows[0].v);
     } catch {
       // keep unknown
     }
@@ -287,7 +315,41 @@ export class BenchStack {
     if (topics.length > 0) await this.admin.deleteTopics({ topics }).catch(() => undefined);
   }
 
+  /** PostgreSQL's own counters (pg_stat_database), polled every second and added up per bench phase. */
+  private startDbStats(): void {
+    const poll = async (): Promise<void> => {
+      try {
+        const row = (
+          await this.db.query<Record<keyof DbStats, string>>(
+            `SELECT xact_commit AS commits, xact_rollback AS rollbacks, tup_inserted AS inserted, tup_updated AS updated,
+                    tup_deleted AS deleted, tup_returned + tup_fetched AS read, deadlocks
+               FROM pg_stat_database WHERE datname = current_database()`,
+          )
+        ).rows[0];
+        const now = Object.fromEntries(Object.entries(row).map(([key, value]) => [key, Number(value)])) as unknown as DbStats;
+        if (this.lastDbStats) {
+          const phase = this.sampler.currentPhase;
+          const sum = this.dbStats.get(phase) ?? { commits: 0, rollbacks: 0, inserted: 0, updated: 0, deleted: 0, read: 0, deadlocks: 0 };
+          for (const key of Object.keys(sum) as Array<keyof DbStats>) sum[key] += Math.max(0, now[key] - this.lastDbStats[key]);
+          this.dbStats.set(phase, sum);
+        }
+        this.lastDbStats = now;
+      } catch {
+        // The database is busy or going away; the next poll catches up.
+      }
+    };
+    this.dbPoller = setInterval(() => void poll(), 1_000);
+    this.dbPoller.unref();
+    void poll();
+  }
+
+  /** PostgreSQL activity per bench phase (commits, rows written, deadlocks). */
+  databaseActivity(): Record<string, DbStats> {
+    return Object.fromEntries(this.dbStats);
+  }
+
   async stop(): Promise<void> {
+    clearInterval(this.dbPoller);
     await this.stopAllServices();
     await this.admin.disconnect().catch(() => undefined);
     await this.db.end().catch(() => undefined);
@@ -295,7 +357,17 @@ export class BenchStack {
   }
 }
 
-export async function ensureDir(dir: string): Promise<string> {
-  await mkdir(dir, { recursive: true });
-  return dir;
+/**
+ * Retries an admin call a few times: right after a topic is created, or while the broker is busy,
+ * metadata can be briefly stale ("not the leader for that topic-partition").
+ */
+export async function retrying<T>(work: () => Promise<T>, attempts = 10, delayMs = 500): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      if (attempt >= attempts) throw error;
+      await sleep(delayMs);
+    }
+  }
 }

@@ -144,6 +144,7 @@ async function pgOrderInsertRate(stack: BenchStack, schema: string, clients: num
   const connections = await Promise.all(
     Array.from({ length: clients }, async () => {
       const client = new Client({ connectionString: stack.databaseUrl, options: `-c search_path=${schema}`, application_name: 'relay-bench-pg' });
+      client.on('error', () => undefined);
       await client.connect();
       return client;
     }),

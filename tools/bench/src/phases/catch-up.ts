@@ -63,6 +63,7 @@ async function appliedBy(handle: ServiceHandle): Promise<number> {
 
 async function measureCatchUp(stack: BenchStack, setup: GroupSetup, instances: number, events: number, plan: BenchPlan, profiles?: ProfileWindows): Promise<CatchUpRun> {
   const topics = [Topics.orderEvents];
+  stack.sampler.setPhase(`catchup-${instances}x-boot`);
   const spawnedAt = Date.now();
   const timeline: Array<{ t: number; lag: number }> = [];
   let sampling = true;
@@ -86,8 +87,10 @@ async function measureCatchUp(stack: BenchStack, setup: GroupSetup, instances: n
   })();
   const handles = await startInstances(stack, setup, instances);
   const bootSeconds = (Date.now() - spawnedAt) / 1000;
+  // CPU from here on is the processing (boot, migrations and Nest start-up are the phase before).
+  stack.sampler.setPhase(`catchup-${instances}x`);
   for (const handle of handles) if (handle.profiled) profiles?.start(handle.pid, handle.label, `catchup${instances}`);
-  const timeoutMs = Math.max(180_000, (events / 200) * 1000);
+  const timeoutMs = plan.catchupTimeoutSeconds * 1000;
   let lastPrint = 0;
   while (doneAt === undefined && Date.now() - spawnedAt < timeoutMs) {
     if (Date.now() - lastPrint >= (plan.quick ? 3_000 : 5_000)) {
@@ -101,6 +104,7 @@ async function measureCatchUp(stack: BenchStack, setup: GroupSetup, instances: n
   }
   sampling = false;
   await sampler;
+  if (handles.some((handle) => handle.profiled)) stack.sampler.setPhase(`catchup-${instances}x-profile-write`);
   for (const handle of handles) if (handle.profiled) await profiles?.stop(handle.pid);
   const appliedPerInstance = await Promise.all(handles.map((handle) => appliedBy(handle)));
   await Promise.all(handles.map((handle) => stack.stopService(handle.label)));
@@ -145,6 +149,7 @@ export async function runCatchUp(stack: BenchStack, plan: BenchPlan, profiles?: 
 
   // Both groups start at the current end of the topic: they will read exactly the N loaded events.
   // One instance per group runs first to create its schema and receive the catalogue's stock.
+  stack.sampler.setPhase('catchup-setup');
   progress.step('setup', 'creating the catch-up schemas and their stock');
   for (const setup of [single, triple]) await stack.positionGroupAtEnd(setup.group, [topic]);
   const seeders = await Promise.all(
@@ -154,6 +159,7 @@ export async function runCatchUp(stack: BenchStack, plan: BenchPlan, profiles?: 
   await Promise.all(seeders.map((handle) => seedStock(handle)));
   await Promise.all(seeders.map((handle) => stack.stopService(handle.label)));
 
+  stack.sampler.setPhase('catchup-load');
   let lastPrint = 0;
   const load = await produceOrderEvents(stack.kafka, topic, events, {
     onProgress: (done) => {
@@ -166,5 +172,6 @@ export async function runCatchUp(stack: BenchStack, plan: BenchPlan, profiles?: 
 
   const one = await measureCatchUp(stack, single, 1, events, plan, profiles);
   const three = await measureCatchUp(stack, triple, 3, events, plan, profiles);
+  stack.sampler.setPhase('catchup-done');
   return { topic, events, load, single: one, triple: three, scaling: one.eventsPerSecond > 0 ? round(three.eventsPerSecond / one.eventsPerSecond, 2) : 0 };
 }

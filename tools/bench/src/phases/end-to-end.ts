@@ -76,7 +76,7 @@ export interface EndToEndResults {
   };
 }
 
-const LADDER = [250, 500, 750, 1000, 1500, 2000, 2500, 3000, 4000, 5000, 6000, 8000];
+const LADDER = [25, 50, 100, 150, 200, 250, 375, 500, 750, 1000, 1500, 2000, 2500, 3000, 4000, 5000, 6000, 8000];
 
 function endToEnd(load: LoadResult, times: Awaited<ReturnType<typeof processedTimes>>): EndToEndLatency {
   const inventory: number[] = [];
@@ -122,8 +122,8 @@ async function loadWithIds(pipeline: Pipeline, plan: BenchPlan, rate: number, se
         maxSockets: plan.maxSockets,
         skus: BENCH_SKUS,
         recordIds: true,
-        requestTimeoutMs: 30_000,
-        drainTimeoutMs: 15_000,
+        requestTimeoutMs: plan.requestTimeoutMs,
+        drainTimeoutMs: plan.loadDrainTimeoutMs,
       },
       (p) => (last = p),
     ),

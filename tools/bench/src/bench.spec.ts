@@ -1,0 +1,92 @@
+import { parseBenchArgs, UsageError } from './options';
+import { parseConsumerPerformance, parseProducerPerformance } from './phases/baselines';
+import { shapeOf } from './phases/sql-census';
+import { summariseProfile } from './profiling';
+import { computeCpuCosts } from './results';
+import { distribution, slopePerSecond } from './stats';
+
+describe('bench building blocks', () => {
+  it('computes nearest-rank percentiles over every sample', () => {
+    const d = distribution(Array.from({ length: 100 }, (_, i) => i + 1));
+    expect(d).toMatchObject({ count: 100, p50: 50, p95: 95, p99: 99, max: 100, min: 1 });
+    expect(distribution([])).toBeNull();
+  });
+
+  it('measures growth per second by least squares', () => {
+    expect(slopePerSecond([0, 1, 2, 3].map((s) => ({ t: s * 1000, v: 10 + 5 * s })))).toBeCloseTo(5);
+    expect(slopePerSecond([{ t: 0, v: 1 }])).toBe(0);
+  });
+
+  it('reads the summary line of Kafka ProducerPerformance', () => {
+    const out = '100000 records sent, 56980.1 records/sec (19.16 MB/sec), 1290.37 ms avg latency, 1721.00 ms max latency, 1320 ms 50th, 1680 ms 95th, 1713 ms 99th, 1720 ms 99.9th.\n';
+    expect(parseProducerPerformance(`12345 records sent, 2469.0 records/sec (0.8 MB/sec), 1.0 ms avg latency, 9.0 ms max latency.\n${out}`)).toEqual({
+      recordsPerSecond: 56980.1,
+      mbPerSecond: 19.16,
+      avgLatencyMs: 1290.37,
+      p99LatencyMs: 1713,
+    });
+  });
+
+  it('reads the stats line of Kafka ConsumerPerformance', () => {
+    const out = [
+      'start.time, end.time, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg, nMsg.sec, rebalance.time.ms, fetch.time.ms, fetch.MB.sec, fetch.nMsg.sec',
+      '2026-11-27 03:40:01:000, 2026-11-27 03:40:03:000, 7.3, 3.65, 20015, 10507.3, 1100, 778, 9.38, 25726.2',
+    ].join('\n');
+    expect(parseConsumerPerformance(out)).toEqual({ messages: 20015, messagesPerSecond: 10507.3, fetchMessagesPerSecond: 25726.2, mbPerSecond: 9.38, rebalanceMs: 1100 });
+  });
+
+  it('names SQL statements by what they do and to which table', () => {
+    expect(shapeOf('INSERT INTO "outbox"("event_id") VALUES ($1) RETURNING "id"')).toBe('INSERT outbox');
+    expect(shapeOf('SELECT "s"."sku" FROM "stock_items" "s" WHERE "s"."sku" IN ($1) FOR UPDATE')).toBe('SELECT stock_items FOR UPDATE');
+    expect(shapeOf('START TRANSACTION')).toBe('BEGIN');
+    expect(shapeOf('SELECT pg_notify($1, current_schema())')).toBe('SELECT pg_notify');
+  });
+
+  it('summarises a CPU profile by self time, package and category, leaving out the profiler itself', () => {
+    const frame = (id: number, functionName: string, url: string, children: number[] = []) => ({ id, callFrame: { functionName, url, lineNumber: 0, columnNumber: 0 }, children });
+    const profile = {
+      nodes: [
+        frame(1, '(root)', '', [2, 4, 5, 6]),
+        frame(2, 'query', '/repo/node_modules/typeorm/driver/postgres/PostgresQueryRunner.js', [3]),
+        frame(3, 'writev', ''),
+        frame(4, '(idle)', ''),
+        frame(5, 'emit', '/repo/tools/bench/src/cpu-profiler.preload.cjs'),
+        frame(6, 'placeOrder', '/repo/dist/libs/orders/domain/src/order.js'),
+      ],
+      startTime: 0,
+      endTime: 10_000,
+      samples: [3, 3, 2, 6, 4, 5],
+      timeDeltas: [1000, 1000, 1000, 1000, 4000, 2000],
+    };
+    const summary = summariseProfile(profile, { label: 'orders', phase: 'e2e', file: 'x' });
+    expect(summary.busyPct).toBe(50);
+    expect(summary.top[0]).toMatchObject({ functionName: 'writev', selfPct: 50 });
+    expect(summary.categories).toEqual([
+      { name: 'database access (typeorm, pg, socket writes)', pct: 75 },
+      { name: 'everything else (own code, Node core, GC, async hooks)', pct: 25 },
+    ]);
+    expect(summary.ownCodeInclusive[0]).toMatchObject({ functionName: 'placeOrder', selfPct: 25 });
+  });
+
+  it('turns CPU seconds per phase into CPU milliseconds per order', () => {
+    const costs = computeCpuCosts(
+      [
+        { label: 'orders', secondsByPhase: { e2e: 2 } },
+        { label: 'inventory-cu1', secondsByPhase: { e2e: 1 } },
+        { label: 'postgres', secondsByPhase: { e2e: 1 } },
+        { label: 'bench', secondsByPhase: { e2e: 5 } },
+      ],
+      [{ phase: 'e2e', unit: 'order', units: 1000 }],
+      2,
+    );
+    expect(costs[0]).toMatchObject({ msPerUnit: { orders: 2, inventory: 1, postgres: 1 }, systemMsPerUnit: 4, cpuBoundRate: 500 });
+  });
+
+  it('parses the command line', () => {
+    const quick = parseBenchArgs(['--quick', '--only', 'rest,catchup', '--profile', 'orders', '--service-env', 'CONSUMER_CHUNK_SIZE=1']);
+    expect(quick).toMatchObject({ quick: true, phases: ['rest', 'catchup'], catchupEvents: 5_000, profile: ['orders'], serviceEnv: { CONSUMER_CHUNK_SIZE: '1' } });
+    expect(parseBenchArgs(['--million'])).toMatchObject({ catchupEvents: 1_000_000, phases: ['rest', 'e2e', 'catchup', 'baselines', 'memory'] });
+    expect(() => parseBenchArgs(['--only', 'nope'])).toThrow(UsageError);
+    expect(() => parseBenchArgs(['--events', '-3'])).toThrow(UsageError);
+  });
+});
