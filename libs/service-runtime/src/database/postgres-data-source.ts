@@ -8,6 +8,9 @@ export interface PostgresSettings {
   poolSize?: number;
 }
 
+/** No transaction of ours waits on the application for this long unless the process is stuck. */
+const IDLE_IN_TRANSACTION_TIMEOUT_MS = 10_000;
+
 type EntityList = MixedList<string | (new (...args: never[]) => unknown) | EntitySchema>;
 type MigrationList = MixedList<string | (new (...args: never[]) => unknown)>;
 
@@ -29,7 +32,10 @@ export function postgresDataSourceOptions(
     synchronize: false,
     migrationsRun: false,
     extra: {
-      options: `-c search_path=${settings.schema}`,
+      // idle_in_transaction_session_timeout: a process frozen inside a transaction (SIGSTOP, a
+      // stuck VM) would keep its row locks and block the instance that took over its partitions;
+      // PostgreSQL ends such a session, its transaction rolls back, and the work is redone once.
+      options: `-c search_path=${settings.schema} -c idle_in_transaction_session_timeout=${IDLE_IN_TRANSACTION_TIMEOUT_MS}`,
       application_name: settings.applicationName,
       max: settings.poolSize ?? 10,
       // Waiting this long for a free connection means overload: the request answers 503 (retry later).
