@@ -23,6 +23,8 @@ export interface FaultRig {
 }
 
 export const DEFAULT_RATE = 20;
+/** Orders each scenario places at least (a few hundred): the load goes on after the heal until then. */
+export const MIN_ORDERS = 200;
 /** Generous: the machine is small and other work may run on it. */
 export const RECOVERY_TIMEOUT_MS = 150_000;
 const STOCK = 1_000_000;
@@ -106,7 +108,9 @@ export class ScenarioRun {
   }
 
   async waitForPlaced(count: number, timeoutMs = 60_000, description = `${count} orders placed`): Promise<void> {
-    await waitFor(() => this.loader.placed().length >= count, { timeoutMs, intervalMs: 50, description: `${description} (loader: ${JSON.stringify(this.loader.summary())})` });
+    await waitFor(() => this.loader.placed().length >= count, { timeoutMs, intervalMs: 50, description }).catch((error: unknown) => {
+      throw new Error(`${firstLine(error)} (loader now: ${JSON.stringify(this.loader.summary())})`);
+    });
   }
 
   fault(what: string, at = Date.now()): void {
@@ -122,19 +126,22 @@ export class ScenarioRun {
 
   /**
    * After the heal: keeps loading until `postHealOrders` more orders got a 201 (the system takes
-   * orders again), stops the loader and waits for every request to settle, then waits until every
-   * group is at lag 0 and every placed order is final. Records recovery (heal → recovered) and
-   * drain (load stopped → recovered) times.
+   * orders again) and at least `minOrders` in all, stops the loader and waits for every request to
+   * settle, then waits until every group is at lag 0 and every placed order is final. Records
+   * recovery (heal → recovered) and drain (load stopped → recovered) times.
    */
-  async settle(options: { postHealOrders?: number; consumerUrls?: string[] } = {}): Promise<void> {
+  async settle(options: { postHealOrders?: number; minOrders?: number; consumerUrls?: string[] } = {}): Promise<void> {
     const healedAt = this.healedAt ?? Date.now();
     const postHeal = options.postHealOrders ?? this.rate * 2;
-    await waitFor(() => this.loader.placedSince(healedAt) >= postHeal, {
+    const minOrders = options.minOrders ?? MIN_ORDERS;
+    await waitFor(() => this.loader.placedSince(healedAt) >= postHeal && this.loader.placed().length >= minOrders, {
       timeoutMs: 90_000,
       intervalMs: 50,
-      description: `${postHeal} orders placed after the heal (loader: ${JSON.stringify(this.loader.summary())})`,
+      description: `${postHeal} orders placed after the heal and ${minOrders} in all`,
+    }).catch((error: unknown) => {
+      throw new Error(`${firstLine(error)} (loader now: ${JSON.stringify(this.loader.summary())})`);
     });
-    this.note(`${postHeal} orders placed after the heal; stopping the loader`);
+    this.note(`${this.loader.placedSince(healedAt)} orders placed after the heal, ${this.loader.placed().length} in all; stopping the loader`);
     await this.loader.drain(60_000);
     this.loadStoppedAt = Date.now();
     this.note(`loader drained (${this.loader.placed().length} placed)`);
