@@ -129,12 +129,13 @@ describe('fault suite: consumer group membership', () => {
     const [first, other] = await Promise.all(urls.map((url) => consumerOf(url)));
     run.result.details.sessionTimeoutMs = Number(SESSION_TIMEOUT_MS);
     run.result.details.counters = { frozenInstanceBefore: frozenBefore.counters, frozenInstanceAfter: first.counters, secondInstance: other.counters };
-    // The zombie's transaction had claimed events; on waking it committed them, but its offset
-    // commit was refused (it had left the group), so those events were delivered again and
-    // recognised as duplicates (by whichever instance got them; the second one started at 0).
+    // Redeliveries recognised by eventId, by either instance (the second one started at 0). Not
+    // required to be > 0: PostgreSQL ends the frozen session's transaction after
+    // idle_in_transaction_session_timeout (libs/service-runtime), so its claims roll back and the
+    // new owner simply applies those events; a duplicate shows up only when the woken zombie
+    // redoes an event before it notices it was fenced. Exactly once is what the oracle proved.
     const absorbed = first.counters.duplicates - frozenBefore.counters.duplicates + other.counters.duplicates;
     run.result.details.duplicatesAbsorbed = absorbed;
-    expect(absorbed).toBeGreaterThan(0);
     // Safety held (above); liveness is part of the contract too.
     if (stalled) throw new Error(`no loss and no double effect, but while one inventory instance was frozen the group did not move its partitions to the other within ${TAKEOVER_TIMEOUT_MS} ms and go on: ${stalled}`);
   });
