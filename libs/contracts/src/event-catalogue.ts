@@ -1,20 +1,18 @@
 import { z } from 'zod';
 import { EventEnvelope, envelopeSchema } from './envelope';
-import { EventContract } from './event-contract';
+import { AnyEventContract } from './event-contract';
 import { OrderPlacedV1 } from './events/order-placed.v1';
 import { OrderCancelledV1 } from './events/order-cancelled.v1';
 import { StockRejectedV1, StockReleasedV1, StockReservedV1 } from './events/stock-events.v1';
 import { DeliveryCancelledV1, DeliveryScheduledV1 } from './events/delivery-events.v1';
 
-type AnyContract = EventContract<string, number, z.ZodType>;
-
 /** Every event the platform knows, by pattern (`type.vN`). */
-export const EventCatalogue: ReadonlyMap<string, AnyContract> = new Map(
-  [OrderPlacedV1, OrderCancelledV1, StockReservedV1, StockRejectedV1, StockReleasedV1, DeliveryScheduledV1, DeliveryCancelledV1].map((contract: AnyContract) => [contract.pattern, contract]),
+export const EventCatalogue: ReadonlyMap<string, AnyEventContract> = new Map(
+  [OrderPlacedV1, OrderCancelledV1, StockReservedV1, StockRejectedV1, StockReleasedV1, DeliveryScheduledV1, DeliveryCancelledV1].map((contract: AnyEventContract) => [contract.pattern, contract]),
 );
 
 export type DecodeResult =
-  | { ok: true; contract: AnyContract; envelope: EventEnvelope }
+  | { ok: true; contract: AnyEventContract; envelope: EventEnvelope }
   | { ok: false; reason: 'not-json' | 'bad-envelope' | 'unknown-event' | 'bad-data'; message: string };
 
 /**

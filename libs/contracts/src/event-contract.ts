@@ -15,6 +15,9 @@ export interface EventContract<TType extends string, TVersion extends number, TS
   keyOf(data: z.infer<TSchema>): string;
 }
 
+/** Any event contract, when the caller does not know which. */
+export type AnyEventContract = EventContract<string, number, z.ZodType>;
+
 export type EnvelopeOf<C> =
   C extends EventContract<infer TType, infer TVersion, infer TSchema> ? EventEnvelope<TType, TVersion, z.infer<TSchema>> : never;
 

@@ -1,18 +1,29 @@
-import { EntityManager, In } from 'typeorm';
+import { EntityManager } from 'typeorm';
 import { StockLevel } from '@relay/inventory/domain';
 import { StockItemEntity } from './stock-item.entity';
 
 /**
- * Reads and locks the stock rows of the given SKUs until the transaction ends. Locking in SKU order
- * means two orders touching the same SKUs queue up instead of deadlocking.
+ * Reads and locks the stock rows of the given SKUs until the transaction ends, in SKU order, in
+ * one statement: every transaction takes its locks in the same order, so two that touch the same
+ * SKUs queue up instead of deadlocking.
  */
-export async function lockStock(manager: EntityManager, skus: string[]): Promise<Map<string, StockLevel>> {
-  const rows = await manager.find(StockItemEntity, {
-    where: { sku: In([...new Set(skus)].sort()) },
-    order: { sku: 'ASC' },
-    lock: { mode: 'pessimistic_write' },
-  });
-  return new Map(rows.map((row) => [row.sku, { sku: row.sku, onHand: row.onHand, reserved: row.reserved }]));
+export async function lockStock(manager: EntityManager, skus: readonly string[]): Promise<Map<string, StockLevel>> {
+  const rows: { sku: string; on_hand: number; reserved: number }[] = await manager.query(
+    `SELECT sku, on_hand, reserved FROM stock_items WHERE sku = ANY($1::text[]) ORDER BY sku FOR UPDATE`,
+    [[...new Set(skus)].sort()],
+  );
+  return new Map(rows.map((row) => [row.sku, { sku: row.sku, onHand: row.on_hand, reserved: row.reserved }]));
+}
+
+/** Stores new reserved quantities of existing, locked SKUs: one statement for all of them. */
+export async function saveReserved(manager: EntityManager, levels: readonly StockLevel[]): Promise<void> {
+  if (levels.length === 0) return;
+  await manager.query(
+    `UPDATE stock_items AS item SET reserved = level.reserved, updated_at = now()
+     FROM unnest($1::text[], $2::int[]) AS level(sku, reserved)
+     WHERE item.sku = level.sku`,
+    [levels.map((level) => level.sku), levels.map((level) => level.reserved)],
+  );
 }
 
 export async function saveStock(manager: EntityManager, levels: StockLevel[]): Promise<void> {

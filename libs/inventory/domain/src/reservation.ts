@@ -66,3 +66,35 @@ export function releaseReservation(lines: RequestedLine[], stock: ReadonlyMap<st
     return { ...level, reserved: Math.max(0, level.reserved - line.quantity) };
   });
 }
+
+export interface OrderToReserve {
+  orderId: string;
+  lines: RequestedLine[];
+}
+
+export interface ReservationRun {
+  /** One decision per order, in the order given. */
+  decisions: { orderId: string; decision: ReservationDecision }[];
+  /** The final level of every SKU some reservation changed, to store once. */
+  changed: StockLevel[];
+}
+
+/**
+ * Decides a run of orders in arrival order against one picture of the stock: each order sees what
+ * the ones before it left, exactly as if they had been decided one transaction at a time.
+ */
+export function decideReservations(orders: readonly OrderToReserve[], stock: ReadonlyMap<string, StockLevel>): ReservationRun {
+  const levels = new Map(stock);
+  const changed = new Set<string>();
+  const decisions = orders.map(({ orderId, lines }) => {
+    const decision = decideReservation(lines, levels);
+    if (decision.status === 'RESERVED') {
+      for (const level of decision.stock) {
+        levels.set(level.sku, level);
+        changed.add(level.sku);
+      }
+    }
+    return { orderId, decision };
+  });
+  return { decisions, changed: [...changed].sort().map((sku) => levels.get(sku)!) };
+}

@@ -4,13 +4,13 @@ import { NestFactory } from '@nestjs/core';
 import { Ctx, Payload } from '@nestjs/microservices';
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, Producer } from 'kafkajs';
-import { anOrderPlacedV1, OrderPlacedV1, Topics } from '@relay/contracts';
+import { anOrderPlacedV1, createEnvelope, OrderCancelledV1, OrderPlacedV1, Topics } from '@relay/contracts';
 import { integrationEnv, openTestDataSource, uniqueName, waitFor } from '@relay/testing';
 import { inboxPersistence } from '../migrations';
-import { ConsumedEventContext } from './consumed-event.context';
+import { ConsumedBatchContext, ConsumedEventContext } from './consumed-event.context';
 import { ConsumerStats } from './consumer-stats';
 import { EventConsumerServer } from './event-consumer.server';
-import { OnEvent } from './on-event.decorator';
+import { OnEvent, OnEvents } from './on-event.decorator';
 
 jest.setTimeout(120_000);
 
@@ -26,7 +26,25 @@ class ChunkTestHandler {
     await context.manager.query('INSERT INTO effects (order_id) VALUES ($1)', [orderId]);
     if (failOnce.delete(orderId)) throw new Error(`one-off failure for ${orderId}`);
   }
+
+  /** A batch handler: records each run it gets, writes one effect row per event. */
+  @OnEvents(OrderCancelledV1)
+  async onOrdersCancelled(@Payload() events: OrderCancelledV1[], @Ctx() context: ConsumedBatchContext): Promise<void> {
+    runs.push(events.map((event) => event.data.orderId));
+    await context.manager.query('INSERT INTO effects (order_id) SELECT unnest($1::uuid[])', [events.map((event) => event.data.orderId)]);
+    for (const event of events) {
+      offsets.push(context.offsetOf(event));
+      if (failOnce.delete(event.data.orderId)) throw new Error(`one-off failure for ${event.data.orderId}`);
+    }
+  }
 }
+
+const runs: string[][] = [];
+const offsets: (string | undefined)[] = [];
+const aCancellation = () => {
+  const orderId = randomUUID();
+  return createEnvelope(OrderCancelledV1, { data: { orderId, reason: 'test', cancelledAt: new Date().toISOString() }, producer: 'test', correlationId: orderId });
+};
 
 @Module({ controllers: [ChunkTestHandler] })
 class ChunkTestModule {}
@@ -88,5 +106,35 @@ describe('EventConsumerServer applying chunks of a partition in one transaction'
     expect(effects.every((row) => row.n === '1')).toBe(true);
     expect(attempts.get(flaky)).toBe(2);
     await waitFor(() => stats.duplicates >= 2, { description: 'the two redelivered events to be recognised' });
+  });
+
+  it('hands a batch handler each run of consecutive new events, without duplicates, and runs of one after a failure', async () => {
+    const key = randomUUID();
+    const placed = [anOrderPlacedV1(), anOrderPlacedV1()];
+    const cancelled = Array.from({ length: 6 }, aCancellation);
+    const [c1, c2, c3, c4, c5, c6] = cancelled;
+    const sequence = [placed[0], c1, c2, c3, placed[1], c4, c5, c2, c6];
+    await producer.send({ topic: Topics.orderEvents, acks: -1, messages: sequence.map((event) => ({ key, value: JSON.stringify(event) })) });
+    const idsOf = (events: { data: { orderId: string } }[]) => events.map((event) => event.data.orderId);
+    const ours = (run: string[]) => run.some((id) => idsOf(cancelled).includes(id));
+    await waitFor(() => runs.filter(ours).flat().length >= 6, { description: 'the six cancellations to be handled', timeoutMs: 60_000 });
+    // The placed order splits the runs; the repeated c2 is left out, so c4..c6 stay one run.
+    expect(runs.filter(ours)).toEqual([idsOf([c1, c2, c3]), idsOf([c4, c5, c6])]);
+
+    const failing = [aCancellation(), aCancellation()];
+    failOnce.add(failing[0].data.orderId);
+    await producer.send({ topic: Topics.orderEvents, acks: -1, messages: failing.map((event) => ({ key, value: JSON.stringify(event) })) });
+    const failingIds = idsOf(failing);
+    const runsOfFailing = () => runs.filter((run) => run.some((id) => failingIds.includes(id)));
+    await waitFor(() => runsOfFailing().flat().filter((id) => id === failingIds[1]).length >= 1 && runsOfFailing().length >= 3, { description: 'the failed run to be retried one by one' });
+    // f0 fails in the chunk [f0, f1], which rolls back; one by one, f0 (its one failure spent) and
+    // f1 are applied as runs of one.
+    expect(runsOfFailing()).toEqual([failingIds, [failingIds[0]], [failingIds[1]]]);
+    const rows: { order_id: string; n: string }[] = await dataSource.query('SELECT order_id::text, count(*) AS n FROM effects WHERE order_id = ANY($1::uuid[]) GROUP BY order_id', [
+      [...idsOf(cancelled), ...failingIds],
+    ]);
+    expect(rows).toHaveLength(8);
+    expect(rows.every((row) => row.n === '1')).toBe(true);
+    expect(offsets.every((offset) => offset !== undefined && /^\d+$/.test(offset))).toBe(true);
   });
 });

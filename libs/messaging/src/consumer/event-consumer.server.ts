@@ -1,15 +1,16 @@
-import { ServerKafka } from '@nestjs/microservices';
+import { MessageHandler, ServerKafka } from '@nestjs/microservices';
 import { Consumer, EachBatchPayload, Kafka, KafkaMessage, logLevel, Partitioners } from 'kafkajs';
 import { lastValueFrom } from 'rxjs';
-import { DataSource } from 'typeorm';
-import { deadLetterTopicFor, decodeEvent, EventCatalogue, EventEnvelope } from '@relay/contracts';
-import { applyOnce, claimEvent } from '../inbox/apply-once';
+import { DataSource, EntityManager } from 'typeorm';
+import { AnyEventContract, deadLetterTopicFor, decodeEvent, EventCatalogue, EventEnvelope } from '@relay/contracts';
+import { applyOnce, claimEvents } from '../inbox/apply-once';
 import { failpoint } from '../failpoints';
 import { messagingMetrics } from '../metrics';
-import { childTraceparent, runInWorkContext } from '@relay/service-runtime';
+import { childTraceparent, currentWorkContext, runInWorkContext } from '@relay/service-runtime';
 import { KafkaSettings, nestLogCreator } from '../kafka/kafka-settings';
 import { ensureTopics } from '../kafka/topic-provisioner';
-import { ConsumedEventContext } from './consumed-event.context';
+import { ConsumedBatchContext, ConsumedEventContext, ConsumedEventOrigin } from './consumed-event.context';
+import { BATCH_HANDLER_EXTRA } from './on-event.decorator';
 import { ConsumerStats } from './consumer-stats';
 import { toDeadLetterMessage } from './dead-letter';
 import { backoffDelayMs, defaultFailurePolicy, FailurePolicy, isRetriable } from './failure-policy';
@@ -39,6 +40,16 @@ export interface EventConsumerOptions {
 }
 
 type Outcome = 'done' | 'stopped';
+
+interface ChunkItem {
+  message: KafkaMessage;
+  contract: AnyEventContract;
+  envelope: EventEnvelope;
+  handler: MessageHandler | null;
+  outcome: 'applied' | 'duplicate' | 'skipped';
+}
+
+const isBatchHandler = (handler: MessageHandler) => (handler.extras as Record<string, unknown> | undefined)?.[BATCH_HANDLER_EXTRA] === true;
 
 const HEARTBEAT_WHILE_WORKING_MS = 2_000;
 
@@ -230,49 +241,71 @@ export class EventConsumerServer extends ServerKafka {
     }
   }
 
+  /** Handlers by pattern, looked up once: Nest's lookup JSON.parses (and fails on) every pattern. */
+  private readonly handlerCache = new Map<string, MessageHandler | null>();
+
+  override getHandlerByPattern(pattern: string): MessageHandler | null {
+    let handler = this.handlerCache.get(pattern);
+    if (handler === undefined) {
+      handler = super.getHandlerByPattern(pattern);
+      this.handlerCache.set(pattern, handler);
+    }
+    return handler;
+  }
+
   /**
-   * Applies a run of messages of one partition in one transaction, in order. Returns false, with
-   * nothing applied, if any message is poison or any handler throws: the caller then goes one by
-   * one, where the failure policy decides per message.
+   * Applies a run of messages of one partition in one transaction, in order: one statement claims
+   * all their processed-events records, then each run of consecutive events for one batch handler
+   * (OnEvents) is one call, and any other handler gets its events one at a time. Returns false,
+   * with nothing applied, if any message is poison or any handler throws: the caller then goes one
+   * by one, where the failure policy decides per message.
    */
   private async applyChunk(topic: string, partition: number, messages: KafkaMessage[]): Promise<boolean> {
-    const group = this.consumerOptions.consumerGroup;
-    const decoded = messages.map((message) => ({ message, result: decodeEvent(message.value) }));
-    if (decoded.some(({ result }) => !result.ok)) return false;
-    const outcomes: { pattern: string; outcome: 'applied' | 'duplicate' | 'skipped' }[] = [];
-    const stopTimer = messagingMetrics.processingSeconds.startTimer({ group, event_type: 'chunk' });
+    const consumerGroup = this.consumerOptions.consumerGroup;
+    const items: ChunkItem[] = [];
+    for (const message of messages) {
+      const result = decodeEvent(message.value);
+      if (!result.ok) return false;
+      items.push({ message, contract: result.contract, envelope: result.envelope, handler: this.getHandlerByPattern(result.contract.pattern), outcome: 'skipped' });
+    }
+    const stopTimer = messagingMetrics.processingSeconds.startTimer({ group: consumerGroup, event_type: 'chunk' });
     try {
       await this.consumerOptions.dataSource.transaction(async (manager) => {
-        for (const { message, result } of decoded) {
-          if (!result.ok) throw new Error('unreachable: poison messages leave the chunk path');
-          const { contract, envelope } = result;
-          const handler = this.getHandlerByPattern(contract.pattern);
-          if (!handler) {
-            outcomes.push({ pattern: contract.pattern, outcome: 'skipped' });
-            continue;
+        const handled = items.filter((item) => item.handler);
+        const claimed = await claimEvents(
+          manager,
+          { consumerGroup, topic, partition },
+          handled.map((item) => ({ eventId: item.envelope.eventId, eventType: item.contract.pattern, offset: item.message.offset })),
+        );
+        const toApply: ChunkItem[] = [];
+        for (const item of handled) {
+          // The first copy of an event claims it; a second copy in the same chunk is a duplicate.
+          item.outcome = claimed.delete(item.envelope.eventId) ? 'applied' : 'duplicate';
+          if (item.outcome === 'applied') toApply.push(item);
+        }
+        for (let start = 0; start < toApply.length; ) {
+          const first = toApply[start];
+          let end = start + 1;
+          if (isBatchHandler(first.handler!)) {
+            while (end < toApply.length && toApply[end].handler === first.handler) end++;
           }
-          const where = { topic, partition, offset: message.offset, attempt: 1 };
-          const record = { consumerGroup: group, eventId: envelope.eventId, eventType: contract.pattern, topic, partition, offset: message.offset };
-          const context = {
-            correlationId: envelope.correlationId,
-            traceparent: childTraceparent(message.headers?.traceparent?.toString()),
-            eventId: envelope.eventId,
-            eventType: contract.pattern,
-            consumerGroup: group,
+          const run = toApply.slice(start, end);
+          const origins = new Map(run.map((item) => [item.envelope.eventId, { offset: item.message.offset, traceparent: childTraceparent(item.message.headers?.traceparent?.toString()) }]));
+          const workContext = {
+            correlationId: first.envelope.correlationId,
+            traceparent: origins.get(first.envelope.eventId)!.traceparent,
+            eventId: first.envelope.eventId,
+            eventType: first.contract.pattern,
+            consumerGroup,
             topic,
             partition,
-            offset: message.offset,
+            offset: first.message.offset,
           };
-          await runInWorkContext(context, async () => {
-            if (!(await claimEvent(manager, record))) {
-              outcomes.push({ pattern: contract.pattern, outcome: 'duplicate' });
-              return;
-            }
-            const rpcContext = new ConsumedEventContext([{ ...where, consumerGroup: group }, manager]);
-            await lastValueFrom(this.transformToObservable(handler(envelope, rpcContext)), { defaultValue: undefined });
-            outcomes.push({ pattern: contract.pattern, outcome: 'applied' });
-          });
+          await runInWorkContext(workContext, () =>
+            this.invokeHandler(first.handler!, run.map((item) => item.envelope), { topic, partition, offset: first.message.offset, attempt: 1, consumerGroup }, manager, origins),
+          );
           failpoint('consumer-mid-effect');
+          start = end;
         }
       });
     } catch (error) {
@@ -281,13 +314,33 @@ export class EventConsumerServer extends ServerKafka {
     }
     failpoint('consumer-after-effect');
     stopTimer();
-    for (const { pattern, outcome } of outcomes) {
+    for (const { contract, outcome } of items) {
       if (outcome === 'applied') this.stats.applied++;
       else if (outcome === 'duplicate') this.stats.duplicates++;
       else this.stats.skipped++;
-      messagingMetrics.eventsConsumed.inc({ group, topic, event_type: pattern, outcome });
+      messagingMetrics.eventsConsumed.inc({ group: consumerGroup, topic, event_type: contract.pattern, outcome });
     }
     return true;
+  }
+
+  /** Calls a handler with its events: a batch handler with the run, any other with its one event. */
+  private async invokeHandler(
+    handler: MessageHandler,
+    envelopes: EventEnvelope[],
+    where: { topic: string; partition: number; offset: string; attempt: number; consumerGroup: string },
+    manager: EntityManager,
+    origins: ReadonlyMap<string, ConsumedEventOrigin>,
+  ): Promise<void> {
+    if (isBatchHandler(handler)) {
+      const context = new ConsumedBatchContext([{ topic: where.topic, partition: where.partition, consumerGroup: where.consumerGroup, attempt: where.attempt }, manager, origins]);
+      await lastValueFrom(this.transformToObservable(handler(envelopes, context)), { defaultValue: undefined });
+      return;
+    }
+    for (const envelope of envelopes) {
+      const offset = origins.get(envelope.eventId)?.offset ?? where.offset;
+      const context = new ConsumedEventContext([{ ...where, offset }, manager]);
+      await lastValueFrom(this.transformToObservable(handler(envelope, context)), { defaultValue: undefined });
+    }
   }
 
   private async consumeMessage(topic: string, partition: number, message: KafkaMessage, payload: EachBatchPayload): Promise<Outcome> {
@@ -338,7 +391,7 @@ export class EventConsumerServer extends ServerKafka {
   }
 
   private async applyHandler(
-    handler: NonNullable<ReturnType<ServerKafka['getHandlerByPattern']>>,
+    handler: MessageHandler,
     envelope: EventEnvelope,
     where: { topic: string; partition: number; offset: string; attempt: number },
     pattern: string,
@@ -349,8 +402,8 @@ export class EventConsumerServer extends ServerKafka {
       this.consumerOptions.dataSource,
       { consumerGroup, eventId: envelope.eventId, eventType: pattern, topic: where.topic, partition: where.partition, offset: where.offset },
       async (manager) => {
-        const context = new ConsumedEventContext([{ ...where, consumerGroup }, manager]);
-        await lastValueFrom(this.transformToObservable(handler(envelope, context)), { defaultValue: undefined });
+        const origins = new Map([[envelope.eventId, { offset: where.offset, traceparent: currentWorkContext()?.traceparent }]]);
+        await this.invokeHandler(handler, [envelope], { ...where, consumerGroup }, manager, origins);
         failpoint('consumer-mid-effect');
       },
     );

@@ -24,7 +24,8 @@ interface OutboxRow {
   id: string;
   topic: string;
   message_key: string;
-  payload: object;
+  /** The envelope as PostgreSQL prints the jsonb: sent as is, never parsed in Node. */
+  payload: string;
   headers: Record<string, string>;
 }
 
@@ -92,7 +93,7 @@ export class OutboxRelay {
       const [{ acquired }] = await manager.query(`SELECT pg_try_advisory_xact_lock(hashtext('relay-outbox:' || current_schema())) AS acquired`);
       if (!acquired) return 0;
       const rows: OutboxRow[] = await manager.query(
-        `SELECT id, topic, message_key, payload, headers FROM outbox
+        `SELECT id, topic, message_key, payload::text AS payload, headers FROM outbox
          WHERE published_at IS NULL ORDER BY id LIMIT $1`,
         [this.batchSize],
       );
@@ -101,7 +102,7 @@ export class OutboxRelay {
       const byTopic = new Map<string, Message[]>();
       for (const row of rows) {
         const messages = byTopic.get(row.topic) ?? [];
-        messages.push({ key: row.message_key, value: JSON.stringify(row.payload), headers: row.headers });
+        messages.push({ key: row.message_key, value: row.payload, headers: row.headers });
         byTopic.set(row.topic, messages);
       }
       failpoint('relay-before-publish');

@@ -1,6 +1,6 @@
 import { Controller } from '@nestjs/common';
 import { OrderCancelledV1, OrderPlacedV1 } from '@relay/contracts';
-import { ConsumedEventContext, Ctx, OnEvent, Payload } from '@relay/messaging';
+import { ConsumedBatchContext, ConsumedEventContext, Ctx, OnEvent, OnEvents, Payload } from '@relay/messaging';
 import { ReleaseStockUseCase } from './release-stock.use-case';
 import { ReserveStockUseCase } from './reserve-stock.use-case';
 
@@ -12,9 +12,10 @@ export class OrderEventsController {
     private readonly releaseStock: ReleaseStockUseCase,
   ) {}
 
-  @OnEvent(OrderPlacedV1)
-  async onOrderPlaced(@Payload() event: OrderPlacedV1, @Ctx() context: ConsumedEventContext): Promise<void> {
-    await this.reserveStock.execute(context.manager, event);
+  /** Runs of placed orders: one reservation pass per run (see ReserveStockUseCase). */
+  @OnEvents(OrderPlacedV1)
+  async onOrdersPlaced(@Payload() events: OrderPlacedV1[], @Ctx() context: ConsumedBatchContext): Promise<void> {
+    await this.reserveStock.execute(context.manager, events.map((event) => ({ event, traceparent: context.traceparentOf(event) })));
   }
 
   @OnEvent(OrderCancelledV1)

@@ -1,30 +1,35 @@
 import { Controller } from '@nestjs/common';
 import { DeliveryCancelledV1, DeliveryScheduledV1, StockRejectedV1, StockReservedV1 } from '@relay/contracts';
-import { ConsumedEventContext, Ctx, OnEvent, Payload } from '@relay/messaging';
+import { ConsumedBatchContext, Ctx, OnEvents, Payload } from '@relay/messaging';
+import { OrderFact } from '@relay/orders/domain';
 import { ApplyOrderFactUseCase } from './apply-order-fact.use-case';
+
+type OrderStatusEvent = StockReservedV1 | StockRejectedV1 | DeliveryScheduledV1 | DeliveryCancelledV1;
+
+/** What an event tells the orders service about its order. */
+function factOf(event: OrderStatusEvent): OrderFact {
+  switch (event.type) {
+    case 'stock.reserved':
+      return { kind: 'STOCK_RESERVED' };
+    case 'stock.rejected':
+      return { kind: 'STOCK_REJECTED', reason: { ...event.data.reason } };
+    case 'delivery.scheduled':
+      return { kind: 'DELIVERY_SCHEDULED' };
+    case 'delivery.cancelled':
+      return { kind: 'DELIVERY_CANCELLED' };
+  }
+}
 
 /** The orders group's view of inventory and delivery: each event is one fact for the state machine. */
 @Controller()
 export class OrderStatusEventsController {
   constructor(private readonly applyFact: ApplyOrderFactUseCase) {}
 
-  @OnEvent(StockReservedV1)
-  async onStockReserved(@Payload() event: StockReservedV1, @Ctx() context: ConsumedEventContext): Promise<void> {
-    await this.applyFact.execute(context.manager, event.data.orderId, { kind: 'STOCK_RESERVED' }, StockReservedV1.pattern);
-  }
-
-  @OnEvent(StockRejectedV1)
-  async onStockRejected(@Payload() event: StockRejectedV1, @Ctx() context: ConsumedEventContext): Promise<void> {
-    await this.applyFact.execute(context.manager, event.data.orderId, { kind: 'STOCK_REJECTED', reason: { ...event.data.reason } }, StockRejectedV1.pattern);
-  }
-
-  @OnEvent(DeliveryScheduledV1)
-  async onDeliveryScheduled(@Payload() event: DeliveryScheduledV1, @Ctx() context: ConsumedEventContext): Promise<void> {
-    await this.applyFact.execute(context.manager, event.data.orderId, { kind: 'DELIVERY_SCHEDULED' }, DeliveryScheduledV1.pattern);
-  }
-
-  @OnEvent(DeliveryCancelledV1)
-  async onDeliveryCancelled(@Payload() event: DeliveryCancelledV1, @Ctx() context: ConsumedEventContext): Promise<void> {
-    await this.applyFact.execute(context.manager, event.data.orderId, { kind: 'DELIVERY_CANCELLED' }, DeliveryCancelledV1.pattern);
+  @OnEvents(StockReservedV1, StockRejectedV1, DeliveryScheduledV1, DeliveryCancelledV1)
+  async onOrderFacts(@Payload() events: OrderStatusEvent[], @Ctx() context: ConsumedBatchContext): Promise<void> {
+    await this.applyFact.execute(
+      context.manager,
+      events.map((event) => ({ orderId: event.data.orderId, fact: factOf(event), cause: `${event.type}.v${event.version}` })),
+    );
   }
 }
