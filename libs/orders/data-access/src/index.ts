@@ -3,3 +3,5 @@ export * from './order-line.entity';
 export * from './order-status-history.entity';
 export * from './order-store';
 export * from './orders-persistence';
+export * from './order-status-store';
+export * from './order-intake-store';
