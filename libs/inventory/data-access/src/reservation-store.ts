@@ -1,26 +1,29 @@
 import { EntityManager } from 'typeorm';
+import { ReservationRecord } from '@relay/inventory/domain';
 
-export interface NewReservation {
-  orderId: string;
-  status: 'RESERVED' | 'REJECTED';
-  lines: { sku: string; quantity: number }[];
-  reason: Record<string, unknown> | null;
+/**
+ * Reads these orders' reservation records and locks them until the transaction ends: one
+ * statement, in order-id order. Orders inventory has not decided yet are absent from the map.
+ */
+export async function lockReservations(manager: EntityManager, orderIds: readonly string[]): Promise<Map<string, ReservationRecord>> {
+  const ids = [...new Set(orderIds)].sort();
+  if (ids.length === 0) return new Map();
+  const rows: { order_id: string; status: ReservationRecord['status']; lines: ReservationRecord['lines']; reason: ReservationRecord['reason'] }[] = await manager.query(
+    `SELECT order_id::text, status, lines, reason FROM reservations WHERE order_id = ANY($1::uuid[]) ORDER BY order_id FOR UPDATE`,
+    [ids],
+  );
+  return new Map(rows.map((row) => [row.order_id, { status: row.status, lines: row.lines, reason: row.reason }]));
 }
 
-/** Which of these orders already have a reservation row (reserved, rejected, released or cancelled first). */
-export async function ordersWithReservation(manager: EntityManager, orderIds: readonly string[]): Promise<Set<string>> {
-  if (orderIds.length === 0) return new Set();
-  const rows: { order_id: string }[] = await manager.query(`SELECT order_id FROM reservations WHERE order_id = ANY($1::uuid[])`, [orderIds]);
-  return new Set(rows.map((row) => row.order_id));
-}
-
-/** Writes a run's reservation decisions: one statement for all of them. */
-export async function insertReservations(manager: EntityManager, reservations: readonly NewReservation[]): Promise<void> {
-  if (reservations.length === 0) return;
+/** Writes new and changed reservation records: one statement for all of them. */
+export async function saveReservations(manager: EntityManager, reservations: ReadonlyMap<string, ReservationRecord>): Promise<void> {
+  if (reservations.size === 0) return;
+  const rows = [...reservations].map(([orderId, record]) => ({ orderId, ...record }));
   await manager.query(
     `INSERT INTO reservations (order_id, status, lines, reason)
      SELECT (row->>'orderId')::uuid, row->>'status', row->'lines', NULLIF(row->'reason', 'null'::jsonb)
-     FROM jsonb_array_elements($1::jsonb) AS entry(row)`,
-    [JSON.stringify(reservations)],
+     FROM jsonb_array_elements($1::jsonb) AS entry(row)
+     ON CONFLICT (order_id) DO UPDATE SET status = excluded.status, lines = excluded.lines, reason = excluded.reason`,
+    [JSON.stringify(rows)],
   );
 }

@@ -1,4 +1,4 @@
-import { decideReservation, decideReservations, releaseReservation, setOnHand, StockLevel } from './reservation';
+import { applyStockRun, decideReservation, releaseReservation, setOnHand, skusOfRun, StockLevel } from './reservation';
 
 const stock = (...levels: StockLevel[]) => new Map(levels.map((level) => [level.sku, level]));
 
@@ -45,32 +45,64 @@ describe('releaseReservation', () => {
   });
 });
 
-describe('decideReservations', () => {
-  it('decides a run in order, each order seeing the stock the earlier ones left', () => {
-    const run = decideReservations(
-      [
-        { orderId: 'o1', lines: [{ sku: 'A', quantity: 3 }] },
-        { orderId: 'o2', lines: [{ sku: 'A', quantity: 2 }, { sku: 'B', quantity: 1 }] },
-        { orderId: 'o3', lines: [{ sku: 'B', quantity: 1 }] },
-        { orderId: 'o4', lines: [{ sku: 'C', quantity: 1 }] },
-      ],
+describe('applyStockRun', () => {
+  const placed = (orderId: string, ...lines: [string, number][]) => ({ kind: 'PLACED' as const, orderId, lines: lines.map(([sku, quantity]) => ({ sku, quantity })) });
+  const cancelled = (orderId: string) => ({ kind: 'CANCELLED' as const, orderId });
+
+  it('decides placed orders in order, each seeing the stock the earlier ones left', () => {
+    const run = applyStockRun(
+      [placed('o1', ['A', 3]), placed('o2', ['A', 2], ['B', 1]), placed('o3', ['B', 1]), placed('o4', ['C', 1])],
+      new Map(),
       stock({ sku: 'B', onHand: 5, reserved: 4 }, { sku: 'A', onHand: 4, reserved: 0 }),
     );
-    expect(run.decisions.map(({ orderId, decision }) => [orderId, decision.status])).toEqual([
+    expect(run.announcements.map((each) => [each.orderId, each.kind])).toEqual([
       ['o1', 'RESERVED'],
       ['o2', 'REJECTED'],
       ['o3', 'RESERVED'],
       ['o4', 'REJECTED'],
     ]);
-    expect(run.decisions[1].decision).toEqual({ status: 'REJECTED', reason: { code: 'INVENTORY.INSUFFICIENT_STOCK', sku: 'A', requested: 2, available: 1 } });
+    expect(run.announcements[1]).toMatchObject({ reason: { code: 'INVENTORY.INSUFFICIENT_STOCK', sku: 'A', requested: 2, available: 1 } });
+    expect(run.reservations.get('o2')).toEqual({ status: 'REJECTED', lines: [{ sku: 'A', quantity: 2 }, { sku: 'B', quantity: 1 }], reason: expect.objectContaining({ code: 'INVENTORY.INSUFFICIENT_STOCK' }) });
     // Only what changed, once, sorted by SKU: what the caller writes back.
     expect(run.changed).toEqual([{ sku: 'A', onHand: 4, reserved: 3 }, { sku: 'B', onHand: 5, reserved: 5 }]);
   });
 
-  it('changes nothing when every order is rejected, and leaves the given map alone', () => {
-    const given = stock({ sku: 'A', onHand: 1, reserved: 1 });
-    const run = decideReservations([{ orderId: 'o1', lines: [{ sku: 'A', quantity: 1 }] }], given);
+  it('releases a reservation made earlier or in the same run, and the freed stock serves later orders', () => {
+    const known = new Map([['o0', { status: 'RESERVED' as const, lines: [{ sku: 'A', quantity: 2 }], reason: null }]]);
+    const run = applyStockRun(
+      [placed('o1', ['A', 1]), cancelled('o0'), cancelled('o1'), placed('o2', ['A', 3]), cancelled('o1')],
+      known,
+      stock({ sku: 'A', onHand: 3, reserved: 2 }),
+    );
+    expect(run.announcements.map((each) => [each.orderId, each.kind, each.factIndex])).toEqual([
+      ['o1', 'RESERVED', 0],
+      ['o0', 'RELEASED', 1],
+      ['o1', 'RELEASED', 2],
+      ['o2', 'RESERVED', 3],
+    ]);
+    expect(run.reservations.get('o0')?.status).toBe('RELEASED');
+    expect(run.reservations.get('o1')?.status).toBe('RELEASED');
+    expect(run.changed).toEqual([{ sku: 'A', onHand: 3, reserved: 3 }]);
+    expect(known.get('o0')?.status).toBe('RESERVED');
+  });
+
+  it('marks an order cancelled before it was placed, so the late order-placed reserves nothing', () => {
+    const run = applyStockRun([cancelled('o1'), placed('o1', ['A', 1]), placed('o1', ['A', 1])], new Map(), stock({ sku: 'A', onHand: 5, reserved: 0 }));
+    expect(run.reservations.get('o1')).toEqual({ status: 'CANCELLED', lines: [], reason: { code: 'ORDERS.CANCELLED_BY_CUSTOMER' } });
+    expect(run.announcements).toEqual([]);
     expect(run.changed).toEqual([]);
-    expect(given.get('A')).toEqual({ sku: 'A', onHand: 1, reserved: 1 });
+  });
+
+  it('reserves a repeated order-placed once and leaves rejected orders alone on cancel', () => {
+    const known = new Map([['r', { status: 'REJECTED' as const, lines: [{ sku: 'A', quantity: 9 }], reason: { code: 'INVENTORY.INSUFFICIENT_STOCK' } }]]);
+    const run = applyStockRun([placed('o1', ['A', 1]), placed('o1', ['A', 1]), cancelled('r')], known, stock({ sku: 'A', onHand: 5, reserved: 0 }));
+    expect(run.announcements.map((each) => each.kind)).toEqual(['RESERVED']);
+    expect(run.changed).toEqual([{ sku: 'A', onHand: 5, reserved: 1 }]);
+    expect(run.reservations.has('r')).toBe(false);
+  });
+
+  it('names the SKUs a run needs: placed lines and what cancelled orders hold', () => {
+    const known = new Map([['o0', { status: 'RESERVED' as const, lines: [{ sku: 'Z', quantity: 1 }], reason: null }]]);
+    expect(skusOfRun([placed('o1', ['B', 1], ['A', 1]), cancelled('o0'), cancelled('unknown')], known)).toEqual(['A', 'B', 'Z']);
   });
 });

@@ -67,34 +67,93 @@ export function releaseReservation(lines: RequestedLine[], stock: ReadonlyMap<st
   });
 }
 
-export interface OrderToReserve {
-  orderId: string;
+export type ReservationStatus = 'RESERVED' | 'REJECTED' | 'RELEASED' | 'CANCELLED';
+
+/** What inventory has decided about an order so far. */
+export interface ReservationRecord {
+  status: ReservationStatus;
   lines: RequestedLine[];
+  reason: Record<string, unknown> | null;
 }
 
-export interface ReservationRun {
-  /** One decision per order, in the order given. */
-  decisions: { orderId: string; decision: ReservationDecision }[];
-  /** The final level of every SKU some reservation changed, to store once. */
+/** One fact about an order that moves stock: placed (reserve it) or cancelled (give it back). */
+export type StockFact = { kind: 'PLACED'; orderId: string; lines: RequestedLine[] } | { kind: 'CANCELLED'; orderId: string };
+
+/** What a fact changed that the outside world hears about: the event to raise. */
+export type StockAnnouncement =
+  | { orderId: string; factIndex: number; kind: 'RESERVED'; lines: RequestedLine[] }
+  | { orderId: string; factIndex: number; kind: 'REJECTED'; reason: RejectionReason }
+  | { orderId: string; factIndex: number; kind: 'RELEASED'; lines: RequestedLine[] };
+
+export interface StockRun {
+  /** Reservation records that are new or changed, by order. */
+  reservations: Map<string, ReservationRecord>;
+  /** The final level of every SKU that changed, sorted by SKU. */
   changed: StockLevel[];
+  announcements: StockAnnouncement[];
+}
+
+/** The SKUs a run may touch: the placed orders' lines and what the cancelled ones hold. */
+export function skusOfRun(facts: readonly StockFact[], known: ReadonlyMap<string, ReservationRecord>): string[] {
+  const skus = new Set<string>();
+  for (const fact of facts) {
+    if (fact.kind === 'PLACED') fact.lines.forEach((line) => skus.add(line.sku));
+    else known.get(fact.orderId)?.lines.forEach((line) => skus.add(line.sku));
+  }
+  return [...skus].sort();
 }
 
 /**
- * Decides a run of orders in arrival order against one picture of the stock: each order sees what
- * the ones before it left, exactly as if they had been decided one transaction at a time.
+ * Applies a run of facts in arrival order against one picture of the stock and of the orders'
+ * reservations, exactly as if each had been its own transaction:
+ * - placed: one decision per order, all lines or none (a repeated order-placed, or one for an order
+ *   cancelled first, changes nothing);
+ * - cancelled: a reservation gives its stock back (RELEASED); an order not seen yet is marked
+ *   CANCELLED so a late order-placed is never reserved; a rejected or released one stays as it is.
  */
-export function decideReservations(orders: readonly OrderToReserve[], stock: ReadonlyMap<string, StockLevel>): ReservationRun {
+export function applyStockRun(
+  facts: readonly StockFact[],
+  known: ReadonlyMap<string, ReservationRecord>,
+  stock: ReadonlyMap<string, StockLevel>,
+): StockRun {
   const levels = new Map(stock);
-  const changed = new Set<string>();
-  const decisions = orders.map(({ orderId, lines }) => {
-    const decision = decideReservation(lines, levels);
-    if (decision.status === 'RESERVED') {
-      for (const level of decision.stock) {
-        levels.set(level.sku, level);
-        changed.add(level.sku);
-      }
+  const records = new Map(known);
+  const reservations = new Map<string, ReservationRecord>();
+  const changedSkus = new Set<string>();
+  const announcements: StockAnnouncement[] = [];
+  const store = (orderId: string, record: ReservationRecord) => {
+    records.set(orderId, record);
+    reservations.set(orderId, record);
+  };
+  const setLevels = (updated: StockLevel[]) => {
+    for (const level of updated) {
+      levels.set(level.sku, level);
+      changedSkus.add(level.sku);
     }
-    return { orderId, decision };
+  };
+  facts.forEach((fact, factIndex) => {
+    const current = records.get(fact.orderId);
+    if (fact.kind === 'PLACED') {
+      if (current) return;
+      const decision = decideReservation(fact.lines, levels);
+      if (decision.status === 'RESERVED') {
+        setLevels(decision.stock);
+        store(fact.orderId, { status: 'RESERVED', lines: fact.lines, reason: null });
+        announcements.push({ orderId: fact.orderId, factIndex, kind: 'RESERVED', lines: fact.lines });
+      } else {
+        store(fact.orderId, { status: 'REJECTED', lines: fact.lines, reason: { ...decision.reason } });
+        announcements.push({ orderId: fact.orderId, factIndex, kind: 'REJECTED', reason: decision.reason });
+      }
+      return;
+    }
+    if (!current) {
+      store(fact.orderId, { status: 'CANCELLED', lines: [], reason: { code: 'ORDERS.CANCELLED_BY_CUSTOMER' } });
+      return;
+    }
+    if (current.status !== 'RESERVED') return;
+    setLevels(releaseReservation(current.lines, levels));
+    store(fact.orderId, { ...current, status: 'RELEASED' });
+    announcements.push({ orderId: fact.orderId, factIndex, kind: 'RELEASED', lines: current.lines });
   });
-  return { decisions, changed: [...changed].sort().map((sku) => levels.get(sku)!) };
+  return { reservations, changed: [...changedSkus].sort().map((sku) => levels.get(sku)!), announcements };
 }

@@ -1,4 +1,3 @@
 export * from './inventory.module';
 export * from './reserve-stock/reserve-stock.use-case';
 export * from './stock/stock.use-cases';
-export * from './reserve-stock/release-stock.use-case';

@@ -1,57 +1,54 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { createFollowUpEnvelope, OrderPlacedV1, StockRejectedV1, StockReservedV1 } from '@relay/contracts';
-import { appendEventsToOutbox, outboxEntry } from '@relay/messaging';
-import { decideReservations } from '@relay/inventory/domain';
-import { insertReservations, lockStock, ordersWithReservation, saveReserved } from '@relay/inventory/data-access';
+import { createFollowUpEnvelope, OrderCancelledV1, OrderPlacedV1, StockRejectedV1, StockReleasedV1, StockReservedV1 } from '@relay/contracts';
+import { appendEventsToOutbox, OutboxEntry, outboxEntry } from '@relay/messaging';
+import { applyStockRun, skusOfRun, StockFact } from '@relay/inventory/domain';
+import { lockReservations, lockStock, saveReservations, saveReserved } from '@relay/inventory/data-access';
 
 export const INVENTORY_PRODUCER = 'inventory';
 
-export interface PlacedOrder {
-  event: OrderPlacedV1;
+export interface OrderEventForStock {
+  event: OrderPlacedV1 | OrderCancelledV1;
   /** The trace the stock event continues. */
   traceparent?: string;
 }
 
 /**
- * Reserves a run of orders' stock, each order all lines or none, in arrival order, inside the
- * caller's transaction (the consumer's processed-events transaction, so each reservation happens
- * exactly once per event), and raises stock-reserved or stock-rejected for each through the
- * outbox in the same transaction. Insufficient stock is an outcome published as an event, not an
- * error. A fixed number of statements per run, whatever its length: find decided orders, lock the
- * SKUs (sorted), store the new levels, the reservations and the events.
+ * Reserves placed orders' stock (each order all lines or none) and gives cancelled orders' stock
+ * back, for a run of order events in arrival order, inside the caller's transaction (the
+ * consumer's processed-events transaction, so each happens exactly once per event); raises
+ * stock-reserved, stock-rejected or stock-released for each through the outbox in the same
+ * transaction. Insufficient stock is an outcome published as an event, not an error.
+ *
+ * A fixed number of statements per run, whatever its length: lock the orders' reservations, lock
+ * every SKU the run touches in one sorted statement (so runs of different partitions queue rather
+ * than deadlock), then store levels, reservations and events.
  */
 @Injectable()
 export class ReserveStockUseCase {
-  async execute(manager: EntityManager, placed: readonly PlacedOrder[]): Promise<void> {
-    // One decision per order, even if its event were published twice with two ids, or the order
-    // was cancelled before this event was processed.
-    const decided = await ordersWithReservation(manager, placed.map(({ event }) => event.data.orderId));
-    const fresh = placed.filter(({ event }) => {
-      if (decided.has(event.data.orderId)) return false;
-      decided.add(event.data.orderId);
-      return true;
-    });
-    if (fresh.length === 0) return;
-    const stock = await lockStock(manager, fresh.flatMap(({ event }) => event.data.items.map((line) => line.sku)));
-    const run = decideReservations(fresh.map(({ event }) => ({ orderId: event.data.orderId, lines: event.data.items })), stock);
-    await saveReserved(manager, run.changed);
-    await insertReservations(
-      manager,
-      run.decisions.map(({ orderId, decision }, index) => ({
-        orderId,
-        status: decision.status,
-        lines: fresh[index].event.data.items,
-        reason: decision.status === 'REJECTED' ? { ...decision.reason } : null,
-      })),
+  async execute(manager: EntityManager, events: readonly OrderEventForStock[]): Promise<void> {
+    if (events.length === 0) return;
+    const facts: StockFact[] = events.map(({ event }) =>
+      event.type === 'order.placed' ? { kind: 'PLACED', orderId: event.data.orderId, lines: event.data.items } : { kind: 'CANCELLED', orderId: event.data.orderId },
     );
+    const known = await lockReservations(manager, facts.map((fact) => fact.orderId));
+    const stock = await lockStock(manager, skusOfRun(facts, known));
+    const run = applyStockRun(facts, known, stock);
+    await saveReserved(manager, run.changed);
+    await saveReservations(manager, run.reservations);
     await appendEventsToOutbox(
       manager,
-      run.decisions.map(({ orderId, decision }, index) => {
-        const { event, traceparent } = fresh[index];
-        return decision.status === 'RESERVED'
-          ? outboxEntry(StockReservedV1, createFollowUpEnvelope(StockReservedV1, event, { data: { orderId, lines: event.data.items }, producer: INVENTORY_PRODUCER }), traceparent)
-          : outboxEntry(StockRejectedV1, createFollowUpEnvelope(StockRejectedV1, event, { data: { orderId, reason: decision.reason }, producer: INVENTORY_PRODUCER }), traceparent);
+      run.announcements.map((announcement): OutboxEntry => {
+        const { event: cause, traceparent } = events[announcement.factIndex];
+        const { orderId } = announcement;
+        switch (announcement.kind) {
+          case 'RESERVED':
+            return outboxEntry(StockReservedV1, createFollowUpEnvelope(StockReservedV1, cause, { data: { orderId, lines: announcement.lines }, producer: INVENTORY_PRODUCER }), traceparent);
+          case 'REJECTED':
+            return outboxEntry(StockRejectedV1, createFollowUpEnvelope(StockRejectedV1, cause, { data: { orderId, reason: announcement.reason }, producer: INVENTORY_PRODUCER }), traceparent);
+          case 'RELEASED':
+            return outboxEntry(StockReleasedV1, createFollowUpEnvelope(StockReleasedV1, cause, { data: { orderId, lines: announcement.lines }, producer: INVENTORY_PRODUCER }), traceparent);
+        }
       }),
     );
   }
