@@ -7,7 +7,7 @@ import { Client } from 'pg';
 import { anOrderPlacedV1, Topics } from '@relay/contracts';
 import { AppProcess, buildApps, findFreePort, REPO_ROOT, runCommand, ServiceName, SERVICES, startAppProcess } from '@relay/local-stack';
 import { integrationEnv, uniqueName, waitFor } from '@relay/testing';
-import { AuditReport, gapExamples, listDeadLetters, purgeDeadLetters, replayDeadLetters, runAudit, showDeadLetter } from './index';
+import { AuditReport, gapExamples, groupsLag, listDeadLetters, noteExamples, purgeDeadLetters, replayDeadLetters, runAudit, showDeadLetter } from './index';
 
 /**
  * The ops tools against the real thing: the three built apps as processes on their own schemas
@@ -19,7 +19,7 @@ const schemas = { orders: uniqueName('ops_orders'), inventory: uniqueName('ops_i
 const groups: Record<ServiceName, string> = { orders: uniqueName('ops_orders'), inventory: uniqueName('ops_inventory'), delivery: uniqueName('ops_delivery') };
 const SKU = 'SKU-1';
 
-const auditOptions = { kafkaBrokers, databaseUrl, ordersSchema: schemas.orders, inventory: { schema: schemas.inventory, group: groups.inventory }, delivery: { schema: schemas.delivery, group: groups.delivery }, sharedTopic: true };
+const auditOptions = { kafkaBrokers, databaseUrl, ordersSchema: schemas.orders, ordersGroup: groups.orders, inventory: { schema: schemas.inventory, group: groups.inventory }, delivery: { schema: schemas.delivery, group: groups.delivery }, sharedTopic: true };
 
 const apps = new Map<ServiceName, AppProcess>();
 let db: Client;
@@ -62,7 +62,7 @@ const auditFlags = [
   '--orders-schema', schemas.orders,
   '--inventory-schema', schemas.inventory,
   '--delivery-schema', schemas.delivery,
-  '--groups', `${groups.inventory},${groups.delivery}`,
+  '--groups', `${groups.orders},${groups.inventory},${groups.delivery}`,
   '--shared-topic',
 ];
 
@@ -80,6 +80,46 @@ async function consumedPast(group: string, topic: string, partition: number, off
   }
 }
 
+/** Starts (or restarts) one app of this stack on a fresh port, with extra variables. */
+async function startApp(service: ServiceName, env: Record<string, string> = {}): Promise<AppProcess> {
+  const app = await startAppProcess({
+    service,
+    port: await findFreePort(),
+    env: { KAFKA_BROKERS: kafkaBrokers.join(','), DATABASE_URL: databaseUrl, DATABASE_SCHEMA: schemas[service], KAFKA_GROUP_ID: groups[service], ...env },
+  });
+  apps.set(service, app);
+  return app;
+}
+
+async function placeOrder(customerId: string, quantity = 1): Promise<string> {
+  return (await http<{ id: string }>('orders', 'POST', '/orders', { customerId, items: [{ sku: SKU, quantity }] })).id;
+}
+
+const statusOf = async (orderId: string) => (await rows<{ status: string }>(`SELECT status FROM ${q(schemas.orders, 'orders')} WHERE id = $1`, [orderId]))[0]?.status;
+
+/** Every group of this stack has consumed everything on the topics it reads. */
+async function caughtUp(): Promise<boolean> {
+  const lags = await groupsLag({ kafkaBrokers, groups: Object.values(groups) });
+  return lags.every((lag) => lag.totalLag === '0');
+}
+
+/** Nothing is left to publish (every outbox empty) or to consume (every group at lag 0). */
+async function idle(): Promise<boolean> {
+  for (const schema of Object.values(schemas)) {
+    if ((await rows(`SELECT 1 FROM ${q(schema, 'outbox')} WHERE published_at IS NULL LIMIT 1`)).length > 0) return false;
+  }
+  return caughtUp();
+}
+
+/** The order has `status` and nothing (about it or anything else) is left to publish or consume. */
+async function waitUntilSettled(orderId: string, status = 'SCHEDULED'): Promise<void> {
+  await waitFor(async () => (await statusOf(orderId)) === status && idle(), {
+    timeoutMs: 90_000,
+    intervalMs: 250,
+    description: `order ${orderId} to be ${status} with every outbox published and every group at lag 0`,
+  });
+}
+
 function describeGaps(report: AuditReport): string {
   return JSON.stringify(report.checks.filter((check) => !check.ok).map((check) => ({ id: check.id, gaps: check.gaps })), null, 1);
 }
@@ -92,13 +132,7 @@ beforeAll(async () => {
   producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
   await buildApps();
-  const env = { KAFKA_BROKERS: kafkaBrokers.join(','), DATABASE_URL: databaseUrl };
-  await Promise.all(
-    SERVICES.map(async (service) => {
-      const app = await startAppProcess({ service, port: await findFreePort(), env: { ...env, DATABASE_SCHEMA: schemas[service], KAFKA_GROUP_ID: groups[service] } });
-      apps.set(service, app);
-    }),
-  );
+  await Promise.all(SERVICES.map((service) => startApp(service)));
   await http('inventory', 'PUT', `/stock/${SKU}`, { onHand: 100 });
   for (let i = 0; i < 3; i++) {
     const order = await http<{ id: string }>('orders', 'POST', '/orders', { customerId: `ops-${i}`, items: [{ sku: SKU, quantity: 1 }] });
@@ -189,6 +223,198 @@ describe('audit', () => {
     }
     expect((await runAudit(auditOptions)).ok).toBe(true);
   });
+
+  it('follows rejected and cancelled orders to their end: final, and the three services agree', async () => {
+    const rejected = await placeOrder('ops-rejected', 5_000);
+    const cancelled = await placeOrder('ops-cancelled');
+    await waitFor(async () => (await statusOf(cancelled)) === 'SCHEDULED', { timeoutMs: 60_000, intervalMs: 100, description: 'the order to cancel to be SCHEDULED' });
+    await http('orders', 'POST', `/orders/${cancelled}/cancel`, { reason: 'ops audit test' });
+    // Cancelled at once: inventory and delivery may hear the cancellation before or after the order.
+    const early = await placeOrder('ops-cancelled-early');
+    await http('orders', 'POST', `/orders/${early}/cancel`, { reason: 'ops audit test' });
+    await waitUntilSettled(rejected, 'REJECTED');
+    await waitUntilSettled(cancelled, 'CANCELLED');
+    await waitUntilSettled(early, 'CANCELLED');
+
+    const report = await runAudit({ ...auditOptions, maxExamples: 1_000 });
+    if (!report.ok) throw new Error(`audit found gaps after rejected and cancelled orders: ${describeGaps(report)}`);
+    const final = report.checks.find((check) => check.id === 'final')!;
+    expect(final.counts).toMatchObject({ inFlight: 0, stuck: 0, inconsistent: 0, final: final.counts.orders });
+    const reservations = await rows<{ order_id: string; status: string }>(`SELECT order_id::text, status FROM ${q(schemas.inventory, 'reservations')} WHERE order_id = ANY($1::uuid[])`, [[rejected, cancelled]]);
+    expect(Object.fromEntries(reservations.map((row) => [row.order_id, row.status]))).toEqual({ [rejected]: 'REJECTED', [cancelled]: 'RELEASED' });
+    expect(report.checks.find((check) => check.id === 'inventory-topic')!.counts.events).toBeGreaterThanOrEqual(placed.length + 3);
+  }, 180_000);
+
+  it('reports a stock event missing from relay.inventory.v1 while the inventory relay is down (an unpublished inventory outbox row, with its age)', async () => {
+    // Inventory dies at its first outbox batch: the reservation is made, its stock event never sent.
+    await apps.get('inventory')!.stop();
+    const armed = await startApp('inventory', { RELAY_FAILPOINTS: 'relay-before-publish@1' });
+    const orderId = await placeOrder('ops-relay-down');
+    try {
+      await waitFor(() => armed.process.exitStatus(), { timeoutMs: 60_000, intervalMs: 100, description: 'inventory to kill itself at relay-before-publish' });
+      const held = await rows<{ key: string; event_type: string }>(`SELECT message_key AS key, event_type FROM ${q(schemas.inventory, 'outbox')} WHERE published_at IS NULL`);
+      expect(held).toEqual(expect.arrayContaining([{ key: orderId, event_type: 'stock.reserved.v1' }]));
+      // Older than the grace period the audit is given (1 s), so overdue.
+      await waitFor(async () => (await rows(`SELECT 1 FROM ${q(schemas.inventory, 'outbox')} WHERE published_at IS NULL AND created_at > now() - interval '1.5 seconds'`)).length === 0, {
+        timeoutMs: 10_000,
+        description: 'the unpublished stock event to be older than the grace period',
+      });
+
+      const report = await runAudit({ ...auditOptions, graceSeconds: 1, maxExamples: 1_000 });
+      expect(report.ok).toBe(false);
+      const unpublished = gapExamples(report, 'outbox', 'unpublished');
+      expect(unpublished).toEqual(expect.arrayContaining([expect.objectContaining({ schema: schemas.inventory, key: orderId, eventType: 'stock.reserved.v1' })]));
+      expect(unpublished.every((example) => example.schema === schemas.inventory && Number(example.ageSeconds) >= 1)).toBe(true);
+      expect(unpublished).toHaveLength(held.length);
+      // The order waits on that event: in flight, not judged as stuck.
+      expect(noteExamples(report, 'final', 'in-flight')).toEqual(expect.arrayContaining([expect.objectContaining({ orderId, status: 'PENDING' })]));
+      expect(gapExamples(report, 'final', 'stuck')).toEqual([]);
+
+      const cli = await ops(['audit', ...auditFlags, '--grace-seconds', '1']);
+      expect(cli.code).toBe(1);
+      expect(cli.stdout).toMatch(/^\[GAP\] {2}1\. outbox/m);
+      expect(cli.stdout).toContain(`key=${orderId}`);
+    } finally {
+      await armed.stop();
+      await startApp('inventory');
+    }
+    // Restarted, the relay publishes the held event and the order completes.
+    await waitUntilSettled(orderId);
+    const after = await runAudit(auditOptions);
+    if (!after.ok) throw new Error(`audit after the inventory restart found gaps: ${describeGaps(after)}`);
+  }, 240_000);
+
+  it('reports an order left PENDING although nothing about it is in flight', async () => {
+    const orderId = await placeOrder('ops-stuck');
+    await waitUntilSettled(orderId);
+    // The orders group consumed the stock and delivery events but their effect was lost with its
+    // records (as if skipped): the order is back at PENDING and stays there.
+    const ordersTable = q(schemas.orders, 'orders');
+    const history = q(schemas.orders, 'order_status_history');
+    const processed = q(schemas.orders, 'processed_events');
+    const [saved] = await rows<{ row: unknown }>(`SELECT row_to_json(o) AS row FROM ${ordersTable} o WHERE id = $1`, [orderId]);
+    const facts = await rows<{ event_id: string }>(
+      `SELECT event_id::text FROM ${q(schemas.inventory, 'outbox')} WHERE message_key = $1 UNION ALL SELECT event_id::text FROM ${q(schemas.delivery, 'outbox')} WHERE message_key = $1`,
+      [orderId],
+    );
+    expect(facts).toHaveLength(2);
+    await db.query('BEGIN');
+    const savedHistory = await rows<{ row: unknown }>(`DELETE FROM ${history} h WHERE order_id = $1 AND to_status <> 'PENDING' RETURNING row_to_json(h) AS row`, [orderId]);
+    const savedProcessed = await rows<{ row: unknown }>(`DELETE FROM ${processed} p WHERE consumer_group = $1 AND event_id = ANY($2::uuid[]) RETURNING row_to_json(p) AS row`, [
+      groups.orders,
+      facts.map((fact) => fact.event_id),
+    ]);
+    await db.query(`UPDATE ${ordersTable} SET status = 'PENDING', status_reason = NULL WHERE id = $1`, [orderId]);
+    await db.query('COMMIT');
+    try {
+      const report = await runAudit(auditOptions);
+      expect(report.ok).toBe(false);
+      expect(gapExamples(report, 'final', 'stuck')).toEqual([expect.objectContaining({ orderId, status: 'PENDING', reservation: 'RESERVED', delivery: 'SCHEDULED' })]);
+      expect(gapExamples(report, 'orders', 'not-applied')).toEqual(expect.arrayContaining(facts.map((fact) => expect.objectContaining({ orderId, eventId: fact.event_id }))));
+    } finally {
+      await db.query('BEGIN');
+      await db.query(
+        `UPDATE ${ordersTable} o SET status = r.status, status_reason = r.status_reason, updated_at = r.updated_at FROM json_populate_record(NULL::${ordersTable}, $1) r WHERE o.id = r.id`,
+        [JSON.stringify(saved.row)],
+      );
+      await restore(history, savedHistory.map((entry) => entry.row));
+      await restore(processed, savedProcessed.map((entry) => entry.row));
+      await db.query('COMMIT');
+    }
+    const after = await runAudit(auditOptions);
+    if (!after.ok) throw new Error(`audit after restoring the order found gaps: ${describeGaps(after)}`);
+  }, 180_000);
+
+  it('does not report work in flight as a gap: a group behind (lag > 0) with a delivery that saw the stock event before the order', async () => {
+    // Delivery is down: the order is placed, reserved and CONFIRMED, then waits for delivery.
+    await apps.get('delivery')!.stop();
+    const orderId = await placeOrder('ops-in-flight');
+    await waitFor(async () => (await statusOf(orderId)) === 'CONFIRMED', { timeoutMs: 60_000, intervalMs: 100, description: 'the order to be CONFIRMED' });
+    const [stock] = await rows<{ event_id: string }>(`SELECT event_id::text FROM ${q(schemas.inventory, 'outbox')} WHERE message_key = $1 AND published_at IS NOT NULL`, [orderId]);
+    expect(stock).toBeDefined();
+    // Delivery had applied the stock event, not yet the order (they come from two topics): a
+    // PENDING delivery, its record committed, its offset not (the columns are informational).
+    await db.query('BEGIN');
+    await db.query(
+      `INSERT INTO ${q(schemas.delivery, 'processed_events')} (consumer_group, event_id, event_type, topic, partition, kafka_offset) VALUES ($1, $2, 'stock.reserved.v1', $3, 0, 0)`,
+      [groups.delivery, stock.event_id, Topics.inventoryEvents],
+    );
+    await db.query(`INSERT INTO ${q(schemas.delivery, 'deliveries')} (order_id, status, stock_status) VALUES ($1, 'PENDING', 'RESERVED')`, [orderId]);
+    await db.query('COMMIT');
+
+    // Delivery comes back once the audit has its snapshot; the audit waits for it to catch up.
+    let restarted: Promise<AppProcess> | undefined;
+    const report = await runAudit({
+      ...auditOptions,
+      graceSeconds: 90,
+      maxExamples: 1_000,
+      onProgress: (message) => {
+        if (message === 'database snapshot taken' && !restarted) {
+          restarted = startApp('delivery');
+          restarted.catch(() => undefined);
+        }
+      },
+    });
+    await restarted;
+    if (!report.ok) throw new Error(`audit reported work in flight as gaps: ${describeGaps(report)}`);
+    expect(report.checks.find((check) => check.id === 'lag')!.counts.lagAtStart).toBeGreaterThan(0);
+    const final = report.checks.find((check) => check.id === 'final')!;
+    expect(final.counts.pipelineIdle).toBe(0);
+    expect(noteExamples(report, 'final', 'in-flight')).toEqual(expect.arrayContaining([expect.objectContaining({ orderId, status: 'CONFIRMED' })]));
+    const [placedEvent] = await rows<{ event_id: string }>(`SELECT event_id::text FROM ${q(schemas.orders, 'outbox')} WHERE message_key = $1`, [orderId]);
+    expect(noteExamples(report, 'delivery', 'pending')).toEqual(expect.arrayContaining([expect.objectContaining({ orderId, eventId: placedEvent.event_id })]));
+
+    // Delivery applied the order on top of the stock event it had: SCHEDULED, and it all reconciles.
+    await waitUntilSettled(orderId);
+    expect(await rows(`SELECT status FROM ${q(schemas.delivery, 'deliveries')} WHERE order_id = $1`, [orderId])).toEqual([{ status: 'SCHEDULED' }]);
+    const after = await runAudit(auditOptions);
+    if (!after.ok) throw new Error(`audit after delivery caught up found gaps: ${describeGaps(after)}`);
+    expect(noteExamples(after, 'final', 'in-flight')).not.toEqual(expect.arrayContaining([expect.objectContaining({ orderId })]));
+  }, 240_000);
+
+  it('finds no gap while orders are placed, rejected and cancelled under load, and every order final once it drains', async () => {
+    await http('inventory', 'PUT', `/stock/${SKU}`, { onHand: 1_000_000 });
+    let stopped = false;
+    let attempts = 0;
+    const accepted: string[] = [];
+    const failures: string[] = [];
+    // Eight clients in a loop: one order in seven is rejected (unknown SKU), one in five cancelled at once.
+    const clients = Array.from({ length: 8 }, async (_, client) => {
+      while (!stopped) {
+        const attempt = ++attempts;
+        try {
+          const body = { customerId: `ops-load-${client}`, items: [{ sku: attempt % 7 === 0 ? 'SKU-UNKNOWN' : SKU, quantity: 1 }] };
+          const orderId = (await http<{ id: string }>('orders', 'POST', '/orders', body)).id;
+          accepted.push(orderId);
+          if (attempt % 5 === 0) await http('orders', 'POST', `/orders/${orderId}/cancel`, { reason: 'ops load test' }).catch(() => undefined);
+        } catch (error) {
+          failures.push(String(error));
+        }
+      }
+    });
+    const inFlight: number[] = [];
+    try {
+      await waitFor(() => accepted.length >= 50, { timeoutMs: 30_000, description: 'the load to start' });
+      for (let round = 0; round < 3; round++) {
+        const report = await runAudit(auditOptions);
+        if (!report.ok) throw new Error(`audit under load (${accepted.length} orders placed) found gaps: ${describeGaps(report)}`);
+        inFlight.push(report.checks.find((check) => check.id === 'final')!.counts.inFlight);
+      }
+    } finally {
+      stopped = true;
+      await Promise.all(clients);
+    }
+    expect(failures).toEqual([]);
+    // The audits saw work in flight, and did not call it a gap.
+    expect(Math.max(...inFlight)).toBeGreaterThan(0);
+
+    await waitFor(idle, { timeoutMs: 120_000, intervalMs: 250, description: 'the load to drain' });
+    const drained = await runAudit(auditOptions);
+    if (!drained.ok) throw new Error(`audit after the load found gaps: ${describeGaps(drained)}`);
+    const final = drained.checks.find((check) => check.id === 'final')!.counts;
+    expect(final).toMatchObject({ inFlight: 0, stuck: 0, inconsistent: 0, final: final.orders });
+    expect(final.orders).toBeGreaterThanOrEqual(accepted.length);
+  }, 300_000);
 });
 
 describe('dead letters', () => {

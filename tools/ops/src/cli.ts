@@ -13,7 +13,7 @@ const COMMANDS: { name: string; summary: string; load: Loader }[] = [
   { name: 'dlq show', summary: 'one parked message in full (headers, value)', load: async () => (await import('./commands/dlq-show')).dlqShowCommand },
   { name: 'dlq replay', summary: 'produce parked messages back to their original topic', load: async () => (await import('./commands/dlq-replay')).dlqReplayCommand },
   { name: 'dlq purge', summary: "delete a group's dead-letter records up to the current end", load: async () => (await import('./commands/dlq-purge')).dlqPurgeCommand },
-  { name: 'audit', summary: 'reconciliation audit: orders ↔ outbox ↔ topic ↔ consumer effects, and lag', load: async () => (await import('./commands/audit')).auditCommand },
+  { name: 'audit', summary: 'reconciliation audit: outboxes ↔ topics ↔ consumer effects, lag, final statuses', load: async () => (await import('./commands/audit')).auditCommand },
 ];
 
 export const GLOBAL_HELP = `Relay operations: inspect topics and consumer lag, handle dead letters, audit the running system.

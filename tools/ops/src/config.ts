@@ -6,6 +6,8 @@ export const DEFAULT_KAFKA_BROKERS = '127.0.0.1:9092';
 export const DEFAULT_DATABASE_URL = 'postgres://relay:relay@127.0.0.1:5433/relay';
 export const DEFAULT_SCHEMAS = { orders: 'orders', inventory: 'inventory', delivery: 'delivery' } as const;
 export const DEFAULT_GROUPS = { inventory: 'inventory', delivery: 'delivery' } as const;
+/** The orders service's consumer group (it follows inventory and delivery events). */
+export const DEFAULT_ORDERS_GROUP = 'orders';
 export const DEFAULT_SOURCE_TOPIC = Topics.orderEvents;
 
 /** `host:port[,host:port…]`, from KAFKA_BROKERS or the default. */

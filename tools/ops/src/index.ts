@@ -1,4 +1,4 @@
-export { runAudit, gapExamples } from './audit/run-audit';
+export { runAudit, gapExamples, noteExamples } from './audit/run-audit';
 export type { AuditOptions, AuditReport, CheckResult, CheckId, ConsumerTarget, Finding, Example } from './audit/types';
 export { formatAuditReport } from './audit/format';
 export { listTopics } from './commands/topics-list';

@@ -1,110 +1,168 @@
-import { OrderPlacedV1 } from '@relay/contracts';
-import { Db, requireTables, table } from '../db';
 import { plural } from '../io';
-import { existingOrders, OrdersSnapshot } from './orders-snapshot';
-import { checkResult, CheckResult, ConsumerTarget, FindingBuilder, ResolvedAuditOptions } from './types';
+import { AuditContext, consumedByGroup, factList, onTopic, producedHere, recordedFacts } from './context';
+import {
+  allowedDeliveryStatuses,
+  allowedOrderStatuses,
+  allowedReservationStatuses,
+  CONSUMES,
+  deliveryEventsFit,
+  EVENT,
+  expectedStockEvents,
+  publisherOf,
+  ServiceId,
+  SERVICES,
+} from './model';
+import { existingNow, OutboxRow } from './snapshot';
+import { checkResult, CheckResult, FindingBuilder } from './types';
 
-/** A consumer group's effect of order.placed: one row per order in one table, keyed by order_id. */
-export interface ConsumerSpec {
-  id: 'inventory' | 'delivery';
-  effectTable: string;
-  effect: string;
-  schemaFlag: string;
-}
+const NUMBER: Record<ServiceId, number> = { inventory: 5, delivery: 6, orders: 7 };
+const EFFECT: Record<ServiceId, string> = { orders: 'order status', inventory: 'reservation', delivery: 'delivery' };
 
-export const CONSUMERS: ConsumerSpec[] = [
-  { id: 'inventory', effectTable: 'reservations', effect: 'reservation', schemaFlag: 'inventory-schema' },
-  { id: 'delivery', effectTable: 'deliveries', effect: 'delivery', schemaFlag: 'delivery-schema' },
-];
+const countTypes = (rows: readonly OutboxRow[] | undefined, type: string) => (rows ?? []).filter((row) => row.type === type).length;
 
 /**
- * (3) The group applied each order's event exactly once: processed_events holds the order's
- * eventId and exactly one effect row exists; no effect exists for an order that does not.
+ * (5-7) A consumer group applied each event it consumes exactly once, and its effects are what
+ * those events make them:
+ * - every event of this stack's outboxes the group had consumed (committed past) when the audit
+ *   started has its processed_events record; an event not consumed yet is pending (in flight);
+ * - the effect of each order (its reservation, delivery or status) is one the recorded events can
+ *   produce, in any arrival order, and the events it raised (stock or delivery events in its
+ *   outbox, written in the same transaction) are exactly those its state calls for;
+ * - no effect exists without a record of an event that causes it, nor for an order that does not.
+ * The records, the effects and the raised events commit together, so one snapshot holds no
+ * half-applied event: any disagreement is a gap, load or not.
  */
-export async function consumerCheck(
-  db: Db,
-  spec: ConsumerSpec,
-  target: ConsumerTarget,
-  snapshot: OrdersSnapshot,
-  options: ResolvedAuditOptions,
-): Promise<CheckResult> {
+export async function consumerCheck(context: AuditContext, service: ServiceId): Promise<CheckResult> {
+  const { snapshot, options, db } = context;
   const max = options.maxExamples;
-  const grace = options.graceSeconds;
-  await requireTables(db, target.schema, ['processed_events', spec.effectTable], spec.schemaFlag);
-  const processed = await db.query<{ event_id: string }>(
-    `SELECT event_id::text AS event_id FROM ${table(target.schema, 'processed_events')} WHERE consumer_group = $1 AND event_type = $2`,
-    [target.group, OrderPlacedV1.pattern],
-  );
-  const recorded = new Set(processed.rows.map((row) => row.event_id));
-  const effectRows = await db.query<{ order_id: string; rows: number }>(
-    `SELECT order_id::text AS order_id, count(*)::int AS rows FROM ${table(target.schema, spec.effectTable)} GROUP BY order_id`,
-  );
-  const effects = new Map(effectRows.rows.map((row) => [row.order_id, row.rows]));
+  const { schema, group } = options[service];
+  const processed = snapshot.processed[service];
+  const effect = EFFECT[service];
 
-  const where = `${target.schema}.${spec.effectTable}`;
-  const notApplied = new FindingBuilder('not-applied', `orders whose event group "${target.group}" has not applied (no processed_events record, no ${spec.effect})`, max);
-  const effectMissing = new FindingBuilder('effect-missing', `orders recorded as applied by group "${target.group}" whose ${spec.effect} is missing from ${where}`, max);
-  const unrecorded = new FindingBuilder('unrecorded-effect', `orders with a ${spec.effect} but no processed_events record of their event for group "${target.group}"`, max);
-  const duplicate = new FindingBuilder('duplicate-effect', `orders with more than one ${spec.effect}`, max);
-  const orphan = new FindingBuilder('orphan-effect', `${spec.effect} rows for orders that do not exist`, max);
-  const pending = new FindingBuilder('pending', `orders whose event was published less than ${grace} s ago and is not applied yet`, max);
-  const unpublished = new FindingBuilder('not-published', 'orders whose event is not published yet (see check 1), not expected here', max);
-  const foreign = new FindingBuilder('foreign', `${spec.effect} rows of orders this schema's outbox never produced (other stacks on the shared topic)`, max);
-  let applied = 0;
-  let withoutEvent = 0;
+  const notApplied = new FindingBuilder('not-applied', `events group "${group}" had consumed (committed past) when the audit started but has no processed_events record of (lost, or parked on a dead-letter topic)`, max);
+  const effectMissing = new FindingBuilder('effect-missing', `orders whose events group "${group}" recorded but whose ${effect} is missing from ${schema}`, max);
+  const unrecorded = new FindingBuilder('unrecorded-effect', `orders with a ${effect} but no processed_events record of any event that makes one, for group "${group}"`, max);
+  const mismatch = new FindingBuilder('state-mismatch', `orders whose ${effect} is not what the events group "${group}" recorded make it`, max);
+  const eventMismatch = new FindingBuilder('event-mismatch', `orders whose ${effect} did not raise exactly the events its state calls for (${schema} outbox)`, max);
+  const repeated = new FindingBuilder('repeated-transition', 'orders that reached one status more than once (order_status_history)', max);
+  const orphan = new FindingBuilder('orphan-effect', `${effect} rows for orders that do not exist`, max);
+  const pending = new FindingBuilder('pending', `published events group "${group}" has not consumed yet (in flight)`, max);
+  const unpublished = new FindingBuilder('not-published', 'events not published yet (see check 1), not expected here yet', max);
+  const offTopic = new FindingBuilder('missing-on-topic', 'published events not on their topic (see checks 2-4), never delivered', max);
+  const foreign = new FindingBuilder('foreign', `${effect} rows of orders this stack never produced (other stacks on the shared topics)`, max);
 
-  for (const [orderId] of snapshot.orders) {
-    const events = snapshot.placedByOrder.get(orderId);
-    if (!events) {
-      withoutEvent++;
-      continue;
-    }
-    const event = events[0];
-    const isRecorded = events.some((candidate) => recorded.has(candidate.eventId));
-    const rows = effects.get(orderId) ?? 0;
-    if (rows > 1) duplicate.add({ orderId, eventId: event.eventId, rows });
-    if (isRecorded) {
-      if (rows === 0) effectMissing.add({ orderId, eventId: event.eventId });
-      else applied++;
-    } else if (rows > 0) {
-      unrecorded.add({ orderId, eventId: event.eventId });
-    } else if (event.publishedAt === null) {
-      unpublished.add({ orderId, eventId: event.eventId });
-    } else if (event.settled) {
-      notApplied.add({ orderId, eventId: event.eventId, publishedAt: event.publishedAt });
-    } else {
-      pending.add({ orderId, eventId: event.eventId, publishedAt: event.publishedAt });
+  // Each event of this stack's outboxes that the group applies.
+  const complete = new Set(snapshot.orders.keys());
+  let events = 0;
+  let eventsApplied = 0;
+  for (const producer of SERVICES) {
+    for (const row of snapshot.outbox[producer].rows) {
+      if (!CONSUMES[service].includes(row.type)) continue;
+      events++;
+      if (processed.has(row.eventId)) {
+        eventsApplied++;
+        continue;
+      }
+      complete.delete(row.key);
+      const example = { orderId: row.key, eventId: row.eventId, eventType: row.type };
+      if (row.publishedAt === null) {
+        unpublished.add(example);
+        continue;
+      }
+      const event = onTopic(context, producer, row);
+      if (!event) offTopic.add(example);
+      else if (consumedByGroup(context, service, event)) notApplied.add({ ...example, partition: event.partition, offset: event.firstOffset.toString() });
+      else pending.add({ ...example, publishedAt: row.publishedAt });
     }
   }
+
+  const facts = recordedFacts(context, service);
+  const none = new Set<string>();
+  let effectRows = 0;
+  let effectKeys: string[] = [];
+  if (service === 'inventory') {
+    effectRows = snapshot.reservations.size;
+    effectKeys = [...snapshot.reservations.keys()];
+    for (const orderId of snapshot.orders.keys()) {
+      const recorded = facts.get(orderId);
+      const allowed = allowedReservationStatuses(recorded ?? none);
+      const row = snapshot.reservations.get(orderId);
+      if (!allowed) {
+        if (row) unrecorded.add({ orderId, status: row.status });
+      } else if (!row) effectMissing.add({ orderId, facts: factList(recorded) });
+      else if (!allowed.includes(row.status)) mismatch.add({ orderId, status: row.status, expected: allowed.join('|'), facts: factList(recorded) });
+      const raised = snapshot.outbox.inventory.byKey.get(orderId);
+      const found = { reserved: countTypes(raised, EVENT.reserved), rejected: countTypes(raised, EVENT.rejected), released: countTypes(raised, EVENT.released) };
+      const expected = expectedStockEvents(row?.status);
+      if (found.reserved !== expected.reserved || found.rejected !== expected.rejected || found.released !== expected.released) {
+        eventMismatch.add({ orderId, status: row?.status ?? null, ...found, expected: `reserved=${expected.reserved} rejected=${expected.rejected} released=${expected.released}` });
+      }
+    }
+  } else if (service === 'delivery') {
+    effectRows = snapshot.deliveries.size;
+    effectKeys = [...snapshot.deliveries.keys()];
+    for (const orderId of snapshot.orders.keys()) {
+      const recorded = facts.get(orderId);
+      const allowed = allowedDeliveryStatuses(recorded ?? none);
+      const row = snapshot.deliveries.get(orderId);
+      if (allowed.length === 0) {
+        if (row) unrecorded.add({ orderId, status: row.status });
+      } else if (!row) effectMissing.add({ orderId, facts: factList(recorded) });
+      else if (!allowed.includes(row.status)) mismatch.add({ orderId, status: row.status, expected: allowed.join('|'), facts: factList(recorded) });
+      const raised = snapshot.outbox.delivery.byKey.get(orderId);
+      const found = { scheduled: countTypes(raised, EVENT.scheduled), cancelled: countTypes(raised, EVENT.deliveryCancelled) };
+      if (!deliveryEventsFit(row?.status, found)) eventMismatch.add({ orderId, status: row?.status ?? null, ...found });
+    }
+  } else {
+    effectRows = snapshot.orders.size;
+    for (const [orderId, order] of snapshot.orders) {
+      const recorded = facts.get(orderId);
+      const cancelled = (snapshot.outbox.orders.byKey.get(orderId) ?? []).some((row) => row.type === EVENT.cancelled);
+      const allowed = allowedOrderStatuses(recorded ?? none, cancelled);
+      if (!allowed.includes(order.status)) mismatch.add({ orderId, status: order.status, expected: allowed.join('|'), facts: factList(recorded), cancelledByCustomer: String(cancelled) });
+    }
+    for (const entry of snapshot.repeatedTransitions) repeated.add({ orderId: entry.orderId, status: entry.status, times: entry.times });
+  }
+
+  // Effects of orders the orders schema does not have (inventory and delivery).
   const candidates: string[] = [];
-  for (const [orderId, rows] of effects) {
+  for (const orderId of effectKeys) {
     if (snapshot.orders.has(orderId)) continue;
-    // With a shared topic, only orders this schema's outbox produced can be told apart from other stacks' orders.
-    if (options.sharedTopic && !snapshot.placedByOrder.has(orderId)) foreign.add({ orderId, rows });
+    // With shared topics, only orders this stack produced can be told apart from other stacks' orders.
+    if (options.sharedTopic && !producedHere(context, orderId)) foreign.add({ orderId });
     else candidates.push(orderId);
   }
-  const placedSince = await existingOrders(db, options.ordersSchema, candidates);
-  for (const orderId of candidates) if (!placedSince.has(orderId)) orphan.add({ orderId, rows: effects.get(orderId)! });
+  const placedSince = await existingNow(db, options.ordersSchema, 'orders', candidates);
+  for (const orderId of candidates) if (!placedSince.has(orderId)) orphan.add({ orderId });
 
+  // Orders every one of whose events (from this stack's outboxes) the group has recorded.
+  const applied = complete.size;
+  const placedRecorded = [...snapshot.orders.keys()].filter((orderId) => facts.get(orderId)?.has(EVENT.placed)).length;
   const counts = {
     orders: snapshot.orders.size,
     applied,
+    events,
+    eventsApplied,
     pending: pending.count,
     notPublished: unpublished.count,
-    ordersWithoutEvent: withoutEvent,
-    processedEvents: recorded.size,
-    effectRows: [...effects.values()].reduce((sum, rows) => sum + rows, 0),
+    notApplied: notApplied.count,
+    ordersWithPlacedApplied: placedRecorded,
+    processedEvents: processed.size,
+    effectRows,
     foreignEffects: foreign.count,
   };
+  const consumed = CONSUMES[service].map((type) => type.replace(/\.v\d+$/, '')).join(', ');
+  const producers = [...new Set(CONSUMES[service].map((type) => publisherOf(type)!))].join(' and ');
   const summary =
-    `schema ${target.schema}, group ${target.group}: ${plural(applied, 'order')} applied exactly once, ${pending.count} pending, ` +
-    `${plural(counts.effectRows, `${spec.effect} row`)}${options.sharedTopic ? ` (${foreign.count} foreign)` : ''}`;
+    `schema ${schema}, group ${group}: ${eventsApplied} of ${plural(events, 'event')} from ${producers} applied, ${pending.count} pending, ${unpublished.count} not published; ` +
+    `${plural(applied, 'order')} of ${snapshot.orders.size} with every event applied; ${plural(effectRows, `${effect} row`)}` +
+    `${options.sharedTopic && service !== 'orders' ? ` (${foreign.count} foreign)` : ''}`;
   return checkResult(
-    spec.id,
-    `3. ${spec.id}: group "${target.group}" applied each order's event exactly once`,
+    service,
+    `${NUMBER[service]}. ${service}: group "${group}" applied each ${consumed} event exactly once; each ${effect} follows from them`,
     summary,
     counts,
-    [notApplied, effectMissing, unrecorded, duplicate, orphan],
-    [pending, unpublished, foreign],
+    [notApplied, effectMissing, unrecorded, mismatch, eventMismatch, repeated, orphan],
+    [pending, unpublished, offTopic, foreign],
   );
 }

@@ -17,9 +17,9 @@ function findingLines(finding: Finding, marker: string): string[] {
 export function formatAuditReport(report: AuditReport): string[] {
   const { scope } = report;
   const lines = [
-    `Relay audit of orders schema "${scope.ordersSchema}", inventory "${scope.inventory.schema}" (group ${scope.inventory.group}), ` +
-      `delivery "${scope.delivery.schema}" (group ${scope.delivery.group}), topic ${scope.topic}; grace ${scope.graceSeconds} s` +
-      `${scope.sharedTopic ? '; shared topic' : ''}`,
+    `Relay audit of orders "${scope.orders.schema}" (group ${scope.orders.group}), inventory "${scope.inventory.schema}" (group ${scope.inventory.group}), ` +
+      `delivery "${scope.delivery.schema}" (group ${scope.delivery.group}); topics ${scope.topics.orders}, ${scope.topics.inventory}, ${scope.topics.delivery}; ` +
+      `grace ${scope.graceSeconds} s${scope.sharedTopic ? '; shared topics' : ''}`,
     '',
   ];
   for (const check of report.checks) {

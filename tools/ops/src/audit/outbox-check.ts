@@ -1,36 +1,114 @@
+import { Db } from '../db';
 import { plural } from '../io';
-import { OrdersSnapshot } from './orders-snapshot';
+import { AuditContext } from './context';
+import { EVENT, ServiceId, SERVICES } from './model';
+import { OutboxRow, Snapshot, stillUnpublished } from './snapshot';
 import { checkResult, CheckResult, FindingBuilder, ResolvedAuditOptions } from './types';
 
-/** (1) Every order has its order.placed event in the outbox, and it was published. */
-export function outboxCheck(snapshot: OrdersSnapshot, options: ResolvedAuditOptions): CheckResult {
+/** Rows each outbox had not published at the snapshot, and which of them were overdue. */
+export interface OutboxBacklog {
+  service: ServiceId;
+  schema: string;
+  unpublished: OutboxRow[];
+  overdue: OutboxRow[];
+  /** Overdue rows still unpublished at the last look. */
+  stuck: Set<string>;
+  /** Some row unpublished at the snapshot was published since: the relay is working. */
+  progressed: boolean;
+}
+
+export function outboxBacklogs(snapshot: Snapshot, options: ResolvedAuditOptions): OutboxBacklog[] {
+  return SERVICES.map((service) => {
+    const unpublished = snapshot.outbox[service].rows.filter((row) => row.publishedAt === null);
+    const overdue = unpublished.filter((row) => row.ageSeconds >= options.graceSeconds);
+    return { service, schema: options[service].schema, unpublished, overdue, stuck: new Set(overdue.map((row) => row.id)), progressed: false };
+  });
+}
+
+/**
+ * Looks again at the rows that were unpublished at the snapshot. Resolves true while an overdue
+ * row is still waiting on a relay that published nothing since (worth waiting for).
+ */
+export async function recheckBacklogs(db: Db, backlogs: OutboxBacklog[]): Promise<boolean> {
+  let waiting = false;
+  for (const backlog of backlogs) {
+    if (backlog.stuck.size === 0 || backlog.progressed) continue;
+    const left = await stillUnpublished(
+      db,
+      backlog.schema,
+      backlog.unpublished.map((row) => row.id),
+    );
+    backlog.progressed = left.size < backlog.unpublished.length;
+    backlog.stuck = new Set([...backlog.stuck].filter((id) => left.has(id)));
+    if (backlog.stuck.size > 0 && !backlog.progressed) waiting = true;
+  }
+  return waiting;
+}
+
+/**
+ * (1) Every order has its order.placed event in the outbox, a cancelled order its order.cancelled;
+ * no outbox of the three services keeps a row unpublished: a row older than the grace period is a
+ * gap when its relay published nothing during the audit (it is down or stuck), a backlog otherwise.
+ */
+export function outboxCheck(context: AuditContext, backlogs: OutboxBacklog[]): CheckResult {
+  const { snapshot, options } = context;
   const max = options.maxExamples;
   const grace = options.graceSeconds;
   const missing = new FindingBuilder('missing-event', 'orders without an order.placed event in the outbox', max);
-  const unpublished = new FindingBuilder('unpublished', `outbox events not published after ${grace} s`, max);
-  const orphans = new FindingBuilder('orphan-event', 'order.placed events in the outbox for orders that do not exist', max);
-  const pending = new FindingBuilder('pending', `outbox events younger than ${grace} s, not published yet`, max);
+  const orphans = new FindingBuilder('orphan-event', 'order events in the orders outbox for orders that do not exist', max);
+  const cancelMismatch = new FindingBuilder('cancel-mismatch', 'CANCELLED orders without exactly one order.cancelled event in the outbox, or such an event for an order that is not CANCELLED', max);
+  const unpublished = new FindingBuilder('unpublished', `outbox rows unpublished for more than ${grace} s whose relay published nothing during the audit (down or stuck)`, max);
+  const backlog = new FindingBuilder('backlog', `outbox rows unpublished for more than ${grace} s at the snapshot, their relay publishing (in flight)`, max);
+  const pending = new FindingBuilder('pending', `outbox rows younger than ${grace} s, not published yet (in flight)`, max);
   const multiple = new FindingBuilder('multiple-events', 'orders with more than one order.placed event in the outbox', max);
+  const ordersOutbox = snapshot.outbox.orders;
 
+  let placedEvents = 0;
+  let cancelledEvents = 0;
   for (const [orderId, order] of snapshot.orders) {
-    const events = snapshot.placedByOrder.get(orderId);
-    if (!events) missing.add({ orderId, createdAt: order.createdAt });
-    else if (events.length > 1) multiple.add({ orderId, eventIds: events.map((event) => event.eventId).join(', ') });
+    const rows = ordersOutbox.byKey.get(orderId) ?? [];
+    const placed = rows.filter((row) => row.type === EVENT.placed);
+    const cancelled = rows.filter((row) => row.type === EVENT.cancelled);
+    if (placed.length === 0) missing.add({ orderId, createdAt: order.createdAt });
+    else if (placed.length > 1) multiple.add({ orderId, eventIds: placed.map((row) => row.eventId).join(', ') });
+    if ((order.status === 'CANCELLED') !== (cancelled.length > 0) || cancelled.length > 1) {
+      cancelMismatch.add({ orderId, status: order.status, cancelEvents: cancelled.length });
+    }
   }
-  for (const [orderId, events] of snapshot.placedByOrder) {
-    if (!snapshot.orders.has(orderId)) for (const event of events) orphans.add({ orderId, eventId: event.eventId, createdAt: event.createdAt });
+  for (const row of ordersOutbox.rows) {
+    if (row.type === EVENT.placed) placedEvents++;
+    if (row.type === EVENT.cancelled) cancelledEvents++;
+    if ((row.type === EVENT.placed || row.type === EVENT.cancelled) && !snapshot.orders.has(row.key)) {
+      orphans.add({ orderId: row.key, eventId: row.eventId, eventType: row.type, createdAt: row.createdAt });
+    }
   }
-  for (const row of snapshot.unpublished) {
-    (row.overdue ? unpublished : pending).add({ outboxId: row.id, eventId: row.eventId, eventType: row.eventType, key: row.key, createdAt: row.createdAt });
+
+  const perService: Record<string, number> = {};
+  let oldest = 0;
+  for (const entry of backlogs) {
+    perService[`unpublished${entry.service[0].toUpperCase()}${entry.service.slice(1)}`] = entry.unpublished.length;
+    for (const row of entry.unpublished) {
+      oldest = Math.max(oldest, row.ageSeconds);
+      const example = { schema: entry.schema, outboxId: row.id, eventId: row.eventId, eventType: row.type, key: row.key, createdAt: row.createdAt, ageSeconds: row.ageSeconds };
+      if (row.ageSeconds < grace) pending.add(example);
+      else if (entry.stuck.has(row.id) && !entry.progressed) unpublished.add(example);
+      else backlog.add(example);
+    }
   }
-  const placedEvents = [...snapshot.placedByOrder.values()].reduce((sum, events) => sum + events.length, 0);
+  const total = backlogs.reduce((sum, entry) => sum + entry.unpublished.length, 0);
+  const overdue = backlogs.reduce((sum, entry) => sum + entry.overdue.length, 0);
   const counts = {
     orders: snapshot.orders.size,
     placedEvents,
-    unpublished: snapshot.unpublished.length,
-    unpublishedOverdue: unpublished.count,
+    cancelledEvents,
+    unpublished: total,
+    ...perService,
+    unpublishedOverdue: overdue,
+    oldestUnpublishedSeconds: oldest,
     ordersWithoutEvent: missing.count,
   };
-  const summary = `${plural(counts.orders, 'order')}, ${plural(placedEvents, 'order.placed event')} in the outbox, ${counts.unpublished} unpublished (${unpublished.count} older than ${grace} s)`;
-  return checkResult('outbox', '1. outbox: every order has its event, published', summary, counts, [missing, unpublished, orphans], [pending, multiple]);
+  const summary =
+    `${plural(counts.orders, 'order')}, ${plural(placedEvents, 'order.placed event')} and ${plural(cancelledEvents, 'order.cancelled event')} in the orders outbox; ` +
+    `unpublished: ${backlogs.map((entry) => `${entry.schema} ${entry.unpublished.length}`).join(', ')} (${overdue} older than ${grace} s${total > 0 ? `, oldest ${oldest} s` : ''})`;
+  return checkResult('outbox', '1. outbox: every order has its events; every service publishes its outbox', summary, counts, [missing, orphans, cancelMismatch, unpublished], [backlog, pending, multiple]);
 }

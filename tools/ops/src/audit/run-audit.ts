@@ -1,12 +1,19 @@
-import { DEFAULT_GROUPS, DEFAULT_SCHEMAS, DEFAULT_SOURCE_TOPIC, integerFlag, kafkaNameFlag, parseBrokers, schemaFlag } from '../config';
+import { Topics } from '@relay/contracts';
+import { DEFAULT_GROUPS, DEFAULT_ORDERS_GROUP, DEFAULT_SCHEMAS, DEFAULT_SOURCE_TOPIC, integerFlag, kafkaNameFlag, parseBrokers, schemaFlag } from '../config';
 import { withDatabase } from '../db';
 import { UsageError } from '../errors';
+import { plural } from '../io';
 import { createOpsKafka } from '../kafka';
-import { consumerCheck, CONSUMERS } from './consumer-check';
-import { lagBaseline, lagCheck } from './lag-check';
-import { readOrdersSnapshot } from './orders-snapshot';
-import { outboxCheck } from './outbox-check';
+import { consumerCheck } from './consumer-check';
+import { AuditContext } from './context';
+import { finalCheck } from './final-check';
+import { partitionsBehind, readKafkaState } from './kafka-state';
+import { lagCheck } from './lag-check';
+import { ServiceId, SERVICES, topicOf } from './model';
+import { outboxBacklogs, outboxCheck, recheckBacklogs } from './outbox-check';
+import { readSnapshot } from './snapshot';
 import { topicCheck } from './topic-check';
+import { readTopic, ScannedTopic } from './topic-scan';
 import { AuditOptions, AuditReport, CheckResult, ResolvedAuditOptions } from './types';
 
 function resolve(options: AuditOptions): ResolvedAuditOptions {
@@ -17,10 +24,12 @@ function resolve(options: AuditOptions): ResolvedAuditOptions {
   const maxExamples = options.maxExamples ?? 5;
   integerFlag('grace-seconds', String(graceSeconds), { min: 0, max: 86_400 });
   integerFlag('examples', String(maxExamples), { min: 0, max: 10_000 });
+  const ordersSchema = schemaFlag('orders-schema', options.ordersSchema ?? DEFAULT_SCHEMAS.orders);
   return {
     kafkaBrokers: options.kafkaBrokers,
     databaseUrl: options.databaseUrl,
-    ordersSchema: schemaFlag('orders-schema', options.ordersSchema ?? DEFAULT_SCHEMAS.orders),
+    ordersSchema,
+    orders: { schema: ordersSchema, group: kafkaNameFlag('orders-group', options.ordersGroup ?? DEFAULT_ORDERS_GROUP) },
     inventory: {
       schema: schemaFlag('inventory-schema', options.inventory?.schema ?? DEFAULT_SCHEMAS.inventory),
       group: kafkaNameFlag('inventory-group', options.inventory?.group ?? DEFAULT_GROUPS.inventory),
@@ -38,34 +47,58 @@ function resolve(options: AuditOptions): ResolvedAuditOptions {
 }
 
 /**
- * The reconciliation audit of a running system: (1) outbox, (2) topic, (3) each consumer group's
- * effects, (4) lag. Read-only. Resolves with the report (`ok` false when any gap was found);
- * rejects only when it cannot look (unreachable server, missing schema or table).
+ * The reconciliation audit of a running system, read-only, safe under load: (1) the outboxes,
+ * (2-4) the three topics against them, (5-7) what each consumer group applied and the effects,
+ * (8) lag, (9) final statuses of the orders nothing is in flight for. Resolves with the report
+ * (`ok` false when any gap was found); rejects only when it cannot look (unreachable server,
+ * missing schema or table).
+ *
+ * Order of reading: broker offsets, then one database snapshot of the three schemas, then the
+ * topics to their end. A group commits an offset only after the work before it is durable, so
+ * whatever a group had consumed when the audit started is in the snapshot, and whatever the
+ * snapshot shows published is on the topics: in-flight work is never mistaken for a gap.
  */
 export async function runAudit(input: AuditOptions): Promise<AuditReport> {
   const options = resolve(input);
   const started = Date.now();
+  const deadline = started + options.graceSeconds * 1_000;
   const kafka = createOpsKafka(options.kafkaBrokers);
-  const targets = CONSUMERS.map((spec) => ({ spec, target: options[spec.id] }));
 
   const checks: CheckResult[] = await withDatabase(options.databaseUrl, async (db) => {
-    options.onProgress('noting end offsets…');
-    const baseline = await lagBaseline(
-      kafka,
-      targets.map(({ target }) => target),
-      options,
-    );
-    options.onProgress(`reading schema ${options.ordersSchema}…`);
-    const snapshot = await readOrdersSnapshot(db, options.ordersSchema, options.graceSeconds);
-    const results: CheckResult[] = [outboxCheck(snapshot, options)];
-    results.push(await topicCheck(kafka, db, snapshot, options));
-    for (const { spec, target } of targets) {
-      options.onProgress(`checking group ${target.group} in schema ${target.schema}…`);
-      results.push(await consumerCheck(db, spec, target, snapshot, options));
+    options.onProgress('noting end and committed offsets…');
+    const kafkaState = await readKafkaState(kafka, options);
+    options.onProgress(`reading schemas ${SERVICES.map((service) => options[service].schema).join(', ')}…`);
+    const snapshot = await readSnapshot(db, options);
+    options.onProgress('database snapshot taken');
+    const scans = {} as Record<ServiceId, ScannedTopic>;
+    for (const service of SERVICES) scans[service] = await readTopic(kafka, topicOf(service, options.topic), options);
+    const context: AuditContext = { db, options, kafka: kafkaState, snapshot, scans };
+
+    const topics: CheckResult[] = [];
+    for (const service of SERVICES) topics.push(await topicCheck(context, service));
+    const consumers: CheckResult[] = [];
+    for (const service of ['inventory', 'delivery', 'orders'] as const) {
+      options.onProgress(`checking group ${options[service].group} in schema ${options[service].schema}…`);
+      consumers.push(await consumerCheck(context, service));
     }
+    const final = finalCheck(context);
+
+    // Wait (up to the grace period) for the groups to consume what was there at the start and
+    // for overdue outbox rows to be published by a relay that makes no progress otherwise.
     options.onProgress('measuring lag…');
-    results.push(await lagCheck(kafka, baseline, options, started + options.graceSeconds * 1_000));
-    return results;
+    const backlogs = outboxBacklogs(snapshot, options);
+    for (;;) {
+      const lag = await partitionsBehind(kafka, kafkaState);
+      const waitingOnRelay = await recheckBacklogs(db, backlogs);
+      if ((lag.behind.length === 0 && !waitingOnRelay) || Date.now() >= deadline) {
+        const outbox = outboxCheck(context, backlogs);
+        const lagResult = await lagCheck(kafka, kafkaState, lag, options);
+        return [outbox, ...topics, ...consumers, lagResult, final];
+      }
+      const what = [lag.behind.length > 0 ? `${plural(lag.behind.length, 'partition')} to catch up` : '', waitingOnRelay ? 'overdue outbox rows to be published' : ''].filter(Boolean);
+      options.onProgress(`waiting for ${what.join(' and ')}…`);
+      await new Promise((resolve) => setTimeout(resolve, Math.min(500, Math.max(0, deadline - Date.now()))));
+    }
   });
 
   const failed = checks.filter((check) => !check.ok);
@@ -81,9 +114,11 @@ export async function runAudit(input: AuditOptions): Promise<AuditReport> {
     durationMs: Date.now() - started,
     scope: {
       ordersSchema: options.ordersSchema,
+      orders: options.orders,
       inventory: options.inventory,
       delivery: options.delivery,
       topic: options.topic,
+      topics: { orders: options.topic, inventory: Topics.inventoryEvents, delivery: Topics.deliveryEvents },
       graceSeconds: options.graceSeconds,
       sharedTopic: options.sharedTopic,
     },
@@ -94,4 +129,9 @@ export async function runAudit(input: AuditOptions): Promise<AuditReport> {
 /** The offenders of one kind of gap in one check (empty when there is none): for tests. */
 export function gapExamples(report: AuditReport, check: CheckResult['id'], kind: string) {
   return report.checks.find((entry) => entry.id === check)?.gaps.find((gap) => gap.kind === kind)?.examples ?? [];
+}
+
+/** The examples of one kind of note in one check (empty when there is none): for tests. */
+export function noteExamples(report: AuditReport, check: CheckResult['id'], kind: string) {
+  return report.checks.find((entry) => entry.id === check)?.notes.find((note) => note.kind === kind)?.examples ?? [];
 }

@@ -1,101 +1,107 @@
-import { Kafka } from 'kafkajs';
-import { decodeEvent, OrderPlacedV1 } from '@relay/contracts';
-import { Db } from '../db';
-import { count, plural, progressLine } from '../io';
-import { scanTopic, topicOffsets, withAdmin } from '../kafka';
-import { existingOrders, OrdersSnapshot } from './orders-snapshot';
-import { checkResult, CheckResult, FindingBuilder, ResolvedAuditOptions } from './types';
+import { count, plural } from '../io';
+import { AuditContext } from './context';
+import { EVENT, PUBLISHES, ServiceId } from './model';
+import { existingNow, outboxEventsNow } from './snapshot';
+import { TopicEvent } from './topic-scan';
+import { checkResult, CheckId, CheckResult, Example, FindingBuilder } from './types';
 
-interface SeenEvent {
-  orderId: string;
-  partition: number;
-  offset: string;
-  copies: number;
-}
+const CHECK: Record<ServiceId, { id: CheckId; number: number; source: string; table: 'orders' | 'reservations' | 'deliveries' }> = {
+  orders: { id: 'topic', number: 2, source: 'order', table: 'orders' },
+  inventory: { id: 'inventory-topic', number: 3, source: 'reservation', table: 'reservations' },
+  delivery: { id: 'delivery-topic', number: 4, source: 'delivery', table: 'deliveries' },
+};
 
 /**
- * (2) Every order.placed event on the topic belongs to an existing order, and every order's
- * published event is on the topic. Reads the topic from the beginning up to its end as of now
- * (after the database snapshot, so every row published by then is within range).
+ * (2-4) A service's topic and its outbox agree: every published row is on the topic, and every
+ * event on the topic comes from a row of the outbox whose source (order, reservation, delivery)
+ * exists. Rows written after the snapshot are looked up again before anything is called missing.
  */
-export async function topicCheck(kafka: Kafka, db: Db, snapshot: OrdersSnapshot, options: ResolvedAuditOptions): Promise<CheckResult> {
+export async function topicCheck(context: AuditContext, producer: ServiceId): Promise<CheckResult> {
+  const { snapshot, options, db } = context;
+  const scanned = context.scans[producer];
+  const outbox = snapshot.outbox[producer];
+  const { id, number, source, table } = CHECK[producer];
+  const topic = scanned.topic;
   const max = options.maxExamples;
-  const topic = options.topic;
-  const offsets = await withAdmin(kafka, async (admin) => ((await admin.listTopics()).includes(topic) ? topicOffsets(admin, topic) : []));
-  const seen = new Map<string, SeenEvent>();
-  const undecodable = new FindingBuilder('undecodable', 'messages that do not decode as events (consumers park them on their dead-letter topics)', max);
-  const otherTypes = new Map<string, number>();
-  let messages = 0;
+  const types = PUBLISHES[producer].join(', ');
+  const sources: Map<string, unknown> = producer === 'orders' ? snapshot.orders : producer === 'inventory' ? snapshot.reservations : snapshot.deliveries;
 
-  options.onProgress(`reading ${topic} (${plural(offsets.reduce((sum, entry) => sum + Number(entry.high - entry.low), 0), 'message')})…`);
-  await scanTopic(kafka, {
-    topic,
-    ranges: offsets.map((entry) => ({ partition: entry.partition, from: entry.low, to: entry.high })),
-    onProgress: progressLine({ err: options.onProgress }, (done, total) => `scanned ${count(done)}/${count(total)} messages of ${topic}`),
-    onMessage: (partition, message) => {
-      messages++;
-      const decoded = decodeEvent(message.value);
-      if (!decoded.ok) {
-        undecodable.add({ partition, offset: message.offset, key: message.key?.toString() ?? null, reason: decoded.reason });
-        return;
-      }
-      if (decoded.contract.pattern !== OrderPlacedV1.pattern) {
-        otherTypes.set(decoded.contract.pattern, (otherTypes.get(decoded.contract.pattern) ?? 0) + 1);
-        return;
-      }
-      const { eventId } = decoded.envelope;
-      const known = seen.get(eventId);
-      if (known) known.copies++;
-      else seen.set(eventId, { orderId: (decoded.envelope.data as { orderId: string }).orderId, partition, offset: message.offset, copies: 1 });
-    },
-  });
-
-  const missing = new FindingBuilder('missing-on-topic', `orders whose published order.placed event is not on ${topic}`, max);
-  const orphans = new FindingBuilder('orphan-event', `order.placed events on ${topic} for orders that do not exist`, max);
+  const missing = new FindingBuilder('missing-on-topic', `published ${outbox.schema} outbox rows whose event is not on ${topic}`, max);
+  const orphans = new FindingBuilder('orphan-event', `events on ${topic} whose ${source} does not exist`, max);
+  const noSource = new FindingBuilder('no-source', `events on ${topic} (${types}) that the ${outbox.schema} outbox never held`, max);
   const duplicates = new FindingBuilder('duplicates', 'events on the topic more than once (at-least-once publishing; consumers drop the copies)', max);
-  const extraIds = new FindingBuilder('extra-event-ids', "order.placed events for existing orders under an eventId their outbox does not hold (e.g. a replay with a fixed value)", max);
-  const foreign = new FindingBuilder('foreign', "order.placed events this schema's outbox never produced, for orders it does not have (other stacks on the shared topic)", max);
-  const others = new FindingBuilder('other-events', 'other event types on the topic (not audited)', max);
+  const extraIds = new FindingBuilder('extra-event-ids', `events for existing ${source}s under an eventId the outbox does not hold (e.g. a replay with a fixed value)`, max);
+  const foreign = new FindingBuilder('foreign', "events this stack's outbox never produced, about orders it did not produce (other stacks on the shared topic)", max);
+  const late = new FindingBuilder('after-snapshot', 'events whose outbox row was written after the database snapshot (in flight)', max);
+  const others = new FindingBuilder('other-events', 'events that belong on another topic (not audited here)', max);
   const truncated = new FindingBuilder('truncated', 'partitions whose oldest messages are gone (retention or deleted records): events published before are reported missing', max);
-  for (const entry of offsets) if (entry.low > 0n) truncated.add({ partition: entry.partition, earliestOffset: entry.low.toString() });
+  for (const entry of scanned.offsets) if (entry.low > 0n) truncated.add({ partition: entry.partition, earliestOffset: entry.low.toString() });
 
-  for (const [orderId, events] of snapshot.placedByOrder) {
-    if (!snapshot.orders.has(orderId)) continue;
-    const event = events[0];
-    if (event.publishedAt !== null && !seen.has(event.eventId)) missing.add({ orderId, eventId: event.eventId, publishedAt: event.publishedAt });
+  for (const row of outbox.rows) {
+    if (row.publishedAt !== null && !scanned.events.has(row.eventId)) missing.add({ orderId: row.key, eventId: row.eventId, eventType: row.type, publishedAt: row.publishedAt });
   }
-  const orphanCandidates: { eventId: string; event: SeenEvent }[] = [];
-  for (const [eventId, event] of seen) {
-    if (event.copies > 1) duplicates.add({ eventId, orderId: event.orderId, copies: event.copies }, event.copies - 1);
-    if (snapshot.orders.has(event.orderId)) {
-      if (!snapshot.placedEventIds.has(eventId)) extraIds.add({ orderId: event.orderId, eventId, partition: event.partition, offset: event.offset });
-    } else if (options.sharedTopic && !snapshot.placedEventIds.has(eventId)) {
-      foreign.add({ orderId: event.orderId, eventId });
+
+  const example = (event: TopicEvent): Example => ({ orderId: event.orderId, eventId: event.eventId, eventType: event.type, partition: event.partition, offset: event.firstOffset.toString() });
+  const unknown: TopicEvent[] = [];
+  const sourceless: TopicEvent[] = [];
+  for (const event of scanned.events.values()) {
+    if (event.copies > 1) duplicates.add({ eventId: event.eventId, orderId: event.orderId, eventType: event.type, copies: event.copies }, event.copies - 1);
+    if (outbox.byEventId.has(event.eventId)) {
+      if (!sources.has(event.orderId)) sourceless.push(event);
     } else {
-      orphanCandidates.push({ eventId, event });
+      unknown.push(event);
     }
   }
-  // Orders placed after the snapshot may already have their event on the topic.
-  const placedSince = await existingOrders(db, options.ordersSchema, orphanCandidates.map((candidate) => candidate.event.orderId));
-  for (const { eventId, event } of orphanCandidates) {
-    if (!placedSince.has(event.orderId)) orphans.add({ orderId: event.orderId, eventId, partition: event.partition, offset: event.offset });
+  // Rows (and their sources) written after the snapshot may already be on the topic.
+  const nowInOutbox = await outboxEventsNow(
+    db,
+    outbox.schema,
+    unknown.map((event) => event.eventId),
+  );
+  const sourcesNow = await existingNow(db, options[producer].schema, table, [...sourceless, ...unknown].map((event) => event.orderId));
+  for (const event of sourceless) if (!sourcesNow.has(event.orderId)) orphans.add(example(event));
+  for (const event of unknown) {
+    if (nowInOutbox.has(event.eventId)) late.add(example(event));
+    else if (sourcesNow.has(event.orderId) && (producer === 'orders' || !options.sharedTopic)) extraIds.add(example(event));
+    // Other stacks' services answer every order on a shared topic, this stack's included.
+    else if (options.sharedTopic) foreign.add(example(event));
+    else if (producer === 'orders') orphans.add(example(event));
+    else noSource.add(example(event));
   }
-  for (const [type, times] of otherTypes) others.add({ type, count: times }, times);
+  for (const [type, times] of scanned.misplaced) others.add({ type, count: times }, times);
 
-  const placedMessages = [...seen.values()].reduce((sum, event) => sum + event.copies, 0);
-  const counts = {
-    messages,
-    placedMessages,
-    placedEvents: seen.size,
+  const byType = new Map<string, { events: number; messages: number }>();
+  for (const event of scanned.events.values()) {
+    const entry = byType.get(event.type) ?? { events: 0, messages: 0 };
+    entry.events++;
+    entry.messages += event.copies;
+    byType.set(event.type, entry);
+  }
+  const counts: Record<string, number> = {
+    messages: scanned.messages,
+    events: scanned.events.size,
     duplicateCopies: duplicates.count,
     otherEvents: others.count,
-    undecodable: undecodable.count,
+    undecodable: scanned.undecodable.count,
     foreignEvents: foreign.count,
     missingOnTopic: missing.count,
     orphanEvents: orphans.count,
   };
-  const summary =
-    `scanned ${plural(messages, 'message')}: ${plural(seen.size, 'order.placed event')} (${plural(duplicates.count, 'duplicate copy', 'duplicate copies')}), ` +
-    `${count(others.count)} other, ${count(undecodable.count)} undecodable${options.sharedTopic ? `, ${count(foreign.count)} foreign` : ''}`;
-  return checkResult('topic', `2. topic: ${topic} holds every order's event and no other order.placed`, summary, counts, [missing, orphans], [truncated, duplicates, extraIds, undecodable, foreign, others]);
+  if (producer === 'orders') {
+    counts.placedEvents = byType.get(EVENT.placed)?.events ?? 0;
+    counts.placedMessages = byType.get(EVENT.placed)?.messages ?? 0;
+  }
+  const typeSummary = PUBLISHES[producer].map((type) => `${count(byType.get(type)?.events ?? 0)} ${type}`).join(', ');
+  const summary = scanned.exists
+    ? `scanned ${plural(scanned.messages, 'message')}: ${typeSummary} (${plural(duplicates.count, 'duplicate copy', 'duplicate copies')}), ` +
+      `${count(others.count)} other, ${count(scanned.undecodable.count)} undecodable${options.sharedTopic ? `, ${count(foreign.count)} foreign` : ''}`
+    : `${topic} does not exist yet (nothing was ever published to it)`;
+  return checkResult(
+    id,
+    `${number}. ${producer === 'orders' ? 'topic' : `${producer} topic`}: ${topic} holds every published ${outbox.schema} outbox event, each from an existing ${source}`,
+    summary,
+    counts,
+    [missing, orphans, noSource],
+    [truncated, duplicates, extraIds, scanned.undecodable, foreign, late, others],
+  );
 }

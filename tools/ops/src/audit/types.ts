@@ -9,30 +9,34 @@ export interface AuditOptions {
   databaseUrl: string;
   /** Default `orders`. */
   ordersSchema?: string;
+  /** The orders service's consumer group (it applies stock and delivery events); default `orders`. */
+  ordersGroup?: string;
   /** Default schema `inventory`, group `inventory`. */
   inventory?: Partial<ConsumerTarget>;
   /** Default schema `delivery`, group `delivery`. */
   delivery?: Partial<ConsumerTarget>;
-  /** The order events topic (default relay.orders.v1). */
+  /** The order events topic (default relay.orders.v1); inventory and delivery events are on relay.inventory.v1 and relay.delivery.v1. */
   topic?: string;
   /**
-   * How long an event may take to be published and applied before a missing one is a gap
-   * (default 10). Younger ones are reported as pending.
+   * How long an outbox row may stay unpublished before it is overdue (default 10), and how long
+   * the audit waits at most for groups to consume what was on their topics when it started and
+   * for overdue rows to be published.
    */
   graceSeconds?: number;
   /** Offenders listed per finding (default 5); counts are always complete. */
   maxExamples?: number;
   /**
-   * Other orders schemas publish to the same topic (per-test stacks sharing one broker), so the
-   * groups also apply other stacks' events. Events and effects of orders this schema's outbox
-   * never produced are then counted as foreign instead of being reported as orphans (an effect or
-   * event of an order this outbox produced but that no longer exists is still a gap).
+   * Other stacks publish to the same topics (per-test stacks sharing one broker), so the groups
+   * also apply other stacks' events. Events and effects this stack's outboxes never produced, for
+   * orders it does not have, are then counted as foreign instead of being reported (an effect or
+   * event of an order this stack produced but that no longer exists is still a gap).
    */
   sharedTopic?: boolean;
   onProgress?: (message: string) => void;
 }
 
-export type ResolvedAuditOptions = Required<Omit<AuditOptions, 'inventory' | 'delivery' | 'onProgress'>> & {
+export type ResolvedAuditOptions = Required<Omit<AuditOptions, 'ordersGroup' | 'inventory' | 'delivery' | 'onProgress'>> & {
+  orders: ConsumerTarget;
   inventory: ConsumerTarget;
   delivery: ConsumerTarget;
   onProgress: (message: string) => void;
@@ -50,7 +54,12 @@ export interface Finding {
   truncated: boolean;
 }
 
-export type CheckId = 'outbox' | 'topic' | 'inventory' | 'delivery' | 'lag';
+/**
+ * `topic`, `inventory-topic`, `delivery-topic`: relay.orders.v1, relay.inventory.v1, relay.delivery.v1;
+ * `orders`, `inventory`, `delivery`: what each service's consumer group applied; `final`: orders
+ * whose events are all published and consumed have reached a final status all services agree on.
+ */
+export type CheckId = 'outbox' | 'topic' | 'inventory-topic' | 'delivery-topic' | 'orders' | 'inventory' | 'delivery' | 'lag' | 'final';
 
 export interface CheckResult {
   id: CheckId;
@@ -73,9 +82,12 @@ export interface AuditReport {
   durationMs: number;
   scope: {
     ordersSchema: string;
+    orders: ConsumerTarget;
     inventory: ConsumerTarget;
     delivery: ConsumerTarget;
+    /** The order events topic. */
     topic: string;
+    topics: { orders: string; inventory: string; delivery: string };
     graceSeconds: number;
     sharedTopic: boolean;
   };

@@ -1,3 +1,4 @@
+import { Topics } from '@relay/contracts';
 import { parseCommandArgs, stringValue } from '../args';
 import { Command, connectionFromEnv, ENVIRONMENT_HELP, printJson } from '../command';
 import { DEFAULT_SOURCE_TOPIC, integerFlag, kafkaNameFlag, listFlag, schemaFlag } from '../config';
@@ -10,6 +11,7 @@ const flags = {
   'orders-schema': { type: 'string' },
   'inventory-schema': { type: 'string' },
   'delivery-schema': { type: 'string' },
+  'orders-group': { type: 'string' },
   'inventory-group': { type: 'string' },
   'delivery-group': { type: 'string' },
   groups: { type: 'string' },
@@ -20,53 +22,70 @@ const flags = {
   json: { type: 'boolean' },
 } as const;
 
-function groupsFrom(values: Record<string, string | boolean | undefined>): { inventory?: string; delivery?: string } {
-  const inventory = stringValue(values, 'inventory-group');
-  const delivery = stringValue(values, 'delivery-group');
+function groupsFrom(values: Record<string, string | boolean | undefined>): { orders?: string; inventory?: string; delivery?: string } {
+  const one = (flag: 'orders-group' | 'inventory-group' | 'delivery-group') => {
+    const value = stringValue(values, flag);
+    return value === undefined ? undefined : kafkaNameFlag(flag, value);
+  };
+  const single = { orders: one('orders-group'), inventory: one('inventory-group'), delivery: one('delivery-group') };
   const groups = stringValue(values, 'groups');
-  if (groups === undefined) {
-    return { inventory: inventory === undefined ? undefined : kafkaNameFlag('inventory-group', inventory), delivery: delivery === undefined ? undefined : kafkaNameFlag('delivery-group', delivery) };
+  if (groups === undefined) return single;
+  if (single.orders !== undefined || single.inventory !== undefined || single.delivery !== undefined) {
+    throw new UsageError('audit: give --groups or --orders-group/--inventory-group/--delivery-group, not both');
   }
-  if (inventory !== undefined || delivery !== undefined) throw new UsageError('audit: give --groups or --inventory-group/--delivery-group, not both');
   const names = listFlag('groups', groups);
-  if (names.length !== 2) throw new UsageError(`--groups for audit is <inventory group>,<delivery group> (two names), got "${groups}"`);
-  return { inventory: names[0], delivery: names[1] };
+  if (names.length === 3) return { orders: names[0], inventory: names[1], delivery: names[2] };
+  if (names.length === 2) return { inventory: names[0], delivery: names[1] };
+  throw new UsageError(`--groups for audit is <orders group>,<inventory group>,<delivery group> (or <inventory group>,<delivery group>), got "${groups}"`);
 }
 
 export const auditCommand: Command = {
   name: 'audit',
-  summary: 'reconcile orders, outbox, topic and consumer effects; exit 1 on any gap',
+  summary: 'reconcile outboxes, topics, consumer effects, lag and final statuses; exit 1 on any gap',
   help: `Usage: npm run ops -- audit [--orders-schema orders] [--inventory-schema inventory] [--delivery-schema delivery]
-                             [--groups inventory,delivery] [--grace-seconds 10] [--shared-topic] [--json]
+                             [--groups orders,inventory,delivery] [--grace-seconds 10] [--shared-topic] [--json]
 
-The reconciliation audit of a running system. Read-only; prints a verdict.
-  1. outbox: every order has its order.placed event in the outbox, published (unpublished events
-     older than the grace period are gaps, younger ones pending)
-  2. topic: reads ${DEFAULT_SOURCE_TOPIC} from the beginning with a throw-away consumer; every
-     order.placed on it belongs to an existing order and every order's published event is on it
-     (copies of one eventId are counted, not gaps)
-  3. consumers: for inventory (reservations) and delivery (deliveries), every order's event is in
-     the group's processed_events and its effect row exists exactly once; no effect row exists for
-     an order that does not
-  4. lag: each group has consumed everything that was on its topics when the audit started
-     (waiting up to the grace period); parked dead letters are counted
+The reconciliation audit of a running system. Read-only and safe under load: it notes the
+consumer groups' committed offsets, takes one database snapshot of the three schemas, then reads
+${DEFAULT_SOURCE_TOPIC}, ${Topics.inventoryEvents} and ${Topics.deliveryEvents} from the beginning with a
+throw-away consumer. Work still in flight is reported as pending or in flight, never as a gap.
+  1. outbox: every order has its order.placed event (and a cancelled one its order.cancelled);
+     unpublished rows of the orders, inventory and delivery outboxes are listed with their age;
+     a row older than the grace period whose relay published nothing during the audit is a gap
+  2-4. topics: each topic holds every published row of its service's outbox, and every event on
+     it comes from an outbox row whose order / reservation / delivery exists (copies of one
+     eventId are counted, not gaps)
+  5-7. consumers: inventory (order.placed/cancelled), delivery (order.placed/cancelled,
+     stock.reserved/rejected) and orders (stock.reserved/rejected, delivery.scheduled/cancelled):
+     every event the group had consumed when the audit started has its processed_events record;
+     each reservation, delivery and order status is what the recorded events make it; each
+     decided reservation raised one stock.reserved|rejected (plus stock.released once released),
+     each SCHEDULED/CANCELLED delivery its delivery event; no effect without a recorded event
+     or for an order that does not exist
+  8. lag: each of the three groups has consumed, per partition, everything that was on its
+     topics when the audit started (waiting up to the grace period); parked dead letters counted
+  9. final: every order whose events are all published and consumed is SCHEDULED, REJECTED or
+     CANCELLED, and its reservation and delivery agree; the others are in flight
 
 Options:
   --orders-schema <s>       orders' schema (default orders)
   --inventory-schema <s>    inventory's schema (default inventory)
   --delivery-schema <s>     delivery's schema (default delivery)
-  --groups <inv>,<del>      the inventory and delivery consumer groups (default inventory,delivery)
-  --inventory-group <g>, --delivery-group <g>   the same, one at a time
+  --groups <o>,<i>,<d>      the orders, inventory and delivery consumer groups (default
+                            orders,inventory,delivery); two names set inventory and delivery only
+  --orders-group <g>, --inventory-group <g>, --delivery-group <g>   the same, one at a time
   --topic <t>               the order events topic (default ${DEFAULT_SOURCE_TOPIC})
-  --grace-seconds <N>       time an event may take to be published and applied (default 10)
+  --grace-seconds <N>       how long an outbox row may stay unpublished, and the longest the audit
+                            waits for groups and relays to catch up (default 10)
   --examples <N>            offenders listed per finding (default 5)
-  --shared-topic            other stacks publish to the same topic (per-test schemas on one
-                            broker): events and effects of orders this schema's outbox never
-                            produced are counted as foreign, not as orphans
+  --shared-topic            other stacks publish to the same topics (per-test schemas on one
+                            broker): events and effects of orders this stack never produced are
+                            counted as foreign, not as orphans
   --json                    the report as JSON
   -h, --help
 
-Exit codes: 0 no gaps, 1 gaps found (or the audit could not run), 2 usage error.
+Exit codes: 0 no gaps, 1 gaps found (or the audit could not run: unreachable server, missing
+schema), 2 usage error (bad flag, bad KAFKA_BROKERS or DATABASE_URL).
 
 ${ENVIRONMENT_HELP}`,
   async run(args, io) {
@@ -86,6 +105,7 @@ ${ENVIRONMENT_HELP}`,
     const options: AuditOptions = {
       ...connectionFromEnv(io),
       ordersSchema: schema('orders-schema'),
+      ordersGroup: groups.orders,
       inventory: { schema: schema('inventory-schema'), group: groups.inventory },
       delivery: { schema: schema('delivery-schema'), group: groups.delivery },
       topic: topic === undefined ? undefined : kafkaNameFlag('topic', topic),

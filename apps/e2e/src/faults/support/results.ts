@@ -23,8 +23,10 @@ export interface ScenarioResult {
   ordersPlaced: number;
   /** How long the fault lasted (injected → healed), when it has a duration. */
   faultMs: number | null;
-  /** Fault healed → every group at lag 0 and every placed order final. */
+  /** Fault healed → every order accepted before the heal is final (measured while the load goes on). */
   recoveryMs: number | null;
+  /** Fault healed → every group at lag 0 and every placed order final, the loader stopped (includes the post-heal load window). */
+  lagZeroMs: number | null;
   /** Loader stopped → every group at lag 0 and every order final. */
   drainMs: number | null;
   auditOk: boolean | null;
@@ -58,7 +60,7 @@ export class FaultResults {
 
   /** A result to fill in while the scenario runs; recorded by `record`. */
   begin(id: string, title: string): ScenarioResult {
-    return { id, title, file: this.file, passed: false, startedAt: new Date().toISOString(), durationMs: 0, ordersPlaced: 0, faultMs: null, recoveryMs: null, drainMs: null, auditOk: null, details: {} };
+    return { id, title, file: this.file, passed: false, startedAt: new Date().toISOString(), durationMs: 0, ordersPlaced: 0, faultMs: null, recoveryMs: null, lagZeroMs: null, drainMs: null, auditOk: null, details: {} };
   }
 
   record(result: ScenarioResult): void {
@@ -91,7 +93,7 @@ export class FaultResults {
 const seconds = (ms: number | null) => (ms === null ? '-' : (ms / 1_000).toFixed(1));
 
 export function formatTable(scenarios: readonly ScenarioResult[]): string {
-  const header = ['#', 'scenario', 'result', 'orders', 'fault s', 'recovery s', 'drain s', 'audit', 'took s'];
+  const header = ['#', 'scenario', 'result', 'orders', 'fault s', 'recovery s', 'lag 0 s', 'drain s', 'audit', 'took s'];
   const rows = scenarios.map((scenario) => [
     scenario.id,
     scenario.title.length > 58 ? `${scenario.title.slice(0, 57)}…` : scenario.title,
@@ -99,6 +101,7 @@ export function formatTable(scenarios: readonly ScenarioResult[]): string {
     String(scenario.ordersPlaced),
     seconds(scenario.faultMs),
     seconds(scenario.recoveryMs),
+    seconds(scenario.lagZeroMs),
     seconds(scenario.drainMs),
     scenario.auditOk === null ? '-' : scenario.auditOk ? 'ok' : 'GAPS',
     seconds(scenario.durationMs),
@@ -107,5 +110,8 @@ export function formatTable(scenarios: readonly ScenarioResult[]): string {
   const line = (cells: string[]) => `| ${cells.map((cell, column) => (column === 1 ? cell.padEnd(widths[column]) : cell.padStart(widths[column]))).join(' | ')} |`;
   const rule = `|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|`;
   const failures = scenarios.filter((scenario) => !scenario.passed).map((scenario) => `  #${scenario.id}: ${scenario.error ?? 'failed'}`);
-  return [`Fault suite results (${RESULTS_FILE}):`, line(header), rule, ...rows.map(line), ...(failures.length > 0 ? ['failures:', ...failures] : [])].join('\n');
+  const legend =
+    'fault: injected → healed; recovery: healed → every order accepted before the heal final; ' +
+    'lag 0: healed → every group at lag 0 and every order final (loader stopped after ≥2 s of post-heal orders and ≥200 in all); drain: loader stopped → lag 0';
+  return [`Fault suite results (${RESULTS_FILE}):`, line(header), rule, ...rows.map(line), legend, ...(failures.length > 0 ? ['failures:', ...failures] : [])].join('\n');
 }

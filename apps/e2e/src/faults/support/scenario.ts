@@ -127,46 +127,74 @@ export class ScenarioRun {
   /**
    * After the heal: keeps loading until `postHealOrders` more orders got a 201 (the system takes
    * orders again) and at least `minOrders` in all, stops the loader and waits for every request to
-   * settle, then waits until every group is at lag 0 and every placed order is final. Records
-   * recovery (heal → recovered) and drain (load stopped → recovered) times.
+   * settle, then waits until every group is at lag 0 and every placed order is final. Records:
+   * - recovery: heal → every order accepted before the heal is final (the backlog the fault left
+   *   is worked off, while new orders keep coming);
+   * - lag 0: heal → every group at lag 0 and every order final, the loader stopped (this includes
+   *   the post-heal load window);
+   * - drain: loader stopped → every group at lag 0 and every order final.
    */
   async settle(options: { postHealOrders?: number; minOrders?: number; consumerUrls?: string[] } = {}): Promise<void> {
     const healedAt = this.healedAt ?? Date.now();
     const postHeal = options.postHealOrders ?? this.rate * 2;
     const minOrders = options.minOrders ?? MIN_ORDERS;
-    await waitFor(() => this.loader.placedSince(healedAt) >= postHeal && this.loader.placed().length >= minOrders, {
-      timeoutMs: 90_000,
-      intervalMs: 50,
-      description: `${postHeal} orders placed after the heal and ${minOrders} in all`,
-    }).catch((error: unknown) => {
-      throw new Error(`${firstLine(error)} (loader now: ${JSON.stringify(this.loader.summary())})`);
-    });
-    this.note(`${this.loader.placedSince(healedAt)} orders placed after the heal, ${this.loader.placed().length} in all; stopping the loader`);
-    await this.loader.drain(60_000);
-    this.loadStoppedAt = Date.now();
-    this.note(`loader drained (${this.loader.placed().length} placed)`);
     const { stack } = this.rig;
-    const consumerUrls = options.consumerUrls ?? [stack.orders.url, stack.inventory.url, stack.delivery.url];
-    let last = '';
-    await waitFor(
-      async () => {
-        const lags = await Promise.all(consumerUrls.map(async (url) => (await getJson<ConsumerStatusBody>(`${url}/consumer`)).body));
-        const behind = lags.filter((status) => status?.totalLag !== '0');
-        const open = [
-          ...(await listCustomerOrders(stack.orders.url, this.customerId, 'PENDING')),
-          ...(await listCustomerOrders(stack.orders.url, this.customerId, 'CONFIRMED')),
-        ];
-        last = `lag ${lags.map((status) => `${status?.group}=${status?.totalLag}`).join(', ')}; ${open.length} orders not final`;
-        return behind.length === 0 && open.length === 0;
-      },
-      { timeoutMs: RECOVERY_TIMEOUT_MS, intervalMs: 250, description: `every group at lag 0 and every order final (logs: ${stack.logDir})` },
-    ).catch((error: unknown) => {
-      throw new Error(`${firstLine(error)}; last seen: ${last}`);
-    });
+    const openOrders = async () => [
+      ...(await listCustomerOrders(stack.orders.url, this.customerId, 'PENDING')),
+      ...(await listCustomerOrders(stack.orders.url, this.customerId, 'CONFIRMED')),
+    ];
+
+    // Watched while the load goes on: when is the last order accepted before the heal final?
+    const beforeHeal = new Set(this.loader.placed().filter((request) => request.placedAt! <= healedAt).map((request) => request.orderId));
+    let backlogDoneAt: number | undefined;
+    let watching = true;
+    const backlog = (async () => {
+      while (watching && backlogDoneAt === undefined) {
+        try {
+          if (!(await openOrders()).some((order) => beforeHeal.has(order.id))) backlogDoneAt = Date.now();
+        } catch {
+          // The app may be restarting: look again.
+        }
+        if (backlogDoneAt === undefined) await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+    })();
+
+    try {
+      await waitFor(() => this.loader.placedSince(healedAt) >= postHeal && this.loader.placed().length >= minOrders, {
+        timeoutMs: 90_000,
+        intervalMs: 50,
+        description: `${postHeal} orders placed after the heal and ${minOrders} in all`,
+      }).catch((error: unknown) => {
+        throw new Error(`${firstLine(error)} (loader now: ${JSON.stringify(this.loader.summary())})`);
+      });
+      this.note(`${this.loader.placedSince(healedAt)} orders placed after the heal, ${this.loader.placed().length} in all; stopping the loader`);
+      await this.loader.drain(60_000);
+      this.loadStoppedAt = Date.now();
+      this.note(`loader drained (${this.loader.placed().length} placed)`);
+      const consumerUrls = options.consumerUrls ?? [stack.orders.url, stack.inventory.url, stack.delivery.url];
+      let last = '';
+      await waitFor(
+        async () => {
+          const lags = await Promise.all(consumerUrls.map(async (url) => (await getJson<ConsumerStatusBody>(`${url}/consumer`)).body));
+          const behind = lags.filter((status) => status?.totalLag !== '0');
+          const open = await openOrders();
+          last = `lag ${lags.map((status) => `${status?.group}=${status?.totalLag}`).join(', ')}; ${open.length} orders not final`;
+          return behind.length === 0 && open.length === 0;
+        },
+        { timeoutMs: RECOVERY_TIMEOUT_MS, intervalMs: 250, description: `every group at lag 0 and every order final (logs: ${stack.logDir})` },
+      ).catch((error: unknown) => {
+        throw new Error(`${firstLine(error)}; last seen: ${last}`);
+      });
+    } finally {
+      watching = false;
+      await backlog;
+    }
     this.recoveredAt = Date.now();
-    this.result.recoveryMs = this.recoveredAt - healedAt;
-    this.result.drainMs = this.recoveredAt - this.loadStoppedAt;
-    this.note(`recovered: every group at lag 0, every order final`);
+    // Every order is final now, so the backlog is done at the latest now.
+    this.result.recoveryMs = (backlogDoneAt ?? this.recoveredAt) - healedAt;
+    this.result.lagZeroMs = this.recoveredAt - healedAt;
+    this.result.drainMs = this.recoveredAt - this.loadStoppedAt!;
+    this.note(`recovered: the ${beforeHeal.size} orders accepted before the heal were final ${(this.result.recoveryMs / 1_000).toFixed(1)} s after it; every group at lag 0 and every order final`);
   }
 
   /**
@@ -222,6 +250,7 @@ export class ScenarioRun {
       kafkaBrokers: this.rig.kafkaBrokers.split(','),
       databaseUrl: this.rig.databaseUrl,
       ordersSchema: stack.orders.env.DATABASE_SCHEMA,
+      ordersGroup: stack.groups.orders,
       inventory: { schema: stack.inventory.env.DATABASE_SCHEMA, group: stack.groups.inventory },
       delivery: { schema: stack.delivery.env.DATABASE_SCHEMA, group: stack.groups.delivery },
       sharedTopic: this.rig.sharedTopic,

@@ -1,0 +1,161 @@
+import { Db, requireTables, table } from '../db';
+import { ServiceId, SERVICES } from './model';
+import { ResolvedAuditOptions } from './types';
+
+export interface OutboxRow {
+  id: string;
+  eventId: string;
+  type: string;
+  /** The Kafka key: the order id for every Relay event. */
+  key: string;
+  createdAt: string;
+  publishedAt: string | null;
+  /** Seconds between the row's creation and the snapshot. */
+  ageSeconds: number;
+}
+
+export interface ServiceOutbox {
+  schema: string;
+  rows: OutboxRow[];
+  byEventId: Map<string, OutboxRow>;
+  /** Rows by key (order id), oldest first. */
+  byKey: Map<string, OutboxRow[]>;
+}
+
+export interface OrderRow {
+  status: string;
+  createdAt: string;
+}
+
+export interface ReservationRow {
+  status: string;
+  createdAt: string;
+}
+
+export interface DeliveryRow {
+  status: string;
+  stockStatus: string;
+  cancelReason: string | null;
+  createdAt: string;
+}
+
+/**
+ * The three services' schemas at one instant (one REPEATABLE READ transaction over the one
+ * database they share): an effect, its processed_events record and the events it raised commit
+ * together, so they are always seen together.
+ */
+export interface Snapshot {
+  orders: Map<string, OrderRow>;
+  reservations: Map<string, ReservationRow>;
+  deliveries: Map<string, DeliveryRow>;
+  outbox: Record<ServiceId, ServiceOutbox>;
+  /** Each group's processed_events: eventId → event type. */
+  processed: Record<ServiceId, Map<string, string>>;
+  /** Orders that reached one status more than once (the state machine only moves forward). */
+  repeatedTransitions: { orderId: string; status: string; times: number }[];
+}
+
+const iso = (value: Date | string | null): string | null => (value === null ? null : new Date(value).toISOString());
+
+const TABLES: Record<ServiceId, string[]> = {
+  orders: ['orders', 'order_status_history', 'outbox', 'processed_events'],
+  inventory: ['reservations', 'outbox', 'processed_events'],
+  delivery: ['deliveries', 'outbox', 'processed_events'],
+};
+
+async function readOutbox(db: Db, schema: string): Promise<ServiceOutbox> {
+  const { rows } = await db.query<{ id: string; event_id: string; event_type: string; message_key: string; created_at: Date; published_at: Date | null; age: number }>(
+    `SELECT id::text AS id, event_id::text AS event_id, event_type, message_key, created_at, published_at,
+            EXTRACT(EPOCH FROM now() - created_at)::float AS age
+     FROM ${table(schema, 'outbox')} ORDER BY id`,
+  );
+  const outbox: ServiceOutbox = { schema, rows: [], byEventId: new Map(), byKey: new Map() };
+  for (const row of rows) {
+    const entry: OutboxRow = {
+      id: row.id,
+      eventId: row.event_id,
+      type: row.event_type,
+      key: row.message_key,
+      createdAt: iso(row.created_at)!,
+      publishedAt: iso(row.published_at),
+      ageSeconds: Math.max(0, Math.round(row.age * 10) / 10),
+    };
+    outbox.rows.push(entry);
+    outbox.byEventId.set(entry.eventId, entry);
+    const forKey = outbox.byKey.get(entry.key) ?? [];
+    forKey.push(entry);
+    outbox.byKey.set(entry.key, forKey);
+  }
+  return outbox;
+}
+
+async function readProcessed(db: Db, schema: string, group: string): Promise<Map<string, string>> {
+  const { rows } = await db.query<{ event_id: string; event_type: string }>(
+    `SELECT event_id::text AS event_id, event_type FROM ${table(schema, 'processed_events')} WHERE consumer_group = $1`,
+    [group],
+  );
+  return new Map(rows.map((row) => [row.event_id, row.event_type]));
+}
+
+export async function readSnapshot(db: Db, options: ResolvedAuditOptions): Promise<Snapshot> {
+  const schemas: Record<ServiceId, string> = { orders: options.ordersSchema, inventory: options.inventory.schema, delivery: options.delivery.schema };
+  for (const service of SERVICES) await requireTables(db, schemas[service], TABLES[service], `${service}-schema`);
+  await db.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+  try {
+    const orders = await db.query<{ id: string; status: string; created_at: Date }>(`SELECT id::text AS id, status, created_at FROM ${table(schemas.orders, 'orders')}`);
+    const repeated = await db.query<{ order_id: string; to_status: string; times: number }>(
+      `SELECT order_id::text AS order_id, to_status, count(*)::int AS times FROM ${table(schemas.orders, 'order_status_history')}
+       GROUP BY order_id, to_status HAVING count(*) > 1`,
+    );
+    const reservations = await db.query<{ order_id: string; status: string; created_at: Date }>(
+      `SELECT order_id::text AS order_id, status, created_at FROM ${table(schemas.inventory, 'reservations')}`,
+    );
+    const deliveries = await db.query<{ order_id: string; status: string; stock_status: string; cancel_reason: string | null; created_at: Date }>(
+      `SELECT order_id::text AS order_id, status, stock_status, cancel_reason, created_at FROM ${table(schemas.delivery, 'deliveries')}`,
+    );
+    const outbox = {} as Record<ServiceId, ServiceOutbox>;
+    const processed = {} as Record<ServiceId, Map<string, string>>;
+    for (const service of SERVICES) {
+      outbox[service] = await readOutbox(db, schemas[service]);
+      processed[service] = await readProcessed(db, schemas[service], options[service].group);
+    }
+    return {
+      orders: new Map(orders.rows.map((row) => [row.id, { status: row.status, createdAt: iso(row.created_at)! }])),
+      reservations: new Map(reservations.rows.map((row) => [row.order_id, { status: row.status, createdAt: iso(row.created_at)! }])),
+      deliveries: new Map(
+        deliveries.rows.map((row) => [row.order_id, { status: row.status, stockStatus: row.stock_status, cancelReason: row.cancel_reason, createdAt: iso(row.created_at)! }]),
+      ),
+      outbox,
+      processed,
+      repeatedTransitions: repeated.rows.map((row) => ({ orderId: row.order_id, status: row.to_status, times: row.times })),
+    };
+  } finally {
+    await db.query('COMMIT');
+  }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Of `ids` (order ids), those with a row in `schema.tableName` now (for rows written after the snapshot). */
+export async function existingNow(db: Db, schema: string, tableName: 'orders' | 'reservations' | 'deliveries', ids: Iterable<string>): Promise<Set<string>> {
+  const uuids = [...new Set(ids)].filter((id) => UUID.test(id));
+  if (uuids.length === 0) return new Set();
+  const column = tableName === 'orders' ? 'id' : 'order_id';
+  const { rows } = await db.query<{ id: string }>(`SELECT ${column}::text AS id FROM ${table(schema, tableName)} WHERE ${column} = ANY($1::uuid[])`, [uuids]);
+  return new Set(rows.map((row) => row.id));
+}
+
+/** Of `eventIds`, those an outbox holds now. */
+export async function outboxEventsNow(db: Db, schema: string, eventIds: Iterable<string>): Promise<Set<string>> {
+  const uuids = [...new Set(eventIds)].filter((id) => UUID.test(id));
+  if (uuids.length === 0) return new Set();
+  const { rows } = await db.query<{ event_id: string }>(`SELECT event_id::text AS event_id FROM ${table(schema, 'outbox')} WHERE event_id = ANY($1::uuid[])`, [uuids]);
+  return new Set(rows.map((row) => row.event_id));
+}
+
+/** Of outbox row ids, those still unpublished now. */
+export async function stillUnpublished(db: Db, schema: string, ids: readonly string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const { rows } = await db.query<{ id: string }>(`SELECT id::text AS id FROM ${table(schema, 'outbox')} WHERE id = ANY($1::bigint[]) AND published_at IS NULL`, [ids]);
+  return new Set(rows.map((row) => row.id));
+}
