@@ -1,5 +1,6 @@
 import { Topics } from '@relay/contracts';
 import { readFileSync } from 'node:fs';
+import { nodeFlagsIn, SERVICE_NODE_FLAGS } from '@relay/local-stack';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { readEnvExample, repoRoot } from '../support/env-example';
@@ -19,6 +20,8 @@ interface ComposeService {
   depends_on?: Record<string, { condition?: string }> | string[];
   healthcheck?: { test?: string[] | string; start_period?: string };
   stop_grace_period?: string;
+  command?: string | string[];
+  entrypoint?: string | string[];
 }
 
 /** Compose durations: 1m30s, 30s, 500ms. */
@@ -54,6 +57,11 @@ describe('docker/compose.yaml', () => {
     expect(service.ports?.map((mapping) => mapping.split(':').pop())).toContain(port);
   });
 
+  it.each(APPS)('%s: runs the image\'s own command (node with SERVICE_NODE_FLAGS)', (app) => {
+    expect(compose.services[app].command).toBeUndefined();
+    expect(compose.services[app].entrypoint).toBeUndefined();
+  });
+
   it.each(APPS)('%s: stop_grace_period is longer than SHUTDOWN_TIMEOUT_MS', (app) => {
     const service = compose.services[app];
     const drainSeconds = Number(service.environment?.SHUTDOWN_TIMEOUT_MS ?? env.defaults.get('SHUTDOWN_TIMEOUT_MS')) / 1000;
@@ -84,6 +92,13 @@ describe('docker/Dockerfile', () => {
     expect(dockerfile).toMatch(/npx nx run "\$\{APP\}:build"/);
     expect(dockerfile).toMatch(/dist\/apps\/\$\{APP\}\/src\/main\.js/);
     expect(dockerfile).toMatch(/^USER [1-9]\d*(:\d+)?$/m);
+  });
+
+  it('runs node with the flags every other launcher uses (SERVICE_NODE_FLAGS: the V8 heap caps)', () => {
+    const cmd = /^CMD (\[.*\])$/m.exec(dockerfile);
+    expect(cmd).not.toBeNull();
+    const shellLine = (JSON.parse(cmd![1]) as string[]).at(-1) ?? '';
+    expect(nodeFlagsIn(shellLine)).toEqual([...SERVICE_NODE_FLAGS]);
   });
 });
 

@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, wr
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Topics } from '@relay/contracts';
+import { maxOldSpaceMb, maxSemiSpaceMb } from '@relay/local-stack';
 import { EnvExample, readEnvExample } from '../support/env-example';
 import { containersOf, KustomizeError, Manifest, readYamlDocuments, Rendered, renderKustomization, splitImage } from './kustomize';
 
@@ -36,6 +37,8 @@ interface EnvVar {
 interface Container {
   name: string;
   image?: string;
+  command?: string[];
+  args?: string[];
   ports?: { name?: string; containerPort: number }[];
   env?: EnvVar[];
   envFrom?: { configMapRef?: { name: string }; secretRef?: { name: string }; prefix?: string }[];
@@ -380,6 +383,38 @@ function checkResources(rendered: Rendered): string[] {
   return problems;
 }
 
+/**
+ * Resident memory outside the V8 heap, measured under load (docs/performance.md, "Memory"): about
+ * 50 MB of the node binary's mapped code and up to 40 MB of native memory (Kafka fetches, sockets,
+ * malloc), rounded up.
+ */
+const NON_HEAP_MIB = 96;
+
+/**
+ * The image runs node with SERVICE_NODE_FLAGS, which cap the V8 heap: old generation + 3 semi-spaces
+ * (two for the young generation, one for its large objects), as v8.getHeapStatistics().heap_size_limit
+ * reports. The memory limit must hold that plus the memory outside the heap, or the kubelet kills a
+ * pod whose heap is still within its cap.
+ */
+function checkMemoryBudget(rendered: Rendered): string[] {
+  const problems: string[] = [];
+  const oldSpace = maxOldSpaceMb();
+  const semiSpace = maxSemiSpaceMb();
+  if (oldSpace === undefined || semiSpace === undefined) return ['SERVICE_NODE_FLAGS set no --max-old-space-size or --max-semi-space-size: the heap is not capped'];
+  const neededMiB = oldSpace + 3 * semiSpace + NON_HEAP_MIB;
+  for (const deployment of deployments(rendered)) {
+    const container = appContainer(deployment);
+    const where = `Deployment ${deployment.metadata.name} container ${container.name}`;
+    if (container.command || container.args) problems.push(`${where}: overrides the image's command, which runs node with SERVICE_NODE_FLAGS (the heap caps)`);
+    const limit = container.resources?.limits?.memory;
+    const limitMiB = limit === undefined ? NaN : quantity('memory', limit) / 1024 ** 2;
+    if (!(limitMiB >= neededMiB)) {
+      problems.push(`${where}: memory limit ${limit} is below the heap cap (${oldSpace} MB old + 3 x ${semiSpace} MB young) plus ${NON_HEAP_MIB} MiB outside the heap = ${neededMiB} MiB`);
+    }
+  }
+  return problems;
+}
+
 function checkSecurity(rendered: Rendered): string[] {
   const problems: string[] = [];
   for (const deployment of deployments(rendered)) {
@@ -516,6 +551,10 @@ describe('Kubernetes manifests (deploy/kubernetes/overlays/production, rendered)
 
   it('sets CPU and memory requests and limits on every container', () => {
     expect(checkResources(rendered)).toEqual([]);
+  });
+
+  it('gives every service a memory limit that holds its capped V8 heap and the memory outside it, and keeps the image\'s node flags', () => {
+    expect(checkMemoryBudget(rendered)).toEqual([]);
   });
 
   it('runs as non-root with a read-only root filesystem and no capabilities', () => {

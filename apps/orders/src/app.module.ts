@@ -1,14 +1,24 @@
+import { Module } from '@nestjs/common';
 import { Topics } from '@relay/contracts';
 import { EventServiceDefinition } from '@relay/messaging';
 import { ordersPersistence } from '@relay/orders/data-access';
-import { OrdersModule } from '@relay/orders/feature';
+import { OrderIntakeOptions, OrdersModule } from '@relay/orders/feature';
 
-/** The orders service: what it stores, publishes and consumes, and its feature module. */
-export const ordersService: EventServiceDefinition = {
-  name: 'orders',
-  description: 'Takes orders, tracks their status through inventory and delivery events, and lets customers cancel.',
-  persistence: ordersPersistence,
-  publishes: [Topics.orderEvents],
-  consumes: [Topics.inventoryEvents, Topics.deliveryEvents],
-  feature: OrdersModule,
-};
+/**
+ * The orders service: what it stores, publishes and consumes, and its feature module. `intake`
+ * gives the group-commit settings of POST /orders; it is called when the application is built,
+ * once the environment has been read and validated.
+ */
+export function ordersService(intake: () => OrderIntakeOptions): EventServiceDefinition {
+  @Module({ imports: [OrdersModule.withIntake(intake)] })
+  class OrdersFeatureModule {}
+
+  return {
+    name: 'orders',
+    description: 'Takes orders, tracks their status through inventory and delivery events, and lets customers cancel.',
+    persistence: ordersPersistence,
+    publishes: [Topics.orderEvents],
+    consumes: [Topics.inventoryEvents, Topics.deliveryEvents],
+    feature: OrdersFeatureModule,
+  };
+}

@@ -27,12 +27,14 @@ export interface ConsumerEnv extends KafkaEnv {
   CONSUMER_PARTITIONS_CONCURRENTLY: number;
   CONSUMER_SESSION_TIMEOUT_MS: number;
   CONSUMER_CHUNK_SIZE: number;
+  CONSUMER_FETCH_MAX_BYTES: number;
+  CONSUMER_FETCH_MAX_BYTES_PER_PARTITION: number;
 }
 
 export function consumerOptionsFrom(env: ConsumerEnv) {
   const failurePolicy: FailurePolicy = { ...defaultFailurePolicy, maxAttempts: env.CONSUMER_MAX_ATTEMPTS };
   return {
-    kafka: kafkaSettingsFrom(env),
+    kafka: { ...kafkaSettingsFrom(env), fetchMaxBytes: env.CONSUMER_FETCH_MAX_BYTES, fetchMaxBytesPerPartition: env.CONSUMER_FETCH_MAX_BYTES_PER_PARTITION },
     consumerGroup: env.KAFKA_GROUP_ID,
     failurePolicy,
     partitionsConsumedConcurrently: env.CONSUMER_PARTITIONS_CONCURRENTLY,

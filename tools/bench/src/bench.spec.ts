@@ -89,4 +89,11 @@ describe('bench building blocks', () => {
     expect(() => parseBenchArgs(['--only', 'nope'])).toThrow(UsageError);
     expect(() => parseBenchArgs(['--events', '-3'])).toThrow(UsageError);
   });
+
+  it('runs the services with the usual Node.js flags unless --node-flags replaces them', () => {
+    expect(parseBenchArgs(['--quick'])).toMatchObject({ nodeFlags: undefined });
+    expect(parseBenchArgs(['--node-flags=--max-old-space-size=256  --max-semi-space-size=16'])).toMatchObject({ nodeFlags: ['--max-old-space-size=256', '--max-semi-space-size=16'] });
+    expect(parseBenchArgs(['--node-flags='])).toMatchObject({ nodeFlags: [] });
+    expect(() => parseBenchArgs(['--node-flags=max-old-space-size=256'])).toThrow(UsageError);
+  });
 });

@@ -8,7 +8,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Topics } from '@relay/contracts';
-import { REPO_ROOT, runCommand } from '@relay/local-stack';
+import { REPO_ROOT, runCommand, SERVICE_NODE_FLAGS } from '@relay/local-stack';
 import { renderChart } from './chart';
 import { produceOrderEvents } from './events';
 import { runLoad } from './load/run-load';
@@ -115,6 +115,7 @@ async function run(plan: BenchPlan, argv: string[]): Promise<number> {
       postgresVersion: '',
       git: await gitFacts(),
       machine,
+      serviceNodeFlags: [...(plan.nodeFlags ?? SERVICE_NODE_FLAGS)],
       notes: [
         'Kafka, PostgreSQL, the three services, the load generator and the bench share this machine; anything else running on it (other test runs) makes the figures noisy.',
         'End-to-end "processed" time = processed_events.processed_at, i.e. now() of the consumer transaction that applied the event (its start; it commits a few ms later).',
@@ -138,7 +139,7 @@ async function run(plan: BenchPlan, argv: string[]): Promise<number> {
   progress.say(`${command}: phases ${plan.phases.join(', ')}; results in ${path.relative(REPO_ROOT, resultsDir)}`);
 
   useSkuCount(plan.skus);
-  const stack = await BenchStack.start({ runId, resultsDir, sampler: memory, profile: plan.profile, serviceEnv: plan.serviceEnv });
+  const stack = await BenchStack.start({ runId, resultsDir, sampler: memory, profile: plan.profile, serviceEnv: plan.serviceEnv, nodeFlags: plan.nodeFlags });
   let interrupted = false;
   const onSignal = (signal: NodeJS.Signals): void => {
     if (interrupted) process.exit(130);

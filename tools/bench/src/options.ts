@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { SERVICES, ServiceName } from '@relay/local-stack';
+import { SERVICE_NODE_FLAGS, SERVICES, ServiceName } from '@relay/local-stack';
 
 export const PHASES = ['rest', 'e2e', 'catchup', 'baselines', 'memory'] as const;
 /** Phases run only when named in --only. */
@@ -43,6 +43,8 @@ export interface BenchPlan {
   skus: number;
   /** Extra environment for every service instance (A/B experiments, e.g. CONSUMER_CHUNK_SIZE=1). */
   serviceEnv: Record<string, string>;
+  /** Node.js flags of every service instance instead of SERVICE_NODE_FLAGS (A/B experiments); unset = those. */
+  nodeFlags?: string[];
   /** Keep bench schemas, groups and throw-away topics on external infrastructure. */
   keepData: boolean;
   outputDir?: string;
@@ -68,6 +70,9 @@ Options:
   --sustain-start N     first rate tried in the sustained search (default 2000)
   --skus N              SKUs the orders cycle through, each with stock (default 100)
   --service-env LIST    extra environment for every service, e.g. CONSUMER_CHUNK_SIZE=1,LOG_LEVEL=warn
+  --node-flags=FLAGS    Node.js flags of every service instead of the usual ones (${SERVICE_NODE_FLAGS.join(' ')}),
+                        space-separated, e.g. --node-flags="--max-old-space-size=256"; --node-flags= runs
+                        them with Node's defaults
   --keep-data           on external infrastructure: keep bench schemas, groups and topics
   --out DIR             results folder (default bench-results/<timestamp>)
   -h, --help            this text
@@ -106,6 +111,7 @@ export function parseBenchArgs(argv: string[]): BenchPlan | 'help' {
         'keep-data': { type: 'boolean' },
         skus: { type: 'string' },
         'service-env': { type: 'string' },
+        'node-flags': { type: 'string' },
         out: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -143,10 +149,18 @@ export function parseBenchArgs(argv: string[]): BenchPlan | 'help' {
     }
   }
 
+  let nodeFlags: string[] | undefined;
+  if (typeof values['node-flags'] === 'string') {
+    nodeFlags = values['node-flags'].split(/\s+/).filter((flag) => flag !== '');
+    const bad = nodeFlags.find((flag) => !flag.startsWith('--'));
+    if (bad !== undefined) throw new UsageError(`--node-flags: "${bad}" is not a --flag`);
+  }
+
   return {
     quick,
     skus: typeof values.skus === 'string' ? positiveInt('--skus', values.skus) : 100,
     serviceEnv,
+    nodeFlags,
     phases: ALL_PHASES.filter((phase) => phases.includes(phase)),
     catchupEvents,
     restRates,

@@ -25,6 +25,7 @@ export function renderReport(results: BenchResults, files: { json: string; svg: 
     `machine: ${m.machine.nproc} cores (${m.machine.cpuModel}), ${m.machine.totalMemoryGiB} GiB; load average ${m.machine.loadAverageAtStart.join(' ')} at start, ${m.machine.loadAverageAtEnd.join(' ')} at end; Node ${m.machine.node}; Kafka ${m.kafkaVersion}; PostgreSQL ${m.postgresVersion}`,
   );
   out.push(`everything (Kafka, PostgreSQL, services, load generator) shares this machine: figures are noisy when anything else runs on it`);
+  out.push(`services run as: node ${(m.serviceNodeFlags ?? []).join(' ')}${(m.serviceNodeFlags ?? []).length > 0 ? ' ' : ''}dist/apps/<service>/src/main.js`);
 
   if (results.rest) {
     out.push('', `REST intake: open-loop POST /orders sweep (${results.plan.restStepSeconds} s per rate, up to ${results.rest.maxSockets} connections; latency from each request's scheduled send time)`);

@@ -47,6 +47,8 @@ export interface BenchResults {
     postgresVersion: string;
     git: { commit: string; dirty: boolean };
     machine: MachineFacts;
+    /** Node.js flags every service process ran with. */
+    serviceNodeFlags: string[];
     notes: string[];
   };
   plan: BenchPlan;

@@ -9,6 +9,7 @@ import {
   Infrastructure,
   ManagedProcess,
   REPO_ROOT,
+  SERVICE_NODE_FLAGS,
   ServiceName,
   spawnManaged,
   startInfrastructure,
@@ -79,6 +80,7 @@ export class BenchStack {
     readonly sampler: ProcessSampler,
     private readonly profile: readonly ServiceName[],
     private readonly serviceEnv: Record<string, string>,
+    private readonly nodeFlags: readonly string[],
   ) {
     this.kafka = new Kafka({ clientId: `relay-bench-${runId}`, brokers: infrastructure.kafkaBrokers.split(','), logLevel: logLevel.NOTHING });
     this.admin = this.kafka.admin();
@@ -87,7 +89,15 @@ export class BenchStack {
     this.db.on('error', () => undefined);
   }
 
-  static async start(options: { runId: string; resultsDir: string; sampler: ProcessSampler; profile: readonly ServiceName[]; serviceEnv?: Record<string, string> }): Promise<BenchStack> {
+  static async start(options: {
+    runId: string;
+    resultsDir: string;
+    sampler: ProcessSampler;
+    profile: readonly ServiceName[];
+    serviceEnv?: Record<string, string>;
+    /** Node.js flags of every service process; SERVICE_NODE_FLAGS (as everywhere else) by default. */
+    nodeFlags?: readonly string[];
+  }): Promise<BenchStack> {
     progress.say('building the apps and starting Kafka + PostgreSQL…');
     const infrastructure = startInfrastructure({ mode: 'ephemeral', onProgress: (message) => progress.say(message) });
     infrastructure.catch(() => undefined);
@@ -103,7 +113,7 @@ export class BenchStack {
     }
     const infra = await infrastructure;
     for (const line of infra.started) progress.say(`started ${line}`);
-    const stack = new BenchStack(infra, options.runId, options.resultsDir, distDir, options.sampler, options.profile, options.serviceEnv ?? {});
+    const stack = new BenchStack(infra, options.runId, options.resultsDir, distDir, options.sampler, options.profile, options.serviceEnv ?? {}, options.nodeFlags ?? SERVICE_NODE_FLAGS);
     await stack.admin.connect();
     stack.startDbStats();
     return stack;
@@ -159,8 +169,8 @@ export class BenchStack {
     if (profiled && extraNodeOptions) env.NODE_OPTIONS = `${extraNodeOptions} ${env.NODE_OPTIONS}`;
     const child = await spawnManaged({
       command: process.execPath,
-      // As docker/Dockerfile and npm start run them.
-      args: ['--enable-source-maps', path.join(this.distDir, 'apps', options.service, 'src', 'main.js')],
+      // As docker/Dockerfile and npm start run them (unless --node-flags says otherwise).
+      args: [...this.nodeFlags, path.join(this.distDir, 'apps', options.service, 'src', 'main.js')],
       cwd: REPO_ROOT,
       env,
       logFile: path.join(this.resultsDir, 'logs', `${options.label}.log`),

@@ -1,3 +1,4 @@
+import { SERVICE_NODE_FLAGS } from './node-flags';
 import { ManagedProcess, spawnManaged } from './process-utils';
 import { appEntryPoint, REPO_ROOT, ServiceName } from './repo-paths';
 
@@ -26,7 +27,7 @@ export interface AppProcess {
 export async function startAppProcess(options: AppProcessOptions): Promise<AppProcess> {
   const process_ = await spawnManaged({
     command: process.execPath,
-    args: ['--enable-source-maps', appEntryPoint(options.service)],
+    args: [...SERVICE_NODE_FLAGS, appEntryPoint(options.service)],
     cwd: REPO_ROOT,
     env: { ...process.env, NO_COLOR: '1', ...options.env, PORT: String(options.port) },
     logFile: options.logFile,

@@ -5,4 +5,5 @@ export * from './kafka-broker';
 export * from './postgres-server';
 export * from './infrastructure';
 export * from './app-process';
+export * from './node-flags';
 export * from './build-apps';

@@ -1,10 +1,15 @@
-import { consumerEnvShape, outboxEnvShape, readEnv, serviceEnvShape } from '@relay/service-runtime';
+import { consumerEnvShape, envFields, outboxEnvShape, readEnv, serviceEnvShape } from '@relay/service-runtime';
+import type { OrderIntakeOptions } from '@relay/orders/feature';
 
 /** Every variable the orders service reads (documented in .env.example). */
 export const ordersEnvShape = {
   ...serviceEnvShape({ port: 3000, schema: 'orders', clientId: 'orders' }),
   ...consumerEnvShape({ group: 'orders' }),
   ...outboxEnvShape(),
+  /** Most orders POST /orders writes in one transaction (group commit). */
+  ORDERS_WRITE_BATCH_MAX: envFields.positiveInt(100, 1_000),
+  /** Most orders waiting for the transaction in flight; beyond, POST /orders answers 503 with Retry-After. */
+  ORDERS_WRITE_QUEUE_MAX: envFields.positiveInt(1_000, 100_000),
 };
 
 /** Reads and validates the orders service's environment, once, at boot. */
@@ -13,3 +18,7 @@ export function readOrdersConfig(env: NodeJS.ProcessEnv = process.env) {
 }
 
 export type OrdersConfig = ReturnType<typeof readOrdersConfig>;
+
+export function orderIntakeOptionsFrom(config: Pick<OrdersConfig, 'ORDERS_WRITE_BATCH_MAX' | 'ORDERS_WRITE_QUEUE_MAX'>): OrderIntakeOptions {
+  return { writeBatchMax: config.ORDERS_WRITE_BATCH_MAX, writeQueueMax: config.ORDERS_WRITE_QUEUE_MAX };
+}

@@ -24,8 +24,8 @@ export interface EventConsumerOptions {
   failurePolicy?: FailurePolicy;
   /**
    * Partitions processed at once by one instance; each partition is still processed in order.
-   * Default 1: chunks of different partitions running at once lock rows (an order, a SKU) in
-   * different orders and deadlock; scale out with instances instead.
+   * Default 1. Handlers should lock what a run needs up front, in key order (see OnEvents), or
+   * chunks of different partitions can deadlock on shared rows (then they go one by one).
    */
   partitionsConsumedConcurrently?: number;
   sessionTimeoutMs?: number;
@@ -89,7 +89,10 @@ export class EventConsumerServer extends ServerKafka {
         sessionTimeout: consumerOptions.sessionTimeoutMs ?? 15_000,
         heartbeatInterval: 1_000,
         rebalanceTimeout: 30_000,
-        maxBytesPerPartition: 1_048_576,
+        // What one fetch may bring into memory (CONSUMER_FETCH_MAX_BYTES[_PER_PARTITION]); the
+        // fallbacks are DEFAULT_CONSUMER_FETCH (kafka-settings.ts; service-config.spec.ts checks).
+        maxBytes: consumerOptions.kafka.fetchMaxBytes ?? 2_097_152,
+        maxBytesPerPartition: consumerOptions.kafka.fetchMaxBytesPerPartition ?? 262_144,
       },
       producer: { idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner },
       // Nest appends "-server" to the group id by default; the group is named by the caller.
@@ -304,7 +307,8 @@ export class EventConsumerServer extends ServerKafka {
           await runInWorkContext(workContext, () =>
             this.invokeHandler(first.handler!, run.map((item) => item.envelope), { topic, partition, offset: first.message.offset, attempt: 1, consumerGroup }, manager, origins),
           );
-          failpoint('consumer-mid-effect');
+          // Counted per event, as on the one-by-one path: `consumer-mid-effect@n` is the n-th event.
+          for (let each = start; each < end; each++) failpoint('consumer-mid-effect');
           start = end;
         }
       });

@@ -7,7 +7,21 @@ export interface KafkaSettings {
   /** Partitions for topics this service creates. More partitions, more consumer instances. */
   topicPartitions: number;
   replicationFactor: number;
+  /**
+   * Most bytes one consumer fetch brings back, all partitions together (kafkajs `maxBytes`), and
+   * per partition (`maxBytesPerPartition`). A fetch is decoded whole and kept until every message in
+   * it is processed, at about four times its size in memory; the consumer works through it for
+   * seconds, so a few hundred kB per partition lose nothing. Defaults: DEFAULT_CONSUMER_FETCH.
+   */
+  fetchMaxBytes?: number;
+  fetchMaxBytesPerPartition?: number;
 }
+
+/**
+ * 2 MB per fetch, 256 kB per partition (kafkajs defaults: 10 MB and 1 MB). The same defaults as
+ * CONSUMER_FETCH_MAX_BYTES and CONSUMER_FETCH_MAX_BYTES_PER_PARTITION (service-env.ts).
+ */
+export const DEFAULT_CONSUMER_FETCH = { maxBytes: 2_097_152, maxBytesPerPartition: 262_144 } as const;
 
 // kafkajs logs at ERROR the protocol errors it is about to retry (a coordinator still loading, a
 // leader moving). They are warnings to us: what really fails reaches our code as an exception.

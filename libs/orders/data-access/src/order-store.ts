@@ -22,25 +22,6 @@ function toOrder(entity: OrderEntity, lines: OrderLineEntity[]): Order {
   };
 }
 
-export async function insertOrder(manager: EntityManager, order: Order, idempotency?: IdempotencyRecord): Promise<void> {
-  await manager.insert(OrderEntity, {
-    id: order.id,
-    customerId: order.customerId,
-    status: order.status,
-    statusReason: order.statusReason,
-    shippingAddress: order.shippingAddress,
-    createdAt: order.createdAt,
-    updatedAt: order.updatedAt,
-    idempotencyKey: idempotency?.key ?? null,
-    requestHash: idempotency?.requestHash ?? null,
-  });
-  await manager.insert(
-    OrderLineEntity,
-    order.items.map((line, index) => ({ orderId: order.id, lineNo: index + 1, sku: line.sku, quantity: line.quantity })),
-  );
-  await manager.insert(OrderStatusHistoryEntity, { orderId: order.id, fromStatus: null, toStatus: order.status, cause: 'order.placed.v1', changedAt: order.createdAt });
-}
-
 async function linesOf(manager: EntityManager, orderIds: string[]): Promise<Map<string, OrderLineEntity[]>> {
   const byOrder = new Map<string, OrderLineEntity[]>();
   if (orderIds.length === 0) return byOrder;
@@ -57,12 +38,6 @@ export async function findOrder(manager: EntityManager, id: string, options: { l
   const entity = await manager.findOne(OrderEntity, { where: { id }, ...(options.lock ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
   if (!entity) return null;
   return toOrder(entity, (await linesOf(manager, [id])).get(id) ?? []);
-}
-
-export async function findOrderByIdempotencyKey(manager: EntityManager, key: string): Promise<{ order: Order; requestHash: string } | null> {
-  const entity = await manager.findOne(OrderEntity, { where: { idempotencyKey: key } });
-  if (!entity) return null;
-  return { order: toOrder(entity, (await linesOf(manager, [entity.id])).get(entity.id) ?? []), requestHash: entity.requestHash ?? '' };
 }
 
 export async function recordStatusChange(manager: EntityManager, orderId: string, change: StatusChange, reason: StatusReason | null): Promise<void> {

@@ -12,9 +12,20 @@ import {
   Post,
   Query,
   Res,
+  ServiceUnavailableException,
   UnprocessableEntityException,
 } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiConflictResponse, ApiCreatedResponse, ApiHeader, ApiNotFoundResponse, ApiOkResponse, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiHeader,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+  ApiUnprocessableEntityResponse,
+} from '@nestjs/swagger';
 import { ApiErrorDto } from '@relay/service-runtime';
 import { PlaceOrderDto } from './place-order/place-order.dto';
 import { PlaceOrderUseCase } from './place-order/place-order.use-case';
@@ -49,13 +60,16 @@ export class OrdersController {
   /**
    * 201 once the order and its event are committed; the event is published asynchronously.
    * With an Idempotency-Key header, a retry returns the same order (201, `Idempotent-Replayed:
-   * true`) and creates nothing; the same key with another body is a 422.
+   * true`) and creates nothing; the same key with another body is a 422. A 503 (with
+   * Retry-After) means nothing was saved: the database is unreachable, or too many orders are
+   * already waiting to be saved.
    */
   @Post()
   @HttpCode(201)
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Makes retries safe: the same key returns the same order.' })
   @ApiCreatedResponse({ type: OrderResponse })
   @ApiUnprocessableEntityResponse({ type: ApiErrorDto, description: 'The Idempotency-Key was used with another body.' })
+  @ApiServiceUnavailableResponse({ type: ApiErrorDto, description: 'Nothing was saved (DATABASE_UNAVAILABLE or SERVICE_OVERLOADED): retry after Retry-After seconds, with the same Idempotency-Key.' })
   async place(
     @Body() body: PlaceOrderDto,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
@@ -80,6 +94,12 @@ export class OrdersController {
         const { code, message, field } = outcome.rejection;
         throw new BadRequestException({ code, message, details: [{ field, problem: message }] });
       }
+      case 'overloaded':
+        response.setHeader('Retry-After', String(outcome.retryAfterSeconds));
+        throw new ServiceUnavailableException({
+          code: 'SERVICE_OVERLOADED',
+          message: 'too many orders are waiting to be saved; nothing was saved, retry shortly',
+        });
     }
   }
 

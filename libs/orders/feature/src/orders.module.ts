@@ -1,6 +1,7 @@
-import { Module } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
 import { OrdersController } from './orders.controller';
 import { PlaceOrderUseCase } from './place-order/place-order.use-case';
+import { ORDER_INTAKE_OPTIONS, OrderIntake, OrderIntakeOptions } from './place-order/order-intake';
 import { GetOrderUseCase } from './get-order/get-order.use-case';
 import { CancelOrderUseCase } from './cancel-order/cancel-order.use-case';
 import { ListOrdersUseCase } from './list-orders/list-orders.use-case';
@@ -9,6 +10,14 @@ import { OrderStatusEventsController } from './track-order-status/order-status-e
 
 @Module({
   controllers: [OrdersController, OrderStatusEventsController],
-  providers: [PlaceOrderUseCase, GetOrderUseCase, CancelOrderUseCase, ListOrdersUseCase, ApplyOrderFactUseCase],
+  providers: [OrderIntake, PlaceOrderUseCase, GetOrderUseCase, CancelOrderUseCase, ListOrdersUseCase, ApplyOrderFactUseCase],
 })
-export class OrdersModule {}
+export class OrdersModule {
+  /**
+   * The module with the intake's settings (without: DEFAULT_ORDER_INTAKE_OPTIONS). The factory
+   * runs when the application is built, after the service has read its environment.
+   */
+  static withIntake(options: () => OrderIntakeOptions): DynamicModule {
+    return { module: OrdersModule, providers: [{ provide: ORDER_INTAKE_OPTIONS, useFactory: options }] };
+  }
+}

@@ -24,6 +24,12 @@ export const envFields = {
 
   logLevel: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),
 
+  /**
+   * Which HTTP requests get a "request completed" line: `errors` (answered 400 or above; the others
+   * only at debug level), or `all` of them at info level.
+   */
+  httpRequestLogging: z.enum(['errors', 'all']).default('errors'),
+
   /** Pretty lines for a person at a terminal, JSON lines for everything else. */
   logFormat: z.enum(['json', 'pretty']).default(process.stdout.isTTY ? 'pretty' : 'json'),
 } as const;

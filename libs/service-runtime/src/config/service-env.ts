@@ -13,6 +13,7 @@ export function serviceEnvShape(defaults: { port: number; schema: string; client
     KAFKA_REPLICATION_FACTOR: envFields.positiveInt(1, 10),
     LOG_LEVEL: envFields.logLevel,
     LOG_FORMAT: envFields.logFormat,
+    LOG_HTTP_REQUESTS: envFields.httpRequestLogging,
     SHUTDOWN_TIMEOUT_MS: envFields.positiveInt(10_000, 600_000),
   };
 }
@@ -22,9 +23,13 @@ export function consumerEnvShape(defaults: { group: string }) {
   return {
     KAFKA_GROUP_ID: envFields.clientId(defaults.group),
     CONSUMER_MAX_ATTEMPTS: envFields.positiveInt(10, 1_000),
-    CONSUMER_PARTITIONS_CONCURRENTLY: envFields.positiveInt(1, 1_000),
+    CONSUMER_PARTITIONS_CONCURRENTLY: envFields.positiveInt(3, 1_000),
     CONSUMER_SESSION_TIMEOUT_MS: envFields.positiveInt(15_000, 300_000),
-    CONSUMER_CHUNK_SIZE: envFields.positiveInt(20, 1_000),
+    CONSUMER_CHUNK_SIZE: envFields.positiveInt(200, 5_000),
+    // Bytes one consumer fetch brings back (kafkajs maxBytes, maxBytesPerPartition): a fetch is
+    // decoded whole and held until processed. Same defaults as DEFAULT_CONSUMER_FETCH (messaging).
+    CONSUMER_FETCH_MAX_BYTES: envFields.positiveInt(2_097_152, 1_073_741_824),
+    CONSUMER_FETCH_MAX_BYTES_PER_PARTITION: envFields.positiveInt(262_144, 1_073_741_824),
   };
 }
 

@@ -11,6 +11,13 @@ interface ExpressLikeResponse {
 /** Seconds a client should wait before retrying a request that met a database outage. */
 const RETRY_AFTER_SECONDS = 2;
 
+/**
+ * 5xx answers that are no bug, so no stack trace in the log: not ready yet, or overloaded (a
+ * stack per refused request would cost CPU exactly when there is none to spare). The request's
+ * "request completed" line still records each of them.
+ */
+const EXPECTED_UNAVAILABILITY = new Set(['NOT_READY', 'SERVICE_OVERLOADED']);
+
 /** Body-parser errors arrive as plain errors with a `type`; they are the client's fault. */
 interface BodyParserError {
   type?: string;
@@ -34,7 +41,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
     if (body.code === 'DATABASE_UNAVAILABLE') {
       this.logger.warn(`database unavailable: ${exception instanceof Error ? exception.message : String(exception)}`);
       if (!response.headersSent) response.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
-    } else if (body.status >= 500 && body.code !== 'NOT_READY') {
+    } else if (body.status >= 500 && !EXPECTED_UNAVAILABILITY.has(body.code)) {
       this.logger.error(exception instanceof Error ? exception.stack : String(exception));
     }
     if (!response.headersSent) response.status(body.status).json(body);

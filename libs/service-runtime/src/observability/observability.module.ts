@@ -1,24 +1,59 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
+import { LevelWithSilent, stdSerializers } from 'pino';
+import { readEnv } from '../config/read-env';
+import { envFields } from '../config/env-fields';
 import { currentWorkContext } from './request-context';
 import { CORRELATION_HEADER } from './correlation.middleware';
 import { MetricsController } from './metrics';
 import { traceIdOf } from './trace-context';
 
 export type LogFormat = 'json' | 'pretty';
+/** Which requests get a "request completed" line (LOG_HTTP_REQUESTS). */
+export type HttpRequestLogging = 'errors' | 'all';
 type NestLevel = 'error' | 'warn' | 'log' | 'debug' | 'verbose';
 
 const pinoLevels: Record<NestLevel, string> = { error: 'error', warn: 'warn', log: 'info', debug: 'debug', verbose: 'trace' };
 const quietPaths = new Set(['/health/live', '/health/ready', '/metrics']);
 
+interface LoggedRequest {
+  method?: string;
+  url?: string;
+  originalUrl?: string;
+  log?: { isLevelEnabled(level: string): boolean };
+}
+interface LoggedResponse {
+  statusCode: number;
+  getHeader(name: string): unknown;
+}
+
+/** LOG_HTTP_REQUESTS, for callers that do not pass it (the service validated it at start-up). */
+function httpRequestLoggingFromEnv(): HttpRequestLogging {
+  return readEnv({ LOG_HTTP_REQUESTS: envFields.httpRequestLogging }).LOG_HTTP_REQUESTS;
+}
+
+/**
+ * The level of a request's "request completed" line. With `errors`, a request answered below 400
+ * is logged at debug, and not at all (not even built) when debug is off: on the hot path of a busy
+ * service, that line was a serialisation and a write per request for no information.
+ */
+export function requestLogLevel(requests: HttpRequestLogging, request: LoggedRequest, statusCode: number, error?: unknown): LevelWithSilent {
+  if (error || statusCode >= 400 || requests === 'all') return 'info';
+  return request.log?.isLevelEnabled('debug') ? 'debug' : 'silent';
+}
+
 /**
  * Structured logs (pino): one JSON object per line with the service name and, where they apply,
  * the correlationId, eventId, topic, partition and offset of the work being done. `pretty` is for
  * people at a terminal; `json` for everything else. Also serves Prometheus metrics at /metrics.
+ *
+ * HTTP requests answered 400 or above get a "request completed" line; the others only at debug
+ * level, unless `requests` (LOG_HTTP_REQUESTS) is `all`.
  */
 @Module({})
 export class ObservabilityModule {
-  static forRoot(options: { service: string; level: NestLevel; format: LogFormat }): DynamicModule {
+  static forRoot(options: { service: string; level: NestLevel; format: LogFormat; requests?: HttpRequestLogging }): DynamicModule {
+    const requests = options.requests ?? httpRequestLoggingFromEnv();
     return {
       module: ObservabilityModule,
       controllers: [MetricsController],
@@ -35,12 +70,18 @@ export class ObservabilityModule {
               const { traceparent, ...fields } = context;
               return { ...fields, traceId: traceIdOf(traceparent) };
             },
-            // The request-completed line can be written outside the request's work context.
-            customProps: (_request, response) => (currentWorkContext() ? {} : { correlationId: response.getHeader(CORRELATION_HEADER) }),
+            customLogLevel: (request, response, error) => requestLogLevel(requests, request as LoggedRequest, response.statusCode, error),
+            // The request-completed line can be written outside the request's work context; inside
+            // it, the mixin has the ids already, and no binding means no child logger per request.
+            customProps: (_request, response) =>
+              (currentWorkContext() ? undefined : { correlationId: (response as LoggedResponse).getHeader(CORRELATION_HEADER) }) as object,
             autoLogging: { ignore: (request) => quietPaths.has((request.url ?? '').split('?')[0]) },
+            // Our serializers read the raw request and response: no intermediate copy per request.
+            wrapSerializers: false,
             serializers: {
-              req: (request: { method?: string; url?: string }) => ({ method: request.method, url: request.url }),
-              res: (response: { statusCode?: number }) => ({ statusCode: response.statusCode }),
+              req: (request: LoggedRequest) => ({ method: request.method, url: request.originalUrl ?? request.url }),
+              res: (response: LoggedResponse) => ({ statusCode: response.statusCode }),
+              err: stdSerializers.err,
             },
             ...(options.format === 'pretty'
               ? { transport: { target: 'pino-pretty', options: { singleLine: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,req,res', messageKey: 'message' } } }

@@ -10,6 +10,13 @@ describe('trace context', () => {
     expect(child).not.toBe(parent);
   });
 
+  it('never hands out the same ids twice, across refills of its random pool', () => {
+    const fresh = Array.from({ length: 1_000 }, () => childTraceparent(undefined));
+    expect(fresh.every((traceparent) => /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/.test(traceparent))).toBe(true);
+    expect(new Set(fresh.map((traceparent) => traceIdOf(traceparent))).size).toBe(1_000);
+    expect(new Set(fresh.map((traceparent) => traceparent.slice(36, 52))).size).toBe(1_000);
+  });
+
   it.each([undefined, '', 'garbage', '00-00000000000000000000000000000000-00f067aa0ba902b7-01'])('starts a new trace for %p', (header) => {
     const fresh = childTraceparent(header);
     expect(fresh).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);

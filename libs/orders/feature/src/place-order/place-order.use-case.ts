@@ -1,19 +1,25 @@
 import { Injectable } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
-import { DataSource, QueryFailedError } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { createEnvelope, OrderPlacedV1 } from '@relay/contracts';
-import { appendToOutbox } from '@relay/messaging';
 import { currentWorkContext } from '@relay/service-runtime';
 import { Order, PlaceOrderCommand, placeOrder, OrderRejection } from '@relay/orders/domain';
-import { findOrderByIdempotencyKey, insertOrder } from '@relay/orders/data-access';
+import { findOrderPlacedWithKey } from '@relay/orders/data-access';
+import { WriteQueueFullError } from './group-commit';
+import { OrderIntake, StoreOutcome } from './order-intake';
 
 export const ORDERS_PRODUCER = 'orders';
+
+/** Seconds an overloaded intake asks clients to wait before retrying. */
+export const OVERLOADED_RETRY_AFTER_SECONDS = 1;
 
 export type PlaceOrderOutcome =
   | { kind: 'created'; order: Order }
   | { kind: 'replayed'; order: Order }
   | { kind: 'rejected'; rejection: OrderRejection }
-  | { kind: 'key-reused' };
+  | { kind: 'key-reused' }
+  /** Too many orders are waiting to be stored: nothing was stored, retry after `retryAfterSeconds`. */
+  | { kind: 'overloaded'; retryAfterSeconds: number };
 
 /** Same body, same hash, whatever the key order or spacing of the JSON the client sent. */
 function hashOf(command: PlaceOrderCommand): string {
@@ -27,29 +33,33 @@ function hashOf(command: PlaceOrderCommand): string {
   return createHash('sha256').update(canonical).digest('hex');
 }
 
-const isUniqueViolation = (error: unknown) => error instanceof QueryFailedError && (error.driverError as { code?: string }).code === '23505';
-
 /**
  * Stores a new order and its order-placed event in one transaction (transactional outbox): the
  * event exists if and only if the order does. Publishing is the relay's job, never the request's,
- * so a request succeeds while Kafka is down and its event follows once Kafka is back.
+ * so a request succeeds while Kafka is down and its event follows once Kafka is back. Concurrent
+ * requests share transactions (OrderIntake); each is answered once its own order has committed.
  *
  * With an idempotency key, a retried request returns the order the first one created; the same
- * key with a different body is refused.
+ * key with a different body is refused. The key is claimed by the insert itself (ON CONFLICT DO
+ * NOTHING), so racing requests with one key create one order and the others answer as retries.
  */
 @Injectable()
 export class PlaceOrderUseCase {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly intake: OrderIntake,
+  ) {}
 
   async execute(command: PlaceOrderCommand, idempotencyKey?: string): Promise<PlaceOrderOutcome> {
-    const requestHash = hashOf(command);
-    if (idempotencyKey) {
-      const earlier = await this.replay(idempotencyKey, requestHash);
-      if (earlier) return earlier;
-    }
+    const idempotency = idempotencyKey ? { key: idempotencyKey, requestHash: hashOf(command) } : undefined;
     const result = placeOrder(command, { id: randomUUID(), now: new Date() });
-    if (!result.ok) return { kind: 'rejected', rejection: result.rejection };
+    if (!result.ok) {
+      // A key already used answers for its order (or is refused), whatever this body's problems.
+      const earlier = idempotency ? await this.replay(idempotency.key, idempotency.requestHash) : undefined;
+      return earlier ?? { kind: 'rejected', rejection: result.rejection };
+    }
     const { order } = result;
+    const context = currentWorkContext();
     const event = createEnvelope(OrderPlacedV1, {
       data: {
         orderId: order.id,
@@ -60,25 +70,26 @@ export class PlaceOrderUseCase {
       },
       producer: ORDERS_PRODUCER,
       // The caller's X-Correlation-Id (or the one made for this request) follows the order's whole story.
-      correlationId: currentWorkContext()?.correlationId ?? order.id,
+      correlationId: context?.correlationId ?? order.id,
       occurredAt: order.createdAt,
     });
+    let outcome: StoreOutcome;
     try {
-      await this.dataSource.transaction(async (manager) => {
-        await insertOrder(manager, order, idempotencyKey ? { key: idempotencyKey, requestHash } : undefined);
-        await appendToOutbox(manager, OrderPlacedV1, event);
-      });
+      // The trace is taken here: the transaction may be run from another request's context.
+      outcome = await this.intake.store({ order, event, traceparent: context?.traceparent, idempotency });
     } catch (error) {
-      // Two requests with one key at once: the first commits, the second answers as a retry.
-      const earlier = idempotencyKey && isUniqueViolation(error) ? await this.replay(idempotencyKey, requestHash) : undefined;
-      if (earlier) return earlier;
+      if (error instanceof WriteQueueFullError) return { kind: 'overloaded', retryAfterSeconds: OVERLOADED_RETRY_AFTER_SECONDS };
       throw error;
     }
-    return { kind: 'created', order };
+    if (outcome === 'stored') return { kind: 'created', order };
+    // The key was taken by a committed order (an earlier request, or a racing one): answer as a retry.
+    const earlier = idempotency ? await this.replay(idempotency.key, idempotency.requestHash) : undefined;
+    if (!earlier) throw new Error(`order ${order.id} was not stored and no order holds its Idempotency-Key`);
+    return earlier;
   }
 
   private async replay(key: string, requestHash: string): Promise<PlaceOrderOutcome | undefined> {
-    const earlier = await findOrderByIdempotencyKey(this.dataSource.manager, key);
+    const earlier = await findOrderPlacedWithKey(this.dataSource.manager, key);
     if (!earlier) return undefined;
     return earlier.requestHash === requestHash ? { kind: 'replayed', order: earlier.order } : { kind: 'key-reused' };
   }

@@ -1,0 +1,58 @@
+/**
+ * The Node.js flags every service process runs with, whoever starts it: `npm start`, the tests
+ * (startAppProcess), the bench (tools/bench), the image (docker/Dockerfile CMD) and `nx serve`.
+ * Specs keep the Dockerfile and the apps' serve targets equal to this list
+ * (deploy/docker/compose.spec.ts, ./node-flags.spec.ts), and the Kubernetes memory limits above
+ * the memory they allow (deploy/kubernetes/manifests.spec.ts).
+ *
+ * They hold a service under 200 MB resident under load (docs/performance.md, "Memory"). Measured
+ * (`npm run bench -- --quick --only memory`, orders): resident memory is about 50 MB of the node
+ * binary's mapped code, 20 to 35 MB of native memory outside the V8 heap, and the heap; the live
+ * heap is only 40 to 60 MB, but with Node's defaults (a 4 GB heap limit) V8 let garbage pile up to
+ * 150 to 200 MB of heap before collecting it.
+ */
+export const SERVICE_NODE_FLAGS: readonly string[] = [
+  // Old generation at most 128 MB: V8 collects before the heap grows past about 80 MB under load,
+  // twice the live set, instead of at hundreds of MB. The price is more full collections: about
+  // 10 % more CPU per order in orders. A hard limit: a live heap above it crashes the process
+  // (JavaScript heap out of memory), as the container's memory limit would.
+  '--max-old-space-size=128',
+  // Young generation of 2 x 16 MB, Node 20's default, stated so that a Node upgrade cannot change
+  // it unnoticed. 8 MB would save 16 MB more but cost about 10 % more CPU per order again:
+  // objects of requests in flight outlive smaller semi-spaces and fill the old generation.
+  '--max-semi-space-size=16',
+  // No --enable-source-maps: on Node 20 it parses every loaded module's source map at start-up
+  // (TypeORM's alone are 5 MB of JSON), about 10 MB of heap for stack traces in TypeScript terms.
+  // Add it when you need them: NODE_OPTIONS=--enable-source-maps.
+];
+
+/** The old-generation limit in SERVICE_NODE_FLAGS, in MB. */
+export function maxOldSpaceMb(flags: readonly string[] = SERVICE_NODE_FLAGS): number | undefined {
+  return flagValue(flags, '--max-old-space-size');
+}
+
+/** The semi-space size in SERVICE_NODE_FLAGS, in MB (the young generation is two of them). */
+export function maxSemiSpaceMb(flags: readonly string[] = SERVICE_NODE_FLAGS): number | undefined {
+  return flagValue(flags, '--max-semi-space-size');
+}
+
+function flagValue(flags: readonly string[], name: string): number | undefined {
+  const flag = [...flags].reverse().find((candidate) => candidate.startsWith(`${name}=`));
+  return flag === undefined ? undefined : Number(flag.slice(name.length + 1));
+}
+
+/**
+ * The flags in a shell command line that runs `node`: every argument between `node` and the
+ * script (`exec node --a --b dist/apps/x/src/main.js` gives `['--a', '--b']`).
+ */
+export function nodeFlagsIn(commandLine: string): string[] | undefined {
+  const words = commandLine.trim().split(/\s+/);
+  const node = words.indexOf('node');
+  if (node < 0) return undefined;
+  const flags: string[] = [];
+  for (const word of words.slice(node + 1)) {
+    if (!word.startsWith('-')) return flags;
+    flags.push(word);
+  }
+  return flags;
+}
