@@ -10,6 +10,8 @@ export const ordersEnvShape = {
   ORDERS_WRITE_BATCH_MAX: envFields.positiveInt(100, 1_000),
   /** Most orders waiting for the transaction in flight; beyond, POST /orders answers 503 with Retry-After. */
   ORDERS_WRITE_QUEUE_MAX: envFields.positiveInt(1_000, 100_000),
+  /** Intake transactions in flight at once (each takes a pooled connection). */
+  ORDERS_WRITE_CONCURRENCY: envFields.positiveInt(1, 100),
 };
 
 /** Reads and validates the orders service's environment, once, at boot. */
@@ -19,6 +21,6 @@ export function readOrdersConfig(env: NodeJS.ProcessEnv = process.env) {
 
 export type OrdersConfig = ReturnType<typeof readOrdersConfig>;
 
-export function orderIntakeOptionsFrom(config: Pick<OrdersConfig, 'ORDERS_WRITE_BATCH_MAX' | 'ORDERS_WRITE_QUEUE_MAX'>): OrderIntakeOptions {
-  return { writeBatchMax: config.ORDERS_WRITE_BATCH_MAX, writeQueueMax: config.ORDERS_WRITE_QUEUE_MAX };
+export function orderIntakeOptionsFrom(config: Pick<OrdersConfig, 'ORDERS_WRITE_BATCH_MAX' | 'ORDERS_WRITE_QUEUE_MAX' | 'ORDERS_WRITE_CONCURRENCY'>): OrderIntakeOptions {
+  return { writeBatchMax: config.ORDERS_WRITE_BATCH_MAX, writeQueueMax: config.ORDERS_WRITE_QUEUE_MAX, writeConcurrency: config.ORDERS_WRITE_CONCURRENCY };
 }

@@ -75,6 +75,27 @@ describe('GroupCommit', () => {
     expect(a).toEqual({ settled: true, value: 'A' });
   });
 
+  it('with maxInFlight 2, a second item starts its own transaction, and later ones queue for the first writer free', async () => {
+    const writer = new FakeWriter();
+    const commits = new GroupCommit(writer.write, { maxBatch: 10, maxQueued: 10, maxInFlight: 2 });
+    const [a, b, c, d] = ['a', 'b', 'c', 'd'].map((item) => track(commits.submit(item)));
+    expect(writer.batches()).toEqual([['a'], ['b']]);
+    expect(commits.queued).toBe(2);
+    writer.commit(1);
+    await until(() => writer.calls.length === 3, 'the freed writer to take the queue');
+    expect(writer.batches()[2]).toEqual(['c', 'd']);
+    expect(b).toEqual({ settled: true, value: 'B' });
+    expect(a.settled || c.settled || d.settled).toBe(false);
+    writer.commit(0);
+    writer.commit(2);
+    await until(() => a.settled && c.settled && d.settled, 'the rest to settle');
+    expect([a.value, c.value, d.value]).toEqual(['A', 'C', 'D']);
+  });
+
+  it('refuses a maxInFlight that is not a positive integer', () => {
+    expect(() => new GroupCommit(new FakeWriter().write, { maxBatch: 1, maxQueued: 1, maxInFlight: 0 })).toThrow(RangeError);
+  });
+
   it('queues items while a batch is in flight and writes them together as the next batch, each settled after its own commit', async () => {
     const writer = new FakeWriter();
     const commits = new GroupCommit(writer.write, { maxBatch: 10, maxQueued: 10 });

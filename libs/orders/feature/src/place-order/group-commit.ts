@@ -4,8 +4,14 @@ export type BatchWriter<TItem, TResult> = (items: readonly TItem[]) => Promise<r
 export interface GroupCommitOptions {
   /** Most items written in one transaction. */
   maxBatch: number;
-  /** Most items waiting behind the batch in flight; one more is refused with WriteQueueFullError. */
+  /** Most items waiting behind the batches in flight; one more is refused with WriteQueueFullError. */
   maxQueued: number;
+  /**
+   * Batches written at once (default 1). More than one lets a new item start its own transaction
+   * while others commit: PostgreSQL flushes their commits together, so latency drops under light
+   * load, and batches still form once every writer is busy.
+   */
+  maxInFlight?: number;
   /**
    * Errors that retrying item by item cannot cure (the database is unreachable): every item of the
    * batch fails with the error at once, instead of each waiting for its own attempt to fail.
@@ -28,9 +34,9 @@ interface Pending<TItem, TResult> {
 }
 
 /**
- * Group commit: concurrent writes share transactions. While a batch is being written, new items
- * queue; when it ends, everything queued (up to `maxBatch`) is written as the next batch. There is
- * no timer: an item that arrives while nothing is being written starts a batch at once, so a lone
+ * Group commit: concurrent writes share transactions. While `maxInFlight` batches are being
+ * written, new items queue; when one ends, everything queued (up to `maxBatch`) is written as the
+ * next batch. There is no timer: an item that arrives while nothing is being written starts a batch at once, so a lone
  * write waits for nobody, and batches grow only as much as the load makes items wait anyway.
  *
  * Each item's promise settles only once its own batch has committed (or failed). A failing batch
@@ -41,7 +47,8 @@ interface Pending<TItem, TResult> {
  */
 export class GroupCommit<TItem, TResult> {
   private queue: Pending<TItem, TResult>[] = [];
-  private writing = false;
+  private inFlight = 0;
+  private readonly maxInFlight: number;
   private readonly isFatal: (error: unknown) => boolean;
 
   constructor(
@@ -50,6 +57,8 @@ export class GroupCommit<TItem, TResult> {
   ) {
     if (!Number.isInteger(options.maxBatch) || options.maxBatch < 1) throw new RangeError(`maxBatch must be a positive integer, got ${options.maxBatch}`);
     if (!Number.isInteger(options.maxQueued) || options.maxQueued < 1) throw new RangeError(`maxQueued must be a positive integer, got ${options.maxQueued}`);
+    this.maxInFlight = options.maxInFlight ?? 1;
+    if (!Number.isInteger(this.maxInFlight) || this.maxInFlight < 1) throw new RangeError(`maxInFlight must be a positive integer, got ${options.maxInFlight}`);
     this.isFatal = options.isFatal ?? (() => false);
   }
 
@@ -62,19 +71,19 @@ export class GroupCommit<TItem, TResult> {
   submit(item: TItem): Promise<TResult> {
     if (this.queue.length >= this.options.maxQueued) return Promise.reject(new WriteQueueFullError(this.options.maxQueued));
     const result = new Promise<TResult>((resolve, reject) => this.queue.push({ item, resolve, reject }));
-    if (!this.writing) void this.drain();
+    if (this.inFlight < this.maxInFlight) void this.drain();
     return result;
   }
 
   private async drain(): Promise<void> {
-    this.writing = true;
+    this.inFlight++;
     try {
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0, this.options.maxBatch);
         await this.writeBatch(batch);
       }
     } finally {
-      this.writing = false;
+      this.inFlight--;
     }
   }
 

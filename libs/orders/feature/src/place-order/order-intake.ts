@@ -8,15 +8,17 @@ import { Order } from '@relay/orders/domain';
 import { IdempotencyRecord, insertPlacedOrders } from '@relay/orders/data-access';
 import { GroupCommit } from './group-commit';
 
-/** How POST /orders shares transactions (ORDERS_WRITE_BATCH_MAX, ORDERS_WRITE_QUEUE_MAX). */
+/** How POST /orders shares transactions (ORDERS_WRITE_BATCH_MAX, ORDERS_WRITE_QUEUE_MAX, ORDERS_WRITE_CONCURRENCY). */
 export interface OrderIntakeOptions {
   /** Most orders written in one transaction. */
   writeBatchMax: number;
   /** Most orders waiting for the transaction in flight to end; beyond, POST /orders answers 503. */
   writeQueueMax: number;
+  /** Intake transactions in flight at once. */
+  writeConcurrency: number;
 }
 
-export const DEFAULT_ORDER_INTAKE_OPTIONS: OrderIntakeOptions = { writeBatchMax: 100, writeQueueMax: 1_000 };
+export const DEFAULT_ORDER_INTAKE_OPTIONS: OrderIntakeOptions = { writeBatchMax: 100, writeQueueMax: 1_000, writeConcurrency: 1 };
 
 export const ORDER_INTAKE_OPTIONS = Symbol('ORDER_INTAKE_OPTIONS');
 
@@ -56,8 +58,8 @@ export class OrderIntake {
     @Optional() @Inject(ORDER_INTAKE_OPTIONS) options: OrderIntakeOptions | null = null,
   ) {
     this.options = options ?? DEFAULT_ORDER_INTAKE_OPTIONS;
-    const { writeBatchMax, writeQueueMax } = this.options;
-    this.commits = new GroupCommit((batch) => this.write(batch), { maxBatch: writeBatchMax, maxQueued: writeQueueMax, isFatal: isDatabaseUnavailable });
+    const { writeBatchMax, writeQueueMax, writeConcurrency } = this.options;
+    this.commits = new GroupCommit((batch) => this.write(batch), { maxBatch: writeBatchMax, maxQueued: writeQueueMax, maxInFlight: writeConcurrency, isFatal: isDatabaseUnavailable });
   }
 
   /**

@@ -43,7 +43,7 @@ describe('PlaceOrderUseCase against real PostgreSQL', () => {
 
   beforeAll(async () => {
     dataSource = await openTestDataSource(env.databaseUrl, schema, ordersPersistence);
-    placeOrder = new PlaceOrderUseCase(dataSource, new OrderIntake(dataSource, { writeBatchMax: 100, writeQueueMax: 1_000 }));
+    placeOrder = new PlaceOrderUseCase(dataSource, new OrderIntake(dataSource, { writeBatchMax: 100, writeQueueMax: 1_000, writeConcurrency: 1 }));
   });
 
   beforeEach(() => {
@@ -129,7 +129,7 @@ describe('PlaceOrderUseCase against real PostgreSQL', () => {
   });
 
   it('answers "overloaded" at once, having stored nothing, when the write queue is full', async () => {
-    const small = new PlaceOrderUseCase(dataSource, new OrderIntake(dataSource, { writeBatchMax: 100, writeQueueMax: 1 }));
+    const small = new PlaceOrderUseCase(dataSource, new OrderIntake(dataSource, { writeBatchMax: 100, writeQueueMax: 1, writeConcurrency: 1 }));
     // The first is being written, the second waits, the third finds the queue full.
     const outcomes = await Promise.all(['c-full-1', 'c-full-2', 'c-full-3'].map((customerId) => small.execute(command(customerId))));
     expect(outcomes.map((outcome) => outcome.kind)).toEqual(['created', 'created', 'overloaded']);
