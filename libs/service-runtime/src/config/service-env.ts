@@ -23,7 +23,7 @@ export function consumerEnvShape(defaults: { group: string }) {
   return {
     KAFKA_GROUP_ID: envFields.clientId(defaults.group),
     CONSUMER_MAX_ATTEMPTS: envFields.positiveInt(10, 1_000),
-    CONSUMER_PARTITIONS_CONCURRENTLY: envFields.positiveInt(3, 1_000),
+    CONSUMER_PARTITIONS_CONCURRENTLY: envFields.positiveInt(12, 1_000),
     CONSUMER_SESSION_TIMEOUT_MS: envFields.positiveInt(15_000, 300_000),
     CONSUMER_CHUNK_SIZE: envFields.positiveInt(200, 5_000),
     // Bytes one consumer fetch brings back (kafkajs maxBytes, maxBytesPerPartition): a fetch is
