@@ -34,14 +34,8 @@ export async function applyOnce(
  * had (the caller must then skip the effect). The record commits or rolls back with the effect.
  */
 export async function claimEvent(manager: EntityManager, record: InboxRecord): Promise<boolean> {
-  const inserted: unknown[] = await manager.query(
-    `INSERT INTO processed_events (consumer_group, event_id, event_type, topic, partition, kafka_offset)
-     VALUES ($1, $2, $3, $4, $5, $6)
-     ON CONFLICT (consumer_group, event_id) DO NOTHING
-     RETURNING event_id`,
-    [record.consumerGroup, record.eventId, record.eventType, record.topic, record.partition, record.offset],
-  );
-  return inserted.length > 0;
+  const claimed = await claimEvents(manager, record, [record]);
+  return claimed.has(record.eventId);
 }
 
 /**

@@ -1,5 +1,5 @@
 import { EntityManager } from 'typeorm';
-import { Order, OrderStatus, StatusChange, StatusReason } from '@relay/orders/domain';
+import { Order, OrderStatus, StatusChange } from '@relay/orders/domain';
 import { OrderEntity } from './order.entity';
 import { OrderLineEntity } from './order-line.entity';
 import { OrderStatusHistoryEntity } from './order-status-history.entity';
@@ -38,11 +38,6 @@ export async function findOrder(manager: EntityManager, id: string, options: { l
   const entity = await manager.findOne(OrderEntity, { where: { id }, ...(options.lock ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
   if (!entity) return null;
   return toOrder(entity, (await linesOf(manager, [id])).get(id) ?? []);
-}
-
-export async function recordStatusChange(manager: EntityManager, orderId: string, change: StatusChange, reason: StatusReason | null): Promise<void> {
-  await manager.update(OrderEntity, { id: orderId }, { status: change.to, statusReason: reason, updatedAt: change.at });
-  await manager.insert(OrderStatusHistoryEntity, { orderId, fromStatus: change.from, toStatus: change.to, cause: change.cause, changedAt: change.at });
 }
 
 export async function statusHistory(manager: EntityManager, orderId: string): Promise<StatusChange[]> {

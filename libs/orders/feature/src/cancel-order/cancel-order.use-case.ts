@@ -4,7 +4,7 @@ import { createEnvelope, OrderCancelledV1 } from '@relay/contracts';
 import { appendToOutbox } from '@relay/messaging';
 import { currentWorkContext } from '@relay/service-runtime';
 import { Order, transition } from '@relay/orders/domain';
-import { findOrder, recordStatusChange } from '@relay/orders/data-access';
+import { findOrder, recordStatusChanges } from '@relay/orders/data-access';
 import { ORDERS_PRODUCER } from '../place-order/place-order.use-case';
 
 export type CancelOrderOutcome =
@@ -29,7 +29,7 @@ export class CancelOrderUseCase {
       if (result.outcome === 'unchanged') return { kind: 'already-cancelled', order };
       if (result.outcome === 'refused') return { kind: 'refused', code: result.code, message: result.message, order };
       const now = new Date();
-      await recordStatusChange(manager, order.id, { from: order.status, to: result.to, at: now, cause: 'api' }, result.reason);
+      await recordStatusChanges(manager, [{ orderId: order.id, from: order.status, to: result.to, reason: result.reason, cause: 'api', at: now }]);
       await appendToOutbox(
         manager,
         OrderCancelledV1,
