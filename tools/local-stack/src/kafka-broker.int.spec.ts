@@ -368,7 +368,8 @@ describeRunner('startKafkaBroker (local runner)', () => {
     expect(after.dataDir).toBe(before.dataDir);
     await withAdmin(after, async (admin) => {
       expect(await admin.listTopics()).toContain(topic);
-      const highWatermarks = await admin.fetchTopicOffsets(topic);
+      // Right after a restart the partitions may not have a leader yet ("not the leader", retriable).
+      const highWatermarks = await retryRetriable(() => admin.fetchTopicOffsets(topic));
       expect(highWatermarks.reduce((sum, p) => sum + Number(p.high), 0)).toBe(3);
       const [committed] = await retryRetriable(() => admin.fetchOffsets({ groupId, topics: [topic] }));
       expect(committed.partitions.reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0)).toBe(3);
