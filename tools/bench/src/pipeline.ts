@@ -104,6 +104,8 @@ export interface ProcessedTimes {
   delivery: Map<string, number>;
   /** orderId → epoch ms at which delivery processed stock-reserved (the delivery is SCHEDULED). */
   deliveryScheduled: Map<string, number>;
+  /** orderId → epoch ms at which the orders relay stamped its order-placed row (Kafka had acknowledged it). */
+  published: Map<string, number>;
 }
 
 /**
@@ -112,22 +114,33 @@ export interface ProcessedTimes {
  * producing outbox (eventId → orderId). Only orders whose outbox row was written at or after `since`.
  */
 export async function processedTimes(stack: BenchStack, pipeline: Pipeline, sinceEpochMs: number): Promise<ProcessedTimes> {
+  const since = sinceEpochMs - 1_000;
   const query = async (consumerSchema: string, group: string, producerSchema: string, eventType: string): Promise<Map<string, number>> => {
     const result = await stack.db.query<{ order_id: string; at_ms: string }>(
       `SELECT o.message_key AS order_id, (extract(epoch FROM p.processed_at) * 1000)::float8 AS at_ms
          FROM "${consumerSchema}".processed_events p
          JOIN "${producerSchema}".outbox o ON o.event_id = p.event_id
         WHERE p.consumer_group = $1 AND p.event_type = $2 AND o.created_at >= to_timestamp($3::float8 / 1000)`,
-      [group, eventType, sinceEpochMs - 1_000],
+      [group, eventType, since],
     );
     return new Map(result.rows.map((row) => [row.order_id, Number(row.at_ms)]));
   };
-  const [inventory, delivery, deliveryScheduled] = await Promise.all([
+  const publishedTimes = async (): Promise<Map<string, number>> => {
+    const result = await stack.db.query<{ order_id: string; at_ms: string }>(
+      `SELECT message_key AS order_id, (extract(epoch FROM published_at) * 1000)::float8 AS at_ms
+         FROM "${pipeline.orders.schema}".outbox
+        WHERE event_type = 'order.placed.v1' AND published_at IS NOT NULL AND created_at >= to_timestamp($1::float8 / 1000)`,
+      [since],
+    );
+    return new Map(result.rows.map((row) => [row.order_id, Number(row.at_ms)]));
+  };
+  const [inventory, delivery, deliveryScheduled, published] = await Promise.all([
     query(pipeline.inventory.schema, pipeline.inventory.group, pipeline.orders.schema, 'order.placed.v1'),
     query(pipeline.delivery.schema, pipeline.delivery.group, pipeline.orders.schema, 'order.placed.v1'),
     query(pipeline.delivery.schema, pipeline.delivery.group, pipeline.inventory.schema, 'stock.reserved.v1'),
+    publishedTimes(),
   ]);
-  return { inventory, delivery, deliveryScheduled };
+  return { inventory, delivery, deliveryScheduled, published };
 }
 
 /** Peak events per second the orders outbox relay published (1-second buckets of published_at). */

@@ -93,6 +93,23 @@ describe('OutboxRelay against real Kafka and PostgreSQL', () => {
     await waitFor(() => eventIds().includes(event.eventId), { description: 'the event well before the 60 s poll', timeoutMs: 10_000 });
   });
 
+  it('replaces its own database connection when PostgreSQL drops it, and publishes on', async () => {
+    relay = new OutboxRelay(dataSource, kafka, { schema, databaseUrl: env.databaseUrl, topics, pollIntervalMs: 100 });
+    relay.start();
+    const before = anOrderPlacedV1();
+    await dataSource.transaction((manager) => appendToOutbox(manager, contract, before));
+    await waitFor(() => eventIds().includes(before.eventId), { description: 'an event through the first connection' });
+    const [{ terminated }] = await dataSource.query(
+      `SELECT count(pg_terminate_backend(pid))::int AS terminated FROM pg_stat_activity WHERE application_name = $1`,
+      [`${schema}-outbox-relay`],
+    );
+    expect(terminated).toBe(1);
+    const after = anOrderPlacedV1();
+    await dataSource.transaction((manager) => appendToOutbox(manager, contract, after));
+    await waitFor(() => eventIds().includes(after.eventId), { description: 'an event through a new connection' });
+    expect(await unpublished()).toBe(0);
+  });
+
   it('lets several relays share one outbox: every row published once, one order\'s events in order', async () => {
     const relays = [1, 2, 3].map(() => new OutboxRelay(dataSource, kafka, { schema, databaseUrl: env.databaseUrl, topics, batchSize: 7, pollIntervalMs: 50 }));
     const orderIds = Array.from({ length: 5 }, () => anOrderPlacedV1().data.orderId);

@@ -17,6 +17,11 @@ export interface EndToEndLatency {
   both: Distribution | null;
   /** 201 → delivery processed stock.reserved.v1 (the delivery is SCHEDULED: the whole chain). */
   deliveryScheduled: Distribution | null;
+  /**
+   * Where the time to "both" goes: 201 → the relay stamped the row (Kafka acknowledged it), then
+   * stamped → each consumer's transaction began. Clocks of one machine; the stamp is PostgreSQL's.
+   */
+  stages: { published: Distribution | null; publishedToInventory: Distribution | null; publishedToDelivery: Distribution | null };
   orders: number;
   /** Orders with a 201 that a group had not processed when the bench looked (after draining). */
   missing: { inventory: number; delivery: number; deliveryScheduled: number };
@@ -83,6 +88,9 @@ function endToEnd(load: LoadResult, times: Awaited<ReturnType<typeof processedTi
   const delivery: number[] = [];
   const both: number[] = [];
   const scheduled: number[] = [];
+  const published: number[] = [];
+  const publishedToInventory: number[] = [];
+  const publishedToDelivery: number[] = [];
   const missing = { inventory: 0, delivery: 0, deliveryScheduled: 0 };
   for (let i = 0; i < load.ids.length; i++) {
     const id = load.ids[i];
@@ -97,12 +105,19 @@ function endToEnd(load: LoadResult, times: Awaited<ReturnType<typeof processedTi
     if (inv !== undefined && del !== undefined) both.push(Math.max(inv, del) - at);
     if (sch === undefined) missing.deliveryScheduled++;
     else scheduled.push(sch - at);
+    const pub = times.published.get(id);
+    if (pub !== undefined) {
+      published.push(pub - at);
+      if (inv !== undefined) publishedToInventory.push(inv - pub);
+      if (del !== undefined) publishedToDelivery.push(del - pub);
+    }
   }
   return {
     inventory: distribution(inventory),
     delivery: distribution(delivery),
     both: distribution(both),
     deliveryScheduled: distribution(scheduled),
+    stages: { published: distribution(published), publishedToInventory: distribution(publishedToInventory), publishedToDelivery: distribution(publishedToDelivery) },
     orders: load.ids.length,
     missing,
   };
@@ -141,9 +156,15 @@ export async function runLatencyRun(stack: BenchStack, pipeline: Pipeline, plan:
   const e = run.endToEndMs;
   progress.step(
     `latency ${rate}/s`,
-    `201→both p50 ${e.both?.p50 ?? 'n/a'} ms, p99 ${e.both?.p99 ?? 'n/a'} ms (inventory p99 ${e.inventory?.p99 ?? 'n/a'}, delivery p99 ${e.delivery?.p99 ?? 'n/a'}); HTTP p99 ${run.http.latencyMs?.p99 ?? 'n/a'} ms`,
+    `201→both p50 ${e.both?.p50 ?? 'n/a'} ms, p99 ${e.both?.p99 ?? 'n/a'} ms (inventory p99 ${e.inventory?.p99 ?? 'n/a'}, delivery p99 ${e.delivery?.p99 ?? 'n/a'}); ${describeStages(e)}; HTTP p99 ${run.http.latencyMs?.p99 ?? 'n/a'} ms`,
   );
   return run;
+}
+
+/** "201→stamped p50 a ms, stamped→inventory b, stamped→delivery c": where the median goes. */
+export function describeStages(e: EndToEndLatency): string {
+  const p50 = (d: Distribution | null) => d?.p50 ?? 'n/a';
+  return `p50 201→stamped ${p50(e.stages.published)} ms, stamped→inventory ${p50(e.stages.publishedToInventory)}, stamped→delivery ${p50(e.stages.publishedToDelivery)}`;
 }
 
 function verdict(samples: LagSample[], key: keyof Omit<LagSample, 't'>, bound: number, slopeBound: number): SeriesVerdict {
@@ -222,7 +243,7 @@ export async function runSustainTrial(stack: BenchStack, pipeline: Pipeline, pla
     endToEndMs: endToEnd(load, times),
     samples,
   };
-  progress.step(`sustain ${rate}/s`, trial.pass ? 'PASS: no backlog grew' : `FAIL: ${reasons.join('; ')}`);
+  progress.step(`sustain ${rate}/s`, `${trial.pass ? 'PASS: no backlog grew' : `FAIL: ${reasons.join('; ')}`}; ${describeStages(trial.endToEndMs)}`);
   return trial;
 }
 
@@ -264,6 +285,9 @@ export async function runSustainSearch(stack: BenchStack, pipeline: Pipeline, pl
 
 export async function runEndToEnd(stack: BenchStack, pipeline: Pipeline, plan: BenchPlan, saturation: number | undefined): Promise<EndToEndResults> {
   const latencyRuns: LatencyRun[] = [];
+  // Not recorded: the first seconds of load after a start are JIT compilation and connection set-up,
+  // which would count against whichever latency run came first when no other phase ran before.
+  await loadWithIds(pipeline, plan, 250, plan.quick ? 3 : 5, 'warm-up 250/s');
   for (const { rate, seconds } of plan.latencyRuns) latencyRuns.push(await runLatencyRun(stack, pipeline, plan, rate, seconds));
   const sustained = await runSustainSearch(stack, pipeline, plan, saturation);
   const final = await backlogOf(stack, pipeline);
