@@ -13,6 +13,7 @@ import { ConsumedBatchContext, ConsumedEventContext, ConsumedEventOrigin } from 
 import { BATCH_HANDLER_EXTRA } from './on-event.decorator';
 import { ConsumerStats } from './consumer-stats';
 import { toDeadLetterMessage } from './dead-letter';
+import { CoalescedOffsetCommits } from './offset-commits';
 import { backoffDelayMs, defaultFailurePolicy, FailurePolicy, isRetriable } from './failure-policy';
 
 export interface EventConsumerOptions {
@@ -73,6 +74,7 @@ export class EventConsumerServer extends ServerKafka {
   private readonly stats: ConsumerStats;
   private closing = false;
   private connecting: Promise<void> | undefined;
+  private offsetCommits = new CoalescedOffsetCommits();
 
   constructor(private readonly consumerOptions: EventConsumerOptions) {
     super({
@@ -181,6 +183,7 @@ export class EventConsumerServer extends ServerKafka {
       );
     }
     await consumer.subscribe({ topics, fromBeginning: true });
+    this.offsetCommits = new CoalescedOffsetCommits();
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
@@ -204,8 +207,9 @@ export class EventConsumerServer extends ServerKafka {
     const commit = async (offset: string) => {
       // The committed offset is the next one to read. Everything before it is durable: applied
       // (or recorded as a duplicate, skipped, or parked on the dead-letter topic).
+      // Partitions finishing meanwhile share the request (see CoalescedOffsetCommits).
       const next = (BigInt(offset) + 1n).toString();
-      await commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: next }] }] });
+      await this.offsetCommits.commit({ topic: batch.topic, partition: batch.partition, offset: next }, commitOffsetsIfNecessary);
     };
     for (let start = 0; start < batch.messages.length; start += chunkSize) {
       if (!isRunning() || isStale()) return;
