@@ -1,5 +1,6 @@
 import { Distribution, formatMs, formatNumber } from './stats';
 import { BenchResults } from './results';
+import { EndToEndLatency } from './phases/end-to-end';
 
 type Cell = string | number | null | undefined;
 
@@ -16,6 +17,8 @@ export function table(rows: Cell[][]): string {
 
 const pct = (d: Distribution | null | undefined, key: 'p50' | 'p95' | 'p99') => (d ? formatMs(d[key]) : 'n/a');
 const triple = (d: Distribution | null | undefined) => (d ? `${formatMs(d.p50)} / ${formatMs(d.p95)} / ${formatMs(d.p99)}` : 'n/a');
+/** Where the median goes: 201 → the relay stamped the row, then stamped → each consumer's transaction. */
+const stages = (e: EndToEndLatency) => [e.stages.published, e.stages.publishedToInventory, e.stages.publishedToDelivery].map((d) => (d ? formatMs(d.p50) : 'n/a')).join(' | ');
 
 export function renderReport(results: BenchResults, files: { json: string; svg: string }): string {
   const out: string[] = [];
@@ -54,7 +57,7 @@ export function renderReport(results: BenchResults, files: { json: string; svg: 
     out.push('', 'End-to-end latency, 201 → processed (p50 / p95 / p99; processed = start of the consumer transaction that recorded the event)');
     out.push(
       table([
-        ['rate/s', 'orders', 'HTTP p99', '→ inventory', '→ delivery', '→ both', '→ delivery SCHEDULED', 'missing inv/del'],
+        ['rate/s', 'orders', 'HTTP p99', '→ inventory', '→ delivery', '→ both', '→ delivery SCHEDULED', 'p50: → stamped | → inv | → del', 'missing inv/del'],
         ...e.latencyRuns.map((r) => [
           r.rate,
           r.endToEndMs.orders,
@@ -63,6 +66,7 @@ export function renderReport(results: BenchResults, files: { json: string; svg: 
           triple(r.endToEndMs.delivery),
           triple(r.endToEndMs.both),
           triple(r.endToEndMs.deliveryScheduled),
+          stages(r.endToEndMs),
           `${r.endToEndMs.missing.inventory}/${r.endToEndMs.missing.delivery}`,
         ]),
         ...e.sustained.trials.map((t) => [
@@ -73,6 +77,7 @@ export function renderReport(results: BenchResults, files: { json: string; svg: 
           triple(t.endToEndMs.delivery),
           triple(t.endToEndMs.both),
           triple(t.endToEndMs.deliveryScheduled),
+          stages(t.endToEndMs),
           `${t.endToEndMs.missing.inventory}/${t.endToEndMs.missing.delivery}`,
         ]),
       ]),
