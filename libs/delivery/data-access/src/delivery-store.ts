@@ -60,7 +60,8 @@ export async function saveDeliveries(manager: EntityManager, states: ReadonlyMap
      SET status = row->>'status', delivery_date = (row->>'deliveryDate')::date, time_window = row->>'timeWindow', route = row->>'route',
          stock_status = row->>'stock', cancel_reason = row->>'cancelReason', updated_at = now()
      FROM jsonb_array_elements($1::jsonb) AS entry(row)
-     WHERE delivery.order_id = (row->>'orderId')::uuid`,
-    [JSON.stringify(rows)],
+     WHERE delivery.order_id = (row->>'orderId')::uuid AND delivery.order_id = ANY($2::uuid[])`,
+    // The id list keeps the plan on the primary key (see recordStatusChanges in orders).
+    [JSON.stringify(rows), rows.map((row) => row.orderId)],
   );
 }

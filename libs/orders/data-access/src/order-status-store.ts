@@ -33,8 +33,11 @@ export async function recordStatusChanges(manager: EntityManager, changes: reado
   await manager.query(
     `UPDATE orders AS o SET status = row->>'to', status_reason = NULLIF(row->'reason', 'null'::jsonb), updated_at = (row->>'at')::timestamptz
      FROM jsonb_array_elements($1::jsonb) AS entry(row)
-     WHERE o.id = (row->>'orderId')::uuid`,
-    [JSON.stringify([...last.values()])],
+     WHERE o.id = (row->>'orderId')::uuid AND o.id = ANY($2::uuid[])`,
+    // The id list is redundant for the result but not for the plan: PostgreSQL guesses 100 rows for
+    // any jsonb_array_elements, and a plan it keeps for the prepared statement could then scan the
+    // whole table to join them; with the ids it looks the rows up in the primary key.
+    [JSON.stringify([...last.values()]), [...last.keys()]],
   );
   await manager.query(
     `INSERT INTO order_status_history (order_id, from_status, to_status, cause, changed_at)
