@@ -18,7 +18,6 @@ import { ConsumerEnv, consumerOptionsFrom, kafkaSettingsFrom, OutboxEnv, outboxR
 export interface EventServiceEnv extends ConsumerEnv, OutboxEnv {
   PORT: number;
   DATABASE_POOL_SIZE: number;
-  DATABASE_PREPARED_STATEMENTS: 'on' | 'off';
   LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' | 'verbose';
   LOG_FORMAT: LogFormat;
   SHUTDOWN_TIMEOUT_MS: number;
@@ -50,7 +49,7 @@ export function eventServiceModule(service: EventServiceDefinition, config: Even
       TypeOrmModule.forRootAsync({
         useFactory: () =>
           postgresDataSourceOptions(
-            { url: config.DATABASE_URL, schema: config.DATABASE_SCHEMA, applicationName: service.name, poolSize: config.DATABASE_POOL_SIZE, preparedStatements: config.DATABASE_PREPARED_STATEMENTS === 'on' },
+            { url: config.DATABASE_URL, schema: config.DATABASE_SCHEMA, applicationName: service.name, poolSize: config.DATABASE_POOL_SIZE },
             service.persistence,
           ),
         dataSourceFactory: (options) => openPostgresDataSource(options!, config.DATABASE_SCHEMA),

@@ -15,11 +15,4 @@ describe('orders configuration', () => {
     expect(() => readOrdersConfig({})).toThrow(ConfigError);
     expect(() => readOrdersConfig({})).toThrow(/DATABASE_URL: required[\s\S]*KAFKA_BROKERS: required/);
   });
-
-  it('prepares statements unless DATABASE_PREPARED_STATEMENTS=off, and names a bad value', () => {
-    const required = { DATABASE_URL: 'postgres://relay@127.0.0.1:5432/relay', KAFKA_BROKERS: '127.0.0.1:9092' };
-    expect(readOrdersConfig(required).DATABASE_PREPARED_STATEMENTS).toBe('on');
-    expect(readOrdersConfig({ ...required, DATABASE_PREPARED_STATEMENTS: 'off' }).DATABASE_PREPARED_STATEMENTS).toBe('off');
-    expect(() => readOrdersConfig({ ...required, DATABASE_PREPARED_STATEMENTS: 'yes' })).toThrow(/DATABASE_PREPARED_STATEMENTS/);
-  });
 });

@@ -35,8 +35,8 @@ export async function recordStatusChanges(manager: EntityManager, changes: reado
      FROM jsonb_array_elements($1::jsonb) AS entry(row)
      WHERE o.id = (row->>'orderId')::uuid AND o.id = ANY($2::uuid[])`,
     // The id list is redundant for the result but not for the plan: PostgreSQL guesses 100 rows for
-    // any jsonb_array_elements, and a plan it keeps for the prepared statement could then scan the
-    // whole table to join them; with the ids it looks the rows up in the primary key.
+    // any jsonb_array_elements and may then join them by scanning the whole table; with the ids it
+    // looks the rows up in the primary key.
     [JSON.stringify([...last.values()]), [...last.keys()]],
   );
   await manager.query(

@@ -20,7 +20,6 @@ export const envFields = {
   clientId: (defaultId: string) =>
     z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'must be 1-100 letters, digits, ".", "_" or "-"').default(defaultId),
 
-  onOff: (defaultValue: 'on' | 'off') => z.enum(['on', 'off']).default(defaultValue),
   positiveInt: (defaultValue: number, max = 1_000_000) => z.coerce.number().int().min(1).max(max).default(defaultValue),
 
   logLevel: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),

@@ -7,9 +7,6 @@ export function serviceEnvShape(defaults: { port: number; schema: string; client
     DATABASE_URL: envFields.postgresUrl,
     DATABASE_SCHEMA: envFields.schemaName(defaults.schema),
     DATABASE_POOL_SIZE: envFields.positiveInt(10, 200),
-    // `off` behind a connection pooler that cannot keep prepared statements (PgBouncer in transaction
-    // mode before 1.21, or without max_prepared_statements).
-    DATABASE_PREPARED_STATEMENTS: envFields.onOff('on'),
     KAFKA_BROKERS: envFields.brokers,
     KAFKA_CLIENT_ID: envFields.clientId(defaults.clientId),
     KAFKA_TOPIC_PARTITIONS: envFields.positiveInt(6, 10_000),

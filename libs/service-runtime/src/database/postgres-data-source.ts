@@ -1,5 +1,4 @@
 import { DataSource, DataSourceOptions, MixedList, EntitySchema } from 'typeorm';
-import { StatementCachingClient } from './statement-cache';
 
 export interface PostgresSettings {
   url: string;
@@ -7,8 +6,6 @@ export interface PostgresSettings {
   schema: string;
   applicationName: string;
   poolSize?: number;
-  /** Prepare each parameterised statement once per connection (StatementCachingClient). Default true. */
-  preparedStatements?: boolean;
 }
 
 /** No transaction of ours waits on the application for this long unless the process is stuck. */
@@ -43,8 +40,6 @@ export function postgresDataSourceOptions(
       max: settings.poolSize ?? 10,
       // Waiting this long for a free connection means overload: the request answers 503 (retry later).
       connectionTimeoutMillis: 10_000,
-      // The pool's connections prepare each statement once (StatementCachingClient).
-      ...(settings.preparedStatements === false ? {} : { Client: StatementCachingClient }),
     },
   };
 }
