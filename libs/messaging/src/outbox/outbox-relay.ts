@@ -99,17 +99,20 @@ export class OutboxRelay {
       // One publisher per schema at a time, whatever the number of service instances: a second
       // relay that published later rows meanwhile could put one order's events out of order. The
       // others read no rows and stand by; the lock ends with the transaction, so a crashed
-      // publisher frees it at once. The uncorrelated sub-select runs once, before any row is read.
-      // The stamp need not wait for its WAL flush (synchronous_commit off): if PostgreSQL lost it
-      // in a crash, the rows would be published again, which consumers absorb (at-least-once).
+      // publisher frees it at once. The lock is taken by its own statement, before the SELECT: a
+      // statement reads the snapshot of its start, so a SELECT that took the lock itself could
+      // still see the rows the previous holder stamped just before releasing it, and publish them
+      // again. The stamp need not wait for its WAL flush (synchronous_commit off): if PostgreSQL
+      // lost it in a crash, the rows would be published again, which consumers absorb.
       const claimed = await client.query<OutboxRow>(
         `BEGIN;
          SET LOCAL synchronous_commit = off;
+         SELECT set_config('relay.outbox_locked', pg_try_advisory_xact_lock(hashtext(${client.escapeLiteral(`relay-outbox:${this.options.schema}`)}))::text, true);
          SELECT id, topic, message_key, payload::text AS payload, headers FROM ${schema}.outbox
-          WHERE published_at IS NULL AND (SELECT pg_try_advisory_xact_lock(hashtext(${client.escapeLiteral(`relay-outbox:${this.options.schema}`)})))
+          WHERE published_at IS NULL AND current_setting('relay.outbox_locked') = 'true'
           ORDER BY id LIMIT ${this.batchSize}`,
       );
-      const rows = (claimed as unknown as Array<QueryResult<OutboxRow>>)[2].rows;
+      const rows = (claimed as unknown as Array<QueryResult<OutboxRow>>)[3].rows;
       if (rows.length === 0) {
         await client.query('COMMIT');
         return 0;
