@@ -4,6 +4,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { TopicName } from '@relay/contracts';
 import {
   configureHttpApp,
+  HttpRequestLogging,
   LogFormat,
   ObservabilityModule,
   openPostgresDataSource,
@@ -20,6 +21,7 @@ export interface EventServiceEnv extends ConsumerEnv, OutboxEnv {
   DATABASE_POOL_SIZE: number;
   LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' | 'verbose';
   LOG_FORMAT: LogFormat;
+  LOG_HTTP_REQUESTS: HttpRequestLogging;
   SHUTDOWN_TIMEOUT_MS: number;
 }
 
@@ -45,7 +47,7 @@ export function eventServiceModule(service: EventServiceDefinition, config: Even
   return {
     module: EventServiceRootModule,
     imports: [
-      ObservabilityModule.forRoot({ service: service.name, level: config.LOG_LEVEL, format: config.LOG_FORMAT }),
+      ObservabilityModule.forRoot({ service: service.name, level: config.LOG_LEVEL, format: config.LOG_FORMAT, requests: config.LOG_HTTP_REQUESTS }),
       TypeOrmModule.forRootAsync({
         useFactory: () =>
           postgresDataSourceOptions(

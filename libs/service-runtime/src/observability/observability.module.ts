@@ -1,8 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { LevelWithSilent, stdSerializers } from 'pino';
-import { readEnv } from '../config/read-env';
-import { envFields } from '../config/env-fields';
 import { currentWorkContext } from './request-context';
 import { CORRELATION_HEADER } from './correlation.middleware';
 import { MetricsController } from './metrics';
@@ -27,11 +25,6 @@ interface LoggedResponse {
   getHeader(name: string): unknown;
 }
 
-/** LOG_HTTP_REQUESTS, for callers that do not pass it (the service validated it at start-up). */
-function httpRequestLoggingFromEnv(): HttpRequestLogging {
-  return readEnv({ LOG_HTTP_REQUESTS: envFields.httpRequestLogging }).LOG_HTTP_REQUESTS;
-}
-
 /**
  * The level of a request's "request completed" line. With `errors`, a request answered below 400
  * is logged at debug, and not at all (not even built) when debug is off: on the hot path of a busy
@@ -52,8 +45,8 @@ export function requestLogLevel(requests: HttpRequestLogging, request: LoggedReq
  */
 @Module({})
 export class ObservabilityModule {
-  static forRoot(options: { service: string; level: NestLevel; format: LogFormat; requests?: HttpRequestLogging }): DynamicModule {
-    const requests = options.requests ?? httpRequestLoggingFromEnv();
+  static forRoot(options: { service: string; level: NestLevel; format: LogFormat; requests: HttpRequestLogging }): DynamicModule {
+    const { requests } = options;
     return {
       module: ObservabilityModule,
       controllers: [MetricsController],
