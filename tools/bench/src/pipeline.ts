@@ -115,25 +115,25 @@ export interface ProcessedTimes {
  */
 export async function processedTimes(stack: BenchStack, pipeline: Pipeline, sinceEpochMs: number): Promise<ProcessedTimes> {
   const since = sinceEpochMs - 1_000;
-  const query = async (consumerSchema: string, group: string, producerSchema: string, eventType: string): Promise<Map<string, number>> => {
-    const result = await stack.db.query<{ order_id: string; at_ms: string }>(
+  const timesOf = async (sql: string, params: unknown[]): Promise<Map<string, number>> => {
+    const result = await stack.db.query<{ order_id: string; at_ms: string }>(sql, params);
+    return new Map(result.rows.map((row) => [row.order_id, Number(row.at_ms)]));
+  };
+  const query = (consumerSchema: string, group: string, producerSchema: string, eventType: string) =>
+    timesOf(
       `SELECT o.message_key AS order_id, (extract(epoch FROM p.processed_at) * 1000)::float8 AS at_ms
          FROM "${consumerSchema}".processed_events p
          JOIN "${producerSchema}".outbox o ON o.event_id = p.event_id
         WHERE p.consumer_group = $1 AND p.event_type = $2 AND o.created_at >= to_timestamp($3::float8 / 1000)`,
       [group, eventType, since],
     );
-    return new Map(result.rows.map((row) => [row.order_id, Number(row.at_ms)]));
-  };
-  const publishedTimes = async (): Promise<Map<string, number>> => {
-    const result = await stack.db.query<{ order_id: string; at_ms: string }>(
+  const publishedTimes = () =>
+    timesOf(
       `SELECT message_key AS order_id, (extract(epoch FROM published_at) * 1000)::float8 AS at_ms
          FROM "${pipeline.orders.schema}".outbox
         WHERE event_type = 'order.placed.v1' AND published_at IS NOT NULL AND created_at >= to_timestamp($1::float8 / 1000)`,
       [since],
     );
-    return new Map(result.rows.map((row) => [row.order_id, Number(row.at_ms)]));
-  };
   const [inventory, delivery, deliveryScheduled, published] = await Promise.all([
     query(pipeline.inventory.schema, pipeline.inventory.group, pipeline.orders.schema, 'order.placed.v1'),
     query(pipeline.delivery.schema, pipeline.delivery.group, pipeline.orders.schema, 'order.placed.v1'),

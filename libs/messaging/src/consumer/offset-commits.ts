@@ -55,19 +55,14 @@ export class CoalescedOffsetCommits {
       partitions.push({ partition: entry.partition, offset: entry.offset });
       byTopic.set(entry.topic, partitions);
     }
-    const settle = (outcome: { error?: unknown }) => {
+    const settle = (answer: (waiter: Pending['waiters'][number]) => void) => {
       this.inFlight = false;
-      for (const { waiters } of batch) {
-        for (const waiter of waiters) {
-          if ('error' in outcome) waiter.reject(outcome.error);
-          else waiter.resolve();
-        }
-      }
+      for (const { waiters } of batch) waiters.forEach(answer);
       this.sendPending();
     };
     send({ topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })) }).then(
-      () => settle({}),
-      (error: unknown) => settle({ error }),
+      () => settle((waiter) => waiter.resolve()),
+      (error: unknown) => settle((waiter) => waiter.reject(error)),
     );
   }
 }
