@@ -110,6 +110,12 @@ describe('orders API: placing and reading orders over HTTP', () => {
       expect(error.message).toMatch(/JSON/);
     });
 
+    it('an empty JSON body → 400 MALFORMED_JSON', async () => {
+      const response = await http<ApiErrorBody>('POST', `${stack.orders.url}/orders`, { rawBody: '' });
+
+      expectError(response, 400, 'MALFORMED_JSON');
+    });
+
     it('a 1 MB body → 413 PAYLOAD_TOO_LARGE', async () => {
       const body = JSON.stringify({ ...valid, customerId: 'x'.repeat(1024 * 1024) });
 

@@ -1,5 +1,6 @@
 import { DynamicModule, Logger, Module, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { TopicName } from '@relay/contracts';
 import {
@@ -35,6 +36,9 @@ export interface EventServiceDefinition {
   consumes: TopicName[];
   feature: Type<unknown>;
 }
+
+/** Larger request bodies get 413 PAYLOAD_TOO_LARGE (an order is well under 10 kB). */
+const REQUEST_BODY_LIMIT_BYTES = 102_400;
 
 @Module({})
 class EventServiceRootModule {}
@@ -73,12 +77,13 @@ export function eventServiceModule(service: EventServiceDefinition, config: Even
 export function runEventService(service: EventServiceDefinition, readConfig: () => EventServiceEnv): void {
   runService(service.name, async () => {
     const config = readConfig();
-    const app = await NestFactory.create(eventServiceModule(service, config), { bufferLogs: true });
+    const app = await NestFactory.create(eventServiceModule(service, config), new FastifyAdapter({ bodyLimit: REQUEST_BODY_LIMIT_BYTES }), { bufferLogs: true });
     configureHttpApp(app, { service: service.name, shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS });
     setupOpenApi(app, { title: `Relay ${service.name}`, description: service.description });
     connectEventConsumer(app, consumerOptionsFrom(config));
     await app.startAllMicroservices();
-    await app.listen(config.PORT);
+    // Every interface, as a container needs; Fastify alone would listen on localhost only.
+    await app.listen(config.PORT, '0.0.0.0');
     new Logger(service.name).log(
       `${service.name} listening on http://127.0.0.1:${config.PORT} (schema "${config.DATABASE_SCHEMA}", group "${config.KAFKA_GROUP_ID}")`,
     );

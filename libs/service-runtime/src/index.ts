@@ -12,6 +12,6 @@ export * from './http/api-error.dto';
 export * from './database/database-errors';
 export * from './observability/request-context';
 export * from './observability/trace-context';
-export * from './observability/correlation.middleware';
+export * from './observability/request-work-context';
 export * from './observability/observability.module';
 export * from './observability/metrics';

@@ -55,7 +55,7 @@ const CATEGORIES: Array<[string, RegExp]> = [
   ['Kafka client (kafkajs)', /node_modules\/kafkajs\//],
   ['request validation (class-validator, class-transformer)', /node_modules\/(class-validator|class-transformer)\//],
   ['event schemas (zod)', /node_modules\/zod\//],
-  ['HTTP (express, Nest core, body-parser)', /node_modules\/(express|body-parser|router|@nestjs\/core|@nestjs\/platform-express|finalhandler|raw-body|on-finished|qs|type-is|content-type)\//],
+  ['HTTP (fastify, Nest core)', /node_modules\/(fastify|@fastify\/[^/]+|find-my-way|light-my-request|fast-json-stringify|secure-json-parse|avvio|@nestjs\/core|@nestjs\/platform-fastify)\//],
   ['Nest microservices, rxjs', /node_modules\/(@nestjs\/microservices|rxjs)\//],
 ];
 const OTHER_CATEGORY = 'everything else (own code, Node core, GC, async hooks)';

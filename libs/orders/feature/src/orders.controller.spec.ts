@@ -12,7 +12,7 @@ describe('OrdersController POST /orders', () => {
 
   it('answers an overloaded intake with 503 SERVICE_OVERLOADED and Retry-After: nothing was saved', async () => {
     const headers: Record<string, string> = {};
-    const response = { setHeader: (name: string, value: string) => void (headers[name] = value) };
+    const response = { header: (name: string, value: string) => void (headers[name] = value) };
     const answer = controllerAnswering({ kind: 'overloaded', retryAfterSeconds: 1 }).place(body, undefined, response);
 
     await expect(answer).rejects.toBeInstanceOf(ServiceUnavailableException);

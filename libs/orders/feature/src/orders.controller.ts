@@ -43,7 +43,7 @@ const invalid = (field: string, problem: string) =>
 const orderIdPipe = new ParseUUIDPipe({ exceptionFactory: () => invalid('id', 'must be a UUID') });
 
 interface HeaderSetter {
-  setHeader(name: string, value: string): void;
+  header(name: string, value: string): unknown;
 }
 
 @ApiTags('orders')
@@ -83,7 +83,7 @@ export class OrdersController {
       case 'created':
         return toOrderResponse(outcome.order);
       case 'replayed':
-        response.setHeader('Idempotent-Replayed', 'true');
+        response.header('Idempotent-Replayed', 'true');
         return toOrderResponse(outcome.order);
       case 'key-reused':
         throw new UnprocessableEntityException({
@@ -95,7 +95,7 @@ export class OrdersController {
         throw new BadRequestException({ code, message, details: [{ field, problem: message }] });
       }
       case 'overloaded':
-        response.setHeader('Retry-After', String(outcome.retryAfterSeconds));
+        response.header('Retry-After', String(outcome.retryAfterSeconds));
         throw new ServiceUnavailableException({
           code: 'SERVICE_OVERLOADED',
           message: 'too many orders are waiting to be saved; nothing was saved, retry shortly',

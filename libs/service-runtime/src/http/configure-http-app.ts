@@ -1,22 +1,44 @@
 import { INestApplication, Logger } from '@nestjs/common';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Logger as PinoLogger } from 'nestjs-pino';
-import { correlationMiddleware } from '../observability/correlation.middleware';
-import { collectProcessMetrics, httpMetricsMiddleware } from '../observability/metrics';
+import { CORRELATION_HEADER, requestWorkContext } from '../observability/request-work-context';
+import { collectProcessMetrics, recordHttpRequest } from '../observability/metrics';
+import { runInWorkContext, WorkContext } from '../observability/request-context';
 import { HttpExceptionFilter } from './http-exception.filter';
 import { createValidationPipe } from './validation.pipe';
 
+const workContexts = new WeakMap<FastifyRequest, WorkContext>();
+
 /**
- * The HTTP conventions every service shares: structured logs, a correlation id and trace context
- * per request, metrics, strict validation, one error shape, and a clean shutdown with a deadline. On SIGTERM or SIGINT the app stops taking work, finishes or abandons
- * what is in flight (consumers commit only what is durable), leaves its consumer group and exits;
- * if that takes longer than `shutdownTimeoutMs`, the process exits anyway, and whatever was not
- * committed is simply processed again by the next owner of the partition.
+ * The HTTP conventions every service shares (on Fastify): structured logs, a correlation id and
+ * trace context per request, metrics, strict validation, one error shape, and a clean shutdown
+ * with a deadline. On SIGTERM or SIGINT the app stops taking work, finishes or abandons what is in
+ * flight (consumers commit only what is durable), leaves its consumer group and exits; if that
+ * takes longer than `shutdownTimeoutMs`, the process exits anyway, and whatever was not committed
+ * is simply processed again by the next owner of the partition.
  */
 export function configureHttpApp(app: INestApplication, options: { service: string; shutdownTimeoutMs: number }): void {
   app.useLogger(app.get(PinoLogger));
   collectProcessMetrics(options.service);
-  app.use(correlationMiddleware);
-  app.use(httpMetricsMiddleware);
+  const fastify = app.getHttpAdapter().getInstance() as FastifyInstance;
+  // Every answer, errors included, echoes the correlation id and trace context.
+  fastify.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
+    const context = requestWorkContext(request.headers);
+    workContexts.set(request, context);
+    void reply.header(CORRELATION_HEADER, context.correlationId).header('traceparent', context.traceparent);
+    done();
+  });
+  // The handler runs inside the request's work context, so its logs and the events it raises carry
+  // it. Entered here, after the body is read: the stream's callbacks would not keep it.
+  fastify.addHook('preHandler', (request: FastifyRequest, _reply: FastifyReply, done: () => void) => {
+    const context = workContexts.get(request);
+    if (context) runInWorkContext(context, done);
+    else done();
+  });
+  fastify.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
+    recordHttpRequest(request.method, request.routeOptions.url, reply.statusCode, reply.elapsedTime / 1000);
+    done();
+  });
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new HttpExceptionFilter());
   app.enableShutdownHooks(['SIGTERM', 'SIGINT']);

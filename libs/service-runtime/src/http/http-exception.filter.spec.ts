@@ -4,8 +4,9 @@ import { HttpExceptionFilter } from './http-exception.filter';
 function httpHost() {
   const sent: { status?: number; body?: unknown; headers: Record<string, string> } = { headers: {} };
   const response = {
-    setHeader: (name: string, value: string) => void (sent.headers[name] = value),
-    status: (status: number) => ({ json: (body: unknown) => Object.assign(sent, { status, body }) }),
+    sent: false,
+    header: (name: string, value: string) => void (sent.headers[name] = value),
+    status: (status: number) => ({ send: (body: unknown) => Object.assign(sent, { status, body }) }),
   };
   const host = { getType: () => 'http', switchToHttp: () => ({ getResponse: () => response }) } as unknown as ArgumentsHost;
   return { host, sent };

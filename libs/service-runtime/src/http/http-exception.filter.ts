@@ -2,10 +2,11 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@n
 import { isDatabaseUnavailable } from '../database/database-errors';
 import { ApiErrorBody, defaultErrorCodes } from './api-error';
 
-interface ExpressLikeResponse {
-  headersSent?: boolean;
-  setHeader(name: string, value: string): void;
-  status(code: number): { json(body: unknown): void };
+/** What the filter needs of a Fastify reply. */
+interface Reply {
+  sent: boolean;
+  header(name: string, value: string): unknown;
+  status(code: number): { send(body: unknown): unknown };
 }
 
 /** Seconds a client should wait before retrying a request that met a database outage. */
@@ -18,12 +19,16 @@ const RETRY_AFTER_SECONDS = 2;
  */
 const EXPECTED_UNAVAILABILITY = new Set(['NOT_READY', 'SERVICE_OVERLOADED']);
 
-/** Body-parser errors arrive as plain errors with a `type`; they are the client's fault. */
-interface BodyParserError {
-  type?: string;
-  status?: number;
+/**
+ * Fastify's errors reading a request (body not JSON, too large, unsupported media type): Nest
+ * wraps them in an HttpException whose cause carries Fastify's code. They are the client's fault.
+ */
+interface FastifyClientError {
+  code?: string;
+  statusCode?: number;
   message: string;
 }
+const MALFORMED_BODY = new Set(['FST_ERR_CTP_INVALID_JSON_BODY', 'FST_ERR_CTP_EMPTY_JSON_BODY']);
 
 /**
  * Maps every error to the shared ApiErrorBody shape. Client errors keep their status and message;
@@ -36,21 +41,25 @@ export class HttpExceptionFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     if (host.getType() !== 'http') throw exception;
-    const response = host.switchToHttp().getResponse<ExpressLikeResponse>();
+    const reply = host.switchToHttp().getResponse<Reply>();
     const body = this.toBody(exception);
     if (body.code === 'DATABASE_UNAVAILABLE') {
       this.logger.warn(`database unavailable: ${exception instanceof Error ? exception.message : String(exception)}`);
-      if (!response.headersSent) response.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
+      if (!reply.sent) reply.header('Retry-After', String(RETRY_AFTER_SECONDS));
     } else if (body.status >= 500 && !EXPECTED_UNAVAILABILITY.has(body.code)) {
       this.logger.error(exception instanceof Error ? exception.stack : String(exception));
     }
-    if (!response.headersSent) response.status(body.status).json(body);
+    if (!reply.sent) reply.status(body.status).send(body);
   }
 
   private toBody(exception: unknown): ApiErrorBody {
-    // Nest's Express adapter wraps body-parser errors in an HttpException; the cause tells them apart.
-    const cause = exception instanceof HttpException ? exception.cause : undefined;
-    if ((cause as BodyParserError | undefined)?.type) return this.toBody(cause);
+    const cause = (exception instanceof HttpException ? exception.cause : undefined) as FastifyClientError | undefined;
+    if (cause?.code && MALFORMED_BODY.has(cause.code)) {
+      return { status: 400, code: 'MALFORMED_JSON', message: `request body is not valid JSON: ${cause.message}` };
+    }
+    if (cause?.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      return { status: 413, code: 'PAYLOAD_TOO_LARGE', message: 'request body is larger than the limit' };
+    }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const raw = exception.getResponse();
@@ -64,16 +73,6 @@ export class HttpExceptionFilter implements ExceptionFilter {
     }
     if (isDatabaseUnavailable(exception)) {
       return { status: 503, code: 'DATABASE_UNAVAILABLE', message: 'the database is unavailable; nothing was saved, retry shortly' };
-    }
-    const parserError = exception as BodyParserError;
-    if (parserError?.type === 'entity.parse.failed') {
-      return { status: 400, code: 'MALFORMED_JSON', message: `request body is not valid JSON: ${parserError.message}` };
-    }
-    if (parserError?.type === 'entity.too.large') {
-      return { status: 413, code: 'PAYLOAD_TOO_LARGE', message: 'request body is larger than the limit' };
-    }
-    if (typeof parserError?.status === 'number' && parserError.status >= 400 && parserError.status < 500) {
-      return { status: parserError.status, code: defaultErrorCodes[parserError.status] ?? `HTTP_${parserError.status}`, message: parserError.message };
     }
     return { status: 500, code: 'INTERNAL_ERROR', message: 'Internal server error' };
   }

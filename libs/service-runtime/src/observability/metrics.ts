@@ -19,24 +19,12 @@ export const httpRequestDuration = new Histogram({
   buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
 });
 
-interface TimedRequest {
-  method: string;
-  route?: { path?: string };
-  baseUrl?: string;
-}
-interface TimedResponse {
-  statusCode: number;
-  once(event: 'finish', listener: () => void): void;
-}
-
-/** Times every request; the route label is the matched route pattern, never the raw URL. */
-export function httpMetricsMiddleware(request: TimedRequest, response: TimedResponse, next: () => void): void {
-  const stop = httpRequestDuration.startTimer();
-  response.once('finish', () => {
-    const route = request.route?.path ? `${request.baseUrl ?? ''}${request.route.path}` : 'unmatched';
-    stop({ method: request.method, route, status: String(response.statusCode) });
-  });
-  next();
+/**
+ * Records one answered request; `route` is the matched route pattern (e.g. `/orders/:id`), never
+ * the raw URL, so the label's values stay few.
+ */
+export function recordHttpRequest(method: string, route: string | undefined, status: number, seconds: number): void {
+  httpRequestDuration.observe({ method, route: route ?? 'unmatched', status: String(status) }, seconds);
 }
 
 /** Prometheus scrape endpoint. */

@@ -2,7 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { LevelWithSilent, stdSerializers } from 'pino';
 import { currentWorkContext } from './request-context';
-import { CORRELATION_HEADER } from './correlation.middleware';
+import { CORRELATION_HEADER } from './request-work-context';
 import { MetricsController } from './metrics';
 import { traceIdOf } from './trace-context';
 
