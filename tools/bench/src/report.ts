@@ -130,6 +130,9 @@ export function renderReport(results: BenchResults, files: { json: string; svg: 
     add('Kafka ConsumerPerformance', b.consumerPerformance, (v: { fetchMessagesPerSecond: number }) => `${formatNumber(v.fetchMessagesPerSecond)} msgs/s`, (v: { messages: number; messagesPerSecond: number }) => `${v.messages} msgs; ${formatNumber(v.messagesPerSecond)}/s with group join`);
     for (const p of b.kafkajsProducer) add(`kafkajs producer (${p.label})`, p, (v: { recordsPerSecond: number }) => `${formatNumber(v.recordsPerSecond)} records/s`, (v: { records: number }) => `${v.records} records, acks=all`);
     add('kafkajs consumer (eachBatch + JSON.parse)', b.kafkajsConsumer, (v: { messagesPerSecond: number }) => `${formatNumber(v.messagesPerSecond)} msgs/s`, (v: { messages: number; joinSeconds: number }) => `${v.messages} msgs, join ${v.joinSeconds} s`);
+    if (b.kafkajsEffectConsumer) {
+      add('kafkajs consumer + PostgreSQL effect (inventory\'s writes, no relay)', b.kafkajsEffectConsumer, (v: { messagesPerSecond: number }) => `${formatNumber(v.messagesPerSecond)} msgs/s`, (v: { messages: number; transactions: number }) => `${v.messages} msgs in ${v.transactions} transactions`);
+    }
     out.push('', `Baselines (same machine, same run, no service running; record size ${b.recordBytes} B)`);
     out.push(table(rows));
   }

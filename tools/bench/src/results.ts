@@ -151,6 +151,7 @@ export function computeRatios(results: BenchResults): Ratio[] {
   const cp = ok(b?.consumerPerformance);
   const pp = ok(b?.producerPerformance);
   const kjsConsumer = ok(b?.kafkajsConsumer);
+  const kjsEffect = ok(b?.kafkajsEffectConsumer);
   const kjsProducers = (b?.kafkajsProducer ?? []).map((p) => ok(p)).filter((p): p is NonNullable<typeof p> => p !== undefined);
   const relayPattern = kjsProducers.find((p) => p.inFlight === 1);
   const ceiling = kjsProducers.find((p) => p.inFlight > 1);
@@ -168,6 +169,8 @@ export function computeRatios(results: BenchResults): Ratio[] {
     ratio('catch-up, 1 inventory instance', results.catchUp?.single.eventsPerSecond, 'Kafka ConsumerPerformance (fetch)', cp?.fetchMessagesPerSecond, 'events/s'),
     ratio('catch-up, 3 inventory instances', results.catchUp?.triple.eventsPerSecond, 'Kafka ConsumerPerformance (fetch)', cp?.fetchMessagesPerSecond, 'events/s'),
     ratio('catch-up, 1 inventory instance', results.catchUp?.single.eventsPerSecond, 'raw kafkajs consumer', kjsConsumer?.messagesPerSecond, 'events/s'),
+    ratio('catch-up, 1 inventory instance', results.catchUp?.single.eventsPerSecond, 'raw kafkajs consumer + PostgreSQL effect', kjsEffect?.messagesPerSecond, 'events/s'),
+    ratio('raw kafkajs consumer + PostgreSQL effect', kjsEffect?.messagesPerSecond, 'Kafka ConsumerPerformance (fetch)', cp?.fetchMessagesPerSecond, 'events/s'),
     ratio('orders outbox relay, peak publish (1 s)', results.ordersOutboxPeakPublishPerSecond, 'raw kafkajs producer, relay pattern', relayPattern?.recordsPerSecond, 'events/s'),
     ratio('raw kafkajs producer (8 in flight)', ceiling?.recordsPerSecond, 'Kafka ProducerPerformance', pp?.recordsPerSecond, 'records/s'),
     ratio('raw kafkajs consumer', kjsConsumer?.messagesPerSecond, 'Kafka ConsumerPerformance (fetch)', cp?.fetchMessagesPerSecond, 'records/s'),

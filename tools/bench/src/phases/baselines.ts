@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, Partitioners } from 'kafkajs';
-import { Client } from 'pg';
+import { Client, Pool } from 'pg';
 import { Topics } from '@relay/contracts';
 import { KAFKA_TOOL_CLASSES, runKafkaTool } from '@relay/local-stack';
-import { OrderEventFactory } from '../events';
+import { BENCH_SKUS, BENCH_STOCK, OrderEventFactory } from '../events';
 import { BenchPlan } from '../options';
 import { progress } from '../progress';
 import { BenchStack } from '../stack';
@@ -53,6 +53,15 @@ export interface KafkajsConsumerResult {
   joinSeconds: number;
 }
 
+export interface KafkajsEffectConsumerResult {
+  messages: number;
+  /** From the first message to the last committed (join excluded): the floor for the catch-up. */
+  messagesPerSecond: number;
+  transactions: number;
+  joinSeconds: number;
+  statements: string[];
+}
+
 export interface BaselineResults {
   recordBytes: number;
   producerPerformance: ProducerPerfResult | { error: string };
@@ -60,6 +69,7 @@ export interface BaselineResults {
   pgOrderInsert: PgBaselineResult | { error: string };
   kafkajsProducer: Array<KafkajsProducerResult | { label: string; error: string }>;
   kafkajsConsumer: KafkajsConsumerResult | { error: string };
+  kafkajsEffectConsumer?: KafkajsEffectConsumerResult | { error: string };
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -248,6 +258,148 @@ async function kafkajsConsumer(kafka: Kafka, topic: string, messages: number): P
 }
 
 // ---------------------------------------------------------------------------------------------------
+// Raw kafkajs consumer + PostgreSQL effect: inventory's catch-up work, without Nest, TypeORM or zod
+
+/**
+ * What inventory writes per run of order-placed events (see ReserveStockUseCase and claimEvents),
+ * over the same tables, as plain SQL on a plain pg pool: the processed-events records, the stock
+ * rows locked in SKU order and updated, the reservations, and a stock-reserved outbox row each.
+ * No relay publishes those rows: this is the floor for the consumer side alone.
+ */
+export const EFFECT_TRANSACTION = [
+  `INSERT INTO processed_events (consumer_group, event_id, event_type, topic, partition, kafka_offset)
+   SELECT $1, event_id, 'order.placed.v1', $2, $3, kafka_offset FROM unnest($4::uuid[], $5::bigint[]) AS claimed(event_id, kafka_offset)
+   ON CONFLICT (consumer_group, event_id) DO NOTHING RETURNING event_id`,
+  `SELECT sku, on_hand, reserved FROM stock_items WHERE sku = ANY($1::text[]) ORDER BY sku FOR UPDATE`,
+  `UPDATE stock_items AS item SET reserved = item.reserved + taken.quantity, updated_at = now()
+   FROM unnest($1::text[], $2::int[]) AS taken(sku, quantity) WHERE item.sku = taken.sku`,
+  `INSERT INTO reservations (order_id, status, lines) SELECT order_id, 'RESERVED', lines FROM unnest($1::uuid[], $2::jsonb[]) AS made(order_id, lines)`,
+  `INSERT INTO outbox (event_id, topic, message_key, event_type, payload, headers)
+   SELECT event_id, $1, message_key, 'stock.reserved.v1', payload, headers FROM unnest($2::uuid[], $3::text[], $4::jsonb[], $5::jsonb[]) AS raised(event_id, message_key, payload, headers)`,
+];
+
+const EFFECT_SCHEMA = [
+  `CREATE TABLE processed_events (consumer_group text NOT NULL, event_id uuid NOT NULL, event_type text NOT NULL, topic text NOT NULL,
+     partition int NOT NULL, kafka_offset bigint NOT NULL, processed_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (consumer_group, event_id))`,
+  `CREATE TABLE stock_items (sku text PRIMARY KEY, on_hand int NOT NULL CHECK (on_hand >= 0),
+     reserved int NOT NULL DEFAULT 0 CHECK (reserved >= 0 AND reserved <= on_hand), updated_at timestamptz NOT NULL DEFAULT now())`,
+  `CREATE TABLE reservations (order_id uuid PRIMARY KEY, status text NOT NULL, lines jsonb NOT NULL, reason jsonb, created_at timestamptz NOT NULL DEFAULT now())`,
+  `CREATE TABLE outbox (id bigserial PRIMARY KEY, event_id uuid NOT NULL UNIQUE, topic text NOT NULL, message_key text NOT NULL, event_type text NOT NULL,
+     payload jsonb NOT NULL, headers jsonb NOT NULL DEFAULT '{}', created_at timestamptz NOT NULL DEFAULT now(), published_at timestamptz)`,
+  `CREATE INDEX outbox_unpublished_idx ON outbox (id) WHERE published_at IS NULL`,
+];
+
+interface PlacedEnvelope {
+  eventId: string;
+  correlationId: string;
+  data: { orderId: string; items: Array<{ sku: string; quantity: number }> };
+}
+
+async function kafkajsConsumerWithEffect(stack: BenchStack, topic: string, messages: number, partitionsAtOnce: number): Promise<KafkajsEffectConsumerResult> {
+  const schema = stack.schemaFor('raw_effect');
+  const setup = new Client({ connectionString: stack.databaseUrl, application_name: 'relay-bench-raw-effect' });
+  await setup.connect();
+  try {
+    await setup.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await setup.query(`CREATE SCHEMA ${schema}`);
+    await setup.query(`SET search_path = ${schema}`);
+    for (const statement of EFFECT_SCHEMA) await setup.query(statement);
+    await setup.query(`INSERT INTO stock_items (sku, on_hand) SELECT unnest($1::text[]), $2`, [BENCH_SKUS, BENCH_STOCK]);
+  } finally {
+    await setup.end();
+  }
+  const pool = new Pool({ connectionString: stack.databaseUrl, options: `-c search_path=${schema}`, application_name: 'relay-bench-raw-effect', max: partitionsAtOnce });
+  pool.on('error', () => undefined);
+  const groupId = `relay-bench-raw-effect-${randomUUID()}`;
+  const consumer = stack.kafka.consumer({ groupId, maxBytesPerPartition: 262_144, maxBytes: 2_097_152 });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  const started = Date.now();
+  let first = 0;
+  let last = 0;
+  let taken = 0;
+  let done = 0;
+  let transactions = 0;
+  let resolveDone: () => void = () => undefined;
+  let rejectDone: (error: Error) => void = () => undefined;
+  const finished = new Promise<void>((resolve, reject) => ((resolveDone = resolve), (rejectDone = reject)));
+  try {
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: partitionsAtOnce,
+      eachBatch: async ({ batch, resolveOffset, commitOffsetsIfNecessary }) => {
+        const run = batch.messages.slice(0, Math.max(0, messages - taken));
+        if (run.length === 0) return;
+        taken += run.length;
+        if (first === 0) first = Date.now();
+        const events = run.map((message) => JSON.parse(message.value!.toString()) as PlacedEnvelope);
+        const quantities = new Map<string, number>();
+        for (const event of events) for (const item of event.data.items) quantities.set(item.sku, (quantities.get(item.sku) ?? 0) + item.quantity);
+        const skus = [...quantities.keys()].sort();
+        const at = new Date().toISOString();
+        const client = await pool.connect();
+        try {
+          await client.query('BEGIN');
+          await client.query(EFFECT_TRANSACTION[0], [groupId, batch.topic, batch.partition, events.map((event) => event.eventId), run.map((message) => message.offset)]);
+          await client.query(EFFECT_TRANSACTION[1], [skus]);
+          await client.query(EFFECT_TRANSACTION[2], [skus, skus.map((sku) => quantities.get(sku))]);
+          await client.query(EFFECT_TRANSACTION[3], [events.map((event) => event.data.orderId), events.map((event) => JSON.stringify(event.data.items))]);
+          const raised = events.map((event) => ({
+            eventId: randomUUID(),
+            type: 'stock.reserved',
+            version: 1,
+            occurredAt: at,
+            correlationId: event.correlationId,
+            causationId: event.eventId,
+            producer: 'inventory',
+            data: { orderId: event.data.orderId, lines: event.data.items },
+          }));
+          await client.query(EFFECT_TRANSACTION[4], [
+            'relay.inventory.v1',
+            raised.map((event) => event.eventId),
+            raised.map((event) => event.data.orderId),
+            raised.map((event) => JSON.stringify(event)),
+            raised.map((event) => JSON.stringify({ 'x-correlation-id': event.correlationId, 'x-event-type': 'stock.reserved.v1' })),
+          ]);
+          await client.query('COMMIT');
+          transactions++;
+        } catch (error) {
+          await client.query('ROLLBACK').catch(() => undefined);
+          rejectDone(error as Error);
+          throw error;
+        } finally {
+          client.release();
+        }
+        const lastOffset = run[run.length - 1].offset;
+        resolveOffset(lastOffset);
+        await commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: (BigInt(lastOffset) + 1n).toString() }] }] });
+        done += run.length;
+        if (done >= messages && last === 0) {
+          last = Date.now();
+          resolveDone();
+        }
+      },
+    });
+    const timeout = sleep(600_000).then(() => {
+      throw new Error(`kafkajs consumer with effect applied ${done} of ${messages} messages in 10 minutes`);
+    });
+    await Promise.race([finished, timeout]);
+  } finally {
+    await consumer.disconnect().catch(() => undefined);
+    await pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined);
+    await pool.end().catch(() => undefined);
+  }
+  return {
+    messages,
+    messagesPerSecond: round(messages / Math.max(0.001, (last - first) / 1000), 1),
+    transactions,
+    joinSeconds: round((first - started) / 1000, 2),
+    statements: EFFECT_TRANSACTION.map((statement) => statement.replace(/\s+/g, ' ')),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------
 
 const failure = (error: unknown) => ({ error: error instanceof Error ? error.message.split('\n')[0] : String(error) });
 
@@ -289,8 +441,13 @@ export async function runBaselines(stack: BenchStack, plan: BenchPlan, ordersSch
   const kafkajsConsumerResult = await kafkajsConsumer(stack.kafka, consumerTopic, consumeCount).catch(failure);
   if ('messagesPerSecond' in kafkajsConsumerResult) progress.step('kafkajs consumer', `${kafkajsConsumerResult.messagesPerSecond} messages/s`);
 
+  progress.step('kafkajs consumer + PostgreSQL effect', `${consumeCount} messages of ${consumerTopic}, inventory's writes in one transaction per fetched run`);
+  const kafkajsEffectConsumer = await kafkajsConsumerWithEffect(stack, consumerTopic, consumeCount, 6).catch(failure);
+  if ('messagesPerSecond' in kafkajsEffectConsumer) progress.step('kafkajs consumer + PostgreSQL effect', `${kafkajsEffectConsumer.messagesPerSecond} messages/s`);
+
   return {
     recordBytes,
+    kafkajsEffectConsumer,
     producerPerformance: producerPerf,
     consumerPerformance: consumerPerf,
     pgOrderInsert,
