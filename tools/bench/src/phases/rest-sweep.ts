@@ -49,32 +49,46 @@ export function loadProgressText(rate: number): (p: { sent: number; ok: number; 
   return (p) => (p ? `${p.sent} sent, ${p.ok} × 201${p.errors ? `, ${p.errors} errors` : ''}` : `${rate}/s`);
 }
 
+/** Open-loop POST /orders at one rate for a while, with the progress line showing what it sent. */
+async function loadAt(pipeline: Pipeline, plan: BenchPlan, rate: number, seconds: number, label: string) {
+  let last: { sent: number; ok: number; errors: number } | undefined;
+  return progress.countdown(
+    label,
+    seconds * 1000,
+    runLoad(
+      {
+        url: pipeline.orders.url,
+        path: '/orders',
+        rate,
+        durationMs: seconds * 1000,
+        maxSockets: plan.maxSockets,
+        skus: BENCH_SKUS,
+        recordIds: false,
+        requestTimeoutMs: plan.requestTimeoutMs,
+        drainTimeoutMs: plan.loadDrainTimeoutMs,
+      },
+      (p) => (last = p),
+    ),
+    () => loadProgressText(rate)(last),
+    plan.quick ? 2_000 : 5_000,
+  );
+}
+
+/**
+ * Load before the sweep, not recorded (run it in a phase of its own, so its CPU is not the
+ * sweep's): the first seconds after a start are JIT compilation and connection set-up, which would
+ * count against the first rate (seconds of p99 at 250/s from a stack that takes 500/s).
+ */
+export async function warmUpRest(stack: BenchStack, pipeline: Pipeline, plan: BenchPlan): Promise<void> {
+  await loadAt(pipeline, plan, 250, plan.quick ? 3 : 5, 'warm-up 250/s');
+  await waitForDrain(stack, pipeline, plan.restDrainSeconds, 'warm-up drain');
+}
+
 /** Open-loop sweep of POST /orders at fixed rates, with the whole pipeline running behind it. */
 export async function runRestSweep(stack: BenchStack, pipeline: Pipeline, plan: BenchPlan): Promise<RestResults> {
   const steps: RestStep[] = [];
   for (const rate of plan.restRates) {
-    let last: { sent: number; ok: number; errors: number } | undefined;
-    const result = await progress.countdown(
-      `${rate}/s`,
-      plan.restStepSeconds * 1000,
-      runLoad(
-        {
-          url: pipeline.orders.url,
-          path: '/orders',
-          rate,
-          durationMs: plan.restStepSeconds * 1000,
-          maxSockets: plan.maxSockets,
-          skus: BENCH_SKUS,
-          recordIds: false,
-          requestTimeoutMs: plan.requestTimeoutMs,
-          drainTimeoutMs: plan.loadDrainTimeoutMs,
-        },
-        (p) => (last = p),
-      ),
-      () => loadProgressText(rate)(last),
-      plan.quick ? 2_000 : 5_000,
-    );
-    const step = summariseLoad(result);
+    const step = summariseLoad(await loadAt(pipeline, plan, rate, plan.restStepSeconds, `${rate}/s`));
     progress.step(
       `${rate}/s`,
       `achieved ${step.achievedRate}/s, non-2xx ${step.non2xx}, errors ${step.errors}, p50 ${step.latencyMs?.p50 ?? 'n/a'} ms, p99 ${step.latencyMs?.p99 ?? 'n/a'} ms`,
