@@ -1,12 +1,10 @@
-import { BENCH_SKUS } from '../events';
 import { LoadResult } from '../load/load-protocol';
-import { runLoad } from '../load/run-load';
 import { BenchPlan } from '../options';
 import { backlogOf, Backlog, describeBacklog, Pipeline, processedTimes, waitForDrain } from '../pipeline';
 import { progress } from '../progress';
 import { BenchStack } from '../stack';
 import { Distribution, distribution, round, slopePerSecond } from '../stats';
-import { loadProgressText, RestStep, summariseLoad } from './rest-sweep';
+import { loadOrders, RestStep, summariseLoad } from './rest-sweep';
 
 export interface EndToEndLatency {
   /** 201 → inventory processed order.placed.v1. */
@@ -123,33 +121,9 @@ function endToEnd(load: LoadResult, times: Awaited<ReturnType<typeof processedTi
   };
 }
 
-async function loadWithIds(pipeline: Pipeline, plan: BenchPlan, rate: number, seconds: number, step: string, sampler?: () => string): Promise<LoadResult> {
-  let last: { sent: number; ok: number; errors: number } | undefined;
-  return progress.countdown(
-    step,
-    seconds * 1000,
-    runLoad(
-      {
-        url: pipeline.orders.url,
-        path: '/orders',
-        rate,
-        durationMs: seconds * 1000,
-        maxSockets: plan.maxSockets,
-        skus: BENCH_SKUS,
-        recordIds: true,
-        requestTimeoutMs: plan.requestTimeoutMs,
-        drainTimeoutMs: plan.loadDrainTimeoutMs,
-      },
-      (p) => (last = p),
-    ),
-    () => [loadProgressText(rate)(last), sampler?.()].filter(Boolean).join('; '),
-    plan.quick ? 3_000 : 5_000,
-  );
-}
-
 export async function runLatencyRun(stack: BenchStack, pipeline: Pipeline, plan: BenchPlan, rate: number, seconds: number): Promise<LatencyRun> {
   const before = await waitForDrain(stack, pipeline, plan.drainTimeoutSeconds, `${rate}/s pre-drain`);
-  const load = await loadWithIds(pipeline, plan, rate, seconds, `latency ${rate}/s`);
+  const load = await loadOrders(pipeline, plan, { rate, seconds, label: `latency ${rate}/s`, recordIds: true });
   await waitForDrain(stack, pipeline, plan.drainTimeoutSeconds, `latency ${rate}/s drain`);
   const times = await processedTimes(stack, pipeline, load.startedAtEpochMs);
   const run: LatencyRun = { rate, seconds, http: summariseLoad(load), endToEndMs: endToEnd(load, times), drainedBeforeStart: before.drained };
@@ -206,7 +180,7 @@ export async function runSustainTrial(stack: BenchStack, pipeline: Pipeline, pla
     const s = samples[samples.length - 1];
     return s ? `lag inventory ${s.inventoryLag ?? '?'}, delivery ${s.deliveryLag ?? '?'}, outbox ${s.ordersOutbox ?? '?'}` : '';
   };
-  const load = await loadWithIds(pipeline, plan, rate, plan.sustainSeconds, `sustain ${rate}/s`, lastSample);
+  const load = await loadOrders(pipeline, plan, { rate, seconds: plan.sustainSeconds, label: `sustain ${rate}/s`, recordIds: true, detail: lastSample });
   sampling = false;
   await sampler;
 
@@ -287,7 +261,7 @@ export async function runEndToEnd(stack: BenchStack, pipeline: Pipeline, plan: B
   const latencyRuns: LatencyRun[] = [];
   // Not recorded: the first seconds of load after a start are JIT compilation and connection set-up,
   // which would count against whichever latency run came first when no other phase ran before.
-  await loadWithIds(pipeline, plan, 250, plan.quick ? 3 : 5, 'warm-up 250/s');
+  await loadOrders(pipeline, plan, { rate: 250, seconds: plan.quick ? 3 : 5, label: 'warm-up 250/s', recordIds: false });
   for (const { rate, seconds } of plan.latencyRuns) latencyRuns.push(await runLatencyRun(stack, pipeline, plan, rate, seconds));
   const sustained = await runSustainSearch(stack, pipeline, plan, saturation);
   const final = await backlogOf(stack, pipeline);

@@ -49,11 +49,19 @@ export function loadProgressText(rate: number): (p: { sent: number; ok: number; 
   return (p) => (p ? `${p.sent} sent, ${p.ok} × 201${p.errors ? `, ${p.errors} errors` : ''}` : `${rate}/s`);
 }
 
-/** Open-loop POST /orders at one rate for a while, with the progress line showing what it sent. */
-async function loadAt(pipeline: Pipeline, plan: BenchPlan, rate: number, seconds: number, label: string) {
+/**
+ * Open-loop POST /orders at one rate for a while, with a progress line showing what it sent (and
+ * `detail`, if given). `recordIds` keeps each created order's id and time, for end-to-end latency.
+ */
+export async function loadOrders(
+  pipeline: Pipeline,
+  plan: BenchPlan,
+  options: { rate: number; seconds: number; label: string; recordIds: boolean; detail?: () => string },
+): Promise<LoadResult> {
+  const { rate, seconds } = options;
   let last: { sent: number; ok: number; errors: number } | undefined;
   return progress.countdown(
-    label,
+    options.label,
     seconds * 1000,
     runLoad(
       {
@@ -63,13 +71,13 @@ async function loadAt(pipeline: Pipeline, plan: BenchPlan, rate: number, seconds
         durationMs: seconds * 1000,
         maxSockets: plan.maxSockets,
         skus: BENCH_SKUS,
-        recordIds: false,
+        recordIds: options.recordIds,
         requestTimeoutMs: plan.requestTimeoutMs,
         drainTimeoutMs: plan.loadDrainTimeoutMs,
       },
       (p) => (last = p),
     ),
-    () => loadProgressText(rate)(last),
+    () => [loadProgressText(rate)(last), options.detail?.()].filter(Boolean).join('; '),
     plan.quick ? 2_000 : 5_000,
   );
 }
@@ -80,7 +88,7 @@ async function loadAt(pipeline: Pipeline, plan: BenchPlan, rate: number, seconds
  * count against the first rate (seconds of p99 at 250/s from a stack that takes 500/s).
  */
 export async function warmUpRest(stack: BenchStack, pipeline: Pipeline, plan: BenchPlan): Promise<void> {
-  await loadAt(pipeline, plan, 250, plan.quick ? 3 : 5, 'warm-up 250/s');
+  await loadOrders(pipeline, plan, { rate: 250, seconds: plan.quick ? 3 : 5, label: 'warm-up 250/s', recordIds: false });
   await waitForDrain(stack, pipeline, plan.restDrainSeconds, 'warm-up drain');
 }
 
@@ -88,7 +96,7 @@ export async function warmUpRest(stack: BenchStack, pipeline: Pipeline, plan: Be
 export async function runRestSweep(stack: BenchStack, pipeline: Pipeline, plan: BenchPlan): Promise<RestResults> {
   const steps: RestStep[] = [];
   for (const rate of plan.restRates) {
-    const step = summariseLoad(await loadAt(pipeline, plan, rate, plan.restStepSeconds, `${rate}/s`));
+    const step = summariseLoad(await loadOrders(pipeline, plan, { rate, seconds: plan.restStepSeconds, label: `${rate}/s`, recordIds: false }));
     progress.step(
       `${rate}/s`,
       `achieved ${step.achievedRate}/s, non-2xx ${step.non2xx}, errors ${step.errors}, p50 ${step.latencyMs?.p50 ?? 'n/a'} ms, p99 ${step.latencyMs?.p99 ?? 'n/a'} ms`,
