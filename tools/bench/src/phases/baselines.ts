@@ -3,7 +3,8 @@ import { Kafka, Partitioners } from 'kafkajs';
 import { Client, Pool } from 'pg';
 import { Topics } from '@relay/contracts';
 import { KAFKA_TOOL_CLASSES, runKafkaTool } from '@relay/local-stack';
-import { BENCH_SKUS, BENCH_STOCK, OrderEventFactory } from '../events';
+import { OrderEventFactory } from '../events';
+import { prepareInventorySchemas } from './catch-up';
 import { BenchPlan } from '../options';
 import { progress } from '../progress';
 import { BenchStack } from '../stack';
@@ -278,17 +279,6 @@ export const EFFECT_TRANSACTION = [
    SELECT event_id, $1, message_key, 'stock.reserved.v1', payload, headers FROM unnest($2::uuid[], $3::text[], $4::jsonb[], $5::jsonb[]) AS raised(event_id, message_key, payload, headers)`,
 ];
 
-const EFFECT_SCHEMA = [
-  `CREATE TABLE processed_events (consumer_group text NOT NULL, event_id uuid NOT NULL, event_type text NOT NULL, topic text NOT NULL,
-     partition int NOT NULL, kafka_offset bigint NOT NULL, processed_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (consumer_group, event_id))`,
-  `CREATE TABLE stock_items (sku text PRIMARY KEY, on_hand int NOT NULL CHECK (on_hand >= 0),
-     reserved int NOT NULL DEFAULT 0 CHECK (reserved >= 0 AND reserved <= on_hand), updated_at timestamptz NOT NULL DEFAULT now())`,
-  `CREATE TABLE reservations (order_id uuid PRIMARY KEY, status text NOT NULL, lines jsonb NOT NULL, reason jsonb, created_at timestamptz NOT NULL DEFAULT now())`,
-  `CREATE TABLE outbox (id bigserial PRIMARY KEY, event_id uuid NOT NULL UNIQUE, topic text NOT NULL, message_key text NOT NULL, event_type text NOT NULL,
-     payload jsonb NOT NULL, headers jsonb NOT NULL DEFAULT '{}', created_at timestamptz NOT NULL DEFAULT now(), published_at timestamptz)`,
-  `CREATE INDEX outbox_unpublished_idx ON outbox (id) WHERE published_at IS NULL`,
-];
-
 interface PlacedEnvelope {
   eventId: string;
   correlationId: string;
@@ -296,18 +286,9 @@ interface PlacedEnvelope {
 }
 
 async function kafkajsConsumerWithEffect(stack: BenchStack, topic: string, messages: number, partitionsAtOnce: number): Promise<KafkajsEffectConsumerResult> {
+  // The schema inventory's migrations make, with the bench's stock; nothing reads its group.
   const schema = stack.schemaFor('raw_effect');
-  const setup = new Client({ connectionString: stack.databaseUrl, application_name: 'relay-bench-raw-effect' });
-  await setup.connect();
-  try {
-    await setup.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await setup.query(`CREATE SCHEMA ${schema}`);
-    await setup.query(`SET search_path = ${schema}`);
-    for (const statement of EFFECT_SCHEMA) await setup.query(statement);
-    await setup.query(`INSERT INTO stock_items (sku, on_hand) SELECT unnest($1::text[]), $2`, [BENCH_SKUS, BENCH_STOCK]);
-  } finally {
-    await setup.end();
-  }
+  await prepareInventorySchemas(stack, [{ schema, group: stack.groupFor('raw-effect-seed'), label: 'inventory-raw-effect' }], topic);
   const pool = new Pool({ connectionString: stack.databaseUrl, options: `-c search_path=${schema}`, application_name: 'relay-bench-raw-effect', max: partitionsAtOnce });
   pool.on('error', () => undefined);
   const groupId = `relay-bench-raw-effect-${randomUUID()}`;
@@ -405,7 +386,8 @@ const failure = (error: unknown) => ({ error: error instanceof Error ? error.mes
 
 /**
  * Baselines on the same machine in the same run: what Kafka, PostgreSQL and kafkajs do without Relay.
- * Run with no service up, one at a time.
+ * Run with no service up (the effect baseline's schema is made by an inventory instance that stops
+ * first), one at a time.
  */
 export async function runBaselines(stack: BenchStack, plan: BenchPlan, ordersSchema: string): Promise<BaselineResults> {
   const recordBytes = new OrderEventFactory().valueBytes;

@@ -36,10 +36,25 @@ export interface CatchUpResults {
   scaling: number;
 }
 
-interface GroupSetup {
+export interface GroupSetup {
   schema: string;
   group: string;
   label: string;
+}
+
+/**
+ * Inventory schemas as the service makes them (its migrations) with the bench's stock, and their
+ * groups positioned at the current end of `topic`, so they read exactly what is loaded after: one
+ * instance per setup runs for that, then stops.
+ */
+export async function prepareInventorySchemas(stack: BenchStack, setups: readonly GroupSetup[], topic: string): Promise<void> {
+  for (const setup of setups) await stack.positionGroupAtEnd(setup.group, [topic]);
+  const seeders = await Promise.all(
+    setups.map((setup) => stack.startService({ label: `${setup.label}-seed`, service: 'inventory', schema: setup.schema, group: setup.group })),
+  );
+  await Promise.all(seeders.map((handle) => stack.waitUntilJoined(handle)));
+  await Promise.all(seeders.map((handle) => seedStock(handle)));
+  await Promise.all(seeders.map((handle) => stack.stopService(handle.label)));
 }
 
 /** Starts one instance per label in parallel; the handles come back once all are listening. */
@@ -147,17 +162,9 @@ export async function runCatchUp(stack: BenchStack, plan: BenchPlan, profiles?: 
   const single: GroupSetup = { schema: stack.schemaFor('inventory_cu1'), group: stack.groupFor('inventory-cu1'), label: 'inventory-cu1' };
   const triple: GroupSetup = { schema: stack.schemaFor('inventory_cu3'), group: stack.groupFor('inventory-cu3'), label: 'inventory-cu3' };
 
-  // Both groups start at the current end of the topic: they will read exactly the N loaded events.
-  // One instance per group runs first to create its schema and receive the catalogue's stock.
   stack.sampler.setPhase('catchup-setup');
   progress.step('setup', 'creating the catch-up schemas and their stock');
-  for (const setup of [single, triple]) await stack.positionGroupAtEnd(setup.group, [topic]);
-  const seeders = await Promise.all(
-    [single, triple].map((setup) => stack.startService({ label: `${setup.label}-seed`, service: 'inventory', schema: setup.schema, group: setup.group })),
-  );
-  await Promise.all(seeders.map((handle) => stack.waitUntilJoined(handle)));
-  await Promise.all(seeders.map((handle) => seedStock(handle)));
-  await Promise.all(seeders.map((handle) => stack.stopService(handle.label)));
+  await prepareInventorySchemas(stack, [single, triple], topic);
 
   stack.sampler.setPhase('catchup-load');
   let lastPrint = 0;
