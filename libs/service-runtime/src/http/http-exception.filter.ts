@@ -25,7 +25,6 @@ const EXPECTED_UNAVAILABILITY = new Set(['NOT_READY', 'SERVICE_OVERLOADED']);
  */
 interface FastifyClientError {
   code?: string;
-  statusCode?: number;
   message: string;
 }
 const MALFORMED_BODY = new Set(['FST_ERR_CTP_INVALID_JSON_BODY', 'FST_ERR_CTP_EMPTY_JSON_BODY']);
