@@ -108,7 +108,7 @@ describe('fault suite: consumer group membership', () => {
       });
       run.note('orders placed after the takeover go all the way while the first instance is frozen');
     } catch (error) {
-      const sessions = await stuckSessions(run.rig.databaseUrl, 'inventory').catch((failure: unknown) => `(cannot read: ${firstLine(failure)})`);
+      const sessions = await stuckSessions(run.rig.databaseUrl, 'inventory', stack.inventory.env.DATABASE_SCHEMA).catch((failure: unknown) => `(cannot read: ${firstLine(failure)})`);
       const owned = await assignments([second.url]).catch(() => undefined);
       const where = probe ? await orderProgress(probe, second.url).catch(() => undefined) : undefined;
       stalled = `${firstLine(error)}; the second instance owns ${JSON.stringify(owned)}; ${probe ? `order ${probe}: ${JSON.stringify(where)}; ` : ''}the frozen process's open transaction: ${JSON.stringify(open)}; inventory sessions in a transaction or waiting for a lock: ${JSON.stringify(sessions)}`;

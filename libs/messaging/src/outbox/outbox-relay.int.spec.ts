@@ -110,6 +110,55 @@ describe('OutboxRelay against real Kafka and PostgreSQL', () => {
     expect(await unpublished()).toBe(0);
   });
 
+  it('takes over from a relay frozen mid-batch once PostgreSQL ends its idle transaction', async () => {
+    // The frozen relay's producer is the real one, held at the door of its send: it has claimed the
+    // batch and holds the publisher lock, as a process stopped while Kafka acknowledges would.
+    let entered = false;
+    let thaw!: () => void;
+    const thawed = new Promise<void>((resolve) => (thaw = resolve));
+    const frozenKafka = Object.create(kafka) as Kafka;
+    frozenKafka.producer = (config) => {
+      const producer = kafka.producer(config);
+      return {
+        ...producer,
+        sendBatch: async (batch) => {
+          entered = true;
+          await thawed;
+          return producer.sendBatch(batch);
+        },
+      };
+    };
+    const event = anOrderPlacedV1();
+    await dataSource.transaction((manager) => appendToOutbox(manager, contract, event));
+    const frozen = new OutboxRelay(dataSource, frozenKafka, { schema, databaseUrl: env.databaseUrl, topics, idleInTransactionTimeoutMs: 1_000 });
+    const frozenBatch = frozen.publishPending();
+    frozenBatch.catch(() => undefined); // judged below; no unhandled rejection if the test fails first
+    try {
+      await waitFor(() => entered, { description: 'the frozen relay to claim the row and hold the lock' });
+
+      relay = new OutboxRelay(dataSource, kafka, { schema, databaseUrl: env.databaseUrl, topics, pollIntervalMs: 100 });
+      relay.start();
+      await waitFor(async () => (await unpublished()) === 0 && eventIds().includes(event.eventId), {
+        description: 'the other relay to publish the row while the first is still frozen',
+        timeoutMs: 15_000,
+      });
+
+      // Thawed, the first relay sends its batch again (a duplicate that consumers drop by eventId),
+      // but its stamp is refused: PostgreSQL ended its session, and with it the transaction and the lock.
+      thaw();
+      await expect(frozenBatch).rejects.toThrow();
+      await relay.stop();
+      relay = undefined;
+      const later = anOrderPlacedV1();
+      await dataSource.transaction((manager) => appendToOutbox(manager, contract, later));
+      await expect(frozen.publishPending()).resolves.toBe(1);
+      await waitFor(() => eventIds().includes(later.eventId), { description: 'the thawed relay publishing on a new connection' });
+    } finally {
+      thaw();
+      await frozen.stop();
+    }
+  });
+
   it('lets several relays share one outbox: every row published once, one order\'s events in order', async () => {
     // Small batches and four relays: the lock changes hands often, which is where a row could go out twice.
     const relays = [1, 2, 3, 4].map(() => new OutboxRelay(dataSource, kafka, { schema, databaseUrl: env.databaseUrl, topics, batchSize: 2, pollIntervalMs: 50 }));

@@ -18,6 +18,13 @@ export interface OutboxRelayOptions {
   batchSize?: number;
   /** Fallback poll interval; NOTIFY wakes the relay sooner on the hot path. */
   pollIntervalMs?: number;
+  /**
+   * How long PostgreSQL lets the relay's batch transaction sit idle (while Kafka acknowledges the
+   * batch) before it ends the session. A relay frozen mid-batch (SIGSTOP, a stuck VM, a long GC)
+   * holds the publisher lock of its schema; without this bound every other instance's relay would
+   * stand by until it wakes. Default 10 s, as for the service's pool.
+   */
+  idleInTransactionTimeoutMs?: number;
 }
 
 interface OutboxRow {
@@ -42,6 +49,7 @@ export class OutboxRelay {
   private readonly logger = new Logger(OutboxRelay.name);
   private readonly batchSize: number;
   private readonly pollIntervalMs: number;
+  private readonly idleInTransactionTimeoutMs: number;
   private producer: Producer | undefined;
   private producerReady = false;
   private listener: Client | undefined;
@@ -58,6 +66,7 @@ export class OutboxRelay {
   ) {
     this.batchSize = options.batchSize ?? 500;
     this.pollIntervalMs = options.pollIntervalMs ?? 1_000;
+    this.idleInTransactionTimeoutMs = options.idleInTransactionTimeoutMs ?? 10_000;
   }
 
   start(): void {
@@ -142,7 +151,13 @@ export class OutboxRelay {
 
   private async publisherConnection(): Promise<Client> {
     if (this.publisher) return this.publisher;
-    const client = new Client({ connectionString: this.options.databaseUrl, application_name: `${this.options.schema}-outbox-relay` });
+    const client = new Client({
+      connectionString: this.options.databaseUrl,
+      application_name: `${this.options.schema}-outbox-relay`,
+      // The fence for a stalled publisher: its session ends, its lock goes, another relay takes
+      // over, and the stalled one's late stamp fails (its batch goes out again; consumers drop it).
+      options: `-c idle_in_transaction_session_timeout=${this.idleInTransactionTimeoutMs}`,
+    });
     client.on('error', () => this.dropPublisherConnection(client));
     await client.connect().catch(async (error: unknown) => {
       await client.end().catch(() => undefined);

@@ -12,10 +12,11 @@ export interface SessionView {
 
 /**
  * Diagnostics only (the scenarios judge through HTTP, Kafka and the audit): the database sessions of
- * `application` that sit in an open transaction or wait for a lock, and who blocks them. Tells a
- * frozen process's open transaction from a slow machine when a fault scenario stalls.
+ * `application` (its pool) and of its outbox relay in `schema` (`<schema>-outbox-relay`) that sit
+ * in an open transaction or wait for a lock, and who blocks them. Tells a frozen process's open
+ * transaction from a slow machine when a fault scenario stalls.
  */
-export async function stuckSessions(databaseUrl: string, application: string): Promise<SessionView[]> {
+export async function stuckSessions(databaseUrl: string, application: string, schema: string): Promise<SessionView[]> {
   const client = new Client({ connectionString: databaseUrl, application_name: 'e2e-fault-diagnostics' });
   client.on('error', () => undefined);
   await client.connect();
@@ -24,9 +25,9 @@ export async function stuckSessions(databaseUrl: string, application: string): P
       `SELECT pid, application_name, state, wait_event_type || ':' || wait_event AS wait,
               EXTRACT(EPOCH FROM now() - xact_start)::float AS age, pg_blocking_pids(pid) AS blocked_by, left(query, 160) AS query
        FROM pg_stat_activity
-       WHERE application_name = $1 AND (state LIKE 'idle in transaction%' OR wait_event_type = 'Lock')
+       WHERE application_name IN ($1, $2 || '-outbox-relay') AND (state LIKE 'idle in transaction%' OR wait_event_type = 'Lock')
        ORDER BY xact_start`,
-      [application],
+      [application, schema],
     );
     return rows.map((row) => ({
       pid: row.pid,
