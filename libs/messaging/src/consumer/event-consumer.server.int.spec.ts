@@ -17,8 +17,8 @@ import { Ctx, Payload } from '@nestjs/microservices';
 
 jest.setTimeout(120_000);
 
-/** What the test handler does per order: fail a number of times, or refuse for good. */
-const behaviour = new Map<string, { failTimes?: number; nonRetriable?: boolean }>();
+/** What the test handler does per order: fail a number of times, lose its database connection a number of times, or refuse for good. */
+const behaviour = new Map<string, { failTimes?: number; cutOffTimes?: number; nonRetriable?: boolean }>();
 const attempts = new Map<string, number>();
 
 @Controller()
@@ -31,6 +31,8 @@ class TestOrderHandler {
     // The effect is written before the failure: a failed attempt must leave no trace.
     await context.manager.query('INSERT INTO effects (order_id, attempt) VALUES ($1, $2)', [orderId, attempt]);
     const plan = behaviour.get(orderId) ?? {};
+    // PostgreSQL ends this session mid-transaction, as a database shutdown or failover does.
+    if (attempt <= (plan.cutOffTimes ?? 0)) await context.manager.query('SELECT pg_terminate_backend(pg_backend_pid())');
     if (plan.nonRetriable) throw new NonRetriableError(`order ${orderId} can never be handled`);
     if (attempt <= (plan.failTimes ?? 0)) throw new Error(`transient failure ${attempt} for ${orderId}`);
   }
@@ -109,6 +111,18 @@ describe('EventConsumerServer against real Kafka and PostgreSQL', () => {
     await waitFor(async () => (await effectsOf(event.data.orderId)).length > 0, { description: 'the effect' });
     expect(await effectsOf(event.data.orderId)).toEqual([3]);
     expect(stats.retried - retriedBefore).toBe(2);
+    expect(dlqMessages.some((message) => message.key?.toString() === event.data.orderId)).toBe(false);
+  });
+
+  it('waits out a database outage without using up the message\'s attempts, then applies it once', async () => {
+    const event = anOrderPlacedV1();
+    // More lost connections than the policy's 3 attempts: parking it would be wrong, the message is fine.
+    behaviour.set(event.data.orderId, { cutOffTimes: 5 });
+    const retriedBefore = stats.retried;
+    await publishEvent(event);
+    await waitFor(async () => (await effectsOf(event.data.orderId)).length > 0, { description: 'the effect after the outage' });
+    expect(await effectsOf(event.data.orderId)).toEqual([6]);
+    expect(stats.retried - retriedBefore).toBe(5);
     expect(dlqMessages.some((message) => message.key?.toString() === event.data.orderId)).toBe(false);
   });
 

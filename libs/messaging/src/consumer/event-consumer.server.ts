@@ -14,7 +14,7 @@ import { BATCH_HANDLER_EXTRA } from './on-event.decorator';
 import { ConsumerStats } from './consumer-stats';
 import { toDeadLetterMessage } from './dead-letter';
 import { CoalescedOffsetCommits } from './offset-commits';
-import { backoffDelayMs, defaultFailurePolicy, FailurePolicy, isRetriable } from './failure-policy';
+import { backoffDelayMs, countsAsAttempt, defaultFailurePolicy, FailurePolicy, isRetriable } from './failure-policy';
 
 export interface EventConsumerOptions {
   kafka: KafkaSettings;
@@ -373,6 +373,8 @@ export class EventConsumerServer extends ServerKafka {
     const labels = { group, topic, event_type: contract.pattern };
     const traceparent = childTraceparent(message.headers?.traceparent?.toString());
     const context = { correlationId: envelope.correlationId, traceparent, eventId: envelope.eventId, eventType: contract.pattern, consumerGroup: group, topic, partition, offset: message.offset };
+    // `attempt` counts every try; `counted` only those that count toward the policy's maxAttempts.
+    let counted = 0;
     for (let attempt = 1; ; attempt++) {
       try {
         const outcome = await runInWorkContext(context, () => this.applyHandler(handler, envelope, { topic, partition, offset: message.offset, attempt }, contract.pattern));
@@ -382,7 +384,9 @@ export class EventConsumerServer extends ServerKafka {
         firstFailureAt ??= new Date();
         const reason = error instanceof Error ? error.message : String(error);
         const errorClass = error instanceof Error ? error.name : typeof error;
-        if (!isRetriable(error) || attempt >= this.policy.maxAttempts) {
+        const outage = !countsAsAttempt(error);
+        if (!outage) counted++;
+        if (!isRetriable(error) || counted >= this.policy.maxAttempts) {
           this.logger.error(`${contract.pattern} ${envelope.eventId} at ${topic}[${partition}]@${message.offset} failed ${attempt} time(s), parking it: ${reason}`);
           await runInWorkContext(context, () => this.deadLetter(topic, partition, message, errorClass, reason, attempt, firstFailureAt!, new Date()));
           messagingMetrics.eventsFailed.inc({ ...labels, next: 'dead_lettered' });
@@ -392,7 +396,8 @@ export class EventConsumerServer extends ServerKafka {
         const delay = backoffDelayMs(this.policy, attempt);
         this.stats.retried++;
         messagingMetrics.eventsFailed.inc({ ...labels, next: 'retried' });
-        this.logger.warn(`${contract.pattern} ${envelope.eventId} at ${topic}[${partition}]@${message.offset} failed (attempt ${attempt}/${this.policy.maxAttempts}), retrying in ${delay} ms: ${reason}`);
+        const progress = outage ? `try ${attempt}, database unavailable: not counted toward ${this.policy.maxAttempts} attempts` : `attempt ${counted}/${this.policy.maxAttempts}`;
+        this.logger.warn(`${contract.pattern} ${envelope.eventId} at ${topic}[${partition}]@${message.offset} failed (${progress}), retrying in ${delay} ms: ${reason}`);
         if (!(await this.waitWhileRunning(delay, payload))) return 'stopped';
       }
     }

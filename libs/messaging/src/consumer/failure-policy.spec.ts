@@ -1,4 +1,4 @@
-import { backoffDelayMs, defaultFailurePolicy, isRetriable, NonRetriableError } from './failure-policy';
+import { backoffDelayMs, countsAsAttempt, defaultFailurePolicy, isRetriable, NonRetriableError } from './failure-policy';
 
 describe('failure policy', () => {
   it('backs off exponentially up to the cap, with jitter in the upper half', () => {
@@ -14,5 +14,12 @@ describe('failure policy', () => {
     expect(isRetriable(new NonRetriableError('no such order'))).toBe(false);
     expect(isRetriable(new Error('connection reset'))).toBe(true);
     expect(defaultFailurePolicy.maxAttempts).toBeGreaterThan(1);
+  });
+
+  it('does not count a database outage as one of the message\'s attempts', () => {
+    expect(countsAsAttempt(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }))).toBe(false);
+    expect(countsAsAttempt(Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }))).toBe(false);
+    expect(countsAsAttempt(new Error('stock level would go negative'))).toBe(true);
+    expect(countsAsAttempt(new NonRetriableError('no such order'))).toBe(true);
   });
 });

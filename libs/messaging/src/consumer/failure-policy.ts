@@ -1,9 +1,14 @@
+import { isDatabaseUnavailable } from '@relay/service-runtime';
+
 /**
  * How a consumer treats a handler that throws.
  * - Transient failures (database down, timeouts) are retried in place with exponential backoff
  *   and jitter. The offset is not committed meanwhile, so the partition keeps its order.
  * - After `maxAttempts`, or at once for a NonRetriableError, the message is parked on the group's
  *   dead-letter topic and the partition moves on: one bad message never blocks it forever.
+ * - A database outage is nobody's message's fault: those tries do not count toward `maxAttempts`,
+ *   so the consumer waits out an outage of any length (every message needs the database anyway)
+ *   instead of parking message after message while it lasts.
  */
 export interface FailurePolicy {
   maxAttempts: number;
@@ -28,4 +33,9 @@ export function backoffDelayMs(policy: FailurePolicy, attempt: number, random: (
 
 export function isRetriable(error: unknown): boolean {
   return !(error instanceof NonRetriableError);
+}
+
+/** False for a failure that says nothing about the message: the database could not be reached. */
+export function countsAsAttempt(error: unknown): boolean {
+  return !isDatabaseUnavailable(error);
 }

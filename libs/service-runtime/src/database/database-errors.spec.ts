@@ -1,3 +1,4 @@
+import { QueryRunnerAlreadyReleasedError, QueryRunnerProviderAlreadyReleasedError } from 'typeorm';
 import { isDatabaseUnavailable } from './database-errors';
 
 describe('isDatabaseUnavailable', () => {
@@ -6,6 +7,9 @@ describe('isDatabaseUnavailable', () => {
     [new Error('Connection terminated unexpectedly')],
     [new Error('timeout exceeded when trying to connect')],
     [Object.assign(new Error('query failed'), { driverError: Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }) })],
+    // A transaction whose connection failed between two of its statements.
+    [new QueryRunnerProviderAlreadyReleasedError()],
+    [new QueryRunnerAlreadyReleasedError()],
   ])('recognises %p', (error) => {
     expect(isDatabaseUnavailable(error)).toBe(true);
   });

@@ -1,3 +1,5 @@
+import { QueryRunnerAlreadyReleasedError, QueryRunnerProviderAlreadyReleasedError } from 'typeorm';
+
 const unavailableCodes = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
@@ -22,6 +24,10 @@ const unavailableMessages = [/Connection terminated/i, /timeout exceeded when tr
  * one transaction.
  */
 export function isDatabaseUnavailable(error: unknown): boolean {
+  // TypeORM releases a transaction's query runner when its connection fails (the server went away
+  // between two statements); the transaction's next statement then throws one of these instead of
+  // the connection's error. The transaction never committed.
+  if (error instanceof QueryRunnerProviderAlreadyReleasedError || error instanceof QueryRunnerAlreadyReleasedError) return true;
   for (let current: unknown = error, depth = 0; current && depth < 4; depth++) {
     const candidate = current as { code?: unknown; message?: unknown; driverError?: unknown; cause?: unknown };
     if (typeof candidate.code === 'string' && unavailableCodes.has(candidate.code)) return true;

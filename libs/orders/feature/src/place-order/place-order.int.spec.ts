@@ -1,7 +1,8 @@
 import { PlaceOrderCommand } from '@relay/orders/domain';
 import { ordersPersistence } from '@relay/orders/data-access';
-import { childTraceparent, runInWorkContext } from '@relay/service-runtime';
-import { integrationEnv, openTestDataSource, uniqueName } from '@relay/testing';
+import { childTraceparent, isDatabaseUnavailable, runInWorkContext } from '@relay/service-runtime';
+import { integrationEnv, openTestDataSource, uniqueName, waitFor } from '@relay/testing';
+import { DataSource, EntityManager } from 'typeorm';
 import { OrderIntake } from './order-intake';
 import { PlaceOrderOutcome, PlaceOrderUseCase } from './place-order.use-case';
 
@@ -187,5 +188,30 @@ describe('PlaceOrderUseCase against real PostgreSQL', () => {
     expect([a.kind, b.kind].sort()).toEqual(['created', 'key-reused']);
     const [{ n }] = await dataSource.query(`SELECT count(*)::int AS n FROM orders WHERE idempotency_key = $1`, [raceKey]);
     expect(n).toBe(1);
+  });
+
+  it('answers "database unavailable" (503, retry), having stored nothing, when PostgreSQL ends the connection mid-transaction', async () => {
+    // The server ends the batch's session between two statements of its transaction, as a
+    // PostgreSQL shutdown does. TypeORM then releases the transaction's query runner, and the next
+    // statement fails with its own error rather than the connection's: that too means "unavailable".
+    const realTransaction: (work: (manager: EntityManager) => Promise<unknown>) => Promise<unknown> = DataSource.prototype.transaction.bind(dataSource);
+    transactions.mockImplementationOnce(((work: (manager: EntityManager) => Promise<unknown>) =>
+      realTransaction(async (manager) => {
+        const [{ pid }] = await manager.query('SELECT pg_backend_pid() AS pid');
+        await dataSource.query('SELECT pg_terminate_backend($1)', [pid]);
+        await waitFor(() => manager.queryRunner!.isReleased, { description: 'TypeORM to release the ended connection', timeoutMs: 10_000 });
+        return work(manager);
+      })) as never);
+
+    const failure = await placeOrder.execute(command('c-cut-off')).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(failure).toBeInstanceOf(Error);
+    expect(isDatabaseUnavailable(failure)).toBe(true);
+    const [{ n }] = await dataSource.query(`SELECT count(*)::int AS n FROM orders WHERE customer_id = 'c-cut-off'`);
+    expect(n).toBe(0);
+    // The pool replaced the connection: the next order is written.
+    expect((await placeOrder.execute(command('c-after-cut-off'))).kind).toBe('created');
   });
 });
