@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { Kafka, Message, Partitioners, Producer } from 'kafkajs';
 import { Client, QueryResult } from 'pg';
 import { DataSource } from 'typeorm';
+import { IDLE_IN_TRANSACTION_TIMEOUT_MS } from '@relay/service-runtime';
 import { ensureTopics, TopicSpec } from '../kafka/topic-provisioner';
 import { OUTBOX_NOTIFY_CHANNEL } from './outbox-writer';
 import { failpoint } from '../failpoints';
@@ -22,7 +23,7 @@ export interface OutboxRelayOptions {
    * How long PostgreSQL lets the relay's batch transaction sit idle (while Kafka acknowledges the
    * batch) before it ends the session. A relay frozen mid-batch (SIGSTOP, a stuck VM, a long GC)
    * holds the publisher lock of its schema; without this bound every other instance's relay would
-   * stand by until it wakes. Default 10 s, as for the service's pool.
+   * stand by until it wakes. Default: the service's pool's (IDLE_IN_TRANSACTION_TIMEOUT_MS).
    */
   idleInTransactionTimeoutMs?: number;
 }
@@ -66,7 +67,7 @@ export class OutboxRelay {
   ) {
     this.batchSize = options.batchSize ?? 500;
     this.pollIntervalMs = options.pollIntervalMs ?? 1_000;
-    this.idleInTransactionTimeoutMs = options.idleInTransactionTimeoutMs ?? 10_000;
+    this.idleInTransactionTimeoutMs = options.idleInTransactionTimeoutMs ?? IDLE_IN_TRANSACTION_TIMEOUT_MS;
   }
 
   start(): void {

@@ -8,8 +8,11 @@ export interface PostgresSettings {
   poolSize?: number;
 }
 
-/** No transaction of ours waits on the application for this long unless the process is stuck. */
-const IDLE_IN_TRANSACTION_TIMEOUT_MS = 10_000;
+/**
+ * No transaction of ours waits on the application for this long unless the process is stuck; every
+ * connection of a service (its pool, its outbox relay's) has it as `idle_in_transaction_session_timeout`.
+ */
+export const IDLE_IN_TRANSACTION_TIMEOUT_MS = 10_000;
 
 type EntityList = MixedList<string | (new (...args: never[]) => unknown) | EntitySchema>;
 type MigrationList = MixedList<string | (new (...args: never[]) => unknown)>;
