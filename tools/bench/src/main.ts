@@ -17,7 +17,7 @@ import { BenchPlan, parseBenchArgs, PhaseName, USAGE, UsageError } from './optio
 import { runBaselines } from './phases/baselines';
 import { runCatchUp } from './phases/catch-up';
 import { runEndToEnd } from './phases/end-to-end';
-import { runRestSweep, warmUpRest } from './phases/rest-sweep';
+import { runRestSweep, warmUp } from './phases/rest-sweep';
 import { runSqlCensus } from './phases/sql-census';
 import { peakOutboxPublishRate, Pipeline, startPipeline, waitForDrain } from './pipeline';
 import { ProfileWindows } from './profiling';
@@ -167,7 +167,7 @@ async function run(plan: BenchPlan, argv: string[]): Promise<number> {
     if (pipeline && plan.phases.includes('rest')) {
       progress.phase(PHASE_TITLES.rest);
       memory.setPhase('rest-warm-up');
-      await warmUpRest(stack, pipeline, plan);
+      await warmUp(stack, pipeline, plan);
       memory.setPhase('rest');
       results.rest = await phase(results, 'rest', () =>
         withProfiles(profiles, pipeline, 'rest', async () => {

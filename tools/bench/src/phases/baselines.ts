@@ -221,41 +221,85 @@ async function kafkajsProducer(kafka: Kafka, topic: string, records: number, sha
   return { label: shape.label, records, recordsPerSecond: round(records / seconds, 1), batchSize: shape.batchSize, inFlight: shape.inFlight };
 }
 
+/**
+ * Counts what a baseline consumer has finished with, from the start of its topic: `finished`
+ * resolves once `target` messages are done; the rate runs from the first message to the last (the
+ * group join is reported apart).
+ */
+class ConsumeTally {
+  private readonly started = Date.now();
+  private first = 0;
+  private last = 0;
+  private taken = 0;
+  private count = 0;
+  private settle: { resolve: () => void; reject: (error: Error) => void } | undefined;
+  private readonly finished = new Promise<void>((resolve, reject) => (this.settle = { resolve, reject }));
+
+  constructor(
+    readonly target: number,
+    private readonly what: string,
+  ) {}
+
+  /** The part of a fetched batch still needed to reach the target; the first one starts the clock. */
+  take<T>(messages: T[]): T[] {
+    const run = messages.slice(0, Math.max(0, this.target - this.taken));
+    this.taken += run.length;
+    if (run.length > 0 && this.first === 0) this.first = Date.now();
+    return run;
+  }
+
+  done(messages: number): void {
+    this.count += messages;
+    if (this.count >= this.target && this.last === 0) {
+      this.last = Date.now();
+      this.settle!.resolve();
+    }
+  }
+
+  failed(error: Error): void {
+    this.settle!.reject(error);
+  }
+
+  /** Waits for the target, at most 10 minutes. */
+  async wait(): Promise<void> {
+    const timeout = sleep(600_000).then(() => {
+      throw new Error(`${this.what}: ${this.count} of ${this.target} messages in 10 minutes`);
+    });
+    await Promise.race([this.finished, timeout]);
+  }
+
+  get messagesPerSecond(): number {
+    return round(this.target / Math.max(0.001, (this.last - this.first) / 1000), 1);
+  }
+
+  get joinSeconds(): number {
+    return round((this.first - this.started) / 1000, 2);
+  }
+}
+
 async function kafkajsConsumer(kafka: Kafka, topic: string, messages: number): Promise<KafkajsConsumerResult> {
   const consumer = kafka.consumer({ groupId: `relay-bench-kafkajs-${randomUUID()}`, maxBytesPerPartition: 1_048_576 });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
-  const started = Date.now();
-  let first = 0;
-  let last = 0;
-  let count = 0;
-  let resolveDone: () => void = () => undefined;
-  const done = new Promise<void>((resolve) => (resolveDone = resolve));
+  const tally = new ConsumeTally(messages, 'kafkajs consumer');
   try {
     await consumer.run({
       partitionsConsumedConcurrently: 3,
       eachBatch: async ({ batch, resolveOffset }) => {
-        for (const message of batch.messages) {
-          if (count >= messages) break;
-          if (first === 0) first = Date.now();
+        const run = tally.take(batch.messages);
+        if (run.length === 0) return;
+        for (const message of run) {
           JSON.parse(message.value!.toString());
           resolveOffset(message.offset);
-          count++;
-          if (count === messages) {
-            last = Date.now();
-            resolveDone();
-          }
         }
+        tally.done(run.length);
       },
     });
-    const timeout = sleep(600_000).then(() => {
-      throw new Error(`kafkajs consumer read ${count} of ${messages} messages in 10 minutes`);
-    });
-    await Promise.race([done, timeout]);
+    await tally.wait();
   } finally {
     await consumer.disconnect().catch(() => undefined);
   }
-  return { messages, messagesPerSecond: round(messages / Math.max(0.001, (last - first) / 1000), 1), joinSeconds: round((first - started) / 1000, 2) };
+  return { messages, messagesPerSecond: tally.messagesPerSecond, joinSeconds: tally.joinSeconds };
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -295,25 +339,16 @@ async function kafkajsConsumerWithEffect(stack: BenchStack, topic: string, messa
   const consumer = stack.kafka.consumer({ groupId, maxBytesPerPartition: 262_144, maxBytes: 2_097_152 });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
-  const started = Date.now();
-  let first = 0;
-  let last = 0;
-  let taken = 0;
-  let done = 0;
+  const tally = new ConsumeTally(messages, 'kafkajs consumer with effect');
   let transactions = 0;
-  let resolveDone: () => void = () => undefined;
-  let rejectDone: (error: Error) => void = () => undefined;
-  const finished = new Promise<void>((resolve, reject) => ((resolveDone = resolve), (rejectDone = reject)));
   try {
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: partitionsAtOnce,
       eachBatch: async ({ batch, resolveOffset, commitOffsetsIfNecessary }) => {
-        const run = batch.messages.slice(0, Math.max(0, messages - taken));
+        const run = tally.take(batch.messages);
         if (run.length === 0) return;
-        taken += run.length;
-        if (first === 0) first = Date.now();
         const events = run.map((message) => JSON.parse(message.value!.toString()) as PlacedEnvelope);
         const quantities = new Map<string, number>();
         for (const event of events) for (const item of event.data.items) quantities.set(item.sku, (quantities.get(item.sku) ?? 0) + item.quantity);
@@ -347,7 +382,7 @@ async function kafkajsConsumerWithEffect(stack: BenchStack, topic: string, messa
           transactions++;
         } catch (error) {
           await client.query('ROLLBACK').catch(() => undefined);
-          rejectDone(error as Error);
+          tally.failed(error as Error);
           throw error;
         } finally {
           client.release();
@@ -355,17 +390,10 @@ async function kafkajsConsumerWithEffect(stack: BenchStack, topic: string, messa
         const lastOffset = run[run.length - 1].offset;
         resolveOffset(lastOffset);
         await commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: (BigInt(lastOffset) + 1n).toString() }] }] });
-        done += run.length;
-        if (done >= messages && last === 0) {
-          last = Date.now();
-          resolveDone();
-        }
+        tally.done(run.length);
       },
     });
-    const timeout = sleep(600_000).then(() => {
-      throw new Error(`kafkajs consumer with effect applied ${done} of ${messages} messages in 10 minutes`);
-    });
-    await Promise.race([finished, timeout]);
+    await tally.wait();
   } finally {
     await consumer.disconnect().catch(() => undefined);
     await pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined);
@@ -373,9 +401,9 @@ async function kafkajsConsumerWithEffect(stack: BenchStack, topic: string, messa
   }
   return {
     messages,
-    messagesPerSecond: round(messages / Math.max(0.001, (last - first) / 1000), 1),
+    messagesPerSecond: tally.messagesPerSecond,
     transactions,
-    joinSeconds: round((first - started) / 1000, 2),
+    joinSeconds: tally.joinSeconds,
     statements: EFFECT_TRANSACTION.map((statement) => statement.replace(/\s+/g, ' ')),
   };
 }

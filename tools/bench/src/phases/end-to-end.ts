@@ -4,7 +4,7 @@ import { backlogOf, Backlog, describeBacklog, Pipeline, processedTimes, waitForD
 import { progress } from '../progress';
 import { BenchStack } from '../stack';
 import { Distribution, distribution, round, slopePerSecond } from '../stats';
-import { loadOrders, RestStep, summariseLoad } from './rest-sweep';
+import { loadOrders, RestStep, summariseLoad, warmUp } from './rest-sweep';
 
 export interface EndToEndLatency {
   /** 201 → inventory processed order.placed.v1. */
@@ -259,9 +259,8 @@ export async function runSustainSearch(stack: BenchStack, pipeline: Pipeline, pl
 
 export async function runEndToEnd(stack: BenchStack, pipeline: Pipeline, plan: BenchPlan, saturation: number | undefined): Promise<EndToEndResults> {
   const latencyRuns: LatencyRun[] = [];
-  // Not recorded: the first seconds of load after a start are JIT compilation and connection set-up,
-  // which would count against whichever latency run came first when no other phase ran before.
-  await loadOrders(pipeline, plan, { rate: 250, seconds: plan.quick ? 3 : 5, label: 'warm-up 250/s', recordIds: false });
+  // Otherwise whichever latency run came first would carry the start's warm-up (when no phase ran before).
+  await warmUp(stack, pipeline, plan);
   for (const { rate, seconds } of plan.latencyRuns) latencyRuns.push(await runLatencyRun(stack, pipeline, plan, rate, seconds));
   const sustained = await runSustainSearch(stack, pipeline, plan, saturation);
   const final = await backlogOf(stack, pipeline);

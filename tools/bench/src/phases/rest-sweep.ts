@@ -83,11 +83,11 @@ export async function loadOrders(
 }
 
 /**
- * Load before the sweep, not recorded (run it in a phase of its own, so its CPU is not the
- * sweep's): the first seconds after a start are JIT compilation and connection set-up, which would
- * count against the first rate (seconds of p99 at 250/s from a stack that takes 500/s).
+ * Load before a measured phase, not recorded: the first seconds after a start are JIT compilation
+ * and connection set-up, which would count against the first rate (seconds of p99 at 250/s from a
+ * stack that takes 500/s). Run it outside the phase's CPU window where the phase has one.
  */
-export async function warmUpRest(stack: BenchStack, pipeline: Pipeline, plan: BenchPlan): Promise<void> {
+export async function warmUp(stack: BenchStack, pipeline: Pipeline, plan: BenchPlan): Promise<void> {
   await loadOrders(pipeline, plan, { rate: 250, seconds: plan.quick ? 3 : 5, label: 'warm-up 250/s', recordIds: false });
   await waitForDrain(stack, pipeline, plan.restDrainSeconds, 'warm-up drain');
 }
