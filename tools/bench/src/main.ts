@@ -8,7 +8,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Topics } from '@relay/contracts';
-import { REPO_ROOT, runCommand, SERVICE_NODE_FLAGS } from '@relay/local-stack';
+import { REPO_ROOT, requireSupportedNode, runCommand, SERVICE_NODE_FLAGS } from '@relay/local-stack';
 import { renderChart } from './chart';
 import { produceOrderEvents } from './events';
 import { runLoad } from './load/run-load';
@@ -279,6 +279,7 @@ async function run(plan: BenchPlan, argv: string[]): Promise<number> {
 }
 
 async function main(): Promise<number> {
+  requireSupportedNode();
   const argv = process.argv.slice(2);
   let plan: BenchPlan | 'help';
   try {

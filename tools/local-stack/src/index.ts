@@ -7,3 +7,4 @@ export * from './infrastructure';
 export * from './app-process';
 export * from './node-flags';
 export * from './build-apps';
+export * from './node-runtime';

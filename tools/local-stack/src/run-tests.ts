@@ -9,6 +9,7 @@ import { buildApps } from './build-apps';
 import { elapsed, say } from './console-output';
 import { startInfrastructure } from './infrastructure';
 import { runCommand, spawnManaged } from './process-utils';
+import { requireSupportedNode } from './node-runtime';
 import { REPO_ROOT } from './repo-paths';
 
 interface JestSummary {
@@ -54,6 +55,7 @@ async function jest(name: string, config: string, env: NodeJS.ProcessEnv): Promi
 }
 
 async function main(): Promise<number> {
+  requireSupportedNode();
   const startedAt = Date.now();
   await mkdir(resultsDir, { recursive: true });
   say('relay', 'starting Kafka and PostgreSQL (in the background)…');

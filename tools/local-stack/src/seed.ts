@@ -5,6 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { say } from './console-output';
+import { requireSupportedNode } from './node-runtime';
 
 export const DEMO_CATALOGUE: Record<string, number> = { 'SKU-1': 1_000, 'SKU-2': 1_000, 'SKU-3': 1_000, 'SKU-4': 1_000, 'SKU-5': 1_000 };
 
@@ -28,6 +29,7 @@ export async function seedDemoCatalogue(inventoryUrl: string, options: { reset?:
 }
 
 async function main(): Promise<void> {
+  requireSupportedNode();
   const { values } = parseArgs({ options: { reset: { type: 'boolean', default: false } }, strict: true });
   const inventoryUrl = process.env.INVENTORY_URL ?? 'http://127.0.0.1:3001';
   if (!/^https?:\/\/\S+$/.test(inventoryUrl)) throw new Error(`INVENTORY_URL must be an http(s) URL, got "${inventoryUrl}"`);

@@ -10,6 +10,7 @@ import { buildApps } from './build-apps';
 import { elapsed, paint, say } from './console-output';
 import { Infrastructure, startInfrastructure } from './infrastructure';
 import { DEFAULT_PORTS, LOCAL_STATE_DIR, SERVICES, ServiceName } from './repo-paths';
+import { requireSupportedNode } from './node-runtime';
 import { seedDemoCatalogue } from './seed';
 
 
@@ -48,6 +49,7 @@ function instanceCounts(): Record<ServiceName, number> {
 }
 
 async function main(): Promise<void> {
+  requireSupportedNode();
   const startedAt = Date.now();
   const ports = Object.fromEntries(SERVICES.map((service) => [service, portOf(service)])) as Record<ServiceName, number>;
   const counts = instanceCounts();
