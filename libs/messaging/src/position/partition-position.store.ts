@@ -1,0 +1,66 @@
+import { EntityManager } from 'typeorm';
+import { PartitionPosition } from './partition-position';
+import { parseProducerSequence, ProducerSequence } from './producer-sequence';
+
+/** Which partition's position, for which consumer group. */
+export interface PositionKey {
+  consumerGroup: string;
+  topic: string;
+  partition: number;
+}
+
+interface PositionRow {
+  next_offset: string | null;
+  producer_sequences: Record<string, string>;
+}
+
+/**
+ * Reads the partition's position and locks it until the caller's transaction ends. Two instances
+ * of one group working on the same partition at once (a rebalance, a zombie) serialise here: the
+ * second waits for the first to commit, then reads the position the first stored and applies
+ * nothing twice. The row is created the first time the group meets the partition.
+ */
+export async function lockPartitionPosition(manager: EntityManager, key: PositionKey): Promise<PartitionPosition> {
+  const params = [key.consumerGroup, key.topic, key.partition];
+  const select = `SELECT next_offset, producer_sequences FROM consumer_positions
+                  WHERE consumer_group = $1 AND topic = $2 AND partition = $3 FOR UPDATE`;
+  let rows: PositionRow[] = await manager.query(select, params);
+  if (rows.length === 0) {
+    await manager.query(
+      `INSERT INTO consumer_positions (consumer_group, topic, partition) VALUES ($1, $2, $3)
+       ON CONFLICT (consumer_group, topic, partition) DO NOTHING`,
+      params,
+    );
+    rows = await manager.query(select, params);
+  }
+  return toPosition(rows[0]);
+}
+
+/** Stores the position in the caller's transaction, which must hold its lock (lockPartitionPosition). */
+export async function savePartitionPosition(manager: EntityManager, key: PositionKey, position: PartitionPosition): Promise<void> {
+  if (position.nextOffset === undefined) return;
+  await manager.query(
+    `UPDATE consumer_positions SET next_offset = $4, producer_sequences = $5::json, updated_at = now()
+     WHERE consumer_group = $1 AND topic = $2 AND partition = $3`,
+    [key.consumerGroup, key.topic, key.partition, position.nextOffset.toString(), JSON.stringify(Object.fromEntries(position.sequences))],
+  );
+}
+
+/** Every stored position of a group on a topic, by partition: where to seek on assignment. */
+export async function readPartitionPositions(manager: EntityManager, consumerGroup: string, topic: string): Promise<Map<number, PartitionPosition>> {
+  const rows: Array<PositionRow & { partition: number }> = await manager.query(
+    `SELECT partition, next_offset, producer_sequences FROM consumer_positions WHERE consumer_group = $1 AND topic = $2`,
+    [consumerGroup, topic],
+  );
+  return new Map(rows.map((row) => [row.partition, toPosition(row)]));
+}
+
+function toPosition(row: PositionRow): PartitionPosition {
+  const sequences = new Map<string, ProducerSequence>();
+  for (const [producer, text] of Object.entries(row.producer_sequences ?? {})) {
+    const sequence = parseProducerSequence(text);
+    if (sequence === undefined) throw new Error(`consumer_positions holds a malformed sequence for producer "${producer}": ${JSON.stringify(text)}`);
+    sequences.set(producer, sequence);
+  }
+  return { nextOffset: row.next_offset === null ? undefined : BigInt(row.next_offset), sequences };
+}
