@@ -1,5 +1,5 @@
 import { SERVICE_NODE_FLAGS } from './node-flags';
-import { ManagedProcess, spawnManaged } from './process-utils';
+import { describeExit, ManagedProcess, ProcessExit, ProcessExitedError, spawnManaged, waitForCondition } from './process-utils';
 import { appEntryPoint, REPO_ROOT, ServiceName } from './repo-paths';
 
 export interface AppProcessOptions {
@@ -16,6 +16,8 @@ export interface AppProcess {
   service: ServiceName;
   url: string;
   process: ManagedProcess;
+  /** Resolves once the process has exited, whatever the reason. */
+  exited: Promise<ProcessExit>;
   /** Graceful stop (SIGTERM, then SIGKILL after the timeout). */
   stop(timeoutMs?: number): Promise<void>;
 }
@@ -44,8 +46,26 @@ export async function startAppProcess(options: AppProcessOptions): Promise<AppPr
     service: options.service,
     url: `http://127.0.0.1:${options.port}`,
     process: process_,
+    exited: process_.exited,
     stop: async (timeoutMs = 15_000) => {
       await process_.stop({ timeoutMs });
     },
   };
+}
+
+/**
+ * Resolves once the app answers GET /health/ready with 200: "listening" is not "ready", an event
+ * consumer joins its group after the HTTP server is up. Rejects if the process exits first or the
+ * deadline passes.
+ */
+export async function waitUntilReady(app: AppProcess, timeoutMs: number): Promise<void> {
+  await waitForCondition(
+    async () => {
+      const exit = app.process.exitStatus();
+      if (exit) throw new ProcessExitedError(`${app.service} exited (${describeExit(exit)}) before it was ready`, exit, app.process.tail(30));
+      const response = await fetch(`${app.url}/health/ready`, { signal: AbortSignal.timeout(5_000) }).catch(() => undefined);
+      return response?.status === 200;
+    },
+    { timeoutMs, intervalMs: 250, description: `${app.service} at ${app.url} to be ready (GET /health/ready → 200)` },
+  );
 }

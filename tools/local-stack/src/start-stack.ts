@@ -1,17 +1,21 @@
 /**
  * `npm start`: the whole stack on one machine, with zero configuration. Builds the apps, starts
  * Kafka and PostgreSQL (unless KAFKA_BROKERS / DATABASE_URL point elsewhere), starts orders,
- * inventory and delivery, seeds a demo catalogue, and stays attached. Ctrl-C stops everything.
+ * inventory and delivery, seeds a demo catalogue, says "Relay is up" once every instance is ready,
+ * and stays attached. A service that dies is restarted with back-off while the rest keeps running
+ * (`--no-restart`: the first death stops the stack, for debugging). Ctrl-C stops everything.
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { AppProcess, startAppProcess } from './app-process';
+import { AppProcess, startAppProcess, waitUntilReady } from './app-process';
 import { buildApps } from './build-apps';
 import { elapsed, paint, say } from './console-output';
 import { Infrastructure, startInfrastructure } from './infrastructure';
+import { describeExit } from './process-utils';
 import { DEFAULT_PORTS, LOCAL_STATE_DIR, SERVICES, ServiceName } from './repo-paths';
 import { requireSupportedNode } from './node-runtime';
 import { seedDemoCatalogue } from './seed';
+import { ServiceSupervisor } from './service-supervisor';
 
 
 function portOf(service: ServiceName): number {
@@ -27,16 +31,34 @@ function portOf(service: ServiceName): number {
 
 const MAX_INSTANCES = 6;
 
+/** How long every instance has to become ready (its consumer in its group) before start-up fails. */
+const READY_TIMEOUT_MS = 120_000;
+
+const INSTANCE_COUNT_OPTIONS = {
+  orders: { type: 'string' },
+  inventory: { type: 'string' },
+  delivery: { type: 'string' },
+} as const satisfies Record<ServiceName, { type: 'string' }>;
+
+interface StartOptions {
+  counts: Record<ServiceName, number>;
+  restart: boolean;
+}
+
 /**
  * `npm start -- --inventory 3` runs three inventory instances in one consumer group (ports 3001,
- * 3011, 3021): the group spreads the topic's partitions over them.
+ * 3011, 3021): the group spreads the topic's partitions over them. `--no-restart` leaves dead
+ * services dead and stops the stack.
  */
-function instanceCounts(): Record<ServiceName, number> {
+function startOptions(): StartOptions {
   const { values } = parseArgs({
-    options: Object.fromEntries(SERVICES.map((service) => [service, { type: 'string' as const }])),
+    options: {
+      ...INSTANCE_COUNT_OPTIONS,
+      'no-restart': { type: 'boolean', default: false },
+    },
     strict: true,
   });
-  return Object.fromEntries(
+  const counts = Object.fromEntries(
     SERVICES.map((service) => {
       const given = values[service];
       const count = given === undefined ? 1 : Number(given);
@@ -46,22 +68,23 @@ function instanceCounts(): Record<ServiceName, number> {
       return [service, count];
     }),
   ) as Record<ServiceName, number>;
+  return { counts, restart: values['no-restart'] !== true };
 }
 
 async function main(): Promise<void> {
   requireSupportedNode();
   const startedAt = Date.now();
   const ports = Object.fromEntries(SERVICES.map((service) => [service, portOf(service)])) as Record<ServiceName, number>;
-  const counts = instanceCounts();
+  const { counts, restart } = startOptions();
   let infrastructure: Infrastructure | undefined;
-  const apps: AppProcess[] = [];
+  const supervisors: ServiceSupervisor<AppProcess>[] = [];
   let stopping = false;
 
   const stopEverything = async (exitCode: number) => {
     if (stopping) return;
     stopping = true;
     say('relay', 'stopping…');
-    await Promise.all(apps.map((app) => app.stop().catch(() => undefined)));
+    await Promise.all(supervisors.map((supervisor) => supervisor.stop().catch(() => undefined)));
     await infrastructure?.stop().catch(() => undefined);
     say('relay', 'stopped');
     process.exit(exitCode);
@@ -79,25 +102,33 @@ async function main(): Promise<void> {
     const env = { KAFKA_BROKERS: infrastructure.kafkaBrokers, DATABASE_URL: infrastructure.databaseUrl, LOG_FORMAT: process.env.LOG_FORMAT ?? 'pretty' };
     const instances = SERVICES.flatMap((service) => Array.from({ length: counts[service] }, (_, index) => ({ service, index })));
     const started = await Promise.all(
-      instances.map(({ service, index }) => {
+      instances.map(async ({ service, index }) => {
         const tag = index === 0 ? service : `${service}#${index + 1}`;
-        return startAppProcess({
-          service,
-          env,
-          port: ports[service] + 10 * index,
-          logFile: path.join(LOCAL_STATE_DIR, 'logs', `${index === 0 ? service : `${service}-${index + 1}`}.log`),
-          onLine: (line) => say(tag, line),
+        const launch = () =>
+          startAppProcess({
+            service,
+            env,
+            port: ports[service] + 10 * index,
+            logFile: path.join(LOCAL_STATE_DIR, 'logs', `${index === 0 ? service : `${service}-${index + 1}`}.log`),
+            onLine: (line) => say(tag, line),
+          });
+        const supervisor = new ServiceSupervisor({
+          name: tag,
+          start: launch,
+          say: (message) => say('relay', message),
+          restart,
+          onGaveUp: (exit) => {
+            say('error', `${tag} exited unexpectedly (${describeExit(exit)}); stopping the stack (--no-restart)`);
+            void stopEverything(1);
+          },
         });
+        supervisors.push(supervisor);
+        const app = await supervisor.start();
+        return app;
       }),
     );
-    apps.push(...started);
-    for (const app of apps) {
-      void app.process.exited.then((exit) => {
-        if (stopping) return;
-        say('error', `${app.service} exited unexpectedly (${exit.code ?? exit.signal}); stopping the stack`);
-        void stopEverything(1);
-      });
-    }
+    say('relay', 'waiting for every instance to be ready (consumers joining their groups)…');
+    await Promise.all(started.map((app) => waitUntilReady(app, READY_TIMEOUT_MS)));
     const seeded = await seedDemoCatalogue(`http://127.0.0.1:${ports.inventory}`);
     if (seeded.length > 0) say('relay', `seeded demo stock: ${seeded.join(', ')} (npm run seed -- --reset sets it again)`);
 
@@ -113,7 +144,7 @@ async function main(): Promise<void> {
       `  Kafka      ${infrastructure.kafkaBrokers}`,
       `  PostgreSQL ${infrastructure.databaseUrl}`,
       `Try: curl -X POST 127.0.0.1:${ports.orders}/orders -H 'content-type: application/json' -d '{"customerId":"c-1","items":[{"sku":"SKU-1","quantity":2}]}'`,
-      `Logs: ${path.join(LOCAL_STATE_DIR, 'logs')}   Ctrl-C stops everything.`,
+      `Logs: ${path.join(LOCAL_STATE_DIR, 'logs')}   ${restart ? 'A service that dies is restarted. ' : ''}Ctrl-C stops everything.`,
     ];
     for (const line of lines) process.stdout.write(`${paint(line, 'relay')}\n`);
   } catch (error) {
