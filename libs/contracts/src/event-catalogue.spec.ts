@@ -25,6 +25,26 @@ describe('decodeEvent', () => {
   ])('rejects %s input as poison', (reason, value) => {
     expect(decodeEvent(value)).toMatchObject({ ok: false, reason });
   });
+
+  // As strict as the HTTP intake: an event a producer could never have raised is poison, however
+  // it got onto the topic.
+  const lines = (count: number) => Array.from({ length: count }, (_, i) => ({ sku: `SKU-${i}`, quantity: 1 }));
+  it.each([
+    ['the same SKU on two lines', [{ sku: 'A', quantity: 10 }, { sku: 'A', quantity: 10 }], 'each SKU may appear on one line only'],
+    ['more lines than an order may have', lines(101), 'items'],
+    ['a quantity above the limit', [{ sku: 'A', quantity: 10_001 }], 'quantity'],
+    ['a SKU the intake would refuse', [{ sku: 'A\u0000B', quantity: 1 }], 'sku'],
+    ['a SKU longer than 64 characters', [{ sku: 'A'.repeat(65), quantity: 1 }], 'sku'],
+  ])('rejects an order with %s as bad data', (_, items, inMessage) => {
+    const event = anOrderPlacedV1();
+    const result = decodeEvent(JSON.stringify({ ...event, data: { ...event.data, items } }));
+    expect(result).toMatchObject({ ok: false, reason: 'bad-data' });
+    expect(result.ok === false && result.message).toContain(inMessage);
+  });
+
+  it('accepts an order at the limits', () => {
+    expect(decodeEvent(JSON.stringify(anOrderPlacedV1({ items: lines(100).map((line) => ({ ...line, quantity: 10_000 })) }))).ok).toBe(true);
+  });
 });
 
 describe('contracts', () => {

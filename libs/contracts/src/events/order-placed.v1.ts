@@ -2,10 +2,27 @@ import { z } from 'zod';
 import { defineEvent, EnvelopeOf } from '../event-contract';
 import { Topics } from '../topics';
 
+/**
+ * What an order line may be, wherever it travels: the HTTP intake enforces the same limits
+ * (place-order.dto.ts takes them from here), and a consumer parks an event outside them as poison.
+ */
+export const ORDER_LINE_LIMITS = {
+  maxLines: 100,
+  maxQuantity: 10_000,
+  skuPattern: /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/,
+} as const;
+
 export const orderLineSchema = z.object({
-  sku: z.string().min(1).max(64),
-  quantity: z.number().int().positive(),
+  sku: z.string().regex(ORDER_LINE_LIMITS.skuPattern),
+  quantity: z.number().int().positive().max(ORDER_LINE_LIMITS.maxQuantity),
 });
+
+/** An order's lines: one to maxLines, each SKU on one line only (quantities are never split). */
+export const orderLinesSchema = z
+  .array(orderLineSchema)
+  .min(1)
+  .max(ORDER_LINE_LIMITS.maxLines)
+  .refine((lines) => new Set(lines.map((line) => line.sku)).size === lines.length, { message: 'each SKU may appear on one line only' });
 
 export const shippingAddressSchema = z.object({
   line1: z.string().min(1).max(200),
@@ -22,7 +39,7 @@ export const OrderPlacedV1 = defineEvent({
   schema: z.object({
     orderId: z.uuid(),
     customerId: z.string().min(1).max(100),
-    items: z.array(orderLineSchema).min(1),
+    items: orderLinesSchema,
     placedAt: z.iso.datetime({ offset: true }),
     /** Added in a backward-compatible way: absent on orders placed without an address. */
     shippingAddress: shippingAddressSchema.optional(),

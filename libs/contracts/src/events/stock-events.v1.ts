@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineEvent, EnvelopeOf } from '../event-contract';
 import { Topics } from '../topics';
-import { orderLineSchema } from './order-placed.v1';
+import { orderLinesSchema } from './order-placed.v1';
 
 /** Inventory reserved every line of an order (all or nothing). */
 export const StockReservedV1 = defineEvent({
@@ -10,7 +10,7 @@ export const StockReservedV1 = defineEvent({
   topic: Topics.inventoryEvents,
   schema: z.object({
     orderId: z.uuid(),
-    lines: z.array(orderLineSchema).min(1),
+    lines: orderLinesSchema,
   }),
   keyOf: (data) => data.orderId,
 });
@@ -41,7 +41,7 @@ export const StockReleasedV1 = defineEvent({
   topic: Topics.inventoryEvents,
   schema: z.object({
     orderId: z.uuid(),
-    lines: z.array(orderLineSchema).min(1),
+    lines: orderLinesSchema,
   }),
   keyOf: (data) => data.orderId,
 });

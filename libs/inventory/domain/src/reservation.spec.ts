@@ -26,6 +26,24 @@ describe('decideReservation', () => {
   it('rejects an unknown SKU', () => {
     expect(decideReservation([{ sku: 'Z', quantity: 1 }], stock())).toEqual({ status: 'REJECTED', reason: { code: 'INVENTORY.UNKNOWN_SKU', sku: 'Z' } });
   });
+
+  it('adds up lines naming the same SKU: [{A,10},{A,10}] is 20 of A, never 20 reserved of 10', () => {
+    const twice = [{ sku: 'A', quantity: 10 }, { sku: 'A', quantity: 10 }];
+    expect(decideReservation(twice, stock({ sku: 'A', onHand: 10, reserved: 0 }))).toEqual({
+      status: 'REJECTED',
+      reason: { code: 'INVENTORY.INSUFFICIENT_STOCK', sku: 'A', requested: 20, available: 10 },
+    });
+    expect(decideReservation(twice, stock({ sku: 'A', onHand: 25, reserved: 0 }))).toEqual({
+      status: 'RESERVED',
+      lines: twice,
+      stock: [{ sku: 'A', onHand: 25, reserved: 20 }],
+    });
+  });
+
+  it('gives back a repeated SKU in full on release', () => {
+    const twice = [{ sku: 'A', quantity: 10 }, { sku: 'A', quantity: 10 }];
+    expect(releaseReservation(twice, stock({ sku: 'A', onHand: 25, reserved: 20 }))).toEqual([{ sku: 'A', onHand: 25, reserved: 0 }]);
+  });
 });
 
 describe('setOnHand', () => {

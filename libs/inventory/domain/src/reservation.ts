@@ -22,27 +22,36 @@ export function available(level: StockLevel): number {
 }
 
 /**
+ * The quantity asked of each SKU, in the order SKUs first appear: lines naming the same SKU are
+ * added up. Event contracts refuse such orders, but the arithmetic must not depend on it: checked
+ * line by line, [{A,10},{A,10}] against 10 available would pass twice and reserve 20 of 10.
+ */
+export function quantitiesBySku(lines: readonly RequestedLine[]): Map<string, number> {
+  const totals = new Map<string, number>();
+  for (const line of lines) totals.set(line.sku, (totals.get(line.sku) ?? 0) + line.quantity);
+  return totals;
+}
+
+/**
  * All or nothing: every line of an order is reserved, or none is. Insufficient stock is an
  * outcome, not an error: the decision says which SKU fell short and by how much. Returns the
- * stock levels after the reservation, for the caller to store.
+ * stock levels after the reservation (one per SKU), for the caller to store.
  */
 export function decideReservation(lines: RequestedLine[], stock: ReadonlyMap<string, StockLevel>): ReservationDecision {
-  for (const line of lines) {
-    const level = stock.get(line.sku);
-    if (!level) return { status: 'REJECTED', reason: { code: 'INVENTORY.UNKNOWN_SKU', sku: line.sku } };
-    if (available(level) < line.quantity) {
-      return {
-        status: 'REJECTED',
-        reason: { code: 'INVENTORY.INSUFFICIENT_STOCK', sku: line.sku, requested: line.quantity, available: available(level) },
-      };
+  const requested = quantitiesBySku(lines);
+  for (const [sku, quantity] of requested) {
+    const level = stock.get(sku);
+    if (!level) return { status: 'REJECTED', reason: { code: 'INVENTORY.UNKNOWN_SKU', sku } };
+    if (available(level) < quantity) {
+      return { status: 'REJECTED', reason: { code: 'INVENTORY.INSUFFICIENT_STOCK', sku, requested: quantity, available: available(level) } };
     }
   }
   return {
     status: 'RESERVED',
     lines,
-    stock: lines.map((line) => {
-      const level = stock.get(line.sku)!;
-      return { ...level, reserved: level.reserved + line.quantity };
+    stock: [...requested].map(([sku, quantity]) => {
+      const level = stock.get(sku)!;
+      return { ...level, reserved: level.reserved + quantity };
     }),
   };
 }
@@ -58,12 +67,12 @@ export function setOnHand(current: StockLevel | undefined, sku: string, onHand: 
   return { ok: true, level: { sku, onHand, reserved } };
 }
 
-/** Gives back what an order had reserved. Returns the stock levels after the release. */
+/** Gives back what an order had reserved. Returns the stock levels after the release (one per SKU). */
 export function releaseReservation(lines: RequestedLine[], stock: ReadonlyMap<string, StockLevel>): StockLevel[] {
-  return lines.map((line) => {
-    const level = stock.get(line.sku);
-    if (!level) throw new Error(`no stock row for reserved SKU ${line.sku}`);
-    return { ...level, reserved: Math.max(0, level.reserved - line.quantity) };
+  return [...quantitiesBySku(lines)].map(([sku, quantity]) => {
+    const level = stock.get(sku);
+    if (!level) throw new Error(`no stock row for reserved SKU ${sku}`);
+    return { ...level, reserved: Math.max(0, level.reserved - quantity) };
   });
 }
 

@@ -14,8 +14,9 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
+import { ORDER_LINE_LIMITS } from '@relay/contracts';
 
-export const SKU_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+const { skuPattern: SKU_PATTERN, maxQuantity: MAX_QUANTITY, maxLines: MAX_LINES } = ORDER_LINE_LIMITS;
 
 export class OrderLineDto {
   @ApiProperty({ example: 'SKU-1', pattern: SKU_PATTERN.source })
@@ -24,11 +25,11 @@ export class OrderLineDto {
   @Matches(SKU_PATTERN, { message: 'sku must be 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit' })
   sku!: string;
 
-  @ApiProperty({ example: 2, minimum: 1, maximum: 10_000 })
+  @ApiProperty({ example: 2, minimum: 1, maximum: MAX_QUANTITY })
   @IsDefined()
   @IsInt({ message: 'quantity must be a whole number' })
   @Min(1, { message: 'quantity must be at least 1' })
-  @Max(10_000, { message: 'quantity must be at most 10000' })
+  @Max(MAX_QUANTITY, { message: `quantity must be at most ${MAX_QUANTITY}` })
   quantity!: number;
 }
 
@@ -65,11 +66,11 @@ export class PlaceOrderDto {
   @Length(1, 100)
   customerId!: string;
 
-  @ApiProperty({ type: [OrderLineDto], minItems: 1, maxItems: 100, description: 'One line per SKU.' })
+  @ApiProperty({ type: [OrderLineDto], minItems: 1, maxItems: MAX_LINES, description: 'One line per SKU.' })
   @IsDefined()
   @IsArray()
   @ArrayMinSize(1, { message: 'items must contain at least 1 line' })
-  @ArrayMaxSize(100, { message: 'items must contain at most 100 lines' })
+  @ArrayMaxSize(MAX_LINES, { message: `items must contain at most ${MAX_LINES} lines` })
   @ValidateNested({ each: true })
   @Type(() => OrderLineDto)
   items!: OrderLineDto[];
