@@ -86,6 +86,9 @@ describe('orders API: placing and reading orders over HTTP', () => {
       ['unknown top-level field', { ...valid, coupon: 'FREE' }, 'coupon', /property coupon should not exist/],
       ['unknown field inside an item', { ...valid, items: [{ ...line, colour: 'red' }] }, 'items.0.colour', /property colour should not exist/],
       ['the second line wrong, not the first', { ...valid, items: [line, { sku: 'SKU-2', quantity: 0 }] }, 'items.1.quantity', /at least 1/],
+      // PostgreSQL refuses NUL in text: before this check, such an order was a 500.
+      ['a NUL in customerId', { ...valid, customerId: 'c-\u00001' }, 'customerId', /control characters/],
+      ['an escape character in an address', { ...valid, shippingAddress: { line1: '1 rue\u001b[2J', city: 'Paris', postalCode: '75002', country: 'FR' } }, 'shippingAddress.line1', /control characters/],
     ];
 
     const expectError = (response: HttpResponse<ApiErrorBody>, status: number, code: string): ApiErrorBody => {
@@ -101,6 +104,13 @@ describe('orders API: placing and reading orders over HTTP', () => {
       expect(error.details).toEqual(expect.arrayContaining([{ field, problem: expect.stringMatching(problem) }]));
       expect(error.message).toContain(`${field}:`);
       expect(error.message).toMatch(problem);
+    });
+
+    it('a lone surrogate (valid JSON, no UTF-8 form) → 400 VALIDATION_FAILED naming the field', async () => {
+      const response = await http<ApiErrorBody>('POST', `${stack.orders.url}/orders`, { rawBody: '{"customerId":"c-\\ud800","items":[{"sku":"SKU-1","quantity":1}]}' });
+
+      const error = expectError(response, 400, 'VALIDATION_FAILED');
+      expect(error.details).toEqual([{ field: 'customerId', problem: expect.stringMatching(/unpaired surrogate/) }]);
     });
 
     it('malformed JSON → 400 MALFORMED_JSON', async () => {

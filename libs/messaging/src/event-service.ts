@@ -40,6 +40,14 @@ export interface EventServiceDefinition {
 /** Larger request bodies get 413 PAYLOAD_TOO_LARGE (an order is well under 10 kB). */
 const REQUEST_BODY_LIMIT_BYTES = 102_400;
 
+/**
+ * A request must arrive whole (headers and body) within this time, or its connection is closed
+ * (408): without it (Fastify's default is no limit), a client trickling bytes (slowloris) holds a
+ * socket and its buffers for as long as it likes. Node's headers timeout follows it (the smaller
+ * of 60 s and this).
+ */
+const REQUEST_TIMEOUT_MS = 30_000;
+
 @Module({})
 class EventServiceRootModule {}
 
@@ -77,7 +85,7 @@ export function eventServiceModule(service: EventServiceDefinition, config: Even
 export function runEventService(service: EventServiceDefinition, readConfig: () => EventServiceEnv): void {
   runService(service.name, async () => {
     const config = readConfig();
-    const app = await NestFactory.create(eventServiceModule(service, config), new FastifyAdapter({ bodyLimit: REQUEST_BODY_LIMIT_BYTES }), { bufferLogs: true });
+    const app = await NestFactory.create(eventServiceModule(service, config), new FastifyAdapter({ bodyLimit: REQUEST_BODY_LIMIT_BYTES, requestTimeout: REQUEST_TIMEOUT_MS }), { bufferLogs: true });
     configureHttpApp(app, { service: service.name, shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS });
     setupOpenApi(app, { title: `Relay ${service.name}`, description: service.description });
     connectEventConsumer(app, consumerOptionsFrom(config));
