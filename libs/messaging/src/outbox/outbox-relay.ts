@@ -135,7 +135,10 @@ export class OutboxRelay {
         byTopic.set(row.topic, messages);
       }
       failpoint('relay-before-publish');
-      await this.producer!.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
+      await this.producer!.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) }).catch((error: unknown) => {
+        this.discardProducer();
+        throw error;
+      });
       failpoint('relay-after-publish');
       // statement_timestamp(): when Kafka had acknowledged the batch, not when the transaction
       // began. The ids are bigints PostgreSQL just returned, so writing them into the text is safe.
@@ -184,7 +187,6 @@ export class OutboxRelay {
         if (published === this.batchSize) continue;
       } catch (error) {
         failures++;
-        this.producerReady = false;
         if (failures === 1 || failures % 20 === 0) {
           this.logger.warn(`cannot publish the outbox (attempt ${failures}); rows stay queued: ${(error as Error).message}`);
         }
@@ -193,6 +195,21 @@ export class OutboxRelay {
       }
       await this.waitForWork(this.pollIntervalMs);
     }
+  }
+
+  /**
+   * Drops the producer after a failed send; the next batch gets a new one. An idempotent producer
+   * whose request failed may no longer agree with the broker on its sequence numbers (a broker
+   * restart mid-request leaves it one batch ahead): the broker then answers every later request
+   * with OUT_OF_ORDER_SEQUENCE_NUMBER, and the same producer would retry that forever. A new
+   * producer gets a new producer id and starts its sequences at zero. If the failed batch had in
+   * fact been written, it goes out again, and consumers drop the copies by event id.
+   */
+  private discardProducer(): void {
+    const producer = this.producer;
+    this.producer = undefined;
+    this.producerReady = false;
+    void producer?.disconnect().catch(() => undefined);
   }
 
   private async ensureProducer(): Promise<void> {
