@@ -20,5 +20,13 @@ export type TopicName = (typeof Topics)[keyof typeof Topics];
  * messages are mixed in.
  */
 export function deadLetterTopicFor(sourceTopic: string, consumerGroup: string): string {
-  return `${sourceTopic}.dlq.${consumerGroup}`;
+  return `${sourceTopic}${DEAD_LETTER_INFIX}${consumerGroup}`;
+}
+
+const DEAD_LETTER_INFIX = '.dlq.';
+
+/** The source topic a dead-letter topic belongs to, or undefined if the name is not a dead-letter topic's. */
+export function sourceTopicOfDeadLetterTopic(topic: string): string | undefined {
+  const at = topic.lastIndexOf(DEAD_LETTER_INFIX);
+  return at > 0 && at + DEAD_LETTER_INFIX.length < topic.length ? topic.slice(0, at) : undefined;
 }

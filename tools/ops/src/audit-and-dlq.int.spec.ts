@@ -4,7 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { Kafka, logLevel, Partitioners, Producer } from 'kafkajs';
 import { Client } from 'pg';
-import { anOrderPlacedV1, Topics } from '@relay/contracts';
+import { anOrderPlacedV1, deadLetterTopicFor, Topics } from '@relay/contracts';
+import { DeadLetterHeaders } from '@relay/messaging';
 import { AppProcess, buildApps, findFreePort, REPO_ROOT, runCommand, ServiceName, SERVICES, startAppProcess } from '@relay/local-stack';
 import { integrationEnv, uniqueName, waitFor } from '@relay/testing';
 import { AuditReport, gapExamples, groupsLag, listDeadLetters, noteExamples, purgeDeadLetters, replayDeadLetters, runAudit, showDeadLetter } from './index';
@@ -442,6 +443,27 @@ describe('dead letters', () => {
     const refused = await ops(['dlq', 'replay', '--group', groups.inventory, `${parked.partition}:${parked.offset}`]);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('does not decode');
+  });
+
+  it('replays a record only to the topic its dead-letter topic belongs to, whatever its headers say', async () => {
+    // Written straight onto the inventory group's dead-letter topic of relay.orders.v1, with a
+    // header that names another topic: a replay must not become a way to write there.
+    const event = anOrderPlacedV1();
+    const dlqTopic = deadLetterTopicFor(Topics.orderEvents, groups.inventory);
+    const [sent] = await producer.send({
+      topic: dlqTopic,
+      acks: -1,
+      messages: [{ key: event.data.orderId, value: JSON.stringify(event), headers: { [DeadLetterHeaders.originalTopic]: Topics.inventoryEvents } }],
+    });
+    const position = `${sent.partition}:${sent.baseOffset}`;
+
+    const refused = await ops(['dlq', 'replay', '--group', groups.inventory, position]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`names ${Topics.inventoryEvents}, but ${dlqTopic} holds dead letters of ${Topics.orderEvents}`);
+
+    const all = await replayDeadLetters({ ...dlq, all: true, dryRun: true });
+    expect(all.skipped).toEqual(expect.arrayContaining([{ from: expect.stringContaining(position), reason: expect.stringContaining(`names ${Topics.inventoryEvents}`) }]));
+    expect(all.replayed.map((record) => record.eventId)).not.toContain(event.eventId);
   });
 
   it('replays a fixed value for a parked event once: applied, then a duplicate; the audit passes; purge empties the DLQ', async () => {

@@ -41,7 +41,10 @@ export interface DeadLetterSource {
   sourceTopic?: string;
 }
 
-export const dlqTopicOf = (source: DeadLetterSource): string => deadLetterTopicFor(source.sourceTopic ?? DEFAULT_SOURCE_TOPIC, source.group);
+/** The topic the group consumed, whose dead letters these are. */
+export const sourceTopicOf = (source: DeadLetterSource): string => source.sourceTopic ?? DEFAULT_SOURCE_TOPIC;
+
+export const dlqTopicOf = (source: DeadLetterSource): string => deadLetterTopicFor(sourceTopicOf(source), source.group);
 
 function eventIdentity(value: Buffer | null): Pick<DeadLetter, 'eventId' | 'eventType' | 'decodes' | 'decodeError'> {
   const decoded = decodeEvent(value);

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
-import { Kafka } from 'kafkajs';
+import { Admin, ConfigResourceTypes, ConfigSource, Kafka } from 'kafkajs';
+import { sourceTopicOfDeadLetterTopic } from '@relay/contracts';
 
 export interface TopicSpec {
   topic: string;
@@ -8,6 +9,15 @@ export interface TopicSpec {
 }
 
 const ATTEMPTS = 10;
+
+/**
+ * Settings every topic of a kind gets, whoever creates it. Dead-letter topics keep their records
+ * until an operator purges them (the broker's default would delete parked messages after 7 days,
+ * while docs/guarantees.md says a parked message is never lost).
+ */
+const DEAD_LETTER_TOPIC_CONFIG = [{ name: 'retention.ms', value: '-1' }];
+
+const configOf = (topic: string) => (sourceTopicOfDeadLetterTopic(topic) === undefined ? [] : DEAD_LETTER_TOPIC_CONFIG);
 
 function isAlreadyExists(error: unknown): boolean {
   const candidate = error as { type?: string; errors?: unknown[]; message?: string };
@@ -37,7 +47,7 @@ export async function ensureTopics(kafka: Kafka, specs: TopicSpec[]): Promise<vo
         if (missing.length > 0) {
           try {
             // false: another service created them between our list and our create.
-            if (await admin.createTopics({ waitForLeaders: true, topics: missing })) {
+            if (await admin.createTopics({ waitForLeaders: true, topics: missing.map((spec) => ({ ...spec, configEntries: configOf(spec.topic) })) })) {
               logger.log(`created topics ${missing.map((spec) => `${spec.topic} (${spec.numPartitions} partitions)`).join(', ')}`);
             }
           } catch (error) {
@@ -53,6 +63,7 @@ export async function ensureTopics(kafka: Kafka, specs: TopicSpec[]): Promise<vo
             logger.warn(`topic ${topic.name} has ${topic.partitions.length} partitions, fewer than the ${wanted} configured; left unchanged`);
           }
         }
+        await applyKindConfig(admin, specs.map((spec) => spec.topic).filter((topic) => configOf(topic).length > 0), logger);
         return;
       } catch (error) {
         // Right after a creation (ours or another service's), metadata can lag for a moment.
@@ -62,5 +73,29 @@ export async function ensureTopics(kafka: Kafka, specs: TopicSpec[]): Promise<vo
     }
   } finally {
     await admin.disconnect();
+  }
+}
+
+/**
+ * Brings existing topics to the settings of their kind (a dead-letter topic created before they
+ * existed, or by hand): only those settings, and only where they differ.
+ */
+async function applyKindConfig(admin: Admin, topics: string[], logger: Logger): Promise<void> {
+  if (topics.length === 0) return;
+  const described = await admin.describeConfigs({
+    includeSynonyms: false,
+    // Every setting, not just ours: alterConfigs below must restate the topic's other overrides.
+    resources: topics.map((name) => ({ type: ConfigResourceTypes.TOPIC, name })),
+  });
+  for (const resource of described.resources) {
+    const wanted = configOf(resource.resourceName);
+    const differs = wanted.filter((entry) => resource.configEntries.find((current) => current.configName === entry.name)?.configValue !== entry.value);
+    if (differs.length === 0) continue;
+    // alterConfigs replaces the topic's own settings as a whole: keep the others it has.
+    const kept = resource.configEntries
+      .filter((current) => current.configSource === ConfigSource.TOPIC_CONFIG && !wanted.some((entry) => entry.name === current.configName))
+      .map((current) => ({ name: current.configName, value: current.configValue }));
+    await admin.alterConfigs({ validateOnly: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: resource.resourceName, configEntries: [...kept, ...wanted] }] });
+    logger.log(`set ${differs.map((entry) => `${entry.name}=${entry.value}`).join(', ')} on existing topic ${resource.resourceName}`);
   }
 }

@@ -4,7 +4,7 @@ import { decodeEvent } from '@relay/contracts';
 import { parseCommandArgs, stringValue } from '../args';
 import { Command, ENVIRONMENT_HELP, KafkaConnection, kafkaFromEnv, printJson } from '../command';
 import { formatPosition, parsePosition, RecordPosition } from '../config';
-import { DeadLetter, DeadLetterSource, dlqOffsets, dlqTopicOf, readDeadLetters } from '../dead-letters';
+import { DeadLetter, DeadLetterSource, dlqOffsets, dlqTopicOf, readDeadLetters, sourceTopicOf } from '../dead-letters';
 import { OpsError, UsageError } from '../errors';
 import { plural, printable, ProgressCallback } from '../io';
 import { connectProducer, createOpsKafka } from '../kafka';
@@ -65,8 +65,22 @@ function checkFixedValue(value: Buffer, record: DeadLetter): { eventId: string; 
   return { eventId: decoded.envelope.eventId, eventType: decoded.contract.pattern };
 }
 
-function replayProblem(record: DeadLetter): string | undefined {
+/**
+ * A record goes back only to the topic its dead-letter topic belongs to, whatever its headers say:
+ * anyone who can write to a dead-letter topic could otherwise have the replay (run with the
+ * operator's rights) write to any topic. A record whose header names another topic is refused.
+ */
+function targetProblem(record: DeadLetter, sourceTopic: string): string | undefined {
   if (!record.original) return `it has no x-dlq-original-topic header`;
+  if (record.original.topic !== sourceTopic) {
+    return `its x-dlq-original-topic header names ${record.original.topic}, but ${record.dlqTopic} holds dead letters of ${sourceTopic}, the only topic a replay from it goes to`;
+  }
+  return undefined;
+}
+
+function replayProblem(record: DeadLetter, sourceTopic: string): string | undefined {
+  const target = targetProblem(record, sourceTopic);
+  if (target) return target;
   if (!record.decodes) return `its value does not decode (${oneLine(record.decodeError ?? '')}); replayed as it is it would be parked again: give a fixed value with --value-file`;
   return undefined;
 }
@@ -82,6 +96,7 @@ export async function replayDeadLetters(options: ReplayOptions): Promise<ReplayR
   if (options.value !== undefined && positions.length !== 1) throw new UsageError('dlq replay: --value-file replaces the value of exactly one record; give one <partition>:<offset>');
   const kafka = createOpsKafka(options.kafkaBrokers);
   const dlqTopic = dlqTopicOf(options);
+  const sourceTopic = sourceTopicOf(options);
   const offsets = await dlqOffsets(kafka, dlqTopic, options);
   const records = await readDeadLetters(kafka, dlqTopic, offsets, options.all ? { onProgress: options.onProgress } : { positions, onProgress: options.onProgress });
   const fixedValue = options.value === undefined ? undefined : Buffer.from(options.value);
@@ -90,11 +105,12 @@ export async function replayDeadLetters(options: ReplayOptions): Promise<ReplayR
   const skipped: ReplayResult['skipped'] = [];
   for (const record of records) {
     if (fixedValue) {
-      if (!record.original) throw new OpsError(`refusing to replay ${formatPosition(record)}: it has no x-dlq-original-topic header`);
+      const target = targetProblem(record, sourceTopic);
+      if (target) throw new OpsError(`refusing to replay ${formatPosition(record)}: ${target}`);
       plan.push({ record, value: fixedValue, ...checkFixedValue(fixedValue, record) });
       continue;
     }
-    const problem = replayProblem(record);
+    const problem = replayProblem(record, sourceTopic);
     if (problem && !options.all) throw new OpsError(`refusing to replay ${formatPosition(record)}: ${problem}`);
     if (problem) skipped.push({ from: formatPosition(record), reason: problem });
     else plan.push({ record, value: record.value, eventId: record.eventId, eventType: record.eventType });
@@ -109,7 +125,7 @@ export async function replayDeadLetters(options: ReplayOptions): Promise<ReplayR
   try {
     // One at a time, in the order they were parked: per-key order is kept.
     for (const { record, value, eventId, eventType } of plan) {
-      const topic = record.original!.topic;
+      const topic = sourceTopic;
       const [metadata] = await producer.send({ topic, acks: -1, messages: [{ key: record.key, value, headers: replayHeaders(record) }] });
       replayed.push({
         from: formatPosition(record),
@@ -132,7 +148,8 @@ export const dlqReplayCommand: Command = {
   help: `Usage: npm run ops -- dlq replay --group <g> [--topic <t>] <partition>:<offset> [--value-file fixed.json] [--dry-run]
        npm run ops -- dlq replay --group <g> [--topic <t>] --all [--dry-run]
 
-Produces parked messages back to the topic named by their x-dlq-original-topic header, with the
+Produces parked messages back to the topic the dead-letter topic belongs to (<topic> of
+<topic>.dlq.<group>; a record whose x-dlq-original-topic header names another is refused), with the
 original key and value and the original headers minus the x-dlq-* ones, plus
 x-replayed-from: <dlqTopic>:<partition>:<offset>. The producer is idempotent and waits for all
 in-sync replicas. Replaying is safe: consumers drop events they already applied, by eventId.
