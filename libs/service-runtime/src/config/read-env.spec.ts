@@ -1,4 +1,4 @@
-import { ConfigError, readEnv } from './read-env';
+import { ConfigError, readEnv, shownValue } from './read-env';
 import { envFields } from './env-fields';
 
 const shape = {
@@ -36,5 +36,22 @@ describe('readEnv', () => {
 
   it('treats an empty variable as unset', () => {
     expect(() => readEnv(shape, { KAFKA_BROKERS: '', DATABASE_URL: 'postgres://h/db' })).toThrow(/KAFKA_BROKERS: required/);
+  });
+
+  it('never shows a password: the one in a bad DATABASE_URL is redacted', () => {
+    expect(() => readEnv(shape, { KAFKA_BROKERS: '127.0.0.1:9092', DATABASE_URL: 'mysql://relay:s3cr3t@db.example:5432/relay' })).toThrow(/DATABASE_URL: .*"mysql:\/\/relay:\*\*\*@db\.example:5432\/relay"/);
+    expect(() => readEnv(shape, { KAFKA_BROKERS: '127.0.0.1:9092', DATABASE_URL: 'mysql://relay:s3cr3t@db.example:5432/relay' })).not.toThrow(/s3cr3t/);
+  });
+});
+
+describe('shownValue', () => {
+  it('redacts the password of any URL, keeps the rest for the operator', () => {
+    expect(shownValue('DATABASE_URL', 'postgresql://app:p%40ss:w0rd@10.0.0.1:5432/relay?sslmode=require')).toBe('"postgresql://app:***@10.0.0.1:5432/relay?sslmode=require"');
+    expect(shownValue('DATABASE_URL', 'postgres://app@host/db')).toBe('"postgres://app@host/db"');
+    expect(shownValue('PORT', 'eighty')).toBe('"eighty"');
+  });
+
+  it('shows nothing of a variable named like a secret', () => {
+    for (const name of ['KAFKA_PASSWORD', 'JWT_SECRET', 'API_TOKEN', 'SIGNING_PRIVATE_KEY']) expect(shownValue(name, 'hunter2')).not.toContain('hunter2');
   });
 });

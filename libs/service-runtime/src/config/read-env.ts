@@ -26,7 +26,20 @@ export function readEnv<TShape extends z.ZodRawShape>(
     result.error.issues.map((issue) => {
       const name = String(issue.path[0]);
       const given = values[name];
-      return `${name}: ${issue.message}${given === undefined ? ' (not set)' : ` (got "${given}")`}`;
+      return `${name}: ${issue.message}${given === undefined ? ' (not set)' : ` (got ${shownValue(name, given)})`}`;
     }),
   );
+}
+
+/** Variables whose whole value is a secret, by name. */
+const SECRET_NAME = /PASSWORD|SECRET|TOKEN|PRIVATE_KEY|CREDENTIAL/i;
+
+/**
+ * A variable's value as an error message may show it: a secret never. The password in a URL
+ * (`postgres://relay:<password>@host/db`) is replaced by `***`; a variable named like a secret
+ * shows no value at all. Logs and crash reports travel further than the process.
+ */
+export function shownValue(name: string, value: string): string {
+  if (SECRET_NAME.test(name)) return 'a value, not shown: it is a secret';
+  return `"${value.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*):[^@/?#\s]*@/i, '$1:***@')}"`;
 }
