@@ -1,20 +1,22 @@
 import { MessageHandler, ServerKafka } from '@nestjs/microservices';
 import { Consumer, EachBatchPayload, Kafka, KafkaMessage, logLevel, Partitioners } from 'kafkajs';
-import { lastValueFrom } from 'rxjs';
-import { DataSource, EntityManager } from 'typeorm';
-import { AnyEventContract, deadLetterTopicFor, decodeEvent, EventCatalogue, EventEnvelope } from '@relay/contracts';
-import { applyOnce, claimEvents } from '../inbox/apply-once';
+import { Observable } from 'rxjs';
+import { DataSource } from 'typeorm';
+import { deadLetterTopicFor, EventCatalogue, EventEnvelope } from '@relay/contracts';
+import { ApplyOutcome } from '../inbox/apply-once';
 import { failpoint } from '../failpoints';
-import { messagingMetrics } from '../metrics';
 import { childTraceparent, currentWorkContext, runInWorkContext } from '@relay/service-runtime';
 import { KafkaSettings, nestLogCreator } from '../kafka/kafka-settings';
 import { ensureTopics } from '../kafka/topic-provisioner';
-import { ConsumedBatchContext, ConsumedEventContext, ConsumedEventOrigin } from './consumed-event.context';
-import { BATCH_HANDLER_EXTRA } from './on-event.decorator';
 import { ConsumerStats } from './consumer-stats';
-import { toDeadLetterMessage } from './dead-letter';
+import { ConsumerMetricsRecorder, FinishedOutcome } from './consumer-metrics.recorder';
+import { DeadLetterParker } from './dead-letter.parker';
+import { EventDeduplicator } from './event.deduplicator';
+import { EventRetrier } from './event.retrier';
+import { defaultFailurePolicy, FailurePolicy } from './failure-policy';
+import { eventWorkContext, HandlerInvoker, originOf, runsOf } from './handler.invoker';
+import { DecodedEvent, MessageDecoder } from './message.decoder';
 import { CoalescedOffsetCommits } from './offset-commits';
-import { backoffDelayMs, countsAsAttempt, defaultFailurePolicy, FailurePolicy, isRetriable } from './failure-policy';
 
 export interface EventConsumerOptions {
   kafka: KafkaSettings;
@@ -42,16 +44,6 @@ export interface EventConsumerOptions {
 
 type Outcome = 'done' | 'stopped';
 
-interface ChunkItem {
-  message: KafkaMessage;
-  contract: AnyEventContract;
-  envelope: EventEnvelope;
-  handler: MessageHandler | null;
-  outcome: 'applied' | 'duplicate' | 'skipped';
-}
-
-const isBatchHandler = (handler: MessageHandler) => (handler.extras as Record<string, unknown> | undefined)?.[BATCH_HANDLER_EXTRA] === true;
-
 const HEARTBEAT_WHILE_WORKING_MS = 2_000;
 
 /**
@@ -68,13 +60,25 @@ const HEARTBEAT_WHILE_WORKING_MS = 2_000;
  *   parked at once, without retries;
  * - a known event no handler of this group subscribes to is skipped on purpose: a topic carries
  *   events for many groups.
+ *
+ * This class is the kafkajs and Nest wiring (connect, join, subscribe, the batch loop, heartbeats,
+ * offset commits). What happens to a message is done by stages with one job each, composed in
+ * applyChunk and consumeMessage: decode (MessageDecoder), dedup (EventDeduplicator), handle
+ * (HandlerInvoker), retry (EventRetrier), dead-letter (DeadLetterParker), measure
+ * (ConsumerMetricsRecorder).
  */
 export class EventConsumerServer extends ServerKafka {
-  private readonly policy: FailurePolicy;
   private readonly stats: ConsumerStats;
   private closing = false;
   private connecting: Promise<void> | undefined;
   private offsetCommits = new CoalescedOffsetCommits();
+  // The stages a message goes through (composed in applyChunk and consumeMessage).
+  private readonly decoder: MessageDecoder<MessageHandler>;
+  private readonly deduplicator = new EventDeduplicator();
+  private readonly invoker: HandlerInvoker;
+  private readonly retrier: EventRetrier;
+  private readonly deadLetters: DeadLetterParker;
+  private readonly recorder: ConsumerMetricsRecorder;
 
   constructor(private readonly consumerOptions: EventConsumerOptions) {
     super({
@@ -101,8 +105,13 @@ export class EventConsumerServer extends ServerKafka {
       postfixId: '',
       subscribe: { fromBeginning: true },
     });
-    this.policy = consumerOptions.failurePolicy ?? defaultFailurePolicy;
     this.stats = consumerOptions.stats ?? new ConsumerStats();
+    const group = consumerOptions.consumerGroup;
+    this.decoder = new MessageDecoder((pattern) => this.getHandlerByPattern(pattern));
+    this.invoker = new HandlerInvoker((result) => this.transformToObservable(result) as Observable<unknown>);
+    this.retrier = new EventRetrier(consumerOptions.failurePolicy ?? defaultFailurePolicy, this.logger);
+    this.deadLetters = new DeadLetterParker(group, () => this.producer, this.logger);
+    this.recorder = new ConsumerMetricsRecorder(group, this.stats);
   }
 
   /**
@@ -268,52 +277,26 @@ export class EventConsumerServer extends ServerKafka {
    * by one, where the failure policy decides per message.
    */
   private async applyChunk(topic: string, partition: number, messages: KafkaMessage[]): Promise<boolean> {
-    const consumerGroup = this.consumerOptions.consumerGroup;
-    const items: ChunkItem[] = [];
-    for (const message of messages) {
-      const result = decodeEvent(message.value);
-      if (!result.ok) return false;
-      items.push({ message, contract: result.contract, envelope: result.envelope, handler: this.getHandlerByPattern(result.contract.pattern), outcome: 'skipped' });
-    }
-    const stopTimer = messagingMetrics.processingSeconds.startTimer({ group: consumerGroup, event_type: 'chunk' });
+    const where = { consumerGroup: this.consumerOptions.consumerGroup, topic, partition };
+    const items = this.decoder.decodeAll(messages);
+    if (!items) return false;
+    const outcomes = new Map<DecodedEvent<MessageHandler>, FinishedOutcome>();
+    const stopTimer = this.recorder.startTimer('chunk');
     try {
       await this.consumerOptions.dataSource.transaction(async (manager) => {
-        const handled = items.filter((item) => item.handler);
-        const claimed = await claimEvents(
-          manager,
-          { consumerGroup, topic, partition },
-          handled.map((item) => ({ eventId: item.envelope.eventId, eventType: item.contract.pattern, offset: item.message.offset })),
-        );
-        const toApply: ChunkItem[] = [];
-        for (const item of handled) {
-          // The first copy of an event claims it; a second copy in the same chunk is a duplicate.
-          item.outcome = claimed.delete(item.envelope.eventId) ? 'applied' : 'duplicate';
-          if (item.outcome === 'applied') toApply.push(item);
-        }
-        for (let start = 0; start < toApply.length; ) {
-          const first = toApply[start];
-          let end = start + 1;
-          if (isBatchHandler(first.handler!)) {
-            while (end < toApply.length && toApply[end].handler === first.handler) end++;
-          }
-          const run = toApply.slice(start, end);
-          const origins = new Map(run.map((item) => [item.envelope.eventId, { offset: item.message.offset, traceparent: childTraceparent(item.message.headers?.traceparent?.toString()) }]));
-          const workContext = {
-            correlationId: first.envelope.correlationId,
-            traceparent: origins.get(first.envelope.eventId)!.traceparent,
-            eventId: first.envelope.eventId,
-            eventType: first.contract.pattern,
-            consumerGroup,
-            topic,
-            partition,
-            offset: first.message.offset,
-          };
-          await runInWorkContext(workContext, () =>
-            this.invokeHandler(first.handler!, run.map((item) => item.envelope), { topic, partition, offset: first.message.offset, attempt: 1, consumerGroup }, manager, origins),
+        const handled = items.filter((item): item is DecodedEvent<MessageHandler> & { handler: MessageHandler } => Boolean(item.handler));
+        // The first copy of an event claims it; a second copy in the same chunk is a duplicate.
+        const sorted = await this.deduplicator.sortOut(manager, where, handled.map(({ envelope, contract, message }) => ({ eventId: envelope.eventId, eventType: contract.pattern, offset: message.offset })));
+        handled.forEach((item, index) => outcomes.set(item, sorted[index]));
+        for (const run of runsOf(handled.filter((_item, index) => sorted[index] === 'applied'))) {
+          const [first] = run;
+          const origins = new Map(run.map((item) => [item.envelope.eventId, originOf(item.message)]));
+          const site = { topic, partition, offset: first.message.offset, attempt: 1, consumerGroup: where.consumerGroup };
+          await runInWorkContext(eventWorkContext(where, first, origins.get(first.envelope.eventId)!.traceparent), () =>
+            this.invoker.invoke(first.handler, run.map((item) => item.envelope), site, manager, origins),
           );
           // Counted per event, as on the one-by-one path: `consumer-mid-effect@n` is the n-th event.
-          for (let each = start; each < end; each++) failpoint('consumer-mid-effect');
-          start = end;
+          for (let each = 0; each < run.length; each++) failpoint('consumer-mid-effect');
         }
       });
     } catch (error) {
@@ -322,136 +305,68 @@ export class EventConsumerServer extends ServerKafka {
     }
     failpoint('consumer-after-effect');
     stopTimer();
-    for (const { contract, outcome } of items) {
-      if (outcome === 'applied') this.stats.applied++;
-      else if (outcome === 'duplicate') this.stats.duplicates++;
-      else this.stats.skipped++;
-      messagingMetrics.eventsConsumed.inc({ group: consumerGroup, topic, event_type: contract.pattern, outcome });
-    }
+    for (const item of items) this.recorder.finished(topic, item.contract.pattern, outcomes.get(item) ?? 'skipped');
     return true;
   }
 
-  /** Calls a handler with its events: a batch handler with the run, any other with its one event. */
-  private async invokeHandler(
-    handler: MessageHandler,
-    envelopes: EventEnvelope[],
-    where: { topic: string; partition: number; offset: string; attempt: number; consumerGroup: string },
-    manager: EntityManager,
-    origins: ReadonlyMap<string, ConsumedEventOrigin>,
-  ): Promise<void> {
-    if (isBatchHandler(handler)) {
-      const context = new ConsumedBatchContext([{ topic: where.topic, partition: where.partition, consumerGroup: where.consumerGroup, attempt: where.attempt }, manager, origins]);
-      await lastValueFrom(this.transformToObservable(handler(envelopes, context)), { defaultValue: undefined });
-      return;
-    }
-    for (const envelope of envelopes) {
-      const offset = origins.get(envelope.eventId)?.offset ?? where.offset;
-      const context = new ConsumedEventContext([{ ...where, offset }, manager]);
-      await lastValueFrom(this.transformToObservable(handler(envelope, context)), { defaultValue: undefined });
-    }
-  }
-
+  /** One message: decode (poison is parked), skip if unhandled, else apply with retries, parking it if they run out. */
   private async consumeMessage(topic: string, partition: number, message: KafkaMessage, payload: EachBatchPayload): Promise<Outcome> {
-    const decoded = decodeEvent(message.value);
+    const decoded = this.decoder.decode(message);
     if (!decoded.ok) {
-      const now = new Date();
-      this.logger.warn(`poison message at ${topic}[${partition}]@${message.offset} (${decoded.reason}): ${decoded.message}; parking it`);
-      await this.deadLetter(topic, partition, message, `PoisonMessage:${decoded.reason}`, decoded.message, 1, now, now);
-      messagingMetrics.eventsConsumed.inc({ group: this.consumerOptions.consumerGroup, topic, event_type: 'unknown', outcome: 'dead_lettered' });
+      await this.deadLetters.parkPoison(topic, partition, decoded);
+      this.recorder.poisonParked(topic);
       return 'done';
     }
-    const { contract, envelope } = decoded;
-    const handler = this.getHandlerByPattern(contract.pattern);
-    if (!handler) {
-      this.logger.debug(`no handler for ${contract.pattern} in group ${this.consumerOptions.consumerGroup}; skipping ${envelope.eventId}`);
-      this.stats.skipped++;
-      messagingMetrics.eventsConsumed.inc({ group: this.consumerOptions.consumerGroup, topic, event_type: contract.pattern, outcome: 'skipped' });
-      return 'done';
-    }
-    let firstFailureAt: Date | undefined;
+    const { contract, envelope, handler } = decoded;
     const group = this.consumerOptions.consumerGroup;
-    const labels = { group, topic, event_type: contract.pattern };
-    const traceparent = childTraceparent(message.headers?.traceparent?.toString());
-    const context = { correlationId: envelope.correlationId, traceparent, eventId: envelope.eventId, eventType: contract.pattern, consumerGroup: group, topic, partition, offset: message.offset };
-    // `attempt` counts every try; `counted` only those that count toward the policy's maxAttempts.
-    let counted = 0;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const outcome = await runInWorkContext(context, () => this.applyHandler(handler, envelope, { topic, partition, offset: message.offset, attempt }, contract.pattern));
-        messagingMetrics.eventsConsumed.inc({ ...labels, outcome });
-        return 'done';
-      } catch (error) {
-        firstFailureAt ??= new Date();
-        const reason = error instanceof Error ? error.message : String(error);
-        const errorClass = error instanceof Error ? error.name : typeof error;
-        const outage = !countsAsAttempt(error);
-        if (!outage) counted++;
-        if (!isRetriable(error) || counted >= this.policy.maxAttempts) {
-          this.logger.error(`${contract.pattern} ${envelope.eventId} at ${topic}[${partition}]@${message.offset} failed ${attempt} time(s), parking it: ${reason}`);
-          await runInWorkContext(context, () => this.deadLetter(topic, partition, message, errorClass, reason, attempt, firstFailureAt!, new Date()));
-          messagingMetrics.eventsFailed.inc({ ...labels, next: 'dead_lettered' });
-          messagingMetrics.eventsConsumed.inc({ ...labels, outcome: 'dead_lettered' });
-          return 'done';
-        }
-        const delay = backoffDelayMs(this.policy, attempt);
-        this.stats.retried++;
-        messagingMetrics.eventsFailed.inc({ ...labels, next: 'retried' });
-        const progress = outage ? `try ${attempt}, database unavailable: not counted toward ${this.policy.maxAttempts} attempts` : `attempt ${counted}/${this.policy.maxAttempts}`;
-        this.logger.warn(`${contract.pattern} ${envelope.eventId} at ${topic}[${partition}]@${message.offset} failed (${progress}), retrying in ${delay} ms: ${reason}`);
-        if (!(await this.waitWhileRunning(delay, payload))) return 'stopped';
-      }
+    if (!handler) {
+      this.logger.debug(`no handler for ${contract.pattern} in group ${group}; skipping ${envelope.eventId}`);
+      this.recorder.finished(topic, contract.pattern, 'skipped');
+      return 'done';
     }
+    const context = eventWorkContext({ consumerGroup: group, topic, partition }, decoded, childTraceparent(message.headers?.traceparent?.toString()));
+    const result = await this.retrier.run(
+      `${contract.pattern} ${envelope.eventId} at ${topic}[${partition}]@${message.offset}`,
+      (attempt) => runInWorkContext(context, () => this.applyHandler(handler, envelope, { topic, partition, offset: message.offset, attempt }, contract.pattern)),
+      { onRetry: () => this.recorder.retried(topic, contract.pattern), wait: (delayMs) => this.waitWhileRunning(delayMs, payload) },
+    );
+    if (result.outcome === 'stopped') return 'stopped';
+    if (result.outcome === 'exhausted') {
+      await runInWorkContext(context, () => this.deadLetters.parkFailure(topic, partition, message, result));
+      this.recorder.failureParked(topic, contract.pattern);
+    } else {
+      this.recorder.finished(topic, contract.pattern, result.value);
+    }
+    return 'done';
   }
 
+  /** One try of one event: its effect and its claim in one transaction (a duplicate has no effect). */
   private async applyHandler(
     handler: MessageHandler,
     envelope: EventEnvelope,
     where: { topic: string; partition: number; offset: string; attempt: number },
     pattern: string,
-  ): Promise<'applied' | 'duplicate'> {
+  ): Promise<ApplyOutcome> {
     const consumerGroup = this.consumerOptions.consumerGroup;
-    const stopTimer = messagingMetrics.processingSeconds.startTimer({ group: consumerGroup, event_type: pattern });
-    const outcome = await applyOnce(
+    const stopTimer = this.recorder.startTimer(pattern);
+    const outcome = await this.deduplicator.applyOnce(
       this.consumerOptions.dataSource,
-      { consumerGroup, eventId: envelope.eventId, eventType: pattern, topic: where.topic, partition: where.partition, offset: where.offset },
+      { consumerGroup, topic: where.topic, partition: where.partition },
+      { eventId: envelope.eventId, eventType: pattern, offset: where.offset },
       async (manager) => {
         const origins = new Map([[envelope.eventId, { offset: where.offset, traceparent: currentWorkContext()?.traceparent }]]);
-        await this.invokeHandler(handler, [envelope], { ...where, consumerGroup }, manager, origins);
+        await this.invoker.invoke(handler, [envelope], { ...where, consumerGroup }, manager, origins);
         failpoint('consumer-mid-effect');
       },
     );
     failpoint('consumer-after-effect');
     stopTimer();
     if (outcome === 'duplicate') {
-      this.stats.duplicates++;
       this.logger.debug(`${pattern} ${envelope.eventId} was already applied by ${consumerGroup}; skipped`);
     } else {
-      this.stats.applied++;
       this.logger.debug(`applied ${pattern} ${envelope.eventId}`);
     }
     return outcome;
-  }
-
-  private async deadLetter(
-    topic: string,
-    partition: number,
-    message: KafkaMessage,
-    errorClass: string,
-    errorMessage: string,
-    attempts: number,
-    firstFailureAt: Date,
-    lastFailureAt: Date,
-  ): Promise<void> {
-    if (!this.producer) throw new Error('dead-letter producer is not connected');
-    const consumerGroup = this.consumerOptions.consumerGroup;
-    // acks: -1 (all in-sync replicas) before the source offset may be committed: a parked message
-    // is never lost between the two topics.
-    await this.producer.send({
-      topic: deadLetterTopicFor(topic, consumerGroup),
-      acks: -1,
-      messages: [toDeadLetterMessage(message, { sourceTopic: topic, partition, consumerGroup, errorClass, errorMessage, attempts, firstFailureAt, lastFailureAt })],
-    });
-    this.stats.deadLettered++;
   }
 
   /** Sleeps in slices, heartbeating so the group keeps this member; false if the consumer is stopping. */
