@@ -13,13 +13,16 @@ export const EventCatalogue: ReadonlyMap<string, AnyEventContract> = new Map(
 
 export type DecodeResult =
   | { ok: true; contract: AnyEventContract; envelope: EventEnvelope }
-  | { ok: false; reason: 'not-json' | 'bad-envelope' | 'unknown-event' | 'bad-data'; message: string };
+  | { ok: false; reason: 'not-json' | 'bad-envelope' | 'unknown-event' | 'bad-data' | 'wrong-topic'; message: string };
 
 /**
  * Turns raw message bytes into a checked envelope. Anything that fails here is a poison message:
- * retrying cannot fix it, so callers dead-letter it at once.
+ * retrying cannot fix it, so callers dead-letter it at once. Given the topic the message was read
+ * from (`receivedOn`), an event is accepted only there where its contract puts it: a
+ * `stock.reserved` on `relay.orders.v1` was written by someone who may write that topic but is not
+ * inventory, and is not trusted.
  */
-export function decodeEvent(value: Buffer | string | null): DecodeResult {
+export function decodeEvent(value: Buffer | string | null, receivedOn?: string): DecodeResult {
   if (value === null) return { ok: false, reason: 'not-json', message: 'message has no value' };
   let json: unknown;
   try {
@@ -34,6 +37,9 @@ export function decodeEvent(value: Buffer | string | null): DecodeResult {
   const pattern = `${envelope.data.type}.v${envelope.data.version}`;
   const contract = EventCatalogue.get(pattern);
   if (!contract) return { ok: false, reason: 'unknown-event', message: `unknown event ${pattern}` };
+  if (receivedOn !== undefined && receivedOn !== contract.topic) {
+    return { ok: false, reason: 'wrong-topic', message: `${pattern} belongs on ${contract.topic}, not on ${receivedOn}` };
+  }
   const data = contract.schema.safeParse(envelope.data.data);
   if (!data.success) {
     return { ok: false, reason: 'bad-data', message: `invalid ${pattern} data: ${z.prettifyError(data.error)}` };

@@ -3,7 +3,7 @@ import { Controller, INestMicroservice, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { randomUUID } from 'node:crypto';
 import { Consumer, Kafka, KafkaMessage, logLevel, Producer } from 'kafkajs';
-import { anOrderPlacedV1, deadLetterTopicFor, OrderPlacedV1, Topics } from '@relay/contracts';
+import { anOrderPlacedV1, createEnvelope, deadLetterTopicFor, OrderPlacedV1, StockReservedV1, Topics } from '@relay/contracts';
 import { integrationEnv, openTestDataSource, uniqueName, waitFor } from '@relay/testing';
 import { inboxPersistence } from '../migrations';
 import { consumerGroupLag } from '../kafka/consumer-lag';
@@ -155,6 +155,8 @@ describe('EventConsumerServer against real Kafka and PostgreSQL', () => {
     ['not-json', Buffer.from([0xde, 0xad, 0xbe, 0xef])],
     ['bad-data', JSON.stringify({ ...anOrderPlacedV1(), data: { orderId: 'not-a-uuid' } })],
     ['unknown-event', JSON.stringify({ ...anOrderPlacedV1(), version: 99 })],
+    // A stock event on the orders topic: whoever wrote it may write that topic but is not inventory.
+    ['wrong-topic', JSON.stringify(createEnvelope(StockReservedV1, { data: { orderId: randomUUID(), lines: [{ sku: 'SKU-1', quantity: 1 }] }, producer: 'inventory', correlationId: 'forged' }))],
   ])('parks a poison message (%s) without retrying and carries on', async (reason, value) => {
     const key = randomUUID();
     const after = anOrderPlacedV1({ orderId: key });

@@ -278,7 +278,7 @@ export class EventConsumerServer extends ServerKafka {
    */
   private async applyChunk(topic: string, partition: number, messages: KafkaMessage[]): Promise<boolean> {
     const where = { consumerGroup: this.consumerOptions.consumerGroup, topic, partition };
-    const items = this.decoder.decodeAll(messages);
+    const items = this.decoder.decodeAll(messages, topic);
     if (!items) return false;
     const outcomes = new Map<DecodedEvent<MessageHandler>, FinishedOutcome>();
     const stopTimer = this.recorder.startTimer('chunk');
@@ -311,7 +311,7 @@ export class EventConsumerServer extends ServerKafka {
 
   /** One message: decode (poison is parked), skip if unhandled, else apply with retries, parking it if they run out. */
   private async consumeMessage(topic: string, partition: number, message: KafkaMessage, payload: EachBatchPayload): Promise<Outcome> {
-    const decoded = this.decoder.decode(message);
+    const decoded = this.decoder.decode(message, topic);
     if (!decoded.ok) {
       await this.deadLetters.parkPoison(topic, partition, decoded);
       this.recorder.poisonParked(topic);

@@ -1,6 +1,6 @@
 import { KafkaMessage } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
-import { anOrderPlacedV1, createEnvelope, OrderCancelledV1, OrderPlacedV1 } from '@relay/contracts';
+import { anOrderPlacedV1, createEnvelope, OrderCancelledV1, OrderPlacedV1, StockReservedV1, Topics } from '@relay/contracts';
 import { MessageDecoder } from './message.decoder';
 
 const messageOf = (value: Buffer | string | null, offset = '7'): KafkaMessage => ({
@@ -19,14 +19,14 @@ describe('MessageDecoder', () => {
   it('decodes a known event and finds its handler', () => {
     const event = anOrderPlacedV1();
     const message = messageOf(JSON.stringify(event));
-    const decoded = decoder.decode(message);
+    const decoded = decoder.decode(message, Topics.orderEvents);
     expect(decoded).toMatchObject({ ok: true, message, contract: OrderPlacedV1, handler: 'placed-handler' });
     expect(decoded.ok && decoded.envelope).toEqual(event);
   });
 
   it('decodes an event no handler of the group subscribes to, with a null handler', () => {
     const cancelled = createEnvelope(OrderCancelledV1, { data: { orderId: randomUUID(), reason: 'test', cancelledAt: new Date().toISOString() }, producer: 'test', correlationId: 'c-1' });
-    expect(decoder.decode(messageOf(JSON.stringify(cancelled)))).toMatchObject({ ok: true, contract: OrderCancelledV1, handler: null });
+    expect(decoder.decode(messageOf(JSON.stringify(cancelled)), Topics.orderEvents)).toMatchObject({ ok: true, contract: OrderCancelledV1, handler: null });
   });
 
   it.each([
@@ -37,16 +37,23 @@ describe('MessageDecoder', () => {
     ['bad-data', JSON.stringify({ ...anOrderPlacedV1(), data: { orderId: 'not-a-uuid' } })],
   ] as const)('calls a message poison (%s) with the reason and what was wrong', (reason, value) => {
     const message = messageOf(value);
-    const decoded = decoder.decode(message);
+    const decoded = decoder.decode(message, Topics.orderEvents);
     expect(decoded).toMatchObject({ ok: false, message, reason });
     expect(!decoded.ok && decoded.detail.length).toBeGreaterThan(0);
+  });
+
+  it('calls an event poison on a topic its contract does not name: a stock.reserved on the orders topic is not trusted', () => {
+    const forged = createEnvelope(StockReservedV1, { data: { orderId: randomUUID(), lines: [{ sku: 'SKU-1', quantity: 1 }] }, producer: 'inventory', correlationId: 'c-1' });
+    const decoded = decoder.decode(messageOf(JSON.stringify(forged)), Topics.orderEvents);
+    expect(decoded).toMatchObject({ ok: false, reason: 'wrong-topic', detail: `stock.reserved.v1 belongs on ${Topics.inventoryEvents}, not on ${Topics.orderEvents}` });
+    expect(decoder.decode(messageOf(JSON.stringify(forged)), Topics.inventoryEvents)).toMatchObject({ ok: true, contract: StockReservedV1 });
   });
 
   it('decodes a run in order, or gives up on the whole run at its first poison message', () => {
     const events = [anOrderPlacedV1(), anOrderPlacedV1()];
     const run = events.map((event, index) => messageOf(JSON.stringify(event), String(index)));
-    expect(decoder.decodeAll(run)?.map((decoded) => decoded.envelope.eventId)).toEqual(events.map((event) => event.eventId));
-    expect(decoder.decodeAll([run[0], messageOf('garbage'), run[1]])).toBeUndefined();
-    expect(decoder.decodeAll([])).toEqual([]);
+    expect(decoder.decodeAll(run, Topics.orderEvents)?.map((decoded) => decoded.envelope.eventId)).toEqual(events.map((event) => event.eventId));
+    expect(decoder.decodeAll([run[0], messageOf('garbage'), run[1]], Topics.orderEvents)).toBeUndefined();
+    expect(decoder.decodeAll([], Topics.orderEvents)).toEqual([]);
   });
 });

@@ -10,7 +10,7 @@ export interface DecodedEvent<H> {
   handler: H | null;
 }
 
-/** A message that can never be handled (not JSON, bad envelope, unknown event, bad data): poison. */
+/** A message that can never be handled (not JSON, bad envelope, unknown event, bad data, on a topic its contract does not name): poison. */
 export interface PoisonMessage {
   ok: false;
   message: KafkaMessage;
@@ -27,17 +27,18 @@ export class MessageDecoder<H> {
   /** `handlerFor` is this group's handler of a pattern (`type.vN`), or null. */
   constructor(private readonly handlerFor: (pattern: string) => H | null) {}
 
-  decode(message: KafkaMessage): DecodedEvent<H> | PoisonMessage {
-    const result = decodeEvent(message.value);
+  /** `topic`: where the message was read; an event is accepted only on the topic its contract names. */
+  decode(message: KafkaMessage, topic: string): DecodedEvent<H> | PoisonMessage {
+    const result = decodeEvent(message.value, topic);
     if (!result.ok) return { ok: false, message, reason: result.reason, detail: result.message };
     return { ok: true, message, contract: result.contract, envelope: result.envelope, handler: this.handlerFor(result.contract.pattern) };
   }
 
   /** Every message of a run decoded, in order; undefined as soon as one is poison. */
-  decodeAll(messages: readonly KafkaMessage[]): DecodedEvent<H>[] | undefined {
+  decodeAll(messages: readonly KafkaMessage[], topic: string): DecodedEvent<H>[] | undefined {
     const decoded: DecodedEvent<H>[] = [];
     for (const message of messages) {
-      const result = this.decode(message);
+      const result = this.decode(message, topic);
       if (!result.ok) return undefined;
       decoded.push(result);
     }
