@@ -175,6 +175,18 @@ describe('WAL outbox (logical decoding messages) against real PostgreSQL', () =>
     expect(sizes).toEqual([2, 2, 1]);
   });
 
+  it('refuses a slot of the same name that is not a pgoutput slot of this database (slot names are server-wide)', async () => {
+    const slotName = uniqueName('it_wal_physical');
+    await dataSource.query(`SELECT pg_create_physical_replication_slot($1)`, [slotName]);
+    const reader = new WalOutboxReader({ databaseUrl: env.databaseUrl, schema, slotName });
+    try {
+      await expect(reader.ensureSlot()).rejects.toThrow(`replication slot ${slotName} belongs to database (none: a physical slot)`);
+    } finally {
+      await reader.close();
+      await dataSource.query(`SELECT pg_drop_replication_slot($1)`, [slotName]);
+    }
+  });
+
   it('lets one reader at a time hold the slot; the other stands by', async () => {
     const reader = await newReader();
     const standby = await newReader({ slotName: reader.slotName });

@@ -140,9 +140,19 @@ export class WalOutboxReader {
       );
     }
     await ignoreDuplicate(client.query(`CREATE PUBLICATION ${this.publicationName}`));
-    const found = await client.query(`SELECT 1 FROM pg_replication_slots WHERE slot_name = $1`, [this.slotName]);
+    // Slot names are unique in the whole server, not per database.
+    const found = await client.query<{ database: string | null; plugin: string | null; current: string }>(
+      `SELECT database, plugin, current_database() AS current FROM pg_replication_slots WHERE slot_name = $1`,
+      [this.slotName],
+    );
     if (found.rowCount === 0) {
       await ignoreDuplicate(client.query(`SELECT pg_create_logical_replication_slot($1, 'pgoutput')`, [this.slotName]));
+    } else if (found.rows[0].database !== found.rows[0].current || found.rows[0].plugin !== 'pgoutput') {
+      const { database, plugin, current } = found.rows[0];
+      throw new Error(
+        `replication slot ${this.slotName} belongs to database ${database ?? '(none: a physical slot)'} with plugin ${plugin ?? '(none)'}, ` +
+          `not to ${current} with pgoutput: give this reader another slotName`,
+      );
     }
   }
 
