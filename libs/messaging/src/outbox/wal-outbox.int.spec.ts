@@ -175,6 +175,33 @@ describe('WAL outbox (logical decoding messages) against real PostgreSQL', () =>
     expect(sizes).toEqual([2, 2, 1]);
   });
 
+  it("moves the slot's restart position along with its confirms, so reads do not decode old WAL again", async () => {
+    const reader = await newReader({ restartLagLimitBytes: 0 });
+    const round = async () => {
+      await write(anOrderPlacedV1());
+      const batch = (await reader.read())!;
+      expect(batch.messages).toHaveLength(1);
+      await reader.confirm(batch);
+      return (await dataSource.query(`SELECT restart_lsn::text AS lsn, now() AS at FROM pg_replication_slots WHERE slot_name = $1`, [reader.slotName]))[0] as {
+        lsn: string;
+        at: Date;
+      };
+    };
+    // The slot's creation wrote a running-transactions record; the first confirm applies it.
+    const first = await round();
+    // From here on only the reader's own records (the server's come every 15 s): round 2's confirm
+    // writes one, round 3 decodes it and its confirm moves the restart position up to it.
+    await round();
+    const third = await round();
+    // A transaction of another test that was already open holds the restart position back by design.
+    const [{ heldBack }] = await dataSource.query(
+      `SELECT count(*)::int > 0 AS "heldBack" FROM pg_stat_activity WHERE backend_xid IS NOT NULL AND xact_start < $1 AND pid <> pg_backend_pid()`,
+      [first.at],
+    );
+    const [{ moved }] = await dataSource.query(`SELECT $1::pg_lsn > $2::pg_lsn AS moved`, [third.lsn, first.lsn]);
+    expect(moved || heldBack).toBe(true);
+  });
+
   it('refuses a slot of the same name that is not a pgoutput slot of this database (slot names are server-wide)', async () => {
     const slotName = uniqueName('it_wal_physical');
     await dataSource.query(`SELECT pg_create_physical_replication_slot($1)`, [slotName]);

@@ -62,6 +62,15 @@ export interface WalOutboxReaderOptions {
    * batch never ends inside one and can be larger by one transaction. Default 500.
    */
   maxChanges?: number;
+  /**
+   * How far the slot's restart position may trail its confirmed position before confirm() asks
+   * PostgreSQL for a running-transactions record (pg_log_standby_snapshot()), from which the
+   * restart position can move up at the next confirm. Every read() and confirm() decodes the WAL
+   * from the restart position, so this bounds the WAL decoded again per call. Used only where the
+   * server (16 or later) lets this user run that function; elsewhere the server's own records
+   * (about every 15 s) move it. Default 1 MiB.
+   */
+  restartLagLimitBytes?: number;
   /** The fence for a reader frozen between read() and confirm() (see read()). Default: the pools'. */
   idleInTransactionTimeoutMs?: number;
   applicationName?: string;
@@ -99,23 +108,29 @@ export class WalOutboxSlotInUseError extends Error {}
  * invalidates the slot and its unread events are lost (read() then fails, naming the slot). Watch
  * backlogBytes(); drop the slot of a schema that no longer publishes.
  *
- * Cost: each read() and confirm() decodes the WAL from the slot's restart position, which moves
- * only at the server's running-transactions records (about every 15 s, and at checkpoints), and
- * decodes the changes of every table of the database on the way, not only this schema's.
+ * Cost: each read() and confirm() decodes the WAL from the slot's restart position, including the
+ * changes of every table of the database, not only this schema's messages. That position moves only
+ * at running-transactions records, which the server writes about every 15 s: at thousands of events
+ * a second, every call would decode seconds of WAL again. confirm() therefore writes one when the
+ * restart position trails by more than `restartLagLimitBytes` (see there).
  */
 export class WalOutboxReader {
   readonly slotName: string;
   readonly publicationName: string;
   private readonly prefix: string;
   private readonly maxChanges: number;
+  private readonly restartLagLimitBytes: number;
   private client: Client | undefined;
   private inBatch = false;
+  /** Whether confirm() may call pg_log_standby_snapshot(); settled by ensureSlot(). */
+  private canLogSnapshots = false;
 
   constructor(private readonly options: WalOutboxReaderOptions) {
     this.slotName = options.slotName ?? walOutboxSlotName(options.schema);
     this.publicationName = options.publicationName ?? WAL_OUTBOX_PUBLICATION;
     this.prefix = walOutboxPrefix(options.schema);
     this.maxChanges = options.maxChanges ?? 500;
+    this.restartLagLimitBytes = options.restartLagLimitBytes ?? 1024 * 1024;
     for (const name of [this.slotName, this.publicationName]) {
       // Slot names allow only these; both names are written into SQL text below.
       if (!/^[a-z0-9_]{1,63}$/.test(name)) throw new Error(`invalid slot or publication name ${JSON.stringify(name)}: use 1-63 of [a-z0-9_]`);
@@ -129,9 +144,11 @@ export class WalOutboxReader {
    */
   async ensureSlot(): Promise<void> {
     const client = await this.connection();
-    const [settings] = (await client.query<{ wal_level: string; max_replication_slots: string }>(
-      `SELECT current_setting('wal_level') AS wal_level, current_setting('max_replication_slots') AS max_replication_slots`,
+    const [settings] = (await client.query<{ wal_level: string; max_replication_slots: string; can_log_snapshots: boolean }>(
+      `SELECT current_setting('wal_level') AS wal_level, current_setting('max_replication_slots') AS max_replication_slots,
+              to_regprocedure('pg_log_standby_snapshot()') IS NOT NULL AND has_function_privilege('pg_log_standby_snapshot()', 'EXECUTE') AS can_log_snapshots`,
     )).rows;
+    this.canLogSnapshots = settings.can_log_snapshots;
     if (settings.wal_level !== 'logical' || settings.max_replication_slots === '0') {
       throw new WalOutboxUnavailableError(
         `the WAL outbox needs logical decoding, but this PostgreSQL server has wal_level=${settings.wal_level} and ` +
@@ -206,10 +223,15 @@ export class WalOutboxReader {
     const slot = client.escapeLiteral(this.slotName);
     try {
       // GREATEST: the slot refuses to move back, and may be ahead of a batch that had no rows.
+      // The running-transactions record, when due, is written after the COMMIT, on its own.
+      const snapshot = this.canLogSnapshots
+        ? `; SELECT pg_log_standby_snapshot() FROM pg_replication_slots
+             WHERE slot_name = ${slot} AND pg_wal_lsn_diff(confirmed_flush_lsn, restart_lsn) > ${this.restartLagLimitBytes}`
+        : '';
       await client.query(
         `SELECT pg_replication_slot_advance(${slot}, GREATEST('${formatLsn(batch.confirmLsn)}'::pg_lsn,
            (SELECT confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = ${slot})));
-         COMMIT`,
+         COMMIT${snapshot}`,
       );
     } catch (error) {
       await this.rollback();
