@@ -27,9 +27,13 @@ export function compareWalSequences(a: WalSequence, b: WalSequence): number {
   return a.index - b.index;
 }
 
-/** Fixed-width hex, `0000000001B81468.00000002`: text order is sequence order. */
+/**
+ * Fixed-width hex, `0000000001b81468-00000002`: text order is sequence order. The same form as
+ * ProducerSequence on main (libs/messaging/src/position/producer-sequence.ts, 68fe3a7), which
+ * replaces this function once the branch is rebased.
+ */
 export function formatWalSequence(sequence: WalSequence): string {
-  return `${sequence.commitLsn.toString(16).toUpperCase().padStart(16, '0')}.${sequence.index.toString(16).toUpperCase().padStart(8, '0')}`;
+  return `${sequence.commitLsn.toString(16).padStart(16, '0')}-${sequence.index.toString(16).padStart(8, '0')}`;
 }
 
 export interface WalOutboxMessage {
