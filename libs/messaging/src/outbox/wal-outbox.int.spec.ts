@@ -159,6 +159,28 @@ describe('WAL outbox (logical decoding messages) against real PostgreSQL', () =>
     expect(passed).toBe(true);
   });
 
+  it('moves past WAL with no outbox message only once there is 1 MiB of it, to spare a move per empty read', async () => {
+    const reader = await newReader();
+    const confirmedFlush = async () =>
+      (await dataSource.query(`SELECT confirmed_flush_lsn::text AS lsn FROM pg_replication_slots WHERE slot_name = $1`, [reader.slotName]))[0].lsn as string;
+    const emitOther = async (bytes: number) =>
+      (await dataSource.query(`SELECT pg_logical_emit_message(true, 'someone.else', repeat('x', $1))::text AS lsn`, [bytes]))[0].lsn as string;
+
+    const start = await confirmedFlush();
+    await emitOther(100);
+    const small = (await reader.read())!;
+    expect(small.messages).toEqual([]);
+    await reader.confirm(small);
+    expect(await confirmedFlush()).toBe(start);
+
+    const bigEnd = await emitOther(1024 * 1024 + 1);
+    const big = (await reader.read())!;
+    expect(big.messages).toEqual([]);
+    await reader.confirm(big);
+    const [{ passed }] = await dataSource.query(`SELECT $1::pg_lsn >= $2::pg_lsn AS passed`, [await confirmedFlush(), bigEnd]);
+    expect(passed).toBe(true);
+  });
+
   it('splits a backlog into batches of whole transactions, in order across batches', async () => {
     // 3 rows per one-event transaction (Begin, Message, Commit): a limit of 4 rows stops after 2 transactions.
     const reader = await newReader({ maxChanges: 4 });
