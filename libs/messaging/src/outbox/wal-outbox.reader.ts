@@ -48,16 +48,18 @@ export interface WalOutboxMessage {
 export interface WalOutboxBatch {
   /** In commit order, and in emit order within a transaction. */
   messages: WalOutboxMessage[];
-  /** Where confirm() moves the slot: past every transaction read, and past what had no outbox message. */
+  /**
+   * Where confirm() moves the slot: past every transaction read, and past what had no outbox
+   * message. Never behind the slot's confirmed position: the rows all come after it, and the bound
+   * of a read that was not full is the flushed WAL, which the slot cannot pass.
+   */
   confirmLsn: Lsn;
-  /** The slot's confirmed position when the batch was read: where the batch began. */
-  readFromLsn: Lsn;
 }
 
 /**
  * A batch without outbox messages moves the slot only once that moves it this far: each move costs
- * PostgreSQL a decoding pass and a write of the slot's state file, about 2 ms of CPU, while reading
- * past a little WAL of other schemas again costs little.
+ * PostgreSQL a decoding pass and a write (with fsync) of the slot's state file, while reading past
+ * a little WAL of other schemas again costs little.
  */
 const EMPTY_BATCH_CONFIRM_MIN_BYTES = 1024n * 1024n;
 
@@ -76,12 +78,12 @@ export interface WalOutboxReaderOptions {
    */
   maxChanges?: number;
   /**
-   * How far the slot's restart position may trail its confirmed position before confirm() asks
-   * PostgreSQL for a running-transactions record (pg_log_standby_snapshot()), from which the
-   * restart position can move up at the next confirm. Every read() and confirm() decodes the WAL
-   * from the restart position, so this bounds the WAL decoded again per call. Used only where the
-   * server (16 or later) lets this user run that function; elsewhere the server's own records
-   * (about every 15 s) move it. Default 1 MiB.
+   * How much WAL confirm() moves the slot across before it asks PostgreSQL for a running-transactions
+   * record (pg_log_standby_snapshot()), from which the slot's restart position can move up at a
+   * later confirm. Every read() and confirm() decodes the WAL from the restart position, so this
+   * bounds the WAL decoded again per call. Used only where the server (16 or later) lets this user
+   * run that function; elsewhere only the server's own records (about every 15 s) move it.
+   * Default 1 MiB.
    */
   restartLagLimitBytes?: number;
   /** The fence for a reader frozen between read() and confirm() (see read()). Default: the pools'. */
@@ -124,8 +126,11 @@ export class WalOutboxSlotInUseError extends Error {}
  * Cost: each read() and confirm() decodes the WAL from the slot's restart position, including the
  * changes of every table of the database, not only this schema's messages. That position moves only
  * at running-transactions records, which the server writes about every 15 s: at thousands of events
- * a second, every call would decode seconds of WAL again. confirm() therefore writes one when the
- * restart position trails by more than `restartLagLimitBytes` (see there).
+ * a second, every call would decode seconds of WAL again. confirm() therefore writes one after
+ * every `restartLagLimitBytes` of WAL it confirms (see there). Besides, each call has a fixed cost
+ * (a decoding context, and the catalog caches that decoding flushes when it ends): about 1 ms of
+ * PostgreSQL CPU per batch more than the table outbox's claim and stamp, measured on 2 cores; a
+ * batch of more than a few dozen events pays it back (writing a message costs less than a row).
  */
 export class WalOutboxReader {
   readonly slotName: string;
@@ -137,6 +142,15 @@ export class WalOutboxReader {
   private inBatch = false;
   /** Whether confirm() may call pg_log_standby_snapshot(); settled by ensureSlot(). */
   private canLogSnapshots = false;
+  /**
+   * Where this reader last saw the slot (ensureSlot) or moved it (confirm); behind the truth when
+   * another instance moved it meanwhile, which only costs an early move. Kept here because any
+   * catalog access right after a decoding call is slow (decoding ends by flushing the caches): a
+   * query on pg_replication_slots per batch cost as much as the peek.
+   */
+  private lastConfirmedLsn: Lsn | undefined;
+  /** Where this reader last asked for a running-transactions record (or saw the restart position). */
+  private lastSnapshotLsn = 0n;
 
   constructor(private readonly options: WalOutboxReaderOptions) {
     this.slotName = options.slotName ?? walOutboxSlotName(options.schema);
@@ -177,7 +191,17 @@ export class WalOutboxReader {
     );
     if (found.rowCount === 0) {
       await ignoreDuplicate(client.query(`SELECT pg_create_logical_replication_slot($1, 'pgoutput')`, [this.slotName]));
-    } else if (found.rows[0].database !== found.rows[0].current || found.rows[0].plugin !== 'pgoutput') {
+    }
+    const [position] = (await client.query<{ confirmed: string; restart: string }>(
+      `SELECT confirmed_flush_lsn::text AS confirmed, restart_lsn::text AS restart FROM pg_replication_slots WHERE slot_name = $1 AND database = current_database() AND plugin = 'pgoutput'`,
+      [this.slotName],
+    )).rows;
+    if (position) {
+      this.lastConfirmedLsn = parseLsn(position.confirmed);
+      this.lastSnapshotLsn = parseLsn(position.restart);
+    }
+    if (found.rowCount === 0) return;
+    if (found.rows[0].database !== found.rows[0].current || found.rows[0].plugin !== 'pgoutput') {
       const { database, plugin, current } = found.rows[0];
       throw new Error(
         `replication slot ${this.slotName} belongs to database ${database ?? '(none: a physical slot)'} with plugin ${plugin ?? '(none)'}, ` +
@@ -205,8 +229,7 @@ export class WalOutboxReader {
         `BEGIN;
          SELECT set_config('relay.outbox_locked', pg_try_advisory_xact_lock(hashtext(${client.escapeLiteral(`relay-wal-outbox:${this.slotName}`)}))::text, true);
          SELECT set_config('relay.outbox_upto', pg_current_wal_flush_lsn()::text, true);
-         SELECT current_setting('relay.outbox_locked') = 'true' AS locked, current_setting('relay.outbox_upto') AS upto,
-                (SELECT confirmed_flush_lsn::text FROM pg_replication_slots WHERE slot_name = ${slot}) AS confirmed;
+         SELECT current_setting('relay.outbox_locked') = 'true' AS locked, current_setting('relay.outbox_upto') AS upto;
          SELECT lsn::text AS lsn, data FROM pg_logical_slot_peek_binary_changes(${slot}, current_setting('relay.outbox_upto')::pg_lsn, ${this.maxChanges},
            'proto_version', '1', 'publication_names', ${client.escapeLiteral(this.publicationName)}, 'messages', 'true')
           WHERE current_setting('relay.outbox_locked') = 'true'`,
@@ -215,7 +238,7 @@ export class WalOutboxReader {
       await this.rollback();
       throw this.explain(error);
     }
-    const [{ locked, upto, confirmed }] = results[3].rows as Array<{ locked: boolean; upto: string; confirmed: string | null }>;
+    const [{ locked, upto }] = results[3].rows as Array<{ locked: boolean; upto: string }>;
     if (!locked) {
       await this.rollback();
       return undefined;
@@ -223,7 +246,7 @@ export class WalOutboxReader {
     this.inBatch = true;
     const rows = results[4].rows as Array<{ lsn: string; data: Buffer }>;
     try {
-      return this.batchOf(rows, parseLsn(upto), confirmed === null ? 0n : parseLsn(confirmed));
+      return this.decode(rows, parseLsn(upto));
     } catch (error) {
       await this.release();
       throw error;
@@ -235,22 +258,17 @@ export class WalOutboxReader {
     if (!this.inBatch) throw new Error('confirm() without an open batch');
     const client = await this.connection();
     const slot = client.escapeLiteral(this.slotName);
-    if (batch.messages.length === 0 && batch.confirmLsn - batch.readFromLsn < EMPTY_BATCH_CONFIRM_MIN_BYTES) {
+    const target = batch.confirmLsn;
+    if (batch.messages.length === 0 && this.lastConfirmedLsn !== undefined && target - this.lastConfirmedLsn < EMPTY_BATCH_CONFIRM_MIN_BYTES) {
       await this.release();
       return;
     }
+    // The running-transactions record, when due, is written after the COMMIT, on its own.
+    const snapshotDue = this.canLogSnapshots && target - this.lastSnapshotLsn > BigInt(this.restartLagLimitBytes);
     try {
-      // GREATEST: the slot refuses to move back, and may be ahead of a batch that had no rows.
-      // The running-transactions record, when due, is written after the COMMIT, on its own.
-      const snapshot = this.canLogSnapshots
-        ? `; SELECT pg_log_standby_snapshot() FROM pg_replication_slots
-             WHERE slot_name = ${slot} AND pg_wal_lsn_diff(confirmed_flush_lsn, restart_lsn) > ${this.restartLagLimitBytes}`
-        : '';
-      await client.query(
-        `SELECT pg_replication_slot_advance(${slot}, GREATEST('${formatLsn(batch.confirmLsn)}'::pg_lsn,
-           (SELECT confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = ${slot})));
-         COMMIT${snapshot}`,
-      );
+      await client.query(`SELECT pg_replication_slot_advance(${slot}, '${formatLsn(target)}'); COMMIT${snapshotDue ? '; SELECT pg_log_standby_snapshot()' : ''}`);
+      this.lastConfirmedLsn = target;
+      if (snapshotDue) this.lastSnapshotLsn = target;
     } catch (error) {
       await this.rollback();
       throw this.explain(error);
@@ -288,7 +306,7 @@ export class WalOutboxReader {
     await client?.end().catch(() => undefined);
   }
 
-  private batchOf(rows: Array<{ lsn: string; data: Buffer }>, upto: Lsn, readFromLsn: Lsn): WalOutboxBatch {
+  private decode(rows: Array<{ lsn: string; data: Buffer }>, upto: Lsn): WalOutboxBatch {
     const messages: WalOutboxMessage[] = [];
     let transaction: WalSequence | undefined;
     for (const row of rows) {
@@ -309,7 +327,7 @@ export class WalOutboxReader {
     // stopped before the bound, so it moves only past its last row; otherwise up to the bound.
     const last = rows.length > 0 ? parseLsn(rows[rows.length - 1].lsn) : 0n;
     const confirmLsn = rows.length >= this.maxChanges ? last : last > upto ? last : upto;
-    return { messages, confirmLsn, readFromLsn };
+    return { messages, confirmLsn };
   }
 
   private async connection(): Promise<Client> {
