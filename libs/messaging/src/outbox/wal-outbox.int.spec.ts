@@ -69,6 +69,16 @@ describe('WAL outbox (logical decoding messages) against real PostgreSQL', () =>
     await reader.confirm(batch);
   });
 
+  it('keeps the order of the events one statement emits', async () => {
+    const reader = await newReader();
+    const events = Array.from({ length: 200 }, () => anOrderPlacedV1());
+    await write(...events);
+    const batch = (await reader.read())!;
+    expect(eventIds(batch)).toEqual(events.map((event) => event.eventId));
+    expect(batch.messages.map((message) => message.sequence.index)).toEqual(events.map((_, index) => index));
+    await reader.confirm(batch);
+  });
+
   it('orders by commit, not by start: a transaction that emitted first but committed last comes out last, with the higher sequence', async () => {
     const reader = await newReader();
     const early = anOrderPlacedV1();
