@@ -76,6 +76,8 @@ describe('startPostgres', () => {
       expect(firstProgress).toContain(`starting PostgreSQL on 127.0.0.1:${first.port}…`);
 
       expect(await query(first.url, 'select 1 as one')).toEqual([{ one: 1 }]);
+      // The WAL outbox reads the WAL through logical replication slots.
+      expect(await query(first.url, `select current_setting('wal_level') as wal_level`)).toEqual([{ wal_level: 'logical' }]);
       await query(first.url, 'create schema inventory');
       await query(first.url, 'create table inventory.stock (sku text primary key, quantity int not null)');
       await query(first.url, "insert into inventory.stock values ('apple', 3)");

@@ -511,6 +511,15 @@ async function launch(params: Omit<LaunchParams, 'port'> & { port: number }): Pr
       // TCP only: no socket/lock files in /tmp to collide with other servers or go stale.
       '-c',
       'unix_socket_directories=',
+      // Logical decoding, for the outbox read from the WAL (libs/messaging, wal-outbox.reader.ts):
+      // one replication slot per producing schema, plus the throw-away slots of parallel
+      // integration tests. The slots are read with SQL functions, not walsenders, so
+      // max_wal_senders keeps its default. A slot nobody reads keeps its WAL without bound
+      // (max_slot_wal_keep_size stays -1): the WAL is then the outbox's buffer, as the table was.
+      '-c',
+      'wal_level=logical',
+      '-c',
+      'max_replication_slots=32',
     ],
     {
       ...spawnIdentity(runAs),

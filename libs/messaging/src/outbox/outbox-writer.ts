@@ -23,16 +23,20 @@ export function outboxEntry<TType extends string, TVersion extends number, TSche
   return { contract, envelope, traceparent } as unknown as OutboxEntry;
 }
 
-/**
- * Appends events to the outbox inside the caller's transaction, so they exist if and only if the
- * change they describe commits: one INSERT for all of them (ids in the given order, which is the
- * order the relay publishes) and one NOTIFY, which PostgreSQL delivers only on commit, so the
- * relay wakes at once instead of waiting for its next poll.
- */
-export async function appendEventsToOutbox(manager: EntityManager, entries: readonly OutboxEntry[]): Promise<void> {
-  if (entries.length === 0) return;
+/** What the relay needs of one event: where it goes (topic, key), its headers, and the envelope. */
+export interface OutboxRecord {
+  eventId: string;
+  topic: string;
+  key: string;
+  type: string;
+  payload: EventEnvelope;
+  headers: Record<string, string>;
+}
+
+/** The records of `entries`, in order; an entry without a trace takes the current unit of work's. */
+export function outboxRecords(entries: readonly OutboxEntry[]): OutboxRecord[] {
   const fallbackTraceparent = currentWorkContext()?.traceparent;
-  const rows = entries.map(({ contract, envelope, traceparent }) => {
+  return entries.map(({ contract, envelope, traceparent }) => {
     const trace = traceparent ?? fallbackTraceparent;
     return {
       eventId: envelope.eventId,
@@ -48,6 +52,17 @@ export async function appendEventsToOutbox(manager: EntityManager, entries: read
       },
     };
   });
+}
+
+/**
+ * Appends events to the outbox inside the caller's transaction, so they exist if and only if the
+ * change they describe commits: one INSERT for all of them (ids in the given order, which is the
+ * order the relay publishes) and one NOTIFY, which PostgreSQL delivers only on commit, so the
+ * relay wakes at once instead of waiting for its next poll.
+ */
+export async function appendEventsToOutbox(manager: EntityManager, entries: readonly OutboxEntry[]): Promise<void> {
+  if (entries.length === 0) return;
+  const rows = outboxRecords(entries);
   // One JSON parameter rather than six arrays: one serialisation, and the statement text never
   // changes with the number of rows, so PostgreSQL plans it once per connection.
   await manager.query(

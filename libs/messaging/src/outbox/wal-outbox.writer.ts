@@ -1,0 +1,32 @@
+import { EntityManager } from 'typeorm';
+import { OUTBOX_NOTIFY_CHANNEL, OutboxEntry, outboxRecords } from './outbox-writer';
+import { encodeWalOutboxContent, WAL_OUTBOX_PREFIX } from './wal-outbox.message';
+
+/**
+ * Writes events to the WAL inside the caller's transaction, as transactional logical decoding
+ * messages with the prefix `relay.outbox.<current schema>`: logical decoding delivers them if and
+ * only if the transaction commits, at its commit, in the order given. Nothing is stored in a table,
+ * so nothing is UPDATEd or vacuumed later; the reader's replication slot keeps the WAL until the
+ * relay confirms them (see WalOutboxReader).
+ *
+ * One statement for all events, plus the NOTIFY that wakes the relay at commit, as the table outbox
+ * does. The messages are emitted in array order: the function scan of unnest WITH ORDINALITY yields
+ * the rows in that order (the plan has no Sort), and the ORDER BY says so should a plan ever differ;
+ * PostgreSQL evaluates a volatile function in the select list after sorting.
+ *
+ * Only a replication slot that exists when the transaction commits sees its messages: the slot must
+ * be created before the service writes events (WalOutboxReader.ensureSlot).
+ */
+export async function appendEventsToWalOutbox(manager: EntityManager, entries: readonly OutboxEntry[]): Promise<void> {
+  if (entries.length === 0) return;
+  const contents = outboxRecords(entries).map(encodeWalOutboxContent);
+  await manager.query(
+    `WITH emitted AS (
+       SELECT pg_logical_emit_message(true, $1 || current_schema(), entry.content)
+       FROM unnest($2::text[]) WITH ORDINALITY AS entry(content, position)
+       ORDER BY entry.position
+     )
+     SELECT pg_notify($3, current_schema()) FROM (SELECT count(*) FROM emitted) AS done`,
+    [WAL_OUTBOX_PREFIX, contents, OUTBOX_NOTIFY_CHANNEL],
+  );
+}
