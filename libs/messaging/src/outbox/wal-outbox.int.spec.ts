@@ -2,7 +2,7 @@ import { anOrderPlacedV1, OrderPlacedV1 } from '@relay/contracts';
 import { integrationEnv, openTestDataSource, uniqueName } from '@relay/testing';
 import { outboxEntry } from './outbox-writer';
 import { appendEventsToWalOutbox } from './wal-outbox.writer';
-import { compareWalSequences, formatWalSequence, WalOutboxBatch, WalOutboxReader, WalOutboxReaderOptions } from './wal-outbox.reader';
+import { compareWalSequences, sequenceText, WalOutboxBatch, WalOutboxReader, WalOutboxReaderOptions } from './wal-outbox.reader';
 import { walOutboxPrefix } from './wal-outbox.message';
 
 jest.setTimeout(60_000);
@@ -28,7 +28,7 @@ describe('WAL outbox (logical decoding messages) against real PostgreSQL', () =>
     for (let i = 1; i < batch.messages.length; i++) {
       expect(compareWalSequences(batch.messages[i - 1].sequence, batch.messages[i].sequence)).toBeLessThan(0);
       // The text form (a Kafka header, a database column) sorts the same way.
-      expect(formatWalSequence(batch.messages[i - 1].sequence) < formatWalSequence(batch.messages[i].sequence)).toBe(true);
+      expect(sequenceText(batch.messages[i - 1].sequence) < sequenceText(batch.messages[i].sequence)).toBe(true);
     }
   };
 
@@ -59,7 +59,7 @@ describe('WAL outbox (logical decoding messages) against real PostgreSQL', () =>
     expect(batch.messages.slice(0, 3).map((message) => message.sequence.index)).toEqual([0, 1, 2]);
     expect(new Set(batch.messages.slice(0, 3).map((message) => message.sequence.commitLsn)).size).toBe(1);
     expect(batch.messages[3].sequence).toEqual({ commitLsn: expect.any(BigInt), index: 0 });
-    expect(formatWalSequence(batch.messages[2].sequence)).toMatch(/^[0-9a-f]{16}-00000002$/);
+    expect(sequenceText(batch.messages[2].sequence)).toMatch(/^[0-9a-f]{16}-00000002$/);
     expect(batch.messages[0]).toMatchObject({
       topic: OrderPlacedV1.topic,
       key: first[0].data.orderId,

@@ -2,6 +2,7 @@ import { Client, QueryResult } from 'pg';
 import { IDLE_IN_TRANSACTION_TIMEOUT_MS } from '@relay/service-runtime';
 import { decodePgoutput, formatLsn, Lsn, parseLsn } from './pgoutput.decoder';
 import { decodeWalOutboxContent, walOutboxPrefix } from './wal-outbox.message';
+import { ProducerSequence, producerSequence } from '../position/producer-sequence';
 
 /** The publication named in the slot's options: it has no tables, so only messages are decoded. */
 export const WAL_OUTBOX_PUBLICATION = 'relay_outbox_messages';
@@ -27,13 +28,9 @@ export function compareWalSequences(a: WalSequence, b: WalSequence): number {
   return a.index - b.index;
 }
 
-/**
- * Fixed-width hex, `0000000001b81468-00000002`: text order is sequence order. The same form as
- * ProducerSequence on main (libs/messaging/src/position/producer-sequence.ts, 68fe3a7), which
- * replaces this function once the branch is rebased.
- */
-export function formatWalSequence(sequence: WalSequence): string {
-  return `${sequence.commitLsn.toString(16).padStart(16, '0')}-${sequence.index.toString(16).padStart(8, '0')}`;
+/** The sequence as it travels and is stored (ProducerSequence: fixed-width hex, text order is sequence order). */
+export function sequenceText(sequence: WalSequence): ProducerSequence {
+  return producerSequence(sequence.commitLsn, sequence.index);
 }
 
 export interface WalOutboxMessage {
