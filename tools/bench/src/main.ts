@@ -19,7 +19,7 @@ import { runCatchUp } from './phases/catch-up';
 import { runEndToEnd } from './phases/end-to-end';
 import { runRestSweep, warmUp } from './phases/rest-sweep';
 import { runSqlCensus } from './phases/sql-census';
-import { peakOutboxPublishRate, Pipeline, startPipeline, waitForDrain } from './pipeline';
+import { peakOutboxPublishRate, Pipeline, pipelineFlow, startPipeline, waitForDrain } from './pipeline';
 import { ProfileWindows } from './profiling';
 import { progress } from './progress';
 import { renderReport } from './report';
@@ -167,7 +167,7 @@ async function run(plan: BenchPlan, argv: string[]): Promise<number> {
     if (pipeline && plan.phases.includes('rest')) {
       progress.phase(PHASE_TITLES.rest);
       memory.setPhase('rest-warm-up');
-      await warmUp(stack, pipeline, plan);
+      await warmUp(pipelineFlow(stack, pipeline), plan);
       memory.setPhase('rest');
       results.rest = await phase(results, 'rest', () =>
         withProfiles(profiles, pipeline, 'rest', async () => {

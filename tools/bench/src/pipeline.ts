@@ -11,13 +11,52 @@ export interface Pipeline {
   delivery: ServiceHandle;
 }
 
-export interface Backlog {
+export type Backlog = {
   inventoryLag: number;
   deliveryLag: number;
   ordersLag: number;
   ordersOutbox: number;
   inventoryOutbox: number;
   deliveryOutbox: number;
+};
+
+/**
+ * Something the bench drives with POST /orders and watches drain: Relay's pipeline
+ * (`pipelineFlow`) or the naive NestJS peer (phases/peer.ts). The sustained search
+ * (phases/end-to-end.ts) runs the same way on either.
+ */
+export interface OrderFlow<K extends string = string> {
+  /** Base URL of the service that takes POST /orders. */
+  ordersUrl: string;
+  /** The backlogs a sustained trial samples once a second and judges, with their names in verdicts. */
+  watched: Record<K, string>;
+  /** Where those figures come from, for the report's criteria. */
+  sampledHow: string;
+  sampleBacklogs(): Promise<Record<K, number | null>>;
+  /** Waits until everything accepted has been processed (or the timeout passes). */
+  drain(timeoutSeconds: number, step: string): Promise<DrainResult>;
+  /** When each order was processed, for orders created at or after `sinceEpochMs`. */
+  processedTimes(sinceEpochMs: number): Promise<ProcessedTimes>;
+}
+
+/** Relay's pipeline as an OrderFlow: both consumer groups' lag as the services report it, and the two outboxes that feed them. */
+export function pipelineFlow(stack: BenchStack, pipeline: Pipeline): OrderFlow<'inventoryLag' | 'deliveryLag' | 'ordersOutbox' | 'inventoryOutbox'> {
+  return {
+    ordersUrl: pipeline.orders.url,
+    watched: { inventoryLag: 'inventory lag', deliveryLag: 'delivery lag', ordersOutbox: 'orders outbox', inventoryOutbox: 'inventory outbox' },
+    sampledHow: 'lag: GET /consumer totalLag of each service; outbox: rows not yet published',
+    sampleBacklogs: async () => {
+      const [inventoryLag, deliveryLag, ordersOutbox, inventoryOutbox] = await Promise.all([
+        stack.consumerLag(pipeline.inventory),
+        stack.consumerLag(pipeline.delivery),
+        stack.outboxBacklog(pipeline.orders.schema),
+        stack.outboxBacklog(pipeline.inventory.schema),
+      ]);
+      return { inventoryLag, deliveryLag, ordersOutbox, inventoryOutbox };
+    },
+    drain: (timeoutSeconds, step) => waitForDrain(stack, pipeline, timeoutSeconds, step),
+    processedTimes: (since) => processedTimes(stack, pipeline, since),
+  };
 }
 
 export async function startPipeline(stack: BenchStack): Promise<Pipeline> {
@@ -65,29 +104,39 @@ export async function backlogOf(stack: BenchStack, pipeline: Pipeline): Promise<
   return { inventoryLag, deliveryLag, ordersLag, ordersOutbox: ordersOutbox ?? 0, inventoryOutbox: inventoryOutbox ?? 0, deliveryOutbox: deliveryOutbox ?? 0 };
 }
 
-export const totalBacklog = (backlog: Backlog): number => Object.values(backlog).reduce((sum, value) => sum + value, 0);
+export const totalBacklog = (backlog: Record<string, number>): number => Object.values(backlog).reduce((sum, value) => sum + value, 0);
 
-export interface DrainResult {
+export interface DrainResult<B extends Record<string, number> = Record<string, number>> {
   drained: boolean;
   seconds: number;
-  remaining: Backlog;
+  remaining: B;
 }
 
 /** Waits until every group has caught up and every outbox is published, or the timeout passes. */
-export async function waitForDrain(stack: BenchStack, pipeline: Pipeline, timeoutSeconds: number, step = 'draining'): Promise<DrainResult> {
+export function waitForDrain(stack: BenchStack, pipeline: Pipeline, timeoutSeconds: number, step = 'draining'): Promise<DrainResult<Backlog>> {
+  return waitUntilDrained(() => backlogOf(stack, pipeline), describeBacklog, timeoutSeconds, step);
+}
+
+/** Polls `measure` every 500 ms until every backlog in it is 0, or the timeout passes. */
+export async function waitUntilDrained<B extends Record<string, number>>(
+  measure: () => Promise<B>,
+  describe: (backlog: B) => string,
+  timeoutSeconds: number,
+  step: string,
+): Promise<DrainResult<B>> {
   const started = Date.now();
   let lastPrint = 0;
   for (;;) {
-    const backlog = await backlogOf(stack, pipeline);
+    const backlog = await measure();
     const seconds = (Date.now() - started) / 1000;
     if (totalBacklog(backlog) === 0) return { drained: true, seconds, remaining: backlog };
     if (seconds >= timeoutSeconds) {
-      progress.step(step, `not drained after ${Math.round(seconds)} s (${describeBacklog(backlog)}); going on`);
+      progress.step(step, `not drained after ${Math.round(seconds)} s (${describe(backlog)}); going on`);
       return { drained: false, seconds, remaining: backlog };
     }
     if (Date.now() - lastPrint > 5_000) {
       lastPrint = Date.now();
-      progress.step(step, `${describeBacklog(backlog)}; up to ${Math.round(timeoutSeconds - seconds)} s more`);
+      progress.step(step, `${describe(backlog)}; up to ${Math.round(timeoutSeconds - seconds)} s more`);
     }
     await sleep(500);
   }

@@ -1,6 +1,6 @@
 import { LoadResult } from '../load/load-protocol';
 import { BenchPlan } from '../options';
-import { backlogOf, Backlog, describeBacklog, Pipeline, processedTimes, waitForDrain } from '../pipeline';
+import { backlogOf, describeBacklog, OrderFlow, Pipeline, pipelineFlow, ProcessedTimes } from '../pipeline';
 import { progress } from '../progress';
 import { BenchStack } from '../stack';
 import { Distribution, distribution, round, slopePerSecond } from '../stats';
@@ -33,14 +33,11 @@ export interface LatencyRun {
   drainedBeforeStart: boolean;
 }
 
-export interface LagSample {
-  /** ms since the trial started */
-  t: number;
-  inventoryLag: number | null;
-  deliveryLag: number | null;
-  ordersOutbox: number | null;
-  inventoryOutbox: number | null;
-}
+/** One sample of a flow's watched backlogs; `t` is ms since the trial started. */
+export type BacklogSample<K extends string = string> = { t: number } & Record<K, number | null>;
+
+/** What Relay's sustained trials watch (see pipelineFlow). */
+export type RelayWatched = 'inventoryLag' | 'deliveryLag' | 'ordersOutbox' | 'inventoryOutbox';
 
 export interface SeriesVerdict {
   end: number | null;
@@ -50,38 +47,45 @@ export interface SeriesVerdict {
   ok: boolean;
 }
 
-export interface SustainTrial {
-  rate: number;
-  seconds: number;
+type HttpSummary = Omit<RestStep, 'drainSecondsAfter' | 'drainedAfter'>;
+
+/** How a trial is judged: the verdict on each watched backlog and, if it failed, why. */
+export interface SustainJudgement<K extends string = string> {
   pass: boolean;
   reasons: string[];
-  http: Omit<RestStep, 'drainSecondsAfter' | 'drainedAfter'>;
   lagBound: number;
   slopeBound: number;
-  inventoryLag: SeriesVerdict;
-  deliveryLag: SeriesVerdict;
-  ordersOutbox: SeriesVerdict;
-  inventoryOutbox: SeriesVerdict;
-  backlogAtStart: Backlog;
+  /** One per watched backlog (for Relay: inventory lag, delivery lag, orders outbox, inventory outbox). */
+  verdicts: Record<K, SeriesVerdict>;
+}
+
+export interface SustainTrial<K extends string = string> extends SustainJudgement<K> {
+  rate: number;
+  seconds: number;
+  http: HttpSummary;
+  backlogAtStart: Record<string, number>;
   endToEndMs: EndToEndLatency;
-  samples: LagSample[];
+  samples: Array<BacklogSample<K>>;
+}
+
+export interface SustainedSearch<K extends string = string> {
+  trials: Array<SustainTrial<K>>;
+  /** Highest rate that passed; null if none did. */
+  highestSustainedRate: number | null;
+  /** Lowest rate that failed, if any. */
+  lowestFailedRate: number | null;
+  criteria: string;
 }
 
 export interface EndToEndResults {
   latencyRuns: LatencyRun[];
-  sustained: {
-    trials: SustainTrial[];
-    /** Highest rate that passed; null if none did. */
-    highestSustainedRate: number | null;
-    /** Lowest rate that failed, if any. */
-    lowestFailedRate: number | null;
-    criteria: string;
-  };
+  sustained: SustainedSearch<RelayWatched>;
 }
 
-const LADDER = [25, 50, 100, 150, 200, 250, 375, 500, 750, 1000, 1500, 2000, 2500, 3000, 4000, 5000, 6000, 8000];
+/** Rates the sustained search walks, for Relay and the peer alike. */
+export const SUSTAIN_LADDER = [25, 50, 100, 150, 200, 250, 375, 500, 750, 1000, 1500, 2000, 2500, 3000, 4000, 5000, 6000, 8000];
 
-function endToEnd(load: LoadResult, times: Awaited<ReturnType<typeof processedTimes>>): EndToEndLatency {
+function endToEnd(load: LoadResult, times: ProcessedTimes): EndToEndLatency {
   const inventory: number[] = [];
   const delivery: number[] = [];
   const both: number[] = [];
@@ -121,11 +125,11 @@ function endToEnd(load: LoadResult, times: Awaited<ReturnType<typeof processedTi
   };
 }
 
-export async function runLatencyRun(stack: BenchStack, pipeline: Pipeline, plan: BenchPlan, rate: number, seconds: number): Promise<LatencyRun> {
-  const before = await waitForDrain(stack, pipeline, plan.drainTimeoutSeconds, `${rate}/s pre-drain`);
-  const load = await loadOrders(pipeline, plan, { rate, seconds, label: `latency ${rate}/s`, recordIds: true });
-  await waitForDrain(stack, pipeline, plan.drainTimeoutSeconds, `latency ${rate}/s drain`);
-  const times = await processedTimes(stack, pipeline, load.startedAtEpochMs);
+export async function runLatencyRun(flow: OrderFlow, plan: BenchPlan, rate: number, seconds: number): Promise<LatencyRun> {
+  const before = await flow.drain(plan.drainTimeoutSeconds, `${rate}/s pre-drain`);
+  const load = await loadOrders(flow.ordersUrl, plan, { rate, seconds, label: `latency ${rate}/s`, recordIds: true });
+  await flow.drain(plan.drainTimeoutSeconds, `latency ${rate}/s drain`);
+  const times = await flow.processedTimes(load.startedAtEpochMs);
   const run: LatencyRun = { rate, seconds, http: summariseLoad(load), endToEndMs: endToEnd(load, times), drainedBeforeStart: before.drained };
   const e = run.endToEndMs;
   progress.step(
@@ -141,7 +145,7 @@ export function describeStages(e: EndToEndLatency): string {
   return `p50 201→stamped ${p50(e.stages.published)} ms, stamped→inventory ${p50(e.stages.publishedToInventory)}, stamped→delivery ${p50(e.stages.publishedToDelivery)}`;
 }
 
-function verdict(samples: LagSample[], key: keyof Omit<LagSample, 't'>, bound: number, slopeBound: number): SeriesVerdict {
+function verdict<K extends string>(samples: Array<BacklogSample<K>>, key: K, bound: number, slopeBound: number): SeriesVerdict {
   const points = samples.filter((s) => s[key] !== null).map((s) => ({ t: s.t, v: s[key] as number }));
   if (points.length === 0) return { end: null, max: null, slopePerSecond: 0, ok: false };
   const secondHalf = points.slice(Math.floor(points.length / 2));
@@ -152,117 +156,123 @@ function verdict(samples: LagSample[], key: keyof Omit<LagSample, 't'>, bound: n
 }
 
 /**
- * One sustained trial: a fixed rate for the whole trial while the bench polls each group's lag as the
- * service reports it (GET /consumer totalLag, once a second) and the outbox backlogs. Passes when the
- * HTTP side took the load and no backlog grew (end ≤ one second's worth of events, least-squares
- * growth over the second half ≤ 1 % of the rate per second).
+ * Whether a trial sustained its rate: the HTTP side took the load (≥ 98 % achieved, ≤ 0.1 % failed)
+ * and no watched backlog grew: each ends at most one second's worth of events (at least 200) above
+ * the backlog at the start, and its least-squares growth over the second half is at most 1 % of
+ * the rate (at least 5) per second.
  */
-export async function runSustainTrial(stack: BenchStack, pipeline: Pipeline, plan: BenchPlan, rate: number): Promise<SustainTrial> {
-  const pre = await waitForDrain(stack, pipeline, plan.drainTimeoutSeconds, `sustain ${rate}/s pre-drain`);
-  const backlogAtStart = pre.remaining;
-  const samples: LagSample[] = [];
+export function judgeSustainTrial<K extends string>(input: {
+  rate: number;
+  http: HttpSummary;
+  samples: Array<BacklogSample<K>>;
+  watched: Record<K, string>;
+  backlogAtStart: number;
+}): SustainJudgement<K> {
+  const { rate, http, samples } = input;
+  const lagBound = Math.max(200, rate) + input.backlogAtStart;
+  const slopeBound = Math.max(5, rate * 0.01);
+  const reasons: string[] = [];
+  if (http.achievedRate < rate * 0.98) reasons.push(`HTTP achieved ${http.achievedRate}/s < 98 % of ${rate}/s`);
+  const failed = http.non2xx + http.errors + http.unfinished;
+  if (failed > http.sent * 0.001) reasons.push(`${failed} of ${http.sent} requests failed`);
+  const verdicts = {} as Record<K, SeriesVerdict>;
+  for (const [key, name] of Object.entries(input.watched) as Array<[K, string]>) {
+    const v = verdict(samples, key, lagBound, slopeBound);
+    verdicts[key] = v;
+    if (!v.ok) reasons.push(`${name} ${v.end === null ? 'not measured' : `ended at ${v.end} (bound ${lagBound}), growing ${v.slopePerSecond}/s (bound ${round(slopeBound, 1)}/s)`}`);
+  }
+  return { pass: reasons.length === 0, reasons, lagBound, slopeBound: round(slopeBound, 1), verdicts };
+}
+
+/**
+ * One sustained trial: a fixed rate for the whole trial while the bench samples the flow's watched
+ * backlogs once a second (for Relay: each group's lag as the service reports it, GET /consumer
+ * totalLag, and the outbox backlogs), judged by judgeSustainTrial.
+ */
+export async function runSustainTrial<K extends string>(flow: OrderFlow<K>, plan: BenchPlan, rate: number): Promise<SustainTrial<K>> {
+  const pre = await flow.drain(plan.drainTimeoutSeconds, `sustain ${rate}/s pre-drain`);
+  const samples: Array<BacklogSample<K>> = [];
   const started = Date.now();
   let sampling = true;
   const sampler = (async () => {
     while (sampling) {
       const tick = Date.now();
-      const [inventoryLag, deliveryLag, ordersOutbox, inventoryOutbox] = await Promise.all([
-        stack.consumerLag(pipeline.inventory),
-        stack.consumerLag(pipeline.delivery),
-        stack.outboxBacklog(pipeline.orders.schema),
-        stack.outboxBacklog(pipeline.inventory.schema),
-      ]);
-      samples.push({ t: tick - started, inventoryLag, deliveryLag, ordersOutbox, inventoryOutbox });
+      samples.push({ t: tick - started, ...(await flow.sampleBacklogs()) });
       await new Promise((resolve) => setTimeout(resolve, Math.max(0, 1_000 - (Date.now() - tick))));
     }
   })();
   const lastSample = (): string => {
     const s = samples[samples.length - 1];
-    return s ? `lag inventory ${s.inventoryLag ?? '?'}, delivery ${s.deliveryLag ?? '?'}, outbox ${s.ordersOutbox ?? '?'}` : '';
+    return s ? (Object.entries(flow.watched) as Array<[K, string]>).map(([key, name]) => `${name} ${s[key] ?? '?'}`).join(', ') : '';
   };
-  const load = await loadOrders(pipeline, plan, { rate, seconds: plan.sustainSeconds, label: `sustain ${rate}/s`, recordIds: true, detail: lastSample });
+  const load = await loadOrders(flow.ordersUrl, plan, { rate, seconds: plan.sustainSeconds, label: `sustain ${rate}/s`, recordIds: true, detail: lastSample });
   sampling = false;
   await sampler;
 
-  const lagBound = Math.max(200, rate) + totalOf(backlogAtStart);
-  const slopeBound = Math.max(5, rate * 0.01);
-  const inventoryLag = verdict(samples, 'inventoryLag', lagBound, slopeBound);
-  const deliveryLag = verdict(samples, 'deliveryLag', lagBound, slopeBound);
-  const ordersOutbox = verdict(samples, 'ordersOutbox', lagBound, slopeBound);
-  const inventoryOutbox = verdict(samples, 'inventoryOutbox', lagBound, slopeBound);
   const http = summariseLoad(load);
-  const reasons: string[] = [];
-  if (http.achievedRate < rate * 0.98) reasons.push(`HTTP achieved ${http.achievedRate}/s < 98 % of ${rate}/s`);
-  const failed = http.non2xx + http.errors + http.unfinished;
-  if (failed > http.sent * 0.001) reasons.push(`${failed} of ${http.sent} requests failed`);
-  for (const [name, v] of Object.entries({ 'inventory lag': inventoryLag, 'delivery lag': deliveryLag, 'orders outbox': ordersOutbox, 'inventory outbox': inventoryOutbox })) {
-    if (!v.ok) reasons.push(`${name} ${v.end === null ? 'not measured' : `ended at ${v.end} (bound ${lagBound}), growing ${v.slopePerSecond}/s (bound ${round(slopeBound, 1)}/s)`}`);
-  }
-
-  await waitForDrain(stack, pipeline, plan.drainTimeoutSeconds, `sustain ${rate}/s drain`);
-  const times = await processedTimes(stack, pipeline, load.startedAtEpochMs);
-  const trial: SustainTrial = {
-    rate,
-    seconds: plan.sustainSeconds,
-    pass: reasons.length === 0,
-    reasons,
-    http,
-    lagBound,
-    slopeBound: round(slopeBound, 1),
-    inventoryLag,
-    deliveryLag,
-    ordersOutbox,
-    inventoryOutbox,
-    backlogAtStart,
-    endToEndMs: endToEnd(load, times),
-    samples,
-  };
-  progress.step(`sustain ${rate}/s`, `${trial.pass ? 'PASS: no backlog grew' : `FAIL: ${reasons.join('; ')}`}; ${describeStages(trial.endToEndMs)}`);
+  // What was left of the watched backlogs when the trial started (the pre-drain's own measure).
+  const backlogAtStart = (Object.keys(flow.watched) as K[]).reduce((sum, key) => sum + (pre.remaining[key] ?? 0), 0);
+  const judgement = judgeSustainTrial({ rate, http, samples, watched: flow.watched, backlogAtStart });
+  await flow.drain(plan.drainTimeoutSeconds, `sustain ${rate}/s drain`);
+  const times = await flow.processedTimes(load.startedAtEpochMs);
+  const trial: SustainTrial<K> = { rate, seconds: plan.sustainSeconds, ...judgement, http, backlogAtStart: pre.remaining, endToEndMs: endToEnd(load, times), samples };
+  progress.step(`sustain ${rate}/s`, `${trial.pass ? 'PASS: no backlog grew' : `FAIL: ${trial.reasons.join('; ')}`}; ${describeStages(trial.endToEndMs)}`);
   return trial;
 }
 
-const totalOf = (backlog: Backlog): number => backlog.inventoryLag + backlog.deliveryLag + backlog.ordersOutbox + backlog.inventoryOutbox;
-
-/** Walks the rate ladder from the start rate: up after a pass, down after a failure. */
-export async function runSustainSearch(stack: BenchStack, pipeline: Pipeline, plan: BenchPlan, saturation: number | undefined): Promise<EndToEndResults['sustained']> {
-  const trials: SustainTrial[] = [];
-  let index = LADDER.findIndex((rate) => rate >= plan.sustainStartRate);
-  if (index < 0) index = LADDER.length - 1;
+/**
+ * Walks the rate ladder from the first rate at or above `startRate` (lowered to the intake's
+ * `saturation` when known): up after a pass, down after a failure, until the boundary between the
+ * highest pass and the lowest failure is found or `maxTrials` ran.
+ */
+export async function walkSustainLadder<T extends { pass: boolean }>(
+  options: { startRate: number; maxTrials: number; saturation?: number; ladder?: readonly number[] },
+  runTrial: (rate: number) => Promise<T>,
+): Promise<{ trials: T[]; highestSustainedRate: number | null; lowestFailedRate: number | null }> {
+  const ladder = options.ladder ?? SUSTAIN_LADDER;
+  const { saturation } = options;
+  const trials: T[] = [];
+  let index = ladder.findIndex((rate) => rate >= options.startRate);
+  if (index < 0) index = ladder.length - 1;
   if (saturation !== undefined) {
-    while (index > 0 && LADDER[index] > saturation * 1.02) index--;
+    while (index > 0 && ladder[index] > saturation * 1.02) index--;
   }
   let highestPass: number | null = null;
   let lowestFail: number | null = null;
-  while (trials.length < plan.sustainMaxTrials && index >= 0 && index < LADDER.length) {
-    const rate = LADDER[index];
-    const trial = await runSustainTrial(stack, pipeline, plan, rate);
+  while (trials.length < options.maxTrials && index >= 0 && index < ladder.length) {
+    const rate = ladder[index];
+    const trial = await runTrial(rate);
     trials.push(trial);
     if (trial.pass) {
       highestPass = Math.max(highestPass ?? 0, rate);
       index++;
-      if (index >= LADDER.length || (lowestFail !== null && LADDER[index] >= lowestFail)) break;
-      if (saturation !== undefined && LADDER[index] > saturation * 1.02) break;
+      if (index >= ladder.length || (lowestFail !== null && ladder[index] >= lowestFail)) break;
+      if (saturation !== undefined && ladder[index] > saturation * 1.02) break;
     } else {
       lowestFail = Math.min(lowestFail ?? Number.POSITIVE_INFINITY, rate);
       index--;
-      if (index < 0 || (highestPass !== null && LADDER[index] <= highestPass)) break;
+      if (index < 0 || (highestPass !== null && ladder[index] <= highestPass)) break;
     }
   }
+  return { trials, highestSustainedRate: highestPass, lowestFailedRate: lowestFail };
+}
+
+/** The sustained search of one flow (Relay's or the peer's): the ladder walk over runSustainTrial. */
+export async function runSustainSearch<K extends string>(flow: OrderFlow<K>, plan: BenchPlan, saturation: number | undefined): Promise<SustainedSearch<K>> {
+  const walk = await walkSustainLadder({ startRate: plan.sustainStartRate, maxTrials: plan.sustainMaxTrials, saturation }, (rate) => runSustainTrial(flow, plan, rate));
   return {
-    trials,
-    highestSustainedRate: highestPass,
-    lowestFailedRate: lowestFail,
-    criteria:
-      'fixed open-loop rate for the whole trial; pass = HTTP achieved ≥ 98 % of the rate with ≤ 0.1 % failed requests, and for inventory lag, delivery lag (GET /consumer totalLag, 1 Hz), orders outbox and inventory outbox backlogs: end ≤ max(200, rate) + backlog at start and least-squares growth over the second half ≤ max(5, 1 % of rate) per second',
+    ...walk,
+    criteria: `fixed open-loop rate for the whole trial; pass = HTTP achieved ≥ 98 % of the rate with ≤ 0.1 % failed requests, and for ${Object.values(flow.watched).join(', ')} (${flow.sampledHow}, 1 Hz): end ≤ max(200, rate) + backlog at start and least-squares growth over the second half ≤ max(5, 1 % of rate) per second`,
   };
 }
 
 export async function runEndToEnd(stack: BenchStack, pipeline: Pipeline, plan: BenchPlan, saturation: number | undefined): Promise<EndToEndResults> {
+  const flow = pipelineFlow(stack, pipeline);
   const latencyRuns: LatencyRun[] = [];
   // Otherwise whichever latency run came first would carry the start's warm-up (when no phase ran before).
-  await warmUp(stack, pipeline, plan);
-  for (const { rate, seconds } of plan.latencyRuns) latencyRuns.push(await runLatencyRun(stack, pipeline, plan, rate, seconds));
-  const sustained = await runSustainSearch(stack, pipeline, plan, saturation);
+  await warmUp(flow, plan);
+  for (const { rate, seconds } of plan.latencyRuns) latencyRuns.push(await runLatencyRun(flow, plan, rate, seconds));
+  const sustained = await runSustainSearch(flow, plan, saturation);
   const final = await backlogOf(stack, pipeline);
   progress.say(`end-to-end done; backlog now: ${describeBacklog(final)}`);
   return { latencyRuns, sustained };

@@ -2,7 +2,7 @@ import { runLoad } from '../load/run-load';
 import { LoadResult } from '../load/load-protocol';
 import { BENCH_SKUS } from '../events';
 import { BenchPlan } from '../options';
-import { Pipeline, waitForDrain } from '../pipeline';
+import { OrderFlow, Pipeline, waitForDrain } from '../pipeline';
 import { progress } from '../progress';
 import { BenchStack } from '../stack';
 import { Distribution, distribution, round } from '../stats';
@@ -54,7 +54,7 @@ export function loadProgressText(rate: number): (p: { sent: number; ok: number; 
  * `detail`, if given). `recordIds` keeps each created order's id and time, for end-to-end latency.
  */
 export async function loadOrders(
-  pipeline: Pipeline,
+  ordersUrl: string,
   plan: BenchPlan,
   options: { rate: number; seconds: number; label: string; recordIds: boolean; detail?: () => string },
 ): Promise<LoadResult> {
@@ -65,7 +65,7 @@ export async function loadOrders(
     seconds * 1000,
     runLoad(
       {
-        url: pipeline.orders.url,
+        url: ordersUrl,
         path: '/orders',
         rate,
         durationMs: seconds * 1000,
@@ -87,16 +87,16 @@ export async function loadOrders(
  * and connection set-up, which would count against the first rate (seconds of p99 at 250/s from a
  * stack that takes 500/s). Run it outside the phase's CPU window where the phase has one.
  */
-export async function warmUp(stack: BenchStack, pipeline: Pipeline, plan: BenchPlan): Promise<void> {
-  await loadOrders(pipeline, plan, { rate: 250, seconds: plan.quick ? 3 : 5, label: 'warm-up 250/s', recordIds: false });
-  await waitForDrain(stack, pipeline, plan.restDrainSeconds, 'warm-up drain');
+export async function warmUp(flow: OrderFlow, plan: BenchPlan): Promise<void> {
+  await loadOrders(flow.ordersUrl, plan, { rate: 250, seconds: plan.quick ? 3 : 5, label: 'warm-up 250/s', recordIds: false });
+  await flow.drain(plan.restDrainSeconds, 'warm-up drain');
 }
 
 /** Open-loop sweep of POST /orders at fixed rates, with the whole pipeline running behind it. */
 export async function runRestSweep(stack: BenchStack, pipeline: Pipeline, plan: BenchPlan): Promise<RestResults> {
   const steps: RestStep[] = [];
   for (const rate of plan.restRates) {
-    const step = summariseLoad(await loadOrders(pipeline, plan, { rate, seconds: plan.restStepSeconds, label: `${rate}/s`, recordIds: false }));
+    const step = summariseLoad(await loadOrders(pipeline.orders.url, plan, { rate, seconds: plan.restStepSeconds, label: `${rate}/s`, recordIds: false }));
     progress.step(
       `${rate}/s`,
       `achieved ${step.achievedRate}/s, non-2xx ${step.non2xx}, errors ${step.errors}, p50 ${step.latencyMs?.p50 ?? 'n/a'} ms, p99 ${step.latencyMs?.p99 ?? 'n/a'} ms`,
