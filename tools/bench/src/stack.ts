@@ -19,10 +19,10 @@ import { profilerEnv } from './profiling';
 import { progress } from './progress';
 import { sleep } from './stats';
 
-export interface ServiceHandle {
-  /** Unique in the run, e.g. `orders` or `inventory-catchup3-2`. */
+/** A process the bench started and stops (a service instance, or one of the peer's apps). */
+export interface ProgramHandle {
+  /** Unique in the run, e.g. `orders`, `inventory-catchup3-2` or `peer-orders`. */
   label: string;
-  service: ServiceName;
   url: string;
   port: number;
   pid: number;
@@ -30,6 +30,10 @@ export interface ServiceHandle {
   group: string;
   process: ManagedProcess;
   profiled: boolean;
+}
+
+export interface ServiceHandle extends ProgramHandle {
+  service: ServiceName;
 }
 
 export interface DbStats {
@@ -67,7 +71,7 @@ export class BenchStack {
   readonly kafka: Kafka;
   readonly admin: Admin;
   readonly db: Pool;
-  private readonly services = new Map<string, ServiceHandle>();
+  private readonly services = new Map<string, ProgramHandle>();
   private readonly dbStats = new Map<string, DbStats>();
   private dbPoller: NodeJS.Timeout | undefined;
   private lastDbStats: DbStats | undefined;
@@ -139,14 +143,29 @@ export class BenchStack {
     return `bench-${this.runId}-${suffix}`;
   }
 
-  running(label: string): ServiceHandle | undefined {
+  running(label: string): ProgramHandle | undefined {
     return this.services.get(label);
   }
 
   /** Starts one service instance and resolves when it says it is listening. */
   async startService(options: StartServiceOptions): Promise<ServiceHandle> {
+    const started = await this.startProgram({
+      ...options,
+      name: options.service,
+      entryPoint: path.join(this.distDir, 'apps', options.service, 'src', 'main.js'),
+      profiled: this.profile.includes(options.service),
+    });
+    // The same object the stack keeps, so what it stops and what the caller holds stay one.
+    return Object.assign(started, { service: options.service });
+  }
+
+  /**
+   * Starts a Node program the way the services run (their environment, Node flags and log folder),
+   * tracked by the sampler under `label`, and resolves once it prints "<name> listening on".
+   */
+  async startProgram(options: Omit<StartServiceOptions, 'service'> & { name: string; entryPoint: string; profiled: boolean }): Promise<ProgramHandle> {
     const port = await findFreePort();
-    const profiled = this.profile.includes(options.service);
+    const { profiled } = options;
     const inherited = { ...process.env };
     delete inherited.NODE_OPTIONS;
     const env: NodeJS.ProcessEnv = {
@@ -170,21 +189,20 @@ export class BenchStack {
     const child = await spawnManaged({
       command: process.execPath,
       // As docker/Dockerfile and npm start run them (unless --node-flags says otherwise).
-      args: [...this.nodeFlags, path.join(this.distDir, 'apps', options.service, 'src', 'main.js')],
+      args: [...this.nodeFlags, options.entryPoint],
       cwd: REPO_ROOT,
       env,
       logFile: path.join(this.resultsDir, 'logs', `${options.label}.log`),
       tailLines: 100,
     });
     try {
-      await child.waitForLine(`${options.service} listening on`, { timeoutMs: 120_000 });
+      await child.waitForLine(`${options.name} listening on`, { timeoutMs: 120_000 });
     } catch (error) {
       await child.stop({ timeoutMs: 5_000 });
       throw error;
     }
-    const handle: ServiceHandle = {
+    const handle: ProgramHandle = {
       label: options.label,
-      service: options.service,
       url: `http://127.0.0.1:${port}`,
       port,
       pid: child.pid,
@@ -194,7 +212,7 @@ export class BenchStack {
       profiled,
     };
     this.services.set(options.label, handle);
-    this.sampler.track(options.label, options.service, child.pid);
+    this.sampler.track(options.label, options.name, child.pid);
     return handle;
   }
 
@@ -221,6 +239,17 @@ export class BenchStack {
         // not yet
       }
       if (Date.now() > deadline) throw new Error(`${handle.label} did not become ready within ${timeoutMs} ms`);
+      await sleep(250);
+    }
+  }
+
+  /** Waits until a consumer group has settled with at least one member (a consumer with no health endpoint has joined). */
+  async waitForGroupMembers(groupId: string, timeoutMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const group = (await this.admin.describeGroups([groupId]).catch(() => undefined))?.groups[0];
+      if (group?.state === 'Stable' && group.members.length > 0) return;
+      if (Date.now() > deadline) throw new Error(`consumer group ${groupId} had no settled member within ${timeoutMs} ms (state ${group?.state ?? 'unknown'})`);
       await sleep(250);
     }
   }
