@@ -85,7 +85,7 @@ describe('bench building blocks', () => {
   it('parses the command line', () => {
     const quick = parseBenchArgs(['--quick', '--only', 'rest,catchup', '--profile', 'orders', '--service-env', 'CONSUMER_CHUNK_SIZE=1']);
     expect(quick).toMatchObject({ quick: true, phases: ['rest', 'catchup'], catchupEvents: 5_000, profile: ['orders'], serviceEnv: { CONSUMER_CHUNK_SIZE: '1' } });
-    expect(parseBenchArgs(['--million'])).toMatchObject({ catchupEvents: 1_000_000, phases: ['rest', 'e2e', 'catchup', 'baselines', 'memory'] });
+    expect(parseBenchArgs(['--million'])).toMatchObject({ catchupEvents: 1_000_000, phases: ['rest', 'e2e', 'peer', 'catchup', 'baselines', 'memory'] });
     expect(() => parseBenchArgs(['--only', 'nope'])).toThrow(UsageError);
     expect(() => parseBenchArgs(['--events', '-3'])).toThrow(UsageError);
   });

@@ -17,6 +17,7 @@ import { BenchPlan, parseBenchArgs, PhaseName, USAGE, UsageError } from './optio
 import { runBaselines } from './phases/baselines';
 import { runCatchUp } from './phases/catch-up';
 import { runEndToEnd } from './phases/end-to-end';
+import { runPeer } from './phases/peer';
 import { runRestSweep, warmUp } from './phases/rest-sweep';
 import { runSqlCensus } from './phases/sql-census';
 import { peakOutboxPublishRate, Pipeline, pipelineFlow, startPipeline, waitForDrain } from './pipeline';
@@ -30,6 +31,7 @@ import { BENCH_SKUS, useSkuCount } from './events';
 const PHASE_TITLES: Record<PhaseName, string> = {
   rest: 'REST sweep',
   e2e: 'end-to-end',
+  peer: 'peer (naive NestJS)',
   catchup: 'catch-up',
   baselines: 'baselines',
   memory: 'memory under load',
@@ -213,6 +215,14 @@ async function run(plan: BenchPlan, argv: string[]): Promise<number> {
       results.ordersOutboxPeakPublishPerSecond = await peakOutboxPublishRate(stack, pipeline.orders.schema);
       progress.say('stopping orders, inventory and delivery…');
       await stack.stopAllServices();
+    }
+
+    // After Relay's services have stopped: the peer has the machine, Kafka and PostgreSQL to itself.
+    if (plan.phases.includes('peer')) {
+      progress.phase(PHASE_TITLES.peer);
+      const relaySustained = results.endToEnd?.sustained.highestSustainedRate ?? undefined;
+      results.peer = await phase(results, 'peer', () => runPeer(stack, plan, relaySustained));
+      work.push({ phase: 'peer', unit: 'order', units: (results.peer?.sustained.trials ?? []).reduce((sum, trial) => sum + trial.http.ok201, 0) });
     }
 
     if (plan.phases.includes('catchup')) {

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { SERVICE_NODE_FLAGS, SERVICES, ServiceName } from '@relay/local-stack';
 
-export const PHASES = ['rest', 'e2e', 'catchup', 'baselines', 'memory'] as const;
+export const PHASES = ['rest', 'e2e', 'peer', 'catchup', 'baselines', 'memory'] as const;
 /** Phases run only when named in --only. */
 export const OPTIONAL_PHASES = ['census'] as const;
 export type PhaseName = (typeof PHASES)[number] | (typeof OPTIONAL_PHASES)[number];
@@ -53,8 +53,9 @@ export interface BenchPlan {
 export const USAGE = `npm run bench [-- options]
 
 Measures Relay on this machine: REST intake (open-loop sweep), end-to-end latency and sustained
-rate, consumer catch-up (1 vs 3 instances), baselines (Kafka's own perf tools, raw PostgreSQL,
-raw kafkajs) and peak RSS. Starts ephemeral Kafka + PostgreSQL and the built apps (or uses
+rate, the same sustained search on a peer (the flow built the naive NestJS way: TypeORM save then
+ClientKafka.emit, @EventPattern handlers on the stock ServerKafka), consumer catch-up (1 vs 3
+instances), baselines (Kafka's own perf tools, raw PostgreSQL, raw kafkajs) and peak RSS. Starts ephemeral Kafka + PostgreSQL and the built apps (or uses
 KAFKA_BROKERS / DATABASE_URL when set). Writes bench-results/<timestamp>/results.json + chart.svg.
 
 Options:
@@ -68,6 +69,8 @@ Options:
                         summaries go to the report, .cpuprofile files to the results folder
   --rest-rates LIST     override the REST sweep rates (orders/s), e.g. 500,1000,3000
   --sustain-start N     first rate tried in the sustained search (default 2000)
+  --sustain-trials N    most trials of each sustained search, Relay's and the peer's (default 4;
+                        1 with --quick)
   --skus N              SKUs the orders cycle through, each with stock (default 100)
   --service-env LIST    extra environment for every service, e.g. CONSUMER_CHUNK_SIZE=1,LOG_LEVEL=warn
   --node-flags=FLAGS    Node.js flags of every service instead of the usual ones (${SERVICE_NODE_FLAGS.join(' ')}),
@@ -108,6 +111,7 @@ export function parseBenchArgs(argv: string[]): BenchPlan | 'help' {
         profile: { type: 'string' },
         'rest-rates': { type: 'string' },
         'sustain-start': { type: 'string' },
+        'sustain-trials': { type: 'string' },
         'keep-data': { type: 'boolean' },
         skus: { type: 'string' },
         'service-env': { type: 'string' },
@@ -176,7 +180,7 @@ export function parseBenchArgs(argv: string[]): BenchPlan | 'help' {
           { rate: 1000, seconds: 30 },
         ],
     sustainSeconds: quick ? 30 : 60,
-    sustainMaxTrials: quick ? 1 : 4,
+    sustainMaxTrials: typeof values['sustain-trials'] === 'string' ? positiveInt('--sustain-trials', values['sustain-trials']) : quick ? 1 : 4,
     sustainStartRate: typeof values['sustain-start'] === 'string' ? positiveInt('--sustain-start', values['sustain-start']) : 2000,
     drainTimeoutSeconds: quick ? 12 : 120,
     catchupTimeoutSeconds: quick ? 30 : Math.max(300, Math.ceil(catchupEvents / 1000)),

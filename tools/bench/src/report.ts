@@ -1,6 +1,6 @@
 import { Distribution, formatMs, formatNumber } from './stats';
-import { BenchResults } from './results';
-import { EndToEndLatency } from './phases/end-to-end';
+import { BenchResults, CpuCost } from './results';
+import { EndToEndLatency, SustainedSearch } from './phases/end-to-end';
 
 type Cell = string | number | null | undefined;
 
@@ -98,6 +98,29 @@ export function renderReport(results: BenchResults, files: { json: string; svg: 
       ]),
     );
     out.push(`highest sustained: ${e.sustained.highestSustainedRate ?? 'none'} orders/s${e.sustained.lowestFailedRate ? `; lowest failed: ${e.sustained.lowestFailedRate}/s` : ''}`);
+  }
+
+  if (results.peer) {
+    const p = results.peer;
+    out.push('', `Peer: ${p.description}. The same sustained search (${results.plan.sustainSeconds} s per trial), same load generator, same Node flags`);
+    out.push(
+      table([
+        ['rate/s', 'result', 'achieved 201/s', 'HTTP p99', 'inventory lag end (growth/s)', 'delivery lag end (growth/s)', '→ both', 'missing inv/del', 'why'],
+        ...p.sustained.trials.map((t) => [
+          t.rate,
+          t.pass ? 'PASS' : 'FAIL',
+          formatNumber(t.http.achievedRate, 1),
+          pct(t.http.latencyMs, 'p99'),
+          `${t.verdicts.inventoryLag.end ?? 'n/a'} (${t.verdicts.inventoryLag.slopePerSecond})`,
+          `${t.verdicts.deliveryLag.end ?? 'n/a'} (${t.verdicts.deliveryLag.slopePerSecond})`,
+          triple(t.endToEndMs.both),
+          `${t.endToEndMs.missing.inventory}/${t.endToEndMs.missing.delivery}`,
+          t.reasons.join('; ') || '-',
+        ]),
+      ]),
+    );
+    const cpu = (phase: string) => results.cpuCosts.find((c) => c.phase === phase);
+    out.push(peerComparisonLine({ relay: results.endToEnd?.sustained, peer: p.sustained, relayCpu: cpu('e2e'), peerCpu: cpu('peer') }));
   }
 
   if (results.catchUp) {
@@ -211,4 +234,26 @@ export function renderReport(results: BenchResults, files: { json: string; svg: 
   }
   out.push('', `results: ${files.json}`, `chart:   ${files.svg}`);
   return out.join('\n');
+}
+
+const sustainedText = (search: Pick<SustainedSearch, 'highestSustainedRate' | 'lowestFailedRate'>): string =>
+  `${search.highestSustainedRate === null ? 'none of the rates tried' : `${formatNumber(search.highestSustainedRate)} orders/s`}${search.lowestFailedRate !== null ? ` (${formatNumber(search.lowestFailedRate)}/s failed)` : ''}`;
+
+/**
+ * "peer (naive NestJS) sustained N orders/s; Relay / peer = X.XX×", then what Relay sustained and
+ * the CPU per order of each (whole system: services, PostgreSQL, Kafka; the load generator excluded).
+ */
+export function peerComparisonLine(input: {
+  relay?: Pick<SustainedSearch, 'highestSustainedRate' | 'lowestFailedRate'>;
+  peer: Pick<SustainedSearch, 'highestSustainedRate' | 'lowestFailedRate'>;
+  relayCpu?: Pick<CpuCost, 'systemMsPerUnit'>;
+  peerCpu?: Pick<CpuCost, 'systemMsPerUnit'>;
+}): string {
+  const { relay, peer } = input;
+  let ratio: string;
+  if (!relay) ratio = 'n/a (the e2e phase did not run)';
+  else if (relay.highestSustainedRate === null || peer.highestSustainedRate === null) ratio = `n/a (Relay sustained ${sustainedText(relay)})`;
+  else ratio = `${(relay.highestSustainedRate / peer.highestSustainedRate).toFixed(2)}× (Relay sustained ${sustainedText(relay)})`;
+  const cpu = [input.relayCpu && `Relay ${formatNumber(input.relayCpu.systemMsPerUnit, 2)} ms (e2e phase)`, input.peerCpu && `peer ${formatNumber(input.peerCpu.systemMsPerUnit, 2)} ms`].filter(Boolean);
+  return `peer (naive NestJS) sustained ${sustainedText(peer)}; Relay / peer = ${ratio}${cpu.length > 0 ? `; CPU per order: ${cpu.join(', ')}` : ''}`;
 }
