@@ -68,18 +68,25 @@ describe('bench building blocks', () => {
     expect(summary.ownCodeInclusive[0]).toMatchObject({ functionName: 'placeOrder', selfPct: 25 });
   });
 
-  it('turns CPU seconds per phase into CPU milliseconds per order', () => {
+  it('turns CPU seconds per phase into CPU milliseconds per order, counting the peer apps as the services they stand for', () => {
     const costs = computeCpuCosts(
       [
         { label: 'orders', secondsByPhase: { e2e: 2 } },
         { label: 'inventory-cu1', secondsByPhase: { e2e: 1 } },
-        { label: 'postgres', secondsByPhase: { e2e: 1 } },
+        { label: 'postgres', secondsByPhase: { e2e: 1, peer: 1 } },
         { label: 'bench', secondsByPhase: { e2e: 5 } },
+        { label: 'peer-orders', secondsByPhase: { peer: 1 } },
+        { label: 'peer-inventory', secondsByPhase: { peer: 0.5 } },
+        { label: 'peer-delivery', secondsByPhase: { peer: 0.5 } },
       ],
-      [{ phase: 'e2e', unit: 'order', units: 1000 }],
+      [
+        { phase: 'e2e', unit: 'order', units: 1000 },
+        { phase: 'peer', unit: 'order', units: 1000 },
+      ],
       2,
     );
     expect(costs[0]).toMatchObject({ msPerUnit: { orders: 2, inventory: 1, postgres: 1 }, systemMsPerUnit: 4, cpuBoundRate: 500 });
+    expect(costs[1]).toMatchObject({ msPerUnit: { orders: 1, inventory: 0.5, delivery: 0.5, postgres: 1 }, systemMsPerUnit: 3 });
   });
 
   it('parses the command line', () => {

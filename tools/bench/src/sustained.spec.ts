@@ -1,7 +1,7 @@
 import { parseBenchArgs } from './options';
 import { BacklogSample, judgeSustainTrial, SUSTAIN_LADDER, walkSustainLadder } from './phases/end-to-end';
 import { peerComparisonLine } from './report';
-import { computeCpuCosts, peerTarget } from './results';
+import { peerTarget } from './results';
 
 const http = (rate: number, overrides: Partial<{ achievedRate: number; non2xx: number; errors: number; unfinished: number }> = {}) => ({
   offeredRate: rate,
@@ -106,20 +106,6 @@ describe('the peer in the report', () => {
     expect(peerTarget(results(1000, null, 500)).status).toBe('PASS');
     expect(peerTarget(results(250, null, 500)).status).toBe('n/a');
     expect(peerTarget({ endToEnd: results(1, 1).endToEnd }).status).toBe('n/a');
-  });
-
-  it('counts the peer apps as the services they stand for in the peer phase', () => {
-    const costs = computeCpuCosts(
-      [
-        { label: 'peer-orders', secondsByPhase: { peer: 1 } },
-        { label: 'peer-inventory', secondsByPhase: { peer: 0.5 } },
-        { label: 'peer-delivery', secondsByPhase: { peer: 0.5 } },
-        { label: 'kafka', secondsByPhase: { peer: 1 } },
-      ],
-      [{ phase: 'peer', unit: 'order', units: 1000 }],
-      2,
-    );
-    expect(costs[0]).toMatchObject({ msPerUnit: { orders: 1, inventory: 0.5, delivery: 0.5, kafka: 1 }, systemMsPerUnit: 3 });
   });
 
   it('runs the peer phase by default and on its own with --only peer', () => {
