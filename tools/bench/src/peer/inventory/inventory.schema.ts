@@ -1,4 +1,4 @@
-import { Column, Entity, MigrationInterface, PrimaryColumn, QueryRunner } from 'typeorm';
+import { Column, Entity, MigrationInterface, PrimaryColumn, QueryRunner, UpdateDateColumn } from 'typeorm';
 
 /** Relay's `stock_items` row. */
 @Entity({ name: 'stock_items' })
@@ -12,7 +12,7 @@ export class PeerStockItemEntity {
   @Column({ type: 'int' })
   reserved!: number;
 
-  @Column({ name: 'updated_at', type: 'timestamptz', default: () => 'now()' })
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
   updatedAt!: Date;
 }
 

@@ -22,7 +22,8 @@ export class PeerOrderEventsController {
   async reserve(@Payload() order: PeerOrderPlaced): Promise<void> {
     const skus = [...new Set(order.items.map((item) => item.sku))].sort();
     const outcome = await this.dataSource.transaction(async (manager) => {
-      const stock = await manager.find(PeerStockItemEntity, { where: { sku: In(skus) }, lock: { mode: 'pessimistic_write' } });
+      // Locked in SKU order, so two orders sharing SKUs cannot deadlock.
+      const stock = await manager.find(PeerStockItemEntity, { where: { sku: In(skus) }, order: { sku: 'ASC' }, lock: { mode: 'pessimistic_write' } });
       const bySku = new Map(stock.map((item) => [item.sku, item]));
       const short = order.items.find((item) => {
         const row = bySku.get(item.sku);
