@@ -250,10 +250,19 @@ export function peerComparisonLine(input: {
   peerCpu?: Pick<CpuCost, 'systemMsPerUnit'>;
 }): string {
   const { relay, peer } = input;
+  const times = (value: number) => `${value.toFixed(2)}×`;
   let ratio: string;
-  if (!relay) ratio = 'n/a (the e2e phase did not run)';
-  else if (relay.highestSustainedRate === null || peer.highestSustainedRate === null) ratio = `n/a (Relay sustained ${sustainedText(relay)})`;
-  else ratio = `${(relay.highestSustainedRate / peer.highestSustainedRate).toFixed(2)}× (Relay sustained ${sustainedText(relay)})`;
+  if (!relay) ratio = '= n/a (the e2e phase did not run)';
+  else {
+    const ours = relay.highestSustainedRate;
+    const theirs = peer.highestSustainedRate;
+    // A search that passed nothing still bounds the rate: it is below the lowest rate that failed.
+    if (ours !== null && theirs !== null) ratio = `= ${times(ours / theirs)}`;
+    else if (ours !== null && peer.lowestFailedRate !== null) ratio = `> ${times(ours / peer.lowestFailedRate)}`;
+    else if (theirs !== null && relay.lowestFailedRate !== null) ratio = `< ${times(relay.lowestFailedRate / theirs)}`;
+    else ratio = '= n/a';
+    ratio += ` (Relay sustained ${sustainedText(relay)})`;
+  }
   const cpu = [input.relayCpu && `Relay ${formatNumber(input.relayCpu.systemMsPerUnit, 2)} ms (e2e phase)`, input.peerCpu && `peer ${formatNumber(input.peerCpu.systemMsPerUnit, 2)} ms`].filter(Boolean);
-  return `peer (naive NestJS) sustained ${sustainedText(peer)}; Relay / peer = ${ratio}${cpu.length > 0 ? `; CPU per order: ${cpu.join(', ')}` : ''}`;
+  return `peer (naive NestJS) sustained ${sustainedText(peer)}; Relay / peer ${ratio}${cpu.length > 0 ? `; CPU per order: ${cpu.join(', ')}` : ''}`;
 }

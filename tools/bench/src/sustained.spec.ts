@@ -88,7 +88,13 @@ describe('the peer in the report', () => {
     );
   });
 
-  it('says why there is no ratio', () => {
+  it('bounds the ratio when one search passed no rate, and says why there is none', () => {
+    expect(peerComparisonLine({ relay: search(200, 250), peer: search(null, 100) })).toBe(
+      'peer (naive NestJS) sustained none of the rates tried (100/s failed); Relay / peer > 2.00× (Relay sustained 200 orders/s (250/s failed))',
+    );
+    expect(peerComparisonLine({ relay: search(null, 250), peer: search(500, 750) })).toBe(
+      'peer (naive NestJS) sustained 500 orders/s (750/s failed); Relay / peer < 0.50× (Relay sustained none of the rates tried (250/s failed))',
+    );
     expect(peerComparisonLine({ peer: search(750, null) })).toBe('peer (naive NestJS) sustained 750 orders/s; Relay / peer = n/a (the e2e phase did not run)');
     expect(peerComparisonLine({ relay: search(null, 2000), peer: search(null, 2000) })).toBe(
       'peer (naive NestJS) sustained none of the rates tried (2,000/s failed); Relay / peer = n/a (Relay sustained none of the rates tried (2,000/s failed))',
