@@ -239,7 +239,8 @@ export function peerTarget(results: Pick<BenchResults, 'endToEnd' | 'peer'>): Ta
   const ours = results.endToEnd?.sustained.highestSustainedRate;
   const peer = results.peer?.sustained.highestSustainedRate;
   if (ours === undefined || peer === undefined) return { target, actual: 'not measured (needs the e2e and peer phases)', status: 'n/a' };
-  if (ours === null) return { target, actual: `Relay sustained none of the rates tried; peer ${peer ?? 'none'}`, status: 'MISS' };
+  if (ours === null && peer === null) return { target, actual: 'neither search passed a rate: no ratio (more trials or a lower --sustain-start)', status: 'n/a' };
+  if (ours === null) return { target, actual: `Relay sustained none of the rates tried; the peer ${peer} orders/s`, status: 'MISS' };
   if (peer === null) {
     // The peer failed every rate it tried: Relay is ahead only if it passed a rate the peer failed.
     const peerFailed = results.peer?.sustained.lowestFailedRate ?? null;

@@ -109,6 +109,7 @@ describe('the peer in the report', () => {
     expect(peerTarget(results(1000, 1000))).toMatchObject({ status: 'PASS', actual: '1.00× (1000 vs 1000 orders/s)' });
     expect(peerTarget(results(500, 1000))).toMatchObject({ status: 'MISS', actual: '0.50× (500 vs 1000 orders/s)' });
     expect(peerTarget(results(null, 250)).status).toBe('MISS');
+    expect(peerTarget(results(null, null, 2000)).status).toBe('n/a');
     expect(peerTarget(results(1000, null, 500)).status).toBe('PASS');
     expect(peerTarget(results(250, null, 500)).status).toBe('n/a');
     expect(peerTarget({ endToEnd: results(1, 1).endToEnd }).status).toBe('n/a');
