@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { EventEnvelope } from './envelope';
 import { TopicName } from './topics';
+import { uuidv7 } from './uuid-v7';
 
 /** A typed, versioned event: its name, the topic it travels on, its schema and its Kafka key. */
 export interface EventContract<TType extends string, TVersion extends number, TSchema extends z.ZodType> {
@@ -49,7 +49,7 @@ export function createEnvelope<TType extends string, TVersion extends number, TS
   input: NewEventInput<z.infer<TSchema>>,
 ): EventEnvelope<TType, TVersion, z.infer<TSchema>> {
   return {
-    eventId: input.eventId ?? randomUUID(),
+    eventId: input.eventId ?? uuidv7(),
     type: contract.type,
     version: contract.version,
     occurredAt: (input.occurredAt ?? new Date()).toISOString(),

@@ -6,4 +6,5 @@ export * from './events/order-placed.v1';
 export * from './events/order-cancelled.v1';
 export * from './events/stock-events.v1';
 export * from './events/delivery-events.v1';
+export * from './uuid-v7';
 export * from './testing/builders';

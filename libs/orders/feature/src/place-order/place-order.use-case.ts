@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { createEnvelope, OrderPlacedV1 } from '@relay/contracts';
+import { createEnvelope, OrderPlacedV1, uuidv7 } from '@relay/contracts';
 import { currentWorkContext } from '@relay/service-runtime';
 import { Order, PlaceOrderCommand, placeOrder, OrderRejection } from '@relay/orders/domain';
 import { findOrderPlacedWithKey } from '@relay/orders/data-access';
@@ -52,7 +52,7 @@ export class PlaceOrderUseCase {
 
   async execute(command: PlaceOrderCommand, idempotencyKey?: string): Promise<PlaceOrderOutcome> {
     const idempotency = idempotencyKey ? { key: idempotencyKey, requestHash: hashOf(command) } : undefined;
-    const result = placeOrder(command, { id: randomUUID(), now: new Date() });
+    const result = placeOrder(command, { id: uuidv7(), now: new Date() });
     if (!result.ok) {
       // A key already used answers for its order (or is refused), whatever this body's problems.
       const earlier = idempotency ? await this.replay(idempotency.key, idempotency.requestHash) : undefined;
