@@ -1,10 +1,11 @@
 import { Logger } from '@nestjs/common';
-import { Kafka, Message, Partitioners, Producer } from 'kafkajs';
+import { Kafka, Message } from 'kafkajs';
 import { Client, QueryResult } from 'pg';
 import { DataSource } from 'typeorm';
 import { IDLE_IN_TRANSACTION_TIMEOUT_MS } from '@relay/service-runtime';
-import { ensureTopics, TopicSpec } from '../kafka/topic-provisioner';
-import { OUTBOX_NOTIFY_CHANNEL } from './outbox-writer';
+import { TopicSpec } from '../kafka/topic-provisioner';
+import { RelayLoop } from './relay-loop';
+import { RelayProducer } from './relay-producer';
 import { failpoint } from '../failpoints';
 import { messagingMetrics } from '../metrics';
 
@@ -51,39 +52,34 @@ export class OutboxRelay {
   private readonly batchSize: number;
   private readonly pollIntervalMs: number;
   private readonly idleInTransactionTimeoutMs: number;
-  private producer: Producer | undefined;
-  private producerReady = false;
-  private listener: Client | undefined;
+  private readonly producer: RelayProducer;
   private publisher: Client | undefined;
-  private running = false;
-  private loop: Promise<void> | undefined;
-  private wakeUp: (() => void) | undefined;
-  private workSignalled = false;
+  private readonly loop: RelayLoop;
 
   constructor(
     private readonly dataSource: DataSource,
-    private readonly kafka: Kafka,
+    kafka: Kafka,
     private readonly options: OutboxRelayOptions,
   ) {
     this.batchSize = options.batchSize ?? 500;
     this.pollIntervalMs = options.pollIntervalMs ?? 1_000;
     this.idleInTransactionTimeoutMs = options.idleInTransactionTimeoutMs ?? IDLE_IN_TRANSACTION_TIMEOUT_MS;
+    this.producer = new RelayProducer(kafka, options.topics);
+    this.loop = new RelayLoop(
+      { schema: options.schema, databaseUrl: options.databaseUrl, pollIntervalMs: this.pollIntervalMs },
+      async () => (await this.publishPending()) === this.batchSize,
+      this.logger,
+    );
   }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    void this.listen();
-    this.loop = this.run();
+    this.loop.start();
   }
 
   async stop(): Promise<void> {
-    this.running = false;
-    this.signal();
-    await this.loop;
-    await this.listener?.end().catch(() => undefined);
+    await this.loop.stop();
     this.dropPublisherConnection();
-    if (this.producer) await this.producer.disconnect().catch(() => undefined);
+    await this.producer.disconnect();
   }
 
   /** Unpublished rows and the age of the oldest, for the backlog metrics. */
@@ -102,7 +98,7 @@ export class OutboxRelay {
    * turn of a busy event loop, so under load their number, not the SQL, sets the relay's latency.
    */
   async publishPending(): Promise<number> {
-    await this.ensureProducer();
+    await this.producer.connect();
     const client = await this.publisherConnection();
     const schema = client.escapeIdentifier(this.options.schema);
     try {
@@ -135,10 +131,7 @@ export class OutboxRelay {
         byTopic.set(row.topic, messages);
       }
       failpoint('relay-before-publish');
-      await this.producer!.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) }).catch((error: unknown) => {
-        this.discardProducer();
-        throw error;
-      });
+      await this.producer.send([...byTopic].map(([topic, messages]) => ({ topic, messages })));
       failpoint('relay-after-publish');
       // statement_timestamp(): when Kafka had acknowledged the batch, not when the transaction
       // began. The ids are bigints PostgreSQL just returned, so writing them into the text is safe.
@@ -175,102 +168,5 @@ export class OutboxRelay {
     if (client === undefined) return;
     if (this.publisher === client) this.publisher = undefined;
     void client.end().catch(() => undefined);
-  }
-
-  private async run(): Promise<void> {
-    let failures = 0;
-    while (this.running) {
-      try {
-        const published = await this.publishPending();
-        if (failures > 0) this.logger.log(`publishing again after ${failures} failed attempt(s)`);
-        failures = 0;
-        if (published === this.batchSize) continue;
-      } catch (error) {
-        failures++;
-        if (failures === 1 || failures % 20 === 0) {
-          this.logger.warn(`cannot publish the outbox (attempt ${failures}); rows stay queued: ${(error as Error).message}`);
-        }
-        await this.waitForWork(Math.min(5_000, 100 * 2 ** Math.min(failures, 6)));
-        continue;
-      }
-      await this.waitForWork(this.pollIntervalMs);
-    }
-  }
-
-  /**
-   * Drops the producer after a failed send; the next batch gets a new one. An idempotent producer
-   * whose request failed may no longer agree with the broker on its sequence numbers (a broker
-   * restart mid-request leaves it one batch ahead): the broker then answers every later request
-   * with OUT_OF_ORDER_SEQUENCE_NUMBER, and the same producer would retry that forever. A new
-   * producer gets a new producer id and starts its sequences at zero. If the failed batch had in
-   * fact been written, it goes out again, and consumers drop the copies by event id.
-   */
-  private discardProducer(): void {
-    const producer = this.producer;
-    this.producer = undefined;
-    this.producerReady = false;
-    void producer?.disconnect().catch(() => undefined);
-  }
-
-  private async ensureProducer(): Promise<void> {
-    if (this.producerReady) return;
-    if (!this.producer) {
-      this.producer = this.kafka.producer({
-        idempotent: true,
-        maxInFlightRequests: 1,
-        allowAutoTopicCreation: false,
-        createPartitioner: Partitioners.DefaultPartitioner,
-      });
-    }
-    await this.producer.connect();
-    await ensureTopics(this.kafka, this.options.topics);
-    this.producerReady = true;
-  }
-
-  private waitForWork(timeoutMs: number): Promise<void> {
-    if (this.workSignalled || !this.running) {
-      this.workSignalled = false;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => this.signal(), timeoutMs);
-      this.wakeUp = () => {
-        clearTimeout(timer);
-        this.workSignalled = false;
-        resolve();
-      };
-    });
-  }
-
-  private signal(): void {
-    const wake = this.wakeUp;
-    this.wakeUp = undefined;
-    if (wake) wake();
-    else this.workSignalled = true;
-  }
-
-  /** LISTEN for commits of new outbox rows; on any error, polling carries on and we reconnect. */
-  private async listen(): Promise<void> {
-    while (this.running) {
-      const client = new Client({ connectionString: this.options.databaseUrl, application_name: `${this.options.schema}-outbox-listener` });
-      this.listener = client;
-      try {
-        const closed = new Promise<void>((resolve) => {
-          client.on('error', () => resolve());
-          client.on('end', () => resolve());
-        });
-        client.on('notification', (notification) => {
-          if (notification.payload === this.options.schema) this.signal();
-        });
-        await client.connect();
-        await client.query(`LISTEN ${OUTBOX_NOTIFY_CHANNEL}`);
-        this.signal();
-        await closed;
-      } catch {
-        // The poll still runs; the next connect is attempted below.
-      }
-      await client.end().catch(() => undefined);
-      if (this.running) await new Promise((resolve) => setTimeout(resolve, 1_000));
-    }
   }
 }

@@ -1,0 +1,68 @@
+import { Kafka, Partitioners, Producer, TopicMessages } from 'kafkajs';
+import { ensureTopics, TopicSpec } from '../kafka/topic-provisioner';
+
+/**
+ * A relay's Kafka producer: idempotent, one request in flight (so a retried request can neither
+ * be duplicated nor overtaken), acknowledged by all in-sync replicas, and created with its topics
+ * on first use.
+ */
+export class RelayProducer {
+  private producer: Producer | undefined;
+  private ready = false;
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly topics: TopicSpec[],
+  ) {}
+
+  /**
+   * Connects (and creates the topics) if not yet done. Call it before claiming a batch: a relay
+   * that cannot reach Kafka then claims nothing and holds no lock while it retries.
+   */
+  async connect(): Promise<void> {
+    await this.connected();
+  }
+
+  /** Sends one batch; resolves once every in-sync replica has it. */
+  async send(topicMessages: TopicMessages[]): Promise<void> {
+    const producer = await this.connected();
+    await producer.sendBatch({ acks: -1, topicMessages }).catch((error: unknown) => {
+      this.discard();
+      throw error;
+    });
+  }
+
+  async disconnect(): Promise<void> {
+    const producer = this.producer;
+    this.producer = undefined;
+    this.ready = false;
+    await producer?.disconnect().catch(() => undefined);
+  }
+
+  /**
+   * Drops the producer after a failed send; the next batch gets a new one. An idempotent producer
+   * whose request failed may no longer agree with the broker on its sequence numbers (a broker
+   * restart mid-request leaves it one batch ahead): the broker then answers every later request
+   * with OUT_OF_ORDER_SEQUENCE_NUMBER, and the same producer would retry that forever. A new
+   * producer gets a new producer id and starts its sequences at zero. If the failed batch had in
+   * fact been written, it goes out again, and consumers drop the copies.
+   */
+  private discard(): void {
+    void this.disconnect();
+  }
+
+  private async connected(): Promise<Producer> {
+    this.producer ??= this.kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
+    if (!this.ready) {
+      await this.producer.connect();
+      await ensureTopics(this.kafka, this.topics);
+      this.ready = true;
+    }
+    return this.producer;
+  }
+}

@@ -1,0 +1,122 @@
+import { Logger } from '@nestjs/common';
+import { Kafka, Message } from 'kafkajs';
+import { TopicSpec } from '../kafka/topic-provisioner';
+import { failpoint } from '../failpoints';
+import { messagingMetrics } from '../metrics';
+import { RelayLoop } from './relay-loop';
+import { RelayProducer } from './relay-producer';
+import { sequenceText, WalOutboxReader, WalOutboxReaderOptions } from './wal-outbox.reader';
+
+/** Header naming who published an event: the sequences of one producer are comparable. */
+export const RELAY_PRODUCER_HEADER = 'x-relay-producer';
+/** Header carrying the event's ProducerSequence (commit LSN and index, fixed-width hex). */
+export const RELAY_SEQUENCE_HEADER = 'x-relay-sequence';
+
+export interface WalOutboxRelayOptions extends Pick<WalOutboxReaderOptions, 'databaseUrl' | 'schema' | 'slotName' | 'idleInTransactionTimeoutMs'> {
+  /** Topics the service publishes to; created before the first publish. */
+  topics: TopicSpec[];
+  /**
+   * Names this producer in every event it publishes (RELAY_PRODUCER_HEADER). Its sequences are
+   * commit LSNs, so the name must change when the LSNs start over: a database restored into a new
+   * server (e.g. its system identifier and the schema).
+   */
+  producerId: string;
+  /** Events per Kafka request at most (the reader reads whole transactions, so a few more at times). */
+  batchSize?: number;
+  /** Fallback poll interval; NOTIFY wakes the relay sooner on the hot path. */
+  pollIntervalMs?: number;
+}
+
+/**
+ * Publishes the events a schema wrote to its WAL outbox (appendEventsToWalOutbox), in commit order,
+ * each with its producer and sequence, and confirms the slot past them once Kafka has acknowledged
+ * them. Nothing is updated and nothing is stored per event: the slot's position is the only
+ * bookkeeping.
+ *
+ * Delivery is at-least-once with stable sequences: a crash (or a lost connection) after Kafka's
+ * acknowledgement and before the confirm publishes the same events again with the same sequences,
+ * which consumers that keep each producer's highest applied sequence skip. One relay per schema
+ * publishes at a time (the reader's lock); the others stand by. While Kafka is down the slot keeps
+ * the WAL (PostgreSQL is the buffer), and the relay retries with backoff.
+ */
+export class WalOutboxRelay {
+  private readonly logger = new Logger(WalOutboxRelay.name);
+  private readonly batchSize: number;
+  private readonly reader: WalOutboxReader;
+  private readonly producer: RelayProducer;
+  private readonly loop: RelayLoop;
+  private slotReady = false;
+
+  constructor(
+    kafka: Kafka,
+    private readonly options: WalOutboxRelayOptions,
+  ) {
+    this.batchSize = options.batchSize ?? 500;
+    // pgoutput writes a Begin and a Commit row around each transaction's messages: 3 rows for a
+    // transaction of one event, the most per event there can be.
+    this.reader = new WalOutboxReader({ ...options, maxChanges: 3 * this.batchSize, applicationName: `${options.schema}-wal-outbox-relay` });
+    this.producer = new RelayProducer(kafka, options.topics);
+    this.loop = new RelayLoop(
+      { schema: options.schema, databaseUrl: options.databaseUrl, pollIntervalMs: options.pollIntervalMs ?? 1_000 },
+      async () => (await this.publishPending()) >= this.batchSize,
+      this.logger,
+    );
+  }
+
+  start(): void {
+    this.loop.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.loop.stop();
+    await this.reader.close();
+    await this.producer.disconnect();
+  }
+
+  /** WAL the slot keeps and has not confirmed, in bytes (null before the slot exists). */
+  backlogBytes(): Promise<number | null> {
+    return this.reader.backlogBytes();
+  }
+
+  /**
+   * Publishes one batch; returns how many events (0 when another relay holds the slot). Creates
+   * the slot on first use: call it, or start(), before the service writes events, since a slot
+   * sees only what commits after it exists.
+   */
+  async publishPending(): Promise<number> {
+    await this.producer.connect();
+    if (!this.slotReady) {
+      await this.reader.ensureSlot();
+      this.slotReady = true;
+    }
+    const batch = await this.reader.read();
+    if (!batch) return 0;
+    try {
+      if (batch.messages.length > 0) {
+        const stopTimer = messagingMetrics.outboxPublishSeconds.startTimer();
+        const byTopic = new Map<string, Message[]>();
+        for (const message of batch.messages) {
+          const messages = byTopic.get(message.topic) ?? [];
+          messages.push({
+            key: message.key,
+            value: message.value,
+            headers: { ...message.headers, [RELAY_PRODUCER_HEADER]: this.options.producerId, [RELAY_SEQUENCE_HEADER]: sequenceText(message.sequence) },
+          });
+          byTopic.set(message.topic, messages);
+        }
+        failpoint('relay-before-publish');
+        await this.producer.send([...byTopic].map(([topic, messages]) => ({ topic, messages })));
+        failpoint('relay-after-publish');
+        stopTimer();
+        for (const [topic, messages] of byTopic) messagingMetrics.outboxPublished.inc({ topic }, messages.length);
+      }
+      await this.reader.confirm(batch);
+    } catch (error) {
+      // Not confirmed: the next read returns the same events, with the same sequences. A reader
+      // whose connection is gone starts on a new one.
+      await this.reader.release();
+      throw error;
+    }
+    return batch.messages.length;
+  }
+}
