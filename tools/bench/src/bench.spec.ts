@@ -1,3 +1,5 @@
+import { decodeEvent, OrderPlacedV1 } from '@relay/contracts';
+import { OrderEventFactory } from './events';
 import { parseBenchArgs, UsageError } from './options';
 import { parseConsumerPerformance, parseProducerPerformance } from './phases/baselines';
 import { shapeOf } from './phases/sql-census';
@@ -102,5 +104,14 @@ describe('bench building blocks', () => {
     expect(parseBenchArgs(['--node-flags=--max-old-space-size=256  --max-semi-space-size=16'])).toMatchObject({ nodeFlags: ['--max-old-space-size=256', '--max-semi-space-size=16'] });
     expect(parseBenchArgs(['--node-flags='])).toMatchObject({ nodeFlags: [] });
     expect(() => parseBenchArgs(['--node-flags=max-old-space-size=256'])).toThrow(UsageError);
+  });
+
+  it('loads order-placed events the consumers accept: each decodes, with its own ids and the SKUs it was given', () => {
+    const factory = new OrderEventFactory(['SKU-B-00', 'SKU-B-01']);
+    const decoded = [0, 1, 2].map((i) => decodeEvent(factory.message(i).value as string, OrderPlacedV1.topic));
+    expect(decoded.map((result) => result.ok)).toEqual([true, true, true]);
+    const events = decoded.map((result) => (result.ok ? (result.envelope as OrderPlacedV1) : undefined)!);
+    expect(events.map((event) => event.data.items[0].sku)).toEqual(['SKU-B-00', 'SKU-B-01', 'SKU-B-00']);
+    expect(new Set(events.map((event) => event.eventId)).size).toBe(3);
   });
 });

@@ -1,6 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { CompressionTypes, Kafka, Message, Partitioners } from 'kafkajs';
-import { anOrderPlacedV1, decodeEvent, OrderPlacedV1 } from '@relay/contracts';
+import { anOrderPlacedV1, decodeEvent, OrderPlacedV1, uuidv7 } from '@relay/contracts';
 
 /** SKUs the bench gives stock to; orders cycle through them, so reservations succeed. */
 export const BENCH_SKUS: string[] = [];
@@ -18,12 +17,15 @@ export const BENCH_STOCK = 10_000_000;
  * made by filling a template that `anOrderPlacedV1` built and the contracts validated, so a million
  * of them cost no schema parse each.
  */
+/** Stands for the SKU in the template; a valid SKU itself, since the contracts check SKUs. */
+const SKU_PLACEHOLDER = 'BENCH-SKU-PLACEHOLDER';
+
 export class OrderEventFactory {
   private readonly template: string;
 
   constructor(private readonly skus: readonly string[] = BENCH_SKUS) {
     const sample: OrderPlacedV1 = anOrderPlacedV1(
-      { orderId: '00000000-0000-4000-8000-000000000001', customerId: 'bench-c-000', items: [{ sku: '@SKU@', quantity: 1 }] },
+      { orderId: '00000000-0000-4000-8000-000000000001', customerId: 'bench-c-000', items: [{ sku: SKU_PLACEHOLDER, quantity: 1 }] },
       { eventId: '00000000-0000-4000-8000-000000000002', producer: 'orders' },
     );
     this.template = JSON.stringify(sample)
@@ -40,13 +42,13 @@ export class OrderEventFactory {
   }
 
   message(i: number): Message {
-    const orderId = randomUUID();
+    const orderId = uuidv7();
     const at = new Date().toISOString();
     const value = this.template
-      .replace('@EVENT@', randomUUID())
+      .replace('@EVENT@', uuidv7())
       .replaceAll('@ORDER@', orderId)
       .replace('@CUSTOMER@', `bench-c-${String(i % 1000).padStart(3, '0')}`)
-      .replace('@SKU@', this.skus[i % this.skus.length])
+      .replace(SKU_PLACEHOLDER, this.skus[i % this.skus.length])
       .replaceAll('@AT@', at);
     return { key: orderId, value, headers: { 'x-correlation-id': orderId, 'x-event-type': OrderPlacedV1.pattern } };
   }
