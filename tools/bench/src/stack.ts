@@ -13,6 +13,7 @@ import {
   ServiceName,
   spawnManaged,
   startInfrastructure,
+  waitUntilReady,
 } from '@relay/local-stack';
 import { ProcessSampler } from './process-sampler';
 import { profilerEnv } from './profiling';
@@ -228,19 +229,9 @@ export class BenchStack {
     await Promise.all([...this.services.keys()].map((label) => this.stopService(label)));
   }
 
-  /** Waits until a service's consumer has joined its group (GET /health/ready or /consumer works). */
+  /** Waits until a service's consumer has joined its group (GET /health/ready answers 200). */
   async waitUntilJoined(handle: ServiceHandle, timeoutMs = 60_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      try {
-        const response = await fetch(`${handle.url}/health/ready`, { signal: AbortSignal.timeout(5_000) });
-        if (response.ok) return;
-      } catch {
-        // not yet
-      }
-      if (Date.now() > deadline) throw new Error(`${handle.label} did not become ready within ${timeoutMs} ms`);
-      await sleep(250);
-    }
+    await waitUntilReady(handle, timeoutMs);
   }
 
   /** Waits until a consumer group has settled with at least one member (a consumer with no health endpoint has joined). */

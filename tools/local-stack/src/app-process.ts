@@ -58,7 +58,7 @@ export async function startAppProcess(options: AppProcessOptions): Promise<AppPr
  * consumer joins its group after the HTTP server is up. Rejects if the process exits first or the
  * deadline passes.
  */
-export async function waitUntilReady(app: AppProcess, timeoutMs: number): Promise<void> {
+export async function waitUntilReady(app: Pick<AppProcess, 'service' | 'url' | 'process'>, timeoutMs: number): Promise<void> {
   await waitForCondition(
     async () => {
       const exit = app.process.exitStatus();

@@ -27,7 +27,13 @@ export class RelayProducer {
   async send(topicMessages: TopicMessages[]): Promise<void> {
     const producer = await this.connected();
     await producer.sendBatch({ acks: -1, topicMessages }).catch((error: unknown) => {
-      this.discard();
+      // Dropped after a failed send; the next batch gets a new producer. An idempotent producer
+      // whose request failed may no longer agree with the broker on its sequence numbers (a broker
+      // restart mid-request leaves it one batch ahead): the broker then answers every later request
+      // with OUT_OF_ORDER_SEQUENCE_NUMBER, and the same producer would retry that forever. A new one
+      // gets a new producer id and starts at zero. A failed batch that had in fact been written goes
+      // out again, and consumers drop the copies.
+      void this.disconnect();
       throw error;
     });
   }
@@ -37,18 +43,6 @@ export class RelayProducer {
     this.producer = undefined;
     this.ready = false;
     await producer?.disconnect().catch(() => undefined);
-  }
-
-  /**
-   * Drops the producer after a failed send; the next batch gets a new one. An idempotent producer
-   * whose request failed may no longer agree with the broker on its sequence numbers (a broker
-   * restart mid-request leaves it one batch ahead): the broker then answers every later request
-   * with OUT_OF_ORDER_SEQUENCE_NUMBER, and the same producer would retry that forever. A new
-   * producer gets a new producer id and starts its sequences at zero. If the failed batch had in
-   * fact been written, it goes out again, and consumers drop the copies.
-   */
-  private discard(): void {
-    void this.disconnect();
   }
 
   private async connected(): Promise<Producer> {

@@ -125,15 +125,14 @@ export async function replayDeadLetters(options: ReplayOptions): Promise<ReplayR
   try {
     // One at a time, in the order they were parked: per-key order is kept.
     for (const { record, value, eventId, eventType } of plan) {
-      const topic = sourceTopic;
-      const [metadata] = await producer.send({ topic, acks: -1, messages: [{ key: record.key, value, headers: replayHeaders(record) }] });
+      const [metadata] = await producer.send({ topic: sourceTopic, acks: -1, messages: [{ key: record.key, value, headers: replayHeaders(record) }] });
       replayed.push({
         from: formatPosition(record),
         key: record.key,
         eventId,
         eventType,
         fixedValue: Boolean(fixedValue),
-        to: { topic, partition: metadata.partition, offset: metadata.baseOffset ?? '?' },
+        to: { topic: sourceTopic, partition: metadata.partition, offset: metadata.baseOffset ?? '?' },
       });
     }
   } finally {
