@@ -7,6 +7,7 @@ export * from './outbox/wal-outbox.message';
 export * from './outbox/wal-outbox.writer';
 export * from './outbox/wal-outbox.reader';
 export * from './outbox/wal-outbox.relay';
+export * from './event-headers';
 export * from './inbox/processed-event.entity';
 export * from './inbox/apply-once';
 export * from './consumer/failure-policy';

@@ -4,7 +4,8 @@ import { integrationEnv, openTestDataSource, uniqueName, waitFor } from '@relay/
 import { outboxEntry } from './outbox-writer';
 import { appendEventsToWalOutbox } from './wal-outbox.writer';
 import { WalOutboxReader } from './wal-outbox.reader';
-import { RELAY_PRODUCER_HEADER, RELAY_SEQUENCE_HEADER, WalOutboxRelay, WalOutboxRelayOptions } from './wal-outbox.relay';
+import { RELAY_PRODUCER_HEADER, RELAY_SEQUENCE_HEADER } from '../event-headers';
+import { WalOutboxRelay, WalOutboxRelayOptions } from './wal-outbox.relay';
 
 jest.setTimeout(120_000);
 

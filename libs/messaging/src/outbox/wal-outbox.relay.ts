@@ -1,16 +1,13 @@
 import { Logger } from '@nestjs/common';
 import { Kafka, Message } from 'kafkajs';
 import { TopicSpec } from '../kafka/topic-provisioner';
+import { RELAY_PRODUCER_HEADER, RELAY_SEQUENCE_HEADER } from '../event-headers';
 import { failpoint } from '../failpoints';
 import { messagingMetrics } from '../metrics';
 import { RelayLoop } from './relay-loop';
 import { RelayProducer } from './relay-producer';
 import { sequenceText, WalOutboxReader, WalOutboxReaderOptions } from './wal-outbox.reader';
 
-/** Header naming who published an event: the sequences of one producer are comparable. */
-export const RELAY_PRODUCER_HEADER = 'x-relay-producer';
-/** Header carrying the event's ProducerSequence (commit LSN and index, fixed-width hex). */
-export const RELAY_SEQUENCE_HEADER = 'x-relay-sequence';
 
 export interface WalOutboxRelayOptions extends Pick<WalOutboxReaderOptions, 'databaseUrl' | 'schema' | 'slotName' | 'idleInTransactionTimeoutMs'> {
   /** Topics the service publishes to; created before the first publish. */

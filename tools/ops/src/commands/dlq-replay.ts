@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { IHeaders } from 'kafkajs';
 import { decodeEvent } from '@relay/contracts';
+import { RELAY_PRODUCER_HEADER, RELAY_SEQUENCE_HEADER, REPLAYED_FROM_HEADER } from '@relay/messaging';
 import { parseCommandArgs, stringValue } from '../args';
 import { Command, ENVIRONMENT_HELP, KafkaConnection, kafkaFromEnv, printJson } from '../command';
 import { formatPosition, parsePosition, RecordPosition } from '../config';
@@ -12,8 +13,7 @@ import { scanProgress, SOURCE_HELP, sourceFlags, sourceFrom } from './dlq-list';
 
 const oneLine = (text: string): string => printable(text.replace(/\s*\n\s*/g, '; '));
 
-/** Header added to a replayed message: `<dlqTopic>:<partition>:<offset>` it was replayed from. */
-export const REPLAYED_FROM_HEADER = 'x-replayed-from';
+export { REPLAYED_FROM_HEADER };
 
 export interface ReplayOptions extends KafkaConnection, DeadLetterSource {
   /** The records to replay; or `all`. */
@@ -42,11 +42,18 @@ export interface ReplayResult {
   skipped: { from: string; reason: string }[];
 }
 
-/** Original headers minus the dead-letter ones, plus where the replay came from. */
+/** Headers a replay never copies: the replay claims the event by its dead-letter record instead. */
+const NOT_REPLAYED: ReadonlySet<string> = new Set([REPLAYED_FROM_HEADER, RELAY_PRODUCER_HEADER, RELAY_SEQUENCE_HEADER]);
+
+/**
+ * Original headers minus the dead-letter ones and the producer sequence, plus where the replay came
+ * from. The sequence must go: the group moved past it when it parked the event, so a copy carrying
+ * it would be skipped as already published (partition-position.ts).
+ */
 export function replayHeaders(record: DeadLetter): IHeaders {
   const headers: IHeaders = {};
   for (const [name, value] of Object.entries(record.rawHeaders)) {
-    if (!name.startsWith('x-dlq-') && name !== REPLAYED_FROM_HEADER && value !== undefined) headers[name] = value;
+    if (!name.startsWith('x-dlq-') && !NOT_REPLAYED.has(name) && value !== undefined) headers[name] = value;
   }
   headers[REPLAYED_FROM_HEADER] = `${record.dlqTopic}:${record.partition}:${record.offset}`;
   return headers;
