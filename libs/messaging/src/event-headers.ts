@@ -8,9 +8,13 @@
 export const RELAY_PRODUCER_HEADER = 'x-relay-producer';
 /** The event's ProducerSequence: increasing in commit order, the same when it is published again. */
 export const RELAY_SEQUENCE_HEADER = 'x-relay-sequence';
-/**
- * Set by a dead-letter replay: `<dead-letter topic>:<partition>:<offset>` of the record replayed.
- * A replayed event is claimed by that record (a second replay of it is a duplicate), not by a
- * producer sequence, which the replay strips.
- */
+/** Set by a dead-letter replay: `<dead-letter topic>:<partition>:<offset>` of the record replayed (provenance). */
 export const REPLAYED_FROM_HEADER = 'x-replayed-from';
+/**
+ * Set by a dead-letter replay: `<topic>:<partition>:<offset>` of the original message that was
+ * parked. A group applies a replay only if it has a parking record of that message (parked_events),
+ * which the replay consumes: a second replay, or a replay of another group's dead letter of a
+ * message this group applied, finds none. The replay strips the producer sequence, which the group
+ * moved past when it parked the message.
+ */
+export const REPLAY_OF_HEADER = 'x-replay-of';

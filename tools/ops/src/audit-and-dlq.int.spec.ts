@@ -8,6 +8,7 @@ import { anOrderPlacedV1, deadLetterTopicFor, Topics } from '@relay/contracts';
 import { DeadLetterHeaders } from '@relay/messaging';
 import { AppProcess, buildApps, findFreePort, REPO_ROOT, runCommand, ServiceName, SERVICES, startAppProcess } from '@relay/local-stack';
 import { integrationEnv, uniqueName, waitFor } from '@relay/testing';
+import { scanTopic, topicOffsets, withAdmin } from './kafka';
 import { AuditReport, gapExamples, groupsLag, listDeadLetters, noteExamples, purgeDeadLetters, replayDeadLetters, runAudit, showDeadLetter } from './index';
 
 /**
@@ -82,6 +83,22 @@ async function consumedPast(group: string, topic: string, partition: number, off
 }
 
 /** Starts (or restarts) one app of this stack on a fresh port, with extra variables. */
+/** Partition and offset of the first message of `topic` carrying the event. */
+async function whereIs(topic: string, eventId: string): Promise<{ partition: number; offset: bigint }> {
+  const kafka = new Kafka({ brokers: kafkaBrokers, logLevel: logLevel.NOTHING });
+  const offsets = await withAdmin(kafka, (admin) => topicOffsets(admin, topic));
+  let found: { partition: number; offset: bigint } | undefined;
+  await scanTopic(kafka, {
+    topic,
+    ranges: offsets.map((entry) => ({ partition: entry.partition, from: entry.low, to: entry.high })),
+    onMessage: (partition, message) => {
+      if (!found && message.value?.toString().includes(eventId)) found = { partition, offset: BigInt(message.offset) };
+    },
+  });
+  if (!found) throw new Error(`event ${eventId} is not on ${topic}`);
+  return found;
+}
+
 async function startApp(service: ServiceName, env: Record<string, string> = {}): Promise<AppProcess> {
   const app = await startAppProcess({
     service,
@@ -288,11 +305,10 @@ describe('audit', () => {
   it('reports an order left PENDING although nothing about it is in flight', async () => {
     const orderId = await placeOrder('ops-stuck');
     await waitUntilSettled(orderId);
-    // The orders group consumed the stock and delivery events but their effect was lost with its
-    // records (as if skipped): the order is back at PENDING and stays there.
+    // The orders group consumed the stock and delivery events (its position is past them) but their
+    // effect was lost: the order is back at PENDING and stays there.
     const ordersTable = q(schemas.orders, 'orders');
     const history = q(schemas.orders, 'order_status_history');
-    const processed = q(schemas.orders, 'processed_events');
     const [saved] = await rows<{ row: unknown }>(`SELECT row_to_json(o) AS row FROM ${ordersTable} o WHERE id = $1`, [orderId]);
     const facts = await rows<{ event_id: string }>(
       `SELECT event_id::text FROM ${q(schemas.inventory, 'outbox')} WHERE message_key = $1 UNION ALL SELECT event_id::text FROM ${q(schemas.delivery, 'outbox')} WHERE message_key = $1`,
@@ -301,17 +317,13 @@ describe('audit', () => {
     expect(facts).toHaveLength(2);
     await db.query('BEGIN');
     const savedHistory = await rows<{ row: unknown }>(`DELETE FROM ${history} h WHERE order_id = $1 AND to_status <> 'PENDING' RETURNING row_to_json(h) AS row`, [orderId]);
-    const savedProcessed = await rows<{ row: unknown }>(`DELETE FROM ${processed} p WHERE consumer_group = $1 AND event_id = ANY($2::uuid[]) RETURNING row_to_json(p) AS row`, [
-      groups.orders,
-      facts.map((fact) => fact.event_id),
-    ]);
     await db.query(`UPDATE ${ordersTable} SET status = 'PENDING', status_reason = NULL WHERE id = $1`, [orderId]);
     await db.query('COMMIT');
     try {
       const report = await runAudit(auditOptions);
       expect(report.ok).toBe(false);
       expect(gapExamples(report, 'final', 'stuck')).toEqual([expect.objectContaining({ orderId, status: 'PENDING', reservation: 'RESERVED', delivery: 'SCHEDULED' })]);
-      expect(gapExamples(report, 'orders', 'not-applied')).toEqual(expect.arrayContaining(facts.map((fact) => expect.objectContaining({ orderId, eventId: fact.event_id }))));
+      expect(gapExamples(report, 'orders', 'state-mismatch')).toEqual([expect.objectContaining({ orderId, status: 'PENDING', expected: 'SCHEDULED' })]);
     } finally {
       await db.query('BEGIN');
       await db.query(
@@ -319,7 +331,6 @@ describe('audit', () => {
         [JSON.stringify(saved.row)],
       );
       await restore(history, savedHistory.map((entry) => entry.row));
-      await restore(processed, savedProcessed.map((entry) => entry.row));
       await db.query('COMMIT');
     }
     const after = await runAudit(auditOptions);
@@ -334,11 +345,14 @@ describe('audit', () => {
     const [stock] = await rows<{ event_id: string }>(`SELECT event_id::text FROM ${q(schemas.inventory, 'outbox')} WHERE message_key = $1 AND published_at IS NOT NULL`, [orderId]);
     expect(stock).toBeDefined();
     // Delivery had applied the stock event, not yet the order (they come from two topics): a
-    // PENDING delivery, its record committed, its offset not (the columns are informational).
+    // PENDING delivery and its position past the stock event committed, its Kafka offset not
+    // (a crash in between: the restarted consumer seeks to the stored position).
+    const at = await whereIs(Topics.inventoryEvents, stock.event_id);
     await db.query('BEGIN');
     await db.query(
-      `INSERT INTO ${q(schemas.delivery, 'processed_events')} (consumer_group, event_id, event_type, topic, partition, kafka_offset) VALUES ($1, $2, 'stock.reserved.v1', $3, 0, 0)`,
-      [groups.delivery, stock.event_id, Topics.inventoryEvents],
+      `INSERT INTO ${q(schemas.delivery, 'consumer_positions')} (consumer_group, topic, partition, next_offset) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (consumer_group, topic, partition) DO UPDATE SET next_offset = GREATEST(consumer_positions.next_offset, excluded.next_offset)`,
+      [groups.delivery, Topics.inventoryEvents, at.partition, (at.offset + 1n).toString()],
     );
     await db.query(`INSERT INTO ${q(schemas.delivery, 'deliveries')} (order_id, status, stock_status) VALUES ($1, 'PENDING', 'RESERVED')`, [orderId]);
     await db.query('COMMIT');
@@ -513,19 +527,28 @@ describe('dead letters', () => {
     expect(await rows(`SELECT status FROM ${q(schemas.inventory, 'reservations')} WHERE order_id = $1`, [orderId])).toEqual([{ status: 'RESERVED' }]);
     expect((await counters()).applied).toBeGreaterThan(before.applied);
 
-    // The same fixed value again: recognised by eventId, no second effect.
+    // The same fixed value again: the parking record was consumed by the first replay, no second effect.
     const again = await replayDeadLetters({ ...dlq, positions: [parked], value: JSON.stringify(event) });
     const to = again.replayed[0].to!;
     await waitFor(() => consumedPast(groups.inventory, Topics.orderEvents, to.partition, to.offset), { timeoutMs: 60_000, intervalMs: 250, description: 'inventory to consume the second replay' });
     expect((await counters()).duplicates).toBeGreaterThan(before.duplicates);
     expect(await rows(`SELECT 1 FROM ${q(schemas.inventory, 'reservations')} WHERE order_id = $1`, [orderId])).toHaveLength(1);
-    expect(await rows(`SELECT 1 FROM ${q(schemas.inventory, 'processed_events')} WHERE consumer_group = $1 AND event_id = $2`, [groups.inventory, event.eventId])).toHaveLength(1);
+    const parkingRecords = (schema: string, group: string) =>
+      rows(`SELECT 1 FROM ${q(schema, 'parked_events')} WHERE consumer_group = $1 AND topic = $2 AND partition = $3 AND kafka_offset = $4`, [
+        group,
+        Topics.orderEvents,
+        parked.original!.partition,
+        parked.original!.offset,
+      ]);
+    expect(await parkingRecords(schemas.inventory, groups.inventory)).toEqual([]);
 
-    // Delivery consumed the replay too (consumers share the topic); then everything reconciles.
+    // Delivery had parked the broken copy too: it applies the replay by consuming its own parking
+    // record of the same original; then everything reconciles.
     await waitFor(async () => (await rows(`SELECT 1 FROM ${q(schemas.delivery, 'deliveries')} WHERE order_id = $1`, [orderId])).length === 1, {
       timeoutMs: 60_000,
       description: 'delivery to apply the replayed event',
     });
+    await waitFor(async () => (await parkingRecords(schemas.delivery, groups.delivery)).length === 0, { description: "delivery's parking record to be consumed" });
     const report = await runAudit(auditOptions);
     if (!report.ok) throw new Error(`audit after the replay found gaps: ${describeGaps(report)}`);
     expect(report.checks.find((check) => check.id === 'topic')!.notes.map((note) => note.kind)).toEqual(expect.arrayContaining(['duplicates', 'undecodable']));

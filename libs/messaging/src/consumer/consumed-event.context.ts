@@ -12,8 +12,8 @@ export interface ConsumedEventMetadata {
 
 /**
  * What a handler gets besides the event: where it came from, and the transaction its effect must
- * be written in. Writes made through `manager` commit together with the record that this event was
- * processed, and the offset is committed only after that: the effect happens exactly once.
+ * be written in. Writes made through `manager` commit together with the partition's position (which
+ * records that this event was applied), and the offset is committed only after that: the effect happens exactly once.
  */
 export class ConsumedEventContext extends BaseRpcContext<[ConsumedEventMetadata, EntityManager]> {
   get metadata(): ConsumedEventMetadata {
@@ -43,7 +43,7 @@ export interface ConsumedEventOrigin {
 /**
  * What a batch handler (OnEvents) gets besides its run of events: the transaction for all of
  * their effects, and each event's origin. Everything written through `manager` commits with the
- * records that these events were processed, before their offsets are committed.
+ * partition's position past these events, before their offsets are committed.
  */
 export class ConsumedBatchContext extends BaseRpcContext<[ConsumedBatchMetadata, EntityManager, ReadonlyMap<string, ConsumedEventOrigin>]> {
   get metadata(): ConsumedBatchMetadata {

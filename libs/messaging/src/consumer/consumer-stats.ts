@@ -1,8 +1,8 @@
 /** Counters of what this instance's consumer did since it started. */
 export class ConsumerStats {
-  /** Events whose effect was applied (committed with their processed-events record). */
+  /** Events whose effect was applied (committed with their partition's position). */
   applied = 0;
-  /** Redelivered events recognised by eventId and not applied again. */
+  /** Redelivered or republished events recognised (by position, sequence or id) and not applied again. */
   duplicates = 0;
   /** Known events no handler of this group subscribes to. */
   skipped = 0;
@@ -10,6 +10,8 @@ export class ConsumerStats {
   retried = 0;
   /** Messages parked on the dead-letter topic (poison, or out of retries). */
   deadLettered = 0;
+  /** Partitions sought to their stored position on assignment (it was ahead of the committed offset). */
+  seeks = 0;
   /** Whether the consumer is in its group now. */
   joined = false;
   /** Whether it has joined its group at least once since the process started (readiness). */

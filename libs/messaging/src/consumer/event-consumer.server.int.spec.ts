@@ -6,6 +6,8 @@ import { Consumer, Kafka, KafkaMessage, logLevel, Producer } from 'kafkajs';
 import { anOrderPlacedV1, createEnvelope, deadLetterTopicFor, OrderPlacedV1, StockReservedV1, Topics } from '@relay/contracts';
 import { integrationEnv, openTestDataSource, uniqueName, waitFor } from '@relay/testing';
 import { inboxPersistence } from '../migrations';
+import { RELAY_PRODUCER_HEADER, RELAY_SEQUENCE_HEADER, REPLAY_OF_HEADER } from '../event-headers';
+import { producerSequence } from '../position/producer-sequence';
 import { consumerGroupLag } from '../kafka/consumer-lag';
 import { ConsumedEventContext } from './consumed-event.context';
 import { ConsumerStats } from './consumer-stats';
@@ -62,25 +64,30 @@ describe('EventConsumerServer against real Kafka and PostgreSQL', () => {
     waitFor(() => dlqMessages.find(predicate), { description: 'a dead-letter record', timeoutMs: 30_000 });
   const header = (message: KafkaMessage, name: string) => message.headers?.[name]?.toString();
 
+  const startConsumer = async (counters: ConsumerStats): Promise<INestMicroservice> => {
+    const started = await NestFactory.createMicroservice(TestModule, {
+      logger: false,
+      strategy: new EventConsumerServer({
+        kafka: { brokers: env.kafkaBrokers, clientId: group, topicPartitions: 6, replicationFactor: 1 },
+        consumerGroup: group,
+        dataSource,
+        stats: counters,
+        failurePolicy: { maxAttempts: 3, initialBackoffMs: 20, maxBackoffMs: 100 },
+      }),
+    });
+    await started.listen();
+    // The server connects in the background (so an app starts while Kafka is down): wait for it.
+    await waitFor(() => counters.joined, { description: 'the consumer to join its group', timeoutMs: 60_000 });
+    return started;
+  };
+
   beforeAll(async () => {
     dataSource = await openTestDataSource(env.databaseUrl, group, inboxPersistence);
     await dataSource.query('CREATE TABLE effects (order_id uuid NOT NULL, attempt int NOT NULL)');
     producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
     await producer.connect();
 
-    app = await NestFactory.createMicroservice(TestModule, {
-      logger: false,
-      strategy: new EventConsumerServer({
-        kafka: { brokers: env.kafkaBrokers, clientId: group, topicPartitions: 6, replicationFactor: 1 },
-        consumerGroup: group,
-        dataSource,
-        stats,
-        failurePolicy: { maxAttempts: 3, initialBackoffMs: 20, maxBackoffMs: 100 },
-      }),
-    });
-    await app.listen();
-    // The server connects in the background (so an app starts while Kafka is down): wait for it.
-    await waitFor(() => stats.joined, { description: 'the consumer to join its group', timeoutMs: 60_000 });
+    app = await startConsumer(stats);
 
     dlqConsumer = kafka.consumer({ groupId: `${group}-dlq-reader` });
     await dlqConsumer.connect();
@@ -167,9 +174,74 @@ describe('EventConsumerServer against real Kafka and PostgreSQL', () => {
     await waitFor(async () => (await effectsOf(key)).length === 1, { description: 'the valid event after the poison one' });
   });
 
+  it('applies a sequenced event once when a relay publishes it twice, at two offsets, without a row per event', async () => {
+    const producerId = `it-relay-${randomUUID()}`;
+    const first = anOrderPlacedV1();
+    const second = anOrderPlacedV1({ orderId: first.data.orderId });
+    const sequenced = (event: OrderPlacedV1, lsn: bigint) => ({
+      key: first.data.orderId,
+      value: JSON.stringify(event),
+      headers: { [RELAY_PRODUCER_HEADER]: producerId, [RELAY_SEQUENCE_HEADER]: producerSequence(lsn, 0) },
+    });
+    const duplicatesBefore = stats.duplicates;
+    // The relay crashed after Kafka's ack of `first` and published it again, then went on.
+    await producer.send({ topic: Topics.orderEvents, acks: -1, messages: [sequenced(first, 100n), sequenced(first, 100n), sequenced(second, 101n)] });
+    await waitFor(async () => (await effectsOf(first.data.orderId)).length === 2, { description: 'the effects of both events' });
+    expect(stats.duplicates - duplicatesBefore).toBe(1);
+    const [{ n }] = await dataSource.query('SELECT count(*)::int AS n FROM processed_events WHERE event_id = ANY($1::uuid[])', [[first.eventId, second.eventId]]);
+    expect(n).toBe(0);
+  });
+
+  it('applies a dead-letter replay once, also when replayed twice, and never a replay of a message it applied', async () => {
+    const parkedEvent = anOrderPlacedV1();
+    const appliedEvent = anOrderPlacedV1();
+    behaviour.set(parkedEvent.data.orderId, { nonRetriable: true });
+    await publishEvent(parkedEvent);
+    const [sentApplied] = await producer.send({ topic: Topics.orderEvents, acks: -1, messages: [{ key: appliedEvent.data.orderId, value: JSON.stringify(appliedEvent) }] });
+    const parked = await dlqFor((message) => message.key?.toString() === parkedEvent.data.orderId);
+    await waitFor(async () => (await effectsOf(appliedEvent.data.orderId)).length === 1, { description: 'the effect of the other event' });
+    // The parking record commits with the position past the parked message.
+    await waitFor(async () => (await dataSource.query('SELECT 1 FROM parked_events WHERE consumer_group = $1 AND event_id = $2', [group, parkedEvent.eventId])).length === 1, {
+      description: 'the parking record',
+    });
+
+    // Fixed, the operator replays it twice; and another group replays a message this group applied.
+    behaviour.delete(parkedEvent.data.orderId);
+    const replay = (event: OrderPlacedV1, of: string) => ({ key: event.data.orderId, value: JSON.stringify(event), headers: { [REPLAY_OF_HEADER]: of } });
+    const parkedOriginal = `${Topics.orderEvents}:${header(parked, DeadLetterHeaders.originalPartition)}:${header(parked, DeadLetterHeaders.originalOffset)}`;
+    await producer.send({ topic: Topics.orderEvents, acks: -1, messages: [replay(parkedEvent, parkedOriginal)] });
+    await producer.send({ topic: Topics.orderEvents, acks: -1, messages: [replay(parkedEvent, parkedOriginal), replay(appliedEvent, `${Topics.orderEvents}:${sentApplied.partition}:${sentApplied.baseOffset}`)] });
+    await waitFor(async () => (await consumerGroupLag(kafka, group, [Topics.orderEvents])).every((partition) => partition.lag === '0'), { description: 'lag 0 after the replays' });
+    // The parked event's first attempt failed before its effect was written (non-retriable), the replay's is the second.
+    expect(await effectsOf(parkedEvent.data.orderId)).toEqual([2]);
+    expect(await effectsOf(appliedEvent.data.orderId)).toEqual([1]);
+    expect(await dataSource.query('SELECT 1 FROM parked_events WHERE consumer_group = $1 AND event_id = $2', [group, parkedEvent.eventId])).toEqual([]);
+  });
+
   it('commits offsets only up to what it has processed: lag reaches zero once everything is done', async () => {
     await waitFor(async () => (await consumerGroupLag(kafka, group, [Topics.orderEvents])).every((partition) => partition.lag === '0'), {
       description: 'lag 0 on every partition',
     });
+  });
+
+  it('seeks, on assignment, past what it stored as applied but had not committed to Kafka', async () => {
+    await app.close();
+    // Applied and stored, then a crash before the offset commit: the position is ahead of Kafka's.
+    const applied = anOrderPlacedV1();
+    const [sent] = await producer.send({ topic: Topics.orderEvents, acks: -1, messages: [{ key: applied.data.orderId, value: JSON.stringify(applied) }] });
+    await dataSource.query(
+      `INSERT INTO consumer_positions (consumer_group, topic, partition, next_offset) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (consumer_group, topic, partition) DO UPDATE SET next_offset = excluded.next_offset`,
+      [group, Topics.orderEvents, sent.partition, (BigInt(sent.baseOffset!) + 1n).toString()],
+    );
+    const restarted = new ConsumerStats();
+    app = await startConsumer(restarted);
+    await waitFor(() => restarted.seeks >= 1, { description: 'a seek to the stored position' });
+    const marker = anOrderPlacedV1({ orderId: applied.data.orderId });
+    await publishEvent(marker);
+    await waitFor(async () => (await effectsOf(applied.data.orderId)).length === 1, { description: 'the event after the sought position' });
+    // The stored event was not fetched again (not even to be skipped), and not applied.
+    expect(restarted.duplicates).toBe(0);
+    expect(attempts.get(applied.data.orderId)).toBe(1);
   });
 });

@@ -12,17 +12,19 @@ import { ConsumerStats } from './consumer-stats';
 import { ConsumerMetricsRecorder, FinishedOutcome } from './consumer-metrics.recorder';
 import { DeadLetterParker } from './dead-letter.parker';
 import { EventDeduplicator } from './event.deduplicator';
+import { EventProvenance, provenanceOf } from './event-provenance';
 import { EventRetrier } from './event.retrier';
 import { defaultFailurePolicy, FailurePolicy } from './failure-policy';
 import { eventWorkContext, HandlerInvoker, originOf, runsOf } from './handler.invoker';
 import { DecodedEvent, MessageDecoder } from './message.decoder';
 import { CoalescedOffsetCommits } from './offset-commits';
+import { readPartitionPosition } from '../position/partition-position.store';
 
 export interface EventConsumerOptions {
   kafka: KafkaSettings;
   /** The Kafka consumer group. Every group gets every event; instances of one group share partitions. */
   consumerGroup: string;
-  /** Where the handler's effects and the processed-events records are written, in one transaction. */
+  /** Where the handler's effects and the partition's position are written, in one transaction. */
   dataSource: DataSource;
   failurePolicy?: FailurePolicy;
   /**
@@ -51,8 +53,8 @@ const HEARTBEAT_WHILE_WORKING_MS = 2_000;
  * `@EventPattern(Contract.pattern)` methods; this server decides when an offset may be committed:
  *
  * - messages are pulled (kafkajs fetches, bounded by maxBytesPerPartition), never pushed;
- * - each event's effect runs in a database transaction with its processed-events record
- *   (applyOnce), so a redelivery has no second effect;
+ * - each event's effect runs in a database transaction that also stores the partition's position
+ *   (EventDeduplicator), so a redelivery or a second published copy has no second effect;
  * - offsets are committed only after that transaction commits, never automatically;
  * - a handler that throws is retried in place with backoff (the partition waits, keeping order),
  *   then the message is parked on `<topic>.dlq.<group>` and the partition moves on;
@@ -158,6 +160,8 @@ export class EventConsumerServer extends ServerKafka {
       this.stats.joinedOnce = true;
       this.stats.assignment = Object.fromEntries(Object.entries(event.payload.memberAssignment).map(([topic, partitions]) => [topic, [...partitions].sort((a, b) => a - b)]));
       this.logger.log(`joined group "${this.consumerOptions.consumerGroup}" with partitions ${JSON.stringify(this.stats.assignment)}`);
+      // A new assignment: check each partition's first batch against its stored position again.
+      this.positionsChecked.clear();
     });
     // kafkajs restarts itself after retriable errors only; after any other crash, start over
     // (a new client and consumer) rather than stay connected to HTTP and never consume again.
@@ -213,13 +217,13 @@ export class EventConsumerServer extends ServerKafka {
   private async consumeBatch(payload: EachBatchPayload): Promise<void> {
     const { batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale } = payload;
     const chunkSize = Math.max(1, this.consumerOptions.chunkSize ?? 1);
-    const commit = async (offset: string) => {
-      // The committed offset is the next one to read. Everything before it is durable: applied
-      // (or recorded as a duplicate, skipped, or parked on the dead-letter topic).
+    const commitNext = (next: string) =>
       // Partitions finishing meanwhile share the request (see CoalescedOffsetCommits).
-      const next = (BigInt(offset) + 1n).toString();
-      await this.offsetCommits.commit({ topic: batch.topic, partition: batch.partition, offset: next }, commitOffsetsIfNecessary);
-    };
+      this.offsetCommits.commit({ topic: batch.topic, partition: batch.partition, offset: next }, commitOffsetsIfNecessary);
+    // The committed offset is the next one to read. Everything before it is durable: applied
+    // (or recorded as a duplicate, skipped, or parked on the dead-letter topic).
+    const commit = (offset: string) => commitNext((BigInt(offset) + 1n).toString());
+    if (await this.seekToStoredPosition(payload, commitNext)) return;
     for (let start = 0; start < batch.messages.length; start += chunkSize) {
       if (!isRunning() || isStale()) return;
       const chunk = batch.messages.slice(start, start + chunkSize);
@@ -241,6 +245,32 @@ export class EventConsumerServer extends ServerKafka {
       if (lastDone !== undefined) await commit(lastDone);
       if (lastDone !== chunk[chunk.length - 1].offset) return;
     }
+  }
+
+  /** Partitions (`topic:partition`) whose first batch since the last assignment was checked. */
+  private readonly positionsChecked = new Set<string>();
+
+  /**
+   * On a partition's first batch after an assignment: if the batch starts below the position
+   * stored with the effects (a crash or a rebalance between the database commit and the offset
+   * commit), seeks to that position and commits it, so those messages are not fetched again; true
+   * if it did (the batch is then stale). Never backwards: the committed offset can be ahead of the
+   * stored position (messages parked or skipped move the commit, not the position). Correctness
+   * does not rest on this (the dedup stage skips a redelivered offset anyway); fetching less does.
+   */
+  private async seekToStoredPosition(payload: EachBatchPayload, commitNext: (next: string) => Promise<void>): Promise<boolean> {
+    const { topic, partition } = payload.batch;
+    const key = `${topic}:${partition}`;
+    if (this.positionsChecked.has(key) || payload.batch.isEmpty()) return false;
+    const { consumerGroup, dataSource } = this.consumerOptions;
+    const stored = (await readPartitionPosition(dataSource.manager, { consumerGroup, topic, partition }))?.nextOffset;
+    this.positionsChecked.add(key);
+    if (stored === undefined || BigInt(payload.batch.firstOffset()!) >= stored) return false;
+    this.logger.log(`${topic}[${partition}]: seeking from ${payload.batch.firstOffset()} to the position stored with the effects, ${stored}`);
+    this.consumer?.seek({ topic, partition, offset: stored.toString() });
+    await commitNext(stored.toString());
+    this.stats.seeks++;
+    return true;
   }
 
   /**
@@ -270,8 +300,8 @@ export class EventConsumerServer extends ServerKafka {
   }
 
   /**
-   * Applies a run of messages of one partition in one transaction, in order: one statement claims
-   * all their processed-events records, then each run of consecutive events for one batch handler
+   * Applies a run of messages of one partition in one transaction, in order: the dedup stage sorts
+   * them out against the partition's position (one row, locked and stored once), then each run of consecutive events for one batch handler
    * (OnEvents) is one call, and any other handler gets its events one at a time. Returns false,
    * with nothing applied, if any message is poison or any handler throws: the caller then goes one
    * by one, where the failure policy decides per message.
@@ -286,7 +316,11 @@ export class EventConsumerServer extends ServerKafka {
       await this.consumerOptions.dataSource.transaction(async (manager) => {
         const handled = items.filter((item): item is DecodedEvent<MessageHandler> & { handler: MessageHandler } => Boolean(item.handler));
         // The first copy of an event claims it; a second copy in the same chunk is a duplicate.
-        const sorted = await this.deduplicator.sortOut(manager, where, handled.map(({ envelope, contract, message }) => ({ eventId: envelope.eventId, eventType: contract.pattern, offset: message.offset })));
+        const sorted = await this.deduplicator.sortOut(
+          manager,
+          where,
+          handled.map(({ envelope, contract, message }) => ({ eventId: envelope.eventId, eventType: contract.pattern, offset: message.offset, ...provenanceOf(message) })),
+        );
         handled.forEach((item, index) => outcomes.set(item, sorted[index]));
         for (const run of runsOf(handled.filter((_item, index) => sorted[index] === 'applied'))) {
           const [first] = run;
@@ -312,8 +346,10 @@ export class EventConsumerServer extends ServerKafka {
   /** One message: decode (poison is parked), skip if unhandled, else apply with retries, parking it if they run out. */
   private async consumeMessage(topic: string, partition: number, message: KafkaMessage, payload: EachBatchPayload): Promise<Outcome> {
     const decoded = this.decoder.decode(message, topic);
+    const where = { consumerGroup: this.consumerOptions.consumerGroup, topic, partition };
     if (!decoded.ok) {
       await this.deadLetters.parkPoison(topic, partition, decoded);
+      await this.deduplicator.recordParked(this.consumerOptions.dataSource, where, { offset: message.offset, eventId: null, ...provenanceOf(message) });
       this.recorder.poisonParked(topic);
       return 'done';
     }
@@ -327,12 +363,13 @@ export class EventConsumerServer extends ServerKafka {
     const context = eventWorkContext({ consumerGroup: group, topic, partition }, decoded, childTraceparent(message.headers?.traceparent?.toString()));
     const result = await this.retrier.run(
       `${contract.pattern} ${envelope.eventId} at ${topic}[${partition}]@${message.offset}`,
-      (attempt) => runInWorkContext(context, () => this.applyHandler(handler, envelope, { topic, partition, offset: message.offset, attempt }, contract.pattern)),
+      (attempt) => runInWorkContext(context, () => this.applyHandler(handler, envelope, provenanceOf(message), { topic, partition, offset: message.offset, attempt }, contract.pattern)),
       { onRetry: () => this.recorder.retried(topic, contract.pattern), wait: (delayMs) => this.waitWhileRunning(delayMs, payload) },
     );
     if (result.outcome === 'stopped') return 'stopped';
     if (result.outcome === 'exhausted') {
       await runInWorkContext(context, () => this.deadLetters.parkFailure(topic, partition, message, result));
+      await this.deduplicator.recordParked(this.consumerOptions.dataSource, where, { offset: message.offset, eventId: envelope.eventId, ...provenanceOf(message) });
       this.recorder.failureParked(topic, contract.pattern);
     } else {
       this.recorder.finished(topic, contract.pattern, result.value);
@@ -340,10 +377,11 @@ export class EventConsumerServer extends ServerKafka {
     return 'done';
   }
 
-  /** One try of one event: its effect and its claim in one transaction (a duplicate has no effect). */
+  /** One try of one event: its effect and its partition's new position in one transaction (a duplicate has no effect). */
   private async applyHandler(
     handler: MessageHandler,
     envelope: EventEnvelope,
+    provenance: EventProvenance,
     where: { topic: string; partition: number; offset: string; attempt: number },
     pattern: string,
   ): Promise<ApplyOutcome> {
@@ -352,7 +390,7 @@ export class EventConsumerServer extends ServerKafka {
     const outcome = await this.deduplicator.applyOnce(
       this.consumerOptions.dataSource,
       { consumerGroup, topic: where.topic, partition: where.partition },
-      { eventId: envelope.eventId, eventType: pattern, offset: where.offset },
+      { eventId: envelope.eventId, eventType: pattern, offset: where.offset, ...provenance },
       async (manager) => {
         const origins = new Map([[envelope.eventId, { offset: where.offset, traceparent: currentWorkContext()?.traceparent }]]);
         await this.invoker.invoke(handler, [envelope], { ...where, consumerGroup }, manager, origins);

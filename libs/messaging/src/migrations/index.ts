@@ -1,10 +1,19 @@
 import { CreateOutbox1730000000000 } from './1730000000000-create-outbox';
 import { CreateProcessedEvents1730000000001 } from './1730000000001-create-processed-events';
+import { CreateConsumerPositions1730000000002 } from './1730000000002-create-consumer-positions';
+import { CreateParkedEvents1730000000004 } from './1730000000004-create-parked-events';
 import { OutboxMessageEntity } from '../outbox/outbox-message.entity';
 import { ProcessedEventEntity } from '../inbox/processed-event.entity';
 
 /** Tables and migrations a service that publishes through the outbox needs in its own schema. */
 export const outboxPersistence = { entities: [OutboxMessageEntity], migrations: [CreateOutbox1730000000000] };
 
-/** Tables and migrations a service that consumes events needs in its own schema. */
-export const inboxPersistence = { entities: [ProcessedEventEntity], migrations: [CreateProcessedEvents1730000000001] };
+/**
+ * Tables and migrations a service that consumes events needs in its own schema: the positions
+ * (one row per partition), the messages parked and not replayed yet, and processed_events, which now
+ * holds only events published without a producer sequence (before the upgrade to positions).
+ */
+export const inboxPersistence = {
+  entities: [ProcessedEventEntity],
+  migrations: [CreateProcessedEvents1730000000001, CreateConsumerPositions1730000000002, CreateParkedEvents1730000000004],
+};

@@ -46,7 +46,16 @@ export async function savePartitionPosition(manager: EntityManager, key: Positio
   );
 }
 
-/** Every stored position of a group on a topic, by partition: where to seek on assignment. */
+/** One partition's stored position, without a lock (undefined: the group never applied anything there). */
+export async function readPartitionPosition(manager: EntityManager, key: PositionKey): Promise<PartitionPosition | undefined> {
+  const rows: PositionRow[] = await manager.query(
+    `SELECT next_offset, producer_sequences FROM consumer_positions WHERE consumer_group = $1 AND topic = $2 AND partition = $3`,
+    [key.consumerGroup, key.topic, key.partition],
+  );
+  return rows.length === 0 ? undefined : toPosition(rows[0]);
+}
+
+/** Every stored position of a group on a topic, by partition. */
 export async function readPartitionPositions(manager: EntityManager, consumerGroup: string, topic: string): Promise<Map<number, PartitionPosition>> {
   const rows: Array<PositionRow & { partition: number }> = await manager.query(
     `SELECT partition, next_offset, producer_sequences FROM consumer_positions WHERE consumer_group = $1 AND topic = $2`,

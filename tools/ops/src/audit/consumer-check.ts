@@ -24,24 +24,25 @@ const countTypes = (rows: readonly OutboxRow[] | undefined, type: string) => (ro
  * (5-7) A consumer group applied each event it consumes exactly once, and its effects are what
  * those events make them:
  * - every event of this stack's outboxes the group had consumed (committed past) when the audit
- *   started has its processed_events record; an event not consumed yet is pending (in flight);
+ *   started is below its stored position and was not parked (applied-events.ts); an event not
+ *   consumed yet is pending (in flight);
  * - the effect of each order (its reservation, delivery or status) is one the recorded events can
  *   produce, in any arrival order, and the events it raised (stock or delivery events in its
  *   outbox, written in the same transaction) are exactly those its state calls for;
  * - no effect exists without a record of an event that causes it, nor for an order that does not.
- * The records, the effects and the raised events commit together, so one snapshot holds no
+ * The positions, the effects and the raised events commit together, so one snapshot holds no
  * half-applied event: any disagreement is a gap, load or not.
  */
 export async function consumerCheck(context: AuditContext, service: ServiceId): Promise<CheckResult> {
   const { snapshot, options, db } = context;
   const max = options.maxExamples;
   const { schema, group } = options[service];
-  const processed = snapshot.processed[service];
+  const processed = context.applied[service];
   const effect = EFFECT[service];
 
-  const notApplied = new FindingBuilder('not-applied', `events group "${group}" had consumed (committed past) when the audit started but has no processed_events record of (lost, or parked on a dead-letter topic)`, max);
+  const notApplied = new FindingBuilder('not-applied', `events group "${group}" had consumed (committed past) when the audit started but has not applied (its stored position is not past them: lost, or parked on a dead-letter topic)`, max);
   const effectMissing = new FindingBuilder('effect-missing', `orders whose events group "${group}" recorded but whose ${effect} is missing from ${schema}`, max);
-  const unrecorded = new FindingBuilder('unrecorded-effect', `orders with a ${effect} but no processed_events record of any event that makes one, for group "${group}"`, max);
+  const unrecorded = new FindingBuilder('unrecorded-effect', `orders with a ${effect} but no applied event that makes one, for group "${group}"`, max);
   const mismatch = new FindingBuilder('state-mismatch', `orders whose ${effect} is not what the events group "${group}" recorded make it`, max);
   const eventMismatch = new FindingBuilder('event-mismatch', `orders whose ${effect} did not raise exactly the events its state calls for (${schema} outbox)`, max);
   const repeated = new FindingBuilder('repeated-transition', 'orders that reached one status more than once (order_status_history)', max);
@@ -147,7 +148,7 @@ export async function consumerCheck(context: AuditContext, service: ServiceId): 
     notPublished: unpublished.count,
     notApplied: notApplied.count,
     ordersWithPlacedApplied: placedRecorded,
-    processedEvents: processed.size,
+    appliedEvents: processed.size,
     effectRows,
     foreignEffects: foreign.count,
   };

@@ -17,6 +17,8 @@ export interface AuditContext {
   snapshot: Snapshot;
   /** Each service's topic, by the service that publishes it. */
   scans: Record<ServiceId, ScannedTopic>;
+  /** The events each group applied when the snapshot was taken (applied-events.ts): eventId → type. */
+  applied: Record<ServiceId, Map<string, string>>;
 }
 
 export function schemaOf(options: ResolvedAuditOptions, service: ServiceId): string {
@@ -49,13 +51,13 @@ export function orderOfEvent(context: AuditContext, eventId: string): string | u
 }
 
 /**
- * The event types a service's group recorded (processed_events) per order, counting only the types
+ * The event types a service's group applied per order, counting only the types
  * it applies. On shared topics this includes other stacks' events about this stack's orders: the
  * group applied them too.
  */
 export function recordedFacts(context: AuditContext, service: ServiceId): Map<string, Set<string>> {
   const facts = new Map<string, Set<string>>();
-  for (const [eventId, type] of context.snapshot.processed[service]) {
+  for (const [eventId, type] of context.applied[service]) {
     if (!CONSUMES[service].includes(type)) continue;
     const orderId = orderOfEvent(context, eventId);
     if (orderId === undefined) continue;

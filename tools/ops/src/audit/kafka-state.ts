@@ -17,7 +17,7 @@ export interface GroupState {
  * The broker when the audit starts, before the database snapshot: the end offsets of the three
  * topics (what each group must have consumed by the end of the audit) and each group's committed
  * offsets. A group commits an offset only once the work of the messages before it is durable, so
- * an event below a committed offset taken now has its processed_events record in the snapshot.
+ * an event below a committed offset taken now is below the position the snapshot holds (or parked).
  */
 export interface KafkaState {
   /** Partitions of the three topics that exist, by topic. */

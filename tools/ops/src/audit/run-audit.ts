@@ -9,7 +9,8 @@ import { AuditContext } from './context';
 import { finalCheck } from './final-check';
 import { partitionsBehind, readKafkaState } from './kafka-state';
 import { lagCheck } from './lag-check';
-import { ServiceId, SERVICES, topicOf } from './model';
+import { CONSUMES, ServiceId, SERVICES, topicOf, topicsReadBy } from './model';
+import { appliedEvents } from './applied-events';
 import { outboxBacklogs, outboxCheck, recheckBacklogs } from './outbox-check';
 import { readSnapshot } from './snapshot';
 import { topicCheck } from './topic-check';
@@ -48,7 +49,8 @@ function resolve(options: AuditOptions): ResolvedAuditOptions {
 
 /**
  * The reconciliation audit of a running system, read-only, safe under load: (1) the outboxes,
- * (2-4) the three topics against them, (5-7) what each consumer group applied and the effects,
+ * (2-4) the three topics against them, (5-7) what each consumer group applied (its stored positions
+ * against the topics) and the effects,
  * (8) lag, (9) final statuses of the orders nothing is in flight for. Resolves with the report
  * (`ok` false when any gap was found); rejects only when it cannot look (unreachable server,
  * missing schema or table).
@@ -72,7 +74,13 @@ export async function runAudit(input: AuditOptions): Promise<AuditReport> {
     options.onProgress('database snapshot taken');
     const scans = {} as Record<ServiceId, ScannedTopic>;
     for (const service of SERVICES) scans[service] = await readTopic(kafka, topicOf(service, options.topic), options);
-    const context: AuditContext = { db, options, kafka: kafkaState, snapshot, scans };
+    const applied = {} as Record<ServiceId, Map<string, string>>;
+    for (const service of SERVICES) {
+      const read = topicsReadBy(service, options.topic);
+      const readScans = SERVICES.filter((producer) => read.includes(topicOf(producer, options.topic))).map((producer) => scans[producer]);
+      applied[service] = appliedEvents({ consumes: CONSUMES[service], scans: readScans, bookkeeping: snapshot.applied[service] });
+    }
+    const context: AuditContext = { db, options, kafka: kafkaState, snapshot, scans, applied };
 
     const topics: CheckResult[] = [];
     for (const service of SERVICES) topics.push(await topicCheck(context, service));

@@ -41,26 +41,38 @@ export interface DeliveryRow {
 
 /**
  * The three services' schemas at one instant (one REPEATABLE READ transaction over the one
- * database they share): an effect, its processed_events record and the events it raised commit
- * together, so they are always seen together.
+ * database they share): an effect, its group's position past the event and the events it raised
+ * commit together, so they are always seen together.
  */
 export interface Snapshot {
   orders: Map<string, OrderRow>;
   reservations: Map<string, ReservationRow>;
   deliveries: Map<string, DeliveryRow>;
   outbox: Record<ServiceId, ServiceOutbox>;
-  /** Each group's processed_events: eventId → event type. */
-  processed: Record<ServiceId, Map<string, string>>;
+  /** Each group's bookkeeping of what it applied (see applied-events.ts). */
+  applied: Record<ServiceId, GroupBookkeeping>;
   /** Orders that reached one status more than once (the state machine only moves forward). */
   repeatedTransitions: { orderId: string; status: string; times: number }[];
 }
 
+/** What a consumer group stored of what it applied, in the same transactions as its effects. */
+export interface GroupBookkeeping {
+  /** The next offset to apply, by `topic:partition` (consumer_positions). */
+  positions: Map<string, bigint>;
+  /** Messages the group parked and has not applied since, as `topic:partition:offset` (parked_events). */
+  parked: Set<string>;
+  /** Events without a producer sequence, applied by id (processed_events): eventId → event type. */
+  appliedById: Map<string, string>;
+}
+
 const iso = (value: Date | string | null): string | null => (value === null ? null : new Date(value).toISOString());
 
+const BOOKKEEPING = ['consumer_positions', 'parked_events', 'processed_events'];
+
 const TABLES: Record<ServiceId, string[]> = {
-  orders: ['orders', 'order_status_history', 'outbox', 'processed_events'],
-  inventory: ['reservations', 'outbox', 'processed_events'],
-  delivery: ['deliveries', 'outbox', 'processed_events'],
+  orders: ['orders', 'order_status_history', 'outbox', ...BOOKKEEPING],
+  inventory: ['reservations', 'outbox', ...BOOKKEEPING],
+  delivery: ['deliveries', 'outbox', ...BOOKKEEPING],
 };
 
 async function readOutbox(db: Db, schema: string): Promise<ServiceOutbox> {
@@ -89,12 +101,24 @@ async function readOutbox(db: Db, schema: string): Promise<ServiceOutbox> {
   return outbox;
 }
 
-async function readProcessed(db: Db, schema: string, group: string): Promise<Map<string, string>> {
-  const { rows } = await db.query<{ event_id: string; event_type: string }>(
+async function readBookkeeping(db: Db, schema: string, group: string): Promise<GroupBookkeeping> {
+  const positions = await db.query<{ topic: string; partition: number; next_offset: string }>(
+    `SELECT topic, partition, next_offset::text AS next_offset FROM ${table(schema, 'consumer_positions')} WHERE consumer_group = $1 AND next_offset IS NOT NULL`,
+    [group],
+  );
+  const parked = await db.query<{ topic: string; partition: number; kafka_offset: string }>(
+    `SELECT topic, partition, kafka_offset::text AS kafka_offset FROM ${table(schema, 'parked_events')} WHERE consumer_group = $1`,
+    [group],
+  );
+  const byId = await db.query<{ event_id: string; event_type: string }>(
     `SELECT event_id::text AS event_id, event_type FROM ${table(schema, 'processed_events')} WHERE consumer_group = $1`,
     [group],
   );
-  return new Map(rows.map((row) => [row.event_id, row.event_type]));
+  return {
+    positions: new Map(positions.rows.map((row) => [`${row.topic}:${row.partition}`, BigInt(row.next_offset)])),
+    parked: new Set(parked.rows.map((row) => `${row.topic}:${row.partition}:${row.kafka_offset}`)),
+    appliedById: new Map(byId.rows.map((row) => [row.event_id, row.event_type])),
+  };
 }
 
 export async function readSnapshot(db: Db, options: ResolvedAuditOptions): Promise<Snapshot> {
@@ -114,10 +138,10 @@ export async function readSnapshot(db: Db, options: ResolvedAuditOptions): Promi
       `SELECT order_id::text AS order_id, status, stock_status, cancel_reason, created_at FROM ${table(schemas.delivery, 'deliveries')}`,
     );
     const outbox = {} as Record<ServiceId, ServiceOutbox>;
-    const processed = {} as Record<ServiceId, Map<string, string>>;
+    const applied = {} as Record<ServiceId, GroupBookkeeping>;
     for (const service of SERVICES) {
       outbox[service] = await readOutbox(db, schemas[service]);
-      processed[service] = await readProcessed(db, schemas[service], options[service].group);
+      applied[service] = await readBookkeeping(db, schemas[service], options[service].group);
     }
     return {
       orders: new Map(orders.rows.map((row) => [row.id, { status: row.status, createdAt: iso(row.created_at)! }])),
@@ -126,7 +150,7 @@ export async function readSnapshot(db: Db, options: ResolvedAuditOptions): Promi
         deliveries.rows.map((row) => [row.order_id, { status: row.status, stockStatus: row.stock_status, cancelReason: row.cancel_reason, createdAt: iso(row.created_at)! }]),
       ),
       outbox,
-      processed,
+      applied,
       repeatedTransitions: repeated.rows.map((row) => ({ orderId: row.order_id, status: row.to_status, times: row.times })),
     };
   } finally {

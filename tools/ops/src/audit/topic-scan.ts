@@ -15,6 +15,14 @@ export interface TopicEvent {
   /** The offset of its last copy in each partition holding one (copies share the key, so normally one partition). */
   lastOffsets: Map<number, bigint>;
   copies: number;
+  /** Where each copy is, in the order read (a relay's second copy, a replay: each is one). */
+  copiesAt: EventCopy[];
+}
+
+/** One copy of an event on its topic. */
+export interface EventCopy {
+  partition: number;
+  offset: bigint;
 }
 
 export interface ScannedTopic {
@@ -67,9 +75,11 @@ export async function readTopic(kafka: Kafka, topic: string, options: ResolvedAu
       }
       const { eventId } = decoded.envelope;
       const offset = BigInt(message.offset);
+      const copy: EventCopy = { partition, offset };
       const known = scanned.events.get(eventId);
       if (known) {
         known.copies++;
+        known.copiesAt.push(copy);
         if (offset > (known.lastOffsets.get(partition) ?? -1n)) known.lastOffsets.set(partition, offset);
         return;
       }
@@ -82,6 +92,7 @@ export async function readTopic(kafka: Kafka, topic: string, options: ResolvedAu
         firstOffset: offset,
         lastOffsets: new Map([[partition, offset]]),
         copies: 1,
+        copiesAt: [copy],
       });
     },
   });

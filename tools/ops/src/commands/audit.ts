@@ -57,10 +57,12 @@ throw-away consumer. Work still in flight is reported as pending or in flight, n
      eventId are counted, not gaps)
   5-7. consumers: inventory (order.placed/cancelled), delivery (order.placed/cancelled,
      stock.reserved/rejected) and orders (stock.reserved/rejected, delivery.scheduled/cancelled):
-     every event the group had consumed when the audit started has its processed_events record;
-     each reservation, delivery and order status is what the recorded events make it; each
+     every event the group had consumed when the audit started is below the position it stored
+     with its effects and was not parked (or was replayed and claimed; events published before
+     producer sequences: its processed_events row); each reservation, delivery and order status
+     is what the applied events make it; each
      decided reservation raised one stock.reserved|rejected (plus stock.released once released),
-     each SCHEDULED/CANCELLED delivery its delivery event; no effect without a recorded event
+     each SCHEDULED/CANCELLED delivery its delivery event; no effect without an applied event
      or for an order that does not exist
   8. lag: each of the three groups has consumed, per partition, everything that was on its
      topics when the audit started (waiting up to the grace period); parked dead letters counted

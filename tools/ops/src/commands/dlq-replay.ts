@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { IHeaders } from 'kafkajs';
 import { decodeEvent } from '@relay/contracts';
-import { RELAY_PRODUCER_HEADER, RELAY_SEQUENCE_HEADER, REPLAYED_FROM_HEADER } from '@relay/messaging';
+import { RELAY_PRODUCER_HEADER, RELAY_SEQUENCE_HEADER, REPLAY_OF_HEADER, REPLAYED_FROM_HEADER } from '@relay/messaging';
 import { parseCommandArgs, stringValue } from '../args';
 import { Command, ENVIRONMENT_HELP, KafkaConnection, kafkaFromEnv, printJson } from '../command';
 import { formatPosition, parsePosition, RecordPosition } from '../config';
@@ -42,13 +42,15 @@ export interface ReplayResult {
   skipped: { from: string; reason: string }[];
 }
 
-/** Headers a replay never copies: the replay claims the event by its dead-letter record instead. */
-const NOT_REPLAYED: ReadonlySet<string> = new Set([REPLAYED_FROM_HEADER, RELAY_PRODUCER_HEADER, RELAY_SEQUENCE_HEADER]);
+/** Headers a replay never copies: it is claimed by the original it replays, not by a sequence. */
+const NOT_REPLAYED: ReadonlySet<string> = new Set([REPLAYED_FROM_HEADER, REPLAY_OF_HEADER, RELAY_PRODUCER_HEADER, RELAY_SEQUENCE_HEADER]);
 
 /**
  * Original headers minus the dead-letter ones and the producer sequence, plus where the replay came
- * from. The sequence must go: the group moved past it when it parked the event, so a copy carrying
- * it would be skipped as already published (partition-position.ts).
+ * from and the original message it replays. A consumer group applies the replay only by consuming
+ * its record of having parked that original (so twice is once, and a group that applied the
+ * original skips it); the sequence must go, since the group moved past it when it parked the event.
+ * The record must have its provenance headers (replayProblem checks).
  */
 export function replayHeaders(record: DeadLetter): IHeaders {
   const headers: IHeaders = {};
@@ -56,6 +58,8 @@ export function replayHeaders(record: DeadLetter): IHeaders {
     if (!name.startsWith('x-dlq-') && !NOT_REPLAYED.has(name) && value !== undefined) headers[name] = value;
   }
   headers[REPLAYED_FROM_HEADER] = `${record.dlqTopic}:${record.partition}:${record.offset}`;
+  const original = record.original!;
+  headers[REPLAY_OF_HEADER] = `${original.topic}:${original.partition}:${original.offset}`;
   return headers;
 }
 
@@ -82,6 +86,9 @@ function targetProblem(record: DeadLetter, sourceTopic: string): string | undefi
   if (record.original.topic !== sourceTopic) {
     return `its x-dlq-original-topic header names ${record.original.topic}, but ${record.dlqTopic} holds dead letters of ${sourceTopic}, the only topic a replay from it goes to`;
   }
+  if (record.original.partition === null || record.original.offset === null || !/^\d+$/.test(record.original.offset)) {
+    return `it has no valid x-dlq-original-partition and x-dlq-original-offset headers (a consumer applies a replay by the original it replays)`;
+  }
   return undefined;
 }
 
@@ -95,7 +102,8 @@ function replayProblem(record: DeadLetter, sourceTopic: string): string | undefi
 /**
  * Produces parked messages back to the topic they came from, with their key, value (or a fixed
  * value) and headers, through an idempotent producer with acks from all in-sync replicas.
- * Consumers drop events they already applied (by eventId), so replaying twice is harmless.
+ * A group applies a replay once, and only if it parked the original (see replayHeaders), so
+ * replaying twice is harmless.
  */
 export async function replayDeadLetters(options: ReplayOptions): Promise<ReplayResult> {
   const positions = options.positions ?? [];
@@ -156,9 +164,11 @@ export const dlqReplayCommand: Command = {
 
 Produces parked messages back to the topic the dead-letter topic belongs to (<topic> of
 <topic>.dlq.<group>; a record whose x-dlq-original-topic header names another is refused), with the
-original key and value and the original headers minus the x-dlq-* ones, plus
-x-replayed-from: <dlqTopic>:<partition>:<offset>. The producer is idempotent and waits for all
-in-sync replicas. Replaying is safe: consumers drop events they already applied, by eventId.
+original key and value and the original headers minus the x-dlq-* ones and the producer sequence,
+plus x-replayed-from: <dlqTopic>:<partition>:<offset> and x-replay-of: <topic>:<partition>:<offset>
+(the original). The producer is idempotent and waits for all in-sync replicas. Replaying is safe:
+a group applies a replay only by consuming its record of having parked that original, so a record
+replayed twice is applied once, and groups that applied the original skip it.
 The dead-letter record stays where it is (dlq purge removes records).
 
 --value-file replaces the value of the one record given: the file must hold a valid event

@@ -40,13 +40,14 @@ function localPortsOf(pid: number): Set<number> {
 
 /**
  * Freezes `pid` (SIGSTOP) at a moment it has a database transaction open that has written to
- * `table` (for a consumer: `processed_events`, i.e. it has claimed events and is applying them),
+ * `table` (for a consumer: `consumer_positions`, i.e. it has locked its partition's position and is
+ * applying events),
  * the worst moment for a consumer to become a zombie: its session keeps the transaction's locks
  * while the group moves on. Tries again (SIGCONT, SIGSTOP) until the stopped process is caught in
  * such a transaction; throws if that never happens. The process is left stopped; the caller must
  * SIGCONT it.
  */
-export async function freezeInsideTransaction(pid: number, databaseUrl: string, table = 'processed_events', attempts = 300): Promise<OpenTransaction[]> {
+export async function freezeInsideTransaction(pid: number, databaseUrl: string, table = 'consumer_positions', attempts = 300): Promise<OpenTransaction[]> {
   const client = new Client({ connectionString: databaseUrl, application_name: 'e2e-fault-freeze' });
   client.on('error', () => undefined);
   await client.connect();
