@@ -8,6 +8,11 @@
 export const RELAY_PRODUCER_HEADER = 'x-relay-producer';
 /** The event's ProducerSequence: increasing in commit order, the same when it is published again. */
 export const RELAY_SEQUENCE_HEADER = 'x-relay-sequence';
+/**
+ * The id of the transaction that wrote the event (WAL outbox: 32 bits, as logical decoding gives
+ * it): the audit tells from it whether the event belongs to its database snapshot.
+ */
+export const RELAY_XID_HEADER = 'x-relay-xid';
 /** Set by a dead-letter replay: `<dead-letter topic>:<partition>:<offset>` of the record replayed (provenance). */
 export const REPLAYED_FROM_HEADER = 'x-replayed-from';
 /**

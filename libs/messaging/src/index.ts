@@ -2,6 +2,8 @@ export * from './kafka/kafka-settings';
 export * from './kafka/topic-provisioner';
 export * from './outbox/outbox-message.entity';
 export * from './outbox/outbox-writer';
+export * from './outbox/append-events';
+export * from './outbox/outbox-publisher';
 export * from './outbox/outbox-relay';
 export * from './outbox/wal-outbox.message';
 export * from './outbox/wal-outbox.writer';

@@ -4,7 +4,7 @@ import { Kafka } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { TopicName } from '@relay/contracts';
 import { createKafka, KafkaSettings } from './kafka/kafka-settings';
-import { OutboxRelay, OutboxRelayOptions } from './outbox/outbox-relay';
+import { OutboxPublisher, OutboxPublisherOptions } from './outbox/outbox-publisher';
 import { EventConsumerOptions, EventConsumerServer } from './consumer/event-consumer.server';
 import { ConsumerStats } from './consumer/consumer-stats';
 import { ConsumerStatusController } from './consumer/consumer-status.controller';
@@ -32,40 +32,41 @@ export class MessagingModule {
   }
 }
 
-export interface OutboxRelayModuleOptions extends Omit<OutboxRelayOptions, 'topics'> {
+export interface OutboxRelayModuleOptions extends Omit<OutboxPublisherOptions, 'topics'> {
   publishes: TopicName[];
 }
 
 @Injectable()
 export class OutboxRelayService implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  readonly relay: OutboxRelay;
+  private publisher: OutboxPublisher | undefined;
 
   constructor(
-    dataSource: DataSource,
-    @Inject(KAFKA_CLIENT) kafka: Kafka,
-    @Inject(KAFKA_SETTINGS) settings: KafkaSettings,
-    @Inject(OUTBOX_RELAY_OPTIONS) options: OutboxRelayModuleOptions,
-  ) {
-    this.relay = new OutboxRelay(dataSource, kafka, {
-      ...options,
-      topics: options.publishes.map((topic) => ({ topic, numPartitions: settings.topicPartitions, replicationFactor: settings.replicationFactor })),
-    });
-  }
+    private readonly dataSource: DataSource,
+    @Inject(KAFKA_CLIENT) private readonly kafka: Kafka,
+    @Inject(KAFKA_SETTINGS) private readonly settings: KafkaSettings,
+    @Inject(OUTBOX_RELAY_OPTIONS) private readonly options: OutboxRelayModuleOptions,
+  ) {}
 
   private unregisterMetrics: (() => void) | undefined;
 
-  onApplicationBootstrap(): void {
-    this.relay.start();
+  /** Chooses the outbox (and creates its replication slot) before the app takes requests: Nest opens the port after this. */
+  async onApplicationBootstrap(): Promise<void> {
+    const { publishes, ...options } = this.options;
+    const topics = publishes.map((topic) => ({ topic, numPartitions: this.settings.topicPartitions, replicationFactor: this.settings.replicationFactor }));
+    const publisher = await OutboxPublisher.create(this.dataSource, this.kafka, { ...options, topics });
+    this.publisher = publisher;
+    publisher.start();
     this.unregisterMetrics = onMetricsScrape('backlog', async () => {
-      const backlog = await this.relay.backlog();
+      const backlog = await publisher.backlog();
       messagingMetrics.outboxBacklog.set(backlog.rows);
       messagingMetrics.outboxOldestAgeSeconds.set(backlog.oldestAgeSeconds);
+      messagingMetrics.outboxWalBacklogBytes.set(backlog.walBytes ?? 0);
     });
   }
 
   async beforeApplicationShutdown(): Promise<void> {
     this.unregisterMetrics?.();
-    await this.relay.stop();
+    await this.publisher?.stop();
   }
 }
 

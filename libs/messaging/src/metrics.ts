@@ -52,6 +52,10 @@ export const messagingMetrics = {
     help: 'Outbox rows not yet published (read at scrape time)',
     collect: () => refreshAll(backlogRefreshers),
   }),
+  outboxWalBacklogBytes: new Gauge({
+    name: 'relay_outbox_wal_backlog_bytes',
+    help: 'WAL the outbox slot keeps and has not confirmed (WAL outbox; 0 with the table outbox), in bytes (read at scrape time)',
+  }),
   outboxOldestAgeSeconds: new Gauge({ name: 'relay_outbox_oldest_age_seconds', help: 'Age of the oldest unpublished outbox row; 0 when none (read at scrape time)' }),
   outboxPublishSeconds: new Histogram({
     name: 'relay_outbox_publish_seconds',

@@ -49,6 +49,7 @@ export interface OutboxEnv {
   DATABASE_SCHEMA: string;
   OUTBOX_BATCH_SIZE: number;
   OUTBOX_POLL_INTERVAL_MS: number;
+  OUTBOX_STORE: 'auto' | 'wal' | 'table';
 }
 
 export function outboxRelayOptionsFrom(env: OutboxEnv, publishes: TopicName[]): OutboxRelayModuleOptions {
@@ -58,5 +59,6 @@ export function outboxRelayOptionsFrom(env: OutboxEnv, publishes: TopicName[]): 
     publishes,
     batchSize: env.OUTBOX_BATCH_SIZE,
     pollIntervalMs: env.OUTBOX_POLL_INTERVAL_MS,
+    store: env.OUTBOX_STORE,
   };
 }

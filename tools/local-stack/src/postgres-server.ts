@@ -519,7 +519,7 @@ async function launch(params: Omit<LaunchParams, 'port'> & { port: number }): Pr
       '-c',
       'wal_level=logical',
       '-c',
-      'max_replication_slots=32',
+      'max_replication_slots=128',
     ],
     {
       ...spawnIdentity(runAs),

@@ -2,7 +2,7 @@ import { Consumer, Kafka, KafkaMessage, logLevel } from 'kafkajs';
 import { anOrderPlacedV1, OrderPlacedV1, TopicName } from '@relay/contracts';
 import { integrationEnv, openTestDataSource, uniqueName, waitFor } from '@relay/testing';
 import { outboxPersistence } from '../migrations';
-import { appendToOutbox } from './outbox-writer';
+import { appendToOutbox } from './append-events';
 import { OutboxRelay } from './outbox-relay';
 
 jest.setTimeout(120_000);

@@ -55,12 +55,12 @@ export function outboxRecords(entries: readonly OutboxEntry[]): OutboxRecord[] {
 }
 
 /**
- * Appends events to the outbox inside the caller's transaction, so they exist if and only if the
- * change they describe commits: one INSERT for all of them (ids in the given order, which is the
+ * Appends events to the outbox table inside the caller's transaction, so they exist if and only if
+ * the change they describe commits: one INSERT for all of them (ids in the given order, which is the
  * order the relay publishes) and one NOTIFY, which PostgreSQL delivers only on commit, so the
  * relay wakes at once instead of waiting for its next poll.
  */
-export async function appendEventsToOutbox(manager: EntityManager, entries: readonly OutboxEntry[]): Promise<void> {
+export async function appendEventsToOutboxTable(manager: EntityManager, entries: readonly OutboxEntry[]): Promise<void> {
   if (entries.length === 0) return;
   const rows = outboxRecords(entries);
   // One JSON parameter rather than six arrays: one serialisation, and the statement text never
@@ -76,13 +76,4 @@ export async function appendEventsToOutbox(manager: EntityManager, entries: read
      SELECT pg_notify($2, current_schema()) FROM (SELECT count(*) FROM appended) AS done`,
     [JSON.stringify(rows), OUTBOX_NOTIFY_CHANNEL],
   );
-}
-
-/** Appends one event to the outbox inside the caller's transaction (see appendEventsToOutbox). */
-export async function appendToOutbox<TType extends string, TVersion extends number, TSchema extends z.ZodType>(
-  manager: EntityManager,
-  contract: EventContract<TType, TVersion, TSchema>,
-  envelope: EventEnvelope<TType, TVersion, z.infer<TSchema>>,
-): Promise<void> {
-  await appendEventsToOutbox(manager, [outboxEntry(contract, envelope)]);
 }

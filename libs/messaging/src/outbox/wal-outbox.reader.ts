@@ -35,6 +35,9 @@ export function sequenceText(sequence: WalSequence): ProducerSequence {
 
 export interface WalOutboxMessage {
   sequence: WalSequence;
+  /** The id of the transaction that wrote it (32 bits). */
+  xid: number;
+  committedAt: Date;
   topic: string;
   key: string;
   headers: Record<string, string>;
@@ -187,7 +190,13 @@ export class WalOutboxReader {
       [this.slotName],
     );
     if (found.rowCount === 0) {
-      await ignoreDuplicate(client.query(`SELECT pg_create_logical_replication_slot($1, 'pgoutput')`, [this.slotName]));
+      await ignoreDuplicate(client.query(`SELECT pg_create_logical_replication_slot($1, 'pgoutput')`, [this.slotName])).catch((error: unknown) => {
+        if (pgCode(error) !== '53400') throw error;
+        throw new WalOutboxUnavailableError(
+          `every replication slot of this PostgreSQL server is in use (max_replication_slots=${settings.max_replication_slots}): ` +
+            `drop the slots of schemas that no longer publish, raise max_replication_slots (needs a restart), or use the table outbox`,
+        );
+      });
     }
     const [position] = (await client.query<{ confirmed: string; restart: string }>(
       `SELECT confirmed_flush_lsn::text AS confirmed, restart_lsn::text AS restart FROM pg_replication_slots WHERE slot_name = $1 AND database = current_database() AND plugin = 'pgoutput'`,
@@ -304,22 +313,7 @@ export class WalOutboxReader {
   }
 
   private decode(rows: Array<{ lsn: string; data: Buffer }>, upto: Lsn): WalOutboxBatch {
-    const messages: WalOutboxMessage[] = [];
-    let transaction: WalSequence | undefined;
-    for (const row of rows) {
-      const record = decodePgoutput(row.data);
-      if (record.type === 'begin') {
-        transaction = { commitLsn: record.finalLsn, index: 0 };
-      } else if (record.type === 'commit') {
-        if (transaction?.commitLsn !== record.commitLsn) throw new Error(`pgoutput Commit at ${formatLsn(record.commitLsn)} without its Begin`);
-        transaction = undefined;
-      } else if (record.type === 'message' && record.transactional && record.prefix === this.prefix) {
-        if (!transaction) throw new Error(`pgoutput transactional Message at ${formatLsn(record.lsn)} outside a transaction`);
-        messages.push({ sequence: { commitLsn: transaction.commitLsn, index: transaction.index++ }, ...decodeWalOutboxContent(record.content) });
-      }
-      // Anything else is another schema's message, or not an outbox message: read past it.
-    }
-    if (transaction) throw new Error(`pgoutput transaction ${formatLsn(transaction.commitLsn)} without its Commit`);
+    const messages = decodeWalOutboxRows(rows, this.prefix);
     // The lsn column of a Commit row is the end of its commit record. A full batch may have
     // stopped before the bound, so it moves only past its last row; otherwise up to the bound.
     const last = rows.length > 0 ? parseLsn(rows[rows.length - 1].lsn) : 0n;
@@ -384,4 +378,52 @@ async function ignoreDuplicate(query: Promise<unknown>): Promise<void> {
   await query.catch((error: unknown) => {
     if (pgCode(error) !== '42710' && pgCode(error) !== '23505') throw error;
   });
+}
+
+/** Microseconds from the Unix epoch to PostgreSQL's (2000-01-01). */
+const POSTGRES_EPOCH_MICROS = 946_684_800_000_000n;
+
+/**
+ * The outbox messages with `prefix` among rows of pgoutput output (whole transactions), in commit
+ * order; the rest (other schemas' messages, Begin and Commit rows) is read past.
+ */
+export function decodeWalOutboxRows(rows: ReadonlyArray<{ lsn: string; data: Buffer }>, prefix: string): WalOutboxMessage[] {
+  const messages: WalOutboxMessage[] = [];
+  let transaction: (WalSequence & { xid: number; committedAt: Date }) | undefined;
+  for (const row of rows) {
+    const record = decodePgoutput(row.data);
+    if (record.type === 'begin') {
+      const committedAt = new Date(Number((record.commitTimestamp + POSTGRES_EPOCH_MICROS) / 1000n));
+      transaction = { commitLsn: record.finalLsn, index: 0, xid: record.xid, committedAt };
+    } else if (record.type === 'commit') {
+      if (transaction?.commitLsn !== record.commitLsn) throw new Error(`pgoutput Commit at ${formatLsn(record.commitLsn)} without its Begin`);
+      transaction = undefined;
+    } else if (record.type === 'message' && record.transactional && record.prefix === prefix) {
+      if (!transaction) throw new Error(`pgoutput transactional Message at ${formatLsn(record.lsn)} outside a transaction`);
+      const { commitLsn, xid, committedAt } = transaction;
+      messages.push({ sequence: { commitLsn, index: transaction.index++ }, xid, committedAt, ...decodeWalOutboxContent(record.content) });
+    }
+  }
+  if (transaction) throw new Error(`pgoutput transaction ${formatLsn(transaction.commitLsn)} without its Commit`);
+  return messages;
+}
+
+/**
+ * The messages of a schema's outbox slot not confirmed yet, from transactions that committed
+ * before `upto`, without moving the slot or taking the relay's lock: for the audit, which needs
+ * what was written and not yet acknowledged by Kafka. PostgreSQL refuses while the relay is reading
+ * the slot that very moment (WalOutboxSlotInUseError): try again.
+ */
+export async function peekWalOutbox(client: Pick<Client, 'query'>, schema: string, upto: string): Promise<WalOutboxMessage[]> {
+  try {
+    const { rows } = await client.query<{ lsn: string; data: Buffer }>(
+      `SELECT lsn::text AS lsn, data FROM pg_logical_slot_peek_binary_changes($1, $2::pg_lsn, NULL,
+         'proto_version', '1', 'publication_names', $3, 'messages', 'true')`,
+      [walOutboxSlotName(schema), upto, WAL_OUTBOX_PUBLICATION],
+    );
+    return decodeWalOutboxRows(rows, walOutboxPrefix(schema));
+  } catch (error) {
+    if (pgCode(error) === '55006') throw new WalOutboxSlotInUseError(`the WAL outbox slot of ${schema} is being read by its relay: ${(error as Error).message}`);
+    throw error;
+  }
 }

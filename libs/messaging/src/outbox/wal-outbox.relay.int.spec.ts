@@ -4,7 +4,7 @@ import { integrationEnv, openTestDataSource, uniqueName, waitFor } from '@relay/
 import { outboxEntry } from './outbox-writer';
 import { appendEventsToWalOutbox } from './wal-outbox.writer';
 import { WalOutboxReader } from './wal-outbox.reader';
-import { RELAY_PRODUCER_HEADER, RELAY_SEQUENCE_HEADER } from '../event-headers';
+import { RELAY_PRODUCER_HEADER, RELAY_SEQUENCE_HEADER, RELAY_XID_HEADER } from '../event-headers';
 import { WalOutboxRelay, WalOutboxRelayOptions } from './wal-outbox.relay';
 
 jest.setTimeout(120_000);
@@ -27,6 +27,7 @@ describe('WalOutboxRelay against real Kafka and PostgreSQL', () => {
     eventId: JSON.parse(message.value!.toString()).eventId as string,
     producer: message.headers?.[RELAY_PRODUCER_HEADER]?.toString(),
     sequence: message.headers?.[RELAY_SEQUENCE_HEADER]?.toString() ?? '',
+    xid: message.headers?.[RELAY_XID_HEADER]?.toString(),
   });
   const write = (manager: Parameters<typeof appendEventsToWalOutbox>[0], ...events: Array<ReturnType<typeof anOrderPlacedV1>>) =>
     appendEventsToWalOutbox(manager, events.map((each) => outboxEntry(contract, each)));
@@ -73,6 +74,9 @@ describe('WalOutboxRelay against real Kafka and PostgreSQL', () => {
     const published = received.map(event);
     expect(published.map((each) => each.eventId)).toEqual([second.eventId, third.eventId, first.eventId]);
     expect(published.every((each) => each.producer === `it:${schema}`)).toBe(true);
+    // The writing transactions' ids: T2's two events share one, T1's is another (it began first).
+    expect(published.map((each) => each.xid)).toEqual([expect.stringMatching(/^\d+$/), published[0].xid, expect.stringMatching(/^\d+$/)]);
+    expect(Number(published[2].xid)).toBeLessThan(Number(published[0].xid));
     expect(published.map((each) => each.sequence)).toEqual([...published.map((each) => each.sequence)].sort());
     expect(new Set(published.map((each) => each.sequence)).size).toBe(3);
     expect(await relay.publishPending()).toBe(0);

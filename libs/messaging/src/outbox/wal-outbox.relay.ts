@@ -1,9 +1,10 @@
 import { Logger } from '@nestjs/common';
 import { Kafka, Message } from 'kafkajs';
 import { TopicSpec } from '../kafka/topic-provisioner';
-import { RELAY_PRODUCER_HEADER, RELAY_SEQUENCE_HEADER } from '../event-headers';
+import { RELAY_PRODUCER_HEADER, RELAY_SEQUENCE_HEADER, RELAY_XID_HEADER } from '../event-headers';
 import { failpoint } from '../failpoints';
 import { messagingMetrics } from '../metrics';
+import type { OutboxRelay } from './outbox-relay';
 import { RelayLoop } from './relay-loop';
 import { RelayProducer } from './relay-producer';
 import { sequenceText, WalOutboxReader, WalOutboxReaderOptions } from './wal-outbox.reader';
@@ -22,6 +23,11 @@ export interface WalOutboxRelayOptions extends Pick<WalOutboxReaderOptions, 'dat
   batchSize?: number;
   /** Fallback poll interval; NOTIFY wakes the relay sooner on the hot path. */
   pollIntervalMs?: number;
+  /**
+   * Events written before the service moved to the WAL outbox (its outbox table), published before
+   * any WAL event so that each order's events keep their order; once it is empty it is not asked again.
+   */
+  drainFirst?: Pick<OutboxRelay, 'publishPending' | 'backlog'>;
 }
 
 /**
@@ -43,12 +49,14 @@ export class WalOutboxRelay {
   private readonly producer: RelayProducer;
   private readonly loop: RelayLoop;
   private slotReady = false;
+  private drainFirst: WalOutboxRelayOptions['drainFirst'];
 
   constructor(
     kafka: Kafka,
     private readonly options: WalOutboxRelayOptions,
   ) {
     this.batchSize = options.batchSize ?? 500;
+    this.drainFirst = options.drainFirst;
     // pgoutput writes a Begin and a Commit row around each transaction's messages: 3 rows for a
     // transaction of one event, the most per event there can be.
     this.reader = new WalOutboxReader({ ...options, maxChanges: 3 * this.batchSize, applicationName: `${options.schema}-wal-outbox-relay` });
@@ -76,15 +84,29 @@ export class WalOutboxRelay {
   }
 
   /**
-   * Publishes one batch; returns how many events (0 when another relay holds the slot). Creates
-   * the slot on first use: call it, or start(), before the service writes events, since a slot
-   * sees only what commits after it exists.
+   * Creates the slot (and the publication) if missing; needs PostgreSQL only, not Kafka. Call it
+   * before the service writes events to the WAL: a slot sees only what commits after it exists.
+   * Throws WalOutboxUnavailableError where the server cannot decode its WAL.
+   */
+  async prepare(): Promise<void> {
+    if (this.slotReady) return;
+    await this.reader.ensureSlot();
+    this.slotReady = true;
+  }
+
+  /**
+   * Publishes one batch; returns how many events (0 when another relay holds the slot). Prepares
+   * the slot on first use (see prepare()).
    */
   async publishPending(): Promise<number> {
     await this.producer.connect();
-    if (!this.slotReady) {
-      await this.reader.ensureSlot();
-      this.slotReady = true;
+    await this.prepare();
+    if (this.drainFirst) {
+      const published = await this.drainFirst.publishPending();
+      if (published > 0) return published;
+      if ((await this.drainFirst.backlog()).rows > 0) return 0;
+      this.logger.log(`the outbox table of ${this.options.schema} is drained; publishing from the WAL`);
+      this.drainFirst = undefined;
     }
     const batch = await this.reader.read();
     if (!batch) return 0;
@@ -97,7 +119,12 @@ export class WalOutboxRelay {
           messages.push({
             key: message.key,
             value: message.value,
-            headers: { ...message.headers, [RELAY_PRODUCER_HEADER]: this.options.producerId, [RELAY_SEQUENCE_HEADER]: sequenceText(message.sequence) },
+            headers: {
+              ...message.headers,
+              [RELAY_PRODUCER_HEADER]: this.options.producerId,
+              [RELAY_SEQUENCE_HEADER]: sequenceText(message.sequence),
+              [RELAY_XID_HEADER]: String(message.xid),
+            },
           });
           byTopic.set(message.topic, messages);
         }

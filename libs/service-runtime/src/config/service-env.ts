@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { envFields } from './env-fields';
 
 /** The variables every service reads. Service-specific ones are added next to them. */
@@ -38,5 +39,9 @@ export function outboxEnvShape() {
   return {
     OUTBOX_BATCH_SIZE: envFields.positiveInt(500, 10_000),
     OUTBOX_POLL_INTERVAL_MS: envFields.positiveInt(1_000, 60_000),
+    // Where events wait for the relay: the WAL (logical decoding messages, no table; needs
+    // wal_level=logical and a replication slot) or the outbox table. `auto` takes the WAL where the
+    // server can decode it and says so at start-up; `wal` refuses to start where it cannot.
+    OUTBOX_STORE: z.enum(['auto', 'wal', 'table']).default('auto'),
   };
 }

@@ -16,7 +16,7 @@ function scanOf(events: Array<{ eventId: string; type?: string; copies: EventCop
     events: new Map(
       events.map(({ eventId, type = 'order.placed.v1', copies }) => [
         eventId,
-        { eventId, type, orderId: `order-${eventId}`, partition: copies[0].partition, firstOffset: copies[0].offset, lastOffsets: new Map(), copies: copies.length, copiesAt: copies },
+        { eventId, type, orderId: `order-${eventId}`, partition: copies[0].partition, firstOffset: copies[0].offset, lastOffsets: new Map(), copies: copies.length, copiesAt: copies, published: { at: '2026-12-06T00:00:00.000Z' } },
       ]),
     ),
   };

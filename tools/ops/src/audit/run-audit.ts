@@ -11,6 +11,7 @@ import { partitionsBehind, readKafkaState } from './kafka-state';
 import { lagCheck } from './lag-check';
 import { CONSUMES, ServiceId, SERVICES, topicOf, topicsReadBy } from './model';
 import { appliedEvents } from './applied-events';
+import { addWalOutboxRows } from './wal-outbox-view';
 import { outboxBacklogs, outboxCheck, recheckBacklogs } from './outbox-check';
 import { readSnapshot } from './snapshot';
 import { topicCheck } from './topic-check';
@@ -74,6 +75,10 @@ export async function runAudit(input: AuditOptions): Promise<AuditReport> {
     options.onProgress('database snapshot taken');
     const scans = {} as Record<ServiceId, ScannedTopic>;
     for (const service of SERVICES) scans[service] = await readTopic(kafka, topicOf(service, options.topic), options);
+    for (const service of SERVICES) {
+      const view = snapshot.wal[service];
+      if (view) addWalOutboxRows(snapshot.outbox[service], view, scans[service], snapshot.xids);
+    }
     const applied = {} as Record<ServiceId, Map<string, string>>;
     for (const service of SERVICES) {
       const read = topicsReadBy(service, options.topic);

@@ -1,5 +1,6 @@
 import { Db, requireTables, table } from '../db';
 import { ServiceId, SERVICES } from './model';
+import { parseXidSnapshot, readWalOutbox, walOutboxSchemas, WalOutboxView, walRowsStillUnconfirmed, XidSnapshot } from './wal-outbox-view';
 import { ResolvedAuditOptions } from './types';
 
 export interface OutboxRow {
@@ -16,7 +17,10 @@ export interface OutboxRow {
 
 export interface ServiceOutbox {
   schema: string;
+  /** The outbox table's rows and, for a WAL outbox, its events the snapshot saw (wal-outbox-view.ts). */
   rows: OutboxRow[];
+  /** Events its WAL outbox relay published from transactions after the snapshot (in flight). */
+  afterSnapshot: Set<string>;
   byEventId: Map<string, OutboxRow>;
   /** Rows by key (order id), oldest first. */
   byKey: Map<string, OutboxRow[]>;
@@ -53,6 +57,10 @@ export interface Snapshot {
   applied: Record<ServiceId, GroupBookkeeping>;
   /** Orders that reached one status more than once (the state machine only moves forward). */
   repeatedTransitions: { orderId: string; status: string; times: number }[];
+  /** The transactions the snapshot sees. */
+  xids: XidSnapshot;
+  /** The services whose schema writes to a WAL outbox, with what its slot held unconfirmed. */
+  wal: Partial<Record<ServiceId, WalOutboxView>>;
 }
 
 /** What a consumer group stored of what it applied, in the same transactions as its effects. */
@@ -81,7 +89,7 @@ async function readOutbox(db: Db, schema: string): Promise<ServiceOutbox> {
             EXTRACT(EPOCH FROM now() - created_at)::float AS age
      FROM ${table(schema, 'outbox')} ORDER BY id`,
   );
-  const outbox: ServiceOutbox = { schema, rows: [], byEventId: new Map(), byKey: new Map() };
+  const outbox: ServiceOutbox = { schema, rows: [], afterSnapshot: new Set(), byEventId: new Map(), byKey: new Map() };
   for (const row of rows) {
     const entry: OutboxRow = {
       id: row.id,
@@ -124,8 +132,18 @@ async function readBookkeeping(db: Db, schema: string, group: string): Promise<G
 export async function readSnapshot(db: Db, options: ResolvedAuditOptions): Promise<Snapshot> {
   const schemas: Record<ServiceId, string> = { orders: options.ordersSchema, inventory: options.inventory.schema, delivery: options.delivery.schema };
   for (const service of SERVICES) await requireTables(db, schemas[service], TABLES[service], `${service}-schema`);
+  const walSchemas = await walOutboxSchemas(db, SERVICES.map((service) => schemas[service]));
+  const [{ system_id: systemId }] = (await db.query<{ system_id: string }>(`SELECT system_identifier::text AS system_id FROM pg_control_system()`)).rows;
   await db.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+  let xids: XidSnapshot;
+  let walUpTo: string;
+  let snapshot: Snapshot;
   try {
+    // The snapshot is taken by this first statement; every transaction it sees committed before
+    // the WAL position read here.
+    const [position] = (await db.query<{ snapshot: string; lsn: string }>(`SELECT pg_current_snapshot()::text AS snapshot, pg_current_wal_lsn()::text AS lsn`)).rows;
+    xids = parseXidSnapshot(position.snapshot);
+    walUpTo = position.lsn;
     const orders = await db.query<{ id: string; status: string; created_at: Date }>(`SELECT id::text AS id, status, created_at FROM ${table(schemas.orders, 'orders')}`);
     const repeated = await db.query<{ order_id: string; to_status: string; times: number }>(
       `SELECT order_id::text AS order_id, to_status, count(*)::int AS times FROM ${table(schemas.orders, 'order_status_history')}
@@ -143,7 +161,9 @@ export async function readSnapshot(db: Db, options: ResolvedAuditOptions): Promi
       outbox[service] = await readOutbox(db, schemas[service]);
       applied[service] = await readBookkeeping(db, schemas[service], options[service].group);
     }
-    return {
+    snapshot = {
+      xids,
+      wal: {},
       orders: new Map(orders.rows.map((row) => [row.id, { status: row.status, createdAt: iso(row.created_at)! }])),
       reservations: new Map(reservations.rows.map((row) => [row.order_id, { status: row.status, createdAt: iso(row.created_at)! }])),
       deliveries: new Map(
@@ -156,6 +176,14 @@ export async function readSnapshot(db: Db, options: ResolvedAuditOptions): Promi
   } finally {
     await db.query('COMMIT');
   }
+  // After the snapshot's transaction: a peek that meets the relay reading the slot fails, and is
+  // tried again (which an aborted transaction would not allow). What it returns is bounded by the
+  // snapshot's WAL position and filtered by its transactions.
+  for (const service of SERVICES) {
+    const schema = schemas[service];
+    if (walSchemas.has(schema)) snapshot.wal[service] = await readWalOutbox(db, schema, `wal:${schema}@${systemId}`, walUpTo, xids);
+  }
+  return snapshot;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -177,9 +205,12 @@ export async function outboxEventsNow(db: Db, schema: string, eventIds: Iterable
   return new Set(rows.map((row) => row.event_id));
 }
 
-/** Of outbox row ids, those still unpublished now. */
-export async function stillUnpublished(db: Db, schema: string, ids: readonly string[]): Promise<Set<string>> {
-  if (ids.length === 0) return new Set();
+/** Of outbox row ids, those still unpublished now (a WAL outbox's: not confirmed by its slot). */
+export async function stillUnpublished(db: Db, schema: string, allIds: readonly string[]): Promise<Set<string>> {
+  const walIds = allIds.filter((id) => id.startsWith('wal:'));
+  const ids = allIds.filter((id) => !id.startsWith('wal:'));
+  const wal = await walRowsStillUnconfirmed(db, schema, walIds);
+  if (ids.length === 0) return wal;
   const { rows } = await db.query<{ id: string }>(`SELECT id::text AS id FROM ${table(schema, 'outbox')} WHERE id = ANY($1::bigint[]) AND published_at IS NULL`, [ids]);
-  return new Set(rows.map((row) => row.id));
+  return new Set([...wal, ...rows.map((row) => row.id)]);
 }

@@ -61,7 +61,7 @@ export async function topicCheck(context: AuditContext, producer: ServiceId): Pr
   const sourcesNow = await existingNow(db, options[producer].schema, table, [...sourceless, ...unknown].map((event) => event.orderId));
   for (const event of sourceless) if (!sourcesNow.has(event.orderId)) orphans.add(example(event));
   for (const event of unknown) {
-    if (nowInOutbox.has(event.eventId)) late.add(example(event));
+    if (nowInOutbox.has(event.eventId) || outbox.afterSnapshot.has(event.eventId)) late.add(example(event));
     else if (sourcesNow.has(event.orderId) && (producer === 'orders' || !options.sharedTopic)) extraIds.add(example(event));
     // Other stacks' services answer every order on a shared topic, this stack's included.
     else if (options.sharedTopic) foreign.add(example(event));

@@ -1,4 +1,5 @@
-import { Kafka } from 'kafkajs';
+import { Kafka, KafkaMessage } from 'kafkajs';
+import { RELAY_PRODUCER_HEADER, RELAY_SEQUENCE_HEADER, RELAY_XID_HEADER } from '@relay/messaging';
 import { decodeEvent, Topics } from '@relay/contracts';
 import { count, plural, progressLine } from '../io';
 import { PartitionOffsets, scanTopic, topicOffsets, withAdmin } from '../kafka';
@@ -17,6 +18,18 @@ export interface TopicEvent {
   copies: number;
   /** Where each copy is, in the order read (a relay's second copy, a replay: each is one). */
   copiesAt: EventCopy[];
+  /** Who published the first copy, and when (from its headers and Kafka timestamp). */
+  published: PublishedBy;
+}
+
+/** A copy's provenance headers (absent on events published without them) and its Kafka timestamp. */
+export interface PublishedBy {
+  producer?: string;
+  sequence?: string;
+  /** The writing transaction's id (WAL outbox events). */
+  xid?: number;
+  /** ISO-8601. */
+  at: string;
 }
 
 /** One copy of an event on its topic. */
@@ -93,8 +106,20 @@ export async function readTopic(kafka: Kafka, topic: string, options: ResolvedAu
         lastOffsets: new Map([[partition, offset]]),
         copies: 1,
         copiesAt: [copy],
+        published: publishedBy(message),
       });
     },
   });
   return scanned;
+}
+
+function publishedBy(message: KafkaMessage): PublishedBy {
+  const header = (name: string) => message.headers?.[name]?.toString();
+  const xid = header(RELAY_XID_HEADER);
+  return {
+    producer: header(RELAY_PRODUCER_HEADER),
+    sequence: header(RELAY_SEQUENCE_HEADER),
+    xid: xid !== undefined && /^\d{1,10}$/.test(xid) ? Number(xid) : undefined,
+    at: new Date(Number(message.timestamp)).toISOString(),
+  };
 }

@@ -12,7 +12,8 @@ export interface SessionView {
 
 /**
  * Diagnostics only (the scenarios judge through HTTP, Kafka and the audit): the database sessions of
- * `application` (its pool) and of its outbox relay in `schema` (`<schema>-outbox-relay`) that sit
+ * `application` (its pool) and of its outbox relay in `schema` (`<schema>-outbox-relay`, or
+ * `<schema>-wal-outbox-relay` with the WAL outbox) that sit
  * in an open transaction or wait for a lock, and who blocks them. Tells a frozen process's open
  * transaction from a slow machine when a fault scenario stalls.
  */
@@ -25,7 +26,7 @@ export async function stuckSessions(databaseUrl: string, application: string, sc
       `SELECT pid, application_name, state, wait_event_type || ':' || wait_event AS wait,
               EXTRACT(EPOCH FROM now() - xact_start)::float AS age, pg_blocking_pids(pid) AS blocked_by, left(query, 160) AS query
        FROM pg_stat_activity
-       WHERE application_name IN ($1, $2 || '-outbox-relay') AND (state LIKE 'idle in transaction%' OR wait_event_type = 'Lock')
+       WHERE application_name IN ($1, $2 || '-outbox-relay', $2 || '-wal-outbox-relay') AND (state LIKE 'idle in transaction%' OR wait_event_type = 'Lock')
        ORDER BY xact_start`,
       [application, schema],
     );

@@ -1,0 +1,102 @@
+import { Consumer, Kafka, KafkaMessage, logLevel } from 'kafkajs';
+import { anOrderPlacedV1, OrderPlacedV1, TopicName } from '@relay/contracts';
+import { integrationEnv, openTestDataSource, uniqueName, waitFor } from '@relay/testing';
+import { RELAY_PRODUCER_HEADER, RELAY_SEQUENCE_HEADER } from '../event-headers';
+import { outboxPersistence } from '../migrations';
+import { appendEventsToOutbox } from './append-events';
+import { appendEventsToOutboxTable, outboxEntry } from './outbox-writer';
+import { OutboxPublisher } from './outbox-publisher';
+
+jest.setTimeout(120_000);
+
+/** The service's outbox as chosen at start-up, on the test PostgreSQL (wal_level=logical) and real Kafka. */
+describe('OutboxPublisher', () => {
+  const env = integrationEnv();
+  const kafka = new Kafka({ clientId: 'outbox-publisher-it', brokers: env.kafkaBrokers, logLevel: logLevel.NOTHING });
+  const opened: Array<{ drop(): Promise<void> }> = [];
+  const publishers: OutboxPublisher[] = [];
+  const consumers: Consumer[] = [];
+
+  afterAll(async () => {
+    for (const publisher of publishers) await publisher.stop();
+    for (const consumer of consumers) await consumer.disconnect();
+    for (const dataSource of opened) await dataSource.drop();
+  });
+
+  async function setUp(name: string) {
+    const schema = uniqueName(name);
+    const topic = uniqueName(`${name}-topic`) as TopicName;
+    const dataSource = await openTestDataSource(env.databaseUrl, schema, outboxPersistence);
+    opened.push(dataSource);
+    const received: KafkaMessage[] = [];
+    const consumer = kafka.consumer({ groupId: uniqueName(`${name}-reader`) });
+    consumers.push(consumer);
+    const contract = { ...OrderPlacedV1, topic };
+    const options = { schema, databaseUrl: env.databaseUrl, topics: [{ topic, numPartitions: 1, replicationFactor: 1 }], pollIntervalMs: 100 };
+    const start = async (store: 'auto' | 'wal' | 'table') => {
+      const publisher = await OutboxPublisher.create(dataSource, kafka, { ...options, store });
+      publishers.push(publisher);
+      publisher.start();
+      // The relay creates its topics before its first publish: read once they exist.
+      const admin = kafka.admin();
+      await admin.connect();
+      try {
+        await waitFor(async () => (await admin.listTopics()).includes(topic), { description: `topic ${topic} to be created by the relay`, timeoutMs: 30_000 });
+      } finally {
+        await admin.disconnect();
+      }
+      return publisher;
+    };
+    const readTopic = async () => {
+      await consumer.connect();
+      await consumer.subscribe({ topic, fromBeginning: true });
+      await consumer.run({ eachMessage: async ({ message }) => void received.push(message) });
+    };
+    const write = (event: ReturnType<typeof anOrderPlacedV1>) => dataSource.transaction((manager) => appendEventsToOutbox(manager, [outboxEntry(contract, event)]));
+    const writeToTable = (event: ReturnType<typeof anOrderPlacedV1>) => dataSource.transaction((manager) => appendEventsToOutboxTable(manager, [outboxEntry(contract, event)]));
+    const tableRows = async () => Number((await dataSource.query('SELECT count(*) AS n FROM outbox'))[0].n);
+    const eventIds = () => received.map((message) => JSON.parse(message.value!.toString()).eventId as string);
+    return { schema, dataSource, received, start, readTopic, write, writeToTable, tableRows, eventIds };
+  }
+
+  it('takes the WAL where the server decodes it: no outbox row is written, events go out with their producer and sequence', async () => {
+    const { schema, start, readTopic, write, tableRows, received } = await setUp('it_pub_wal');
+    const publisher = await start('auto');
+    expect(publisher.store).toBe('wal');
+    await readTopic();
+    const events = [anOrderPlacedV1(), anOrderPlacedV1()];
+    for (const event of events) await write(event);
+    await waitFor(() => received.length >= 2, { description: 'the two events on the topic' });
+    expect(received.map((message) => JSON.parse(message.value!.toString()).eventId)).toEqual(events.map((event) => event.eventId));
+    expect(received.map((message) => message.headers?.[RELAY_PRODUCER_HEADER]?.toString())).toEqual([expect.stringMatching(new RegExp(`^wal:${schema}@\\d+$`)), expect.anything()]);
+    const [first, second] = received.map((message) => message.headers?.[RELAY_SEQUENCE_HEADER]?.toString() ?? '');
+    expect(first < second).toBe(true);
+    expect(await tableRows()).toBe(0);
+    expect((await publisher.backlog()).store).toBe('wal');
+  });
+
+  it('publishes what an earlier version left in the outbox table first, so an order keeps the order of its events', async () => {
+    const { start, readTopic, write, writeToTable, eventIds, received } = await setUp('it_pub_upgrade');
+    const orderId = anOrderPlacedV1().data.orderId;
+    const [placed, laterPlaced] = [anOrderPlacedV1({ orderId }), anOrderPlacedV1({ orderId })];
+    // Written by the table-outbox version, never published (it stopped first).
+    await writeToTable(placed);
+    const publisher = await start('auto');
+    expect(publisher.store).toBe('wal');
+    await write(laterPlaced);
+    await readTopic();
+    await waitFor(() => received.length >= 2, { description: 'both events on the topic' });
+    expect(eventIds()).toEqual([placed.eventId, laterPlaced.eventId]);
+    expect((await publisher.backlog()).rows).toBe(0);
+  });
+
+  it('keeps the outbox table when told to', async () => {
+    const { start, readTopic, write, tableRows, received } = await setUp('it_pub_table');
+    const publisher = await start('table');
+    expect(publisher.store).toBe('table');
+    await readTopic();
+    await write(anOrderPlacedV1());
+    await waitFor(() => received.length >= 1, { description: 'the event on the topic' });
+    expect(await tableRows()).toBe(1);
+  });
+});
