@@ -110,10 +110,11 @@ describe('fault suite: processes killed at the failpoints', () => {
     await run.settle();
     await run.verify();
     // Delivery died after committing a chunk but before committing its offsets: the restarted
-    // instance got that chunk again and recognised it (its counters start at 0 with the process).
+    // instance found its stored position ahead of Kafka's committed offset and sought past the
+    // chunk instead of fetching it again (its counters start at 0 with the process).
     const [inventoryNow, deliveryNow] = await Promise.all([consumerOf(stack.inventory.url), consumerOf(stack.delivery.url)]);
     run.result.details.failpoints = { inventory: 'consumer-mid-effect@20', delivery: 'consumer-after-effect@10' };
     run.result.details.restartedCounters = { inventory: inventoryNow.counters, delivery: deliveryNow.counters };
-    expect(deliveryNow.counters.duplicates).toBeGreaterThan(0);
+    expect(deliveryNow.counters.seeks).toBeGreaterThan(0);
   });
 });

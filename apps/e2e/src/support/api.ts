@@ -55,6 +55,8 @@ export interface ConsumerCounters {
   skipped: number;
   retried: number;
   deadLettered: number;
+  /** Partitions sought to the position stored with the effects on assignment. */
+  seeks: number;
 }
 
 export interface ConsumerStatusBody {
@@ -164,5 +166,6 @@ export function counterDelta(after: ConsumerCounters, before: ConsumerCounters):
     skipped: after.skipped - before.skipped,
     retried: after.retried - before.retried,
     deadLettered: after.deadLettered - before.deadLettered,
+    seeks: after.seeks - before.seeks,
   };
 }

@@ -21,7 +21,7 @@ describe('ConsumerMetricsRecorder', () => {
     recorder.failureParked('relay.orders.v1', 'order-placed.v1');
     recorder.retried('relay.orders.v1', 'order-placed.v1');
 
-    expect(stats.snapshot()).toEqual({ applied: 2, duplicates: 1, skipped: 1, retried: 1, deadLettered: 2 });
+    expect(stats.snapshot()).toEqual({ applied: 2, duplicates: 1, skipped: 1, retried: 1, deadLettered: 2, seeks: 0 });
     const labels = (event_type: string, outcome: string) => ({ group, topic: 'relay.orders.v1', event_type, outcome });
     expect(await series('eventsConsumed')).toEqual(
       expect.arrayContaining([

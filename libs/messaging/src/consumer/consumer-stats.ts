@@ -20,6 +20,6 @@ export class ConsumerStats {
   assignment: Record<string, number[]> = {};
 
   snapshot() {
-    return { applied: this.applied, duplicates: this.duplicates, skipped: this.skipped, retried: this.retried, deadLettered: this.deadLettered };
+    return { applied: this.applied, duplicates: this.duplicates, skipped: this.skipped, retried: this.retried, deadLettered: this.deadLettered, seeks: this.seeks };
   }
 }
