@@ -11,7 +11,7 @@ export * from './outbox/wal-outbox.reader';
 export * from './outbox/wal-outbox.relay';
 export * from './event-headers';
 export * from './inbox/processed-event.entity';
-export * from './inbox/apply-once';
+export * from './inbox/processed-events.claim';
 export * from './consumer/failure-policy';
 export * from './consumer/dead-letter';
 export * from './consumer/consumed-event.context';

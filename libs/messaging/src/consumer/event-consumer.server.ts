@@ -3,7 +3,7 @@ import { Consumer, EachBatchPayload, Kafka, KafkaMessage, logLevel, Partitioners
 import { Observable } from 'rxjs';
 import { DataSource } from 'typeorm';
 import { deadLetterTopicFor, EventCatalogue, EventEnvelope } from '@relay/contracts';
-import { ApplyOutcome } from '../inbox/apply-once';
+import { ApplyOutcome } from '../inbox/processed-events.claim';
 import { failpoint } from '../failpoints';
 import { childTraceparent, currentWorkContext, runInWorkContext } from '@relay/service-runtime';
 import { KafkaSettings, nestLogCreator } from '../kafka/kafka-settings';

@@ -1,5 +1,5 @@
 import { DataSource, EntityManager } from 'typeorm';
-import { ApplyOutcome, claimEvents } from '../inbox/apply-once';
+import { ApplyOutcome, claimEvents } from '../inbox/processed-events.claim';
 import { admit, PartitionPosition } from '../position/partition-position';
 import { lockPartitionPosition, savePartitionPosition } from '../position/partition-position.store';
 import { EventProvenance, formatMessagePosition, MessagePosition } from './event-provenance';

@@ -1,7 +1,7 @@
 import { integrationEnv, openTestDataSource, uniqueName, waitFor } from '@relay/testing';
 import { CreateConsumerPositions1730000000002 } from '../migrations/1730000000002-create-consumer-positions';
 import { admit } from './partition-position';
-import { lockPartitionPosition, PositionKey, readPartitionPositions, savePartitionPosition } from './partition-position.store';
+import { lockPartitionPosition, PositionKey, readPartitionPosition, savePartitionPosition } from './partition-position.store';
 import { producerSequence } from './producer-sequence';
 
 jest.setTimeout(60_000);
@@ -35,7 +35,7 @@ describe('partition positions stored with the effects, on real PostgreSQL', () =
 
   it('starts from nothing, stores the position with the effects, and reads it back for a seek', async () => {
     expect(await applyBatch([0, 1, 2], [10, 11, 12])).toEqual(['apply', 'apply', 'apply']);
-    const stored = (await readPartitionPositions(dataSource.manager, key.consumerGroup, key.topic)).get(key.partition);
+    const stored = await readPartitionPosition(dataSource.manager, key);
     expect(stored?.nextOffset).toBe(3n);
     expect(stored?.sequences.get('orders')).toBe(producerSequence(12n, 0));
   });
@@ -56,7 +56,7 @@ describe('partition positions stored with the effects, on real PostgreSQL', () =
         throw new Error('the effect failed');
       }),
     ).rejects.toThrow('the effect failed');
-    expect((await readPartitionPositions(dataSource.manager, key.consumerGroup, key.topic)).get(key.partition)?.nextOffset).toBe(5n);
+    expect((await readPartitionPosition(dataSource.manager, key))?.nextOffset).toBe(5n);
     expect(await applyBatch([5], [14])).toEqual(['apply']);
   });
 
@@ -98,7 +98,7 @@ describe('partition positions stored with the effects, on real PostgreSQL', () =
     } finally {
       await firstInstance.release();
     }
-    expect((await readPartitionPositions(dataSource.manager, other.consumerGroup, other.topic)).get(other.partition)?.nextOffset).toBe(BigInt(first + 2));
+    expect((await readPartitionPosition(dataSource.manager, other))?.nextOffset).toBe(BigInt(first + 2));
   });
 
   it('keeps one row per partition, however many events were applied', async () => {

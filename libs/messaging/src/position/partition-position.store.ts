@@ -55,15 +55,6 @@ export async function readPartitionPosition(manager: EntityManager, key: Positio
   return rows.length === 0 ? undefined : toPosition(rows[0]);
 }
 
-/** Every stored position of a group on a topic, by partition. */
-export async function readPartitionPositions(manager: EntityManager, consumerGroup: string, topic: string): Promise<Map<number, PartitionPosition>> {
-  const rows: Array<PositionRow & { partition: number }> = await manager.query(
-    `SELECT partition, next_offset, producer_sequences FROM consumer_positions WHERE consumer_group = $1 AND topic = $2`,
-    [consumerGroup, topic],
-  );
-  return new Map(rows.map((row) => [row.partition, toPosition(row)]));
-}
-
 function toPosition(row: PositionRow): PartitionPosition {
   const sequences = new Map<string, ProducerSequence>();
   for (const [producer, text] of Object.entries(row.producer_sequences ?? {})) {
