@@ -1,10 +1,12 @@
 import { decodeEvent, OrderPlacedV1 } from '@relay/contracts';
-import { OrderEventFactory } from './events';
+import { Kafka, Message, ProducerRecord } from 'kafkajs';
+import { RELAY_PRODUCER_HEADER, RELAY_SEQUENCE_HEADER } from '@relay/messaging';
+import { OrderEventFactory, produceOrderEvents } from './events';
 import { parseBenchArgs, UsageError } from './options';
-import { parseConsumerPerformance, parseProducerPerformance } from './phases/baselines';
-import { shapeOf } from './phases/sql-census';
+import { parseConsumerPerformance, parseProducerPerformance, WAL_OUTBOX_APPEND } from './phases/baselines';
+import { logEntries, shapeOf } from './phases/sql-census';
 import { summariseProfile } from './profiling';
-import { computeCpuCosts } from './results';
+import { bookkeepingTarget, computeCpuCosts } from './results';
 import { distribution, slopePerSecond } from './stats';
 
 describe('bench building blocks', () => {
@@ -42,6 +44,47 @@ describe('bench building blocks', () => {
     expect(shapeOf('SELECT "s"."sku" FROM "stock_items" "s" WHERE "s"."sku" IN ($1) FOR UPDATE')).toBe('SELECT stock_items FOR UPDATE');
     expect(shapeOf('START TRANSACTION')).toBe('BEGIN');
     expect(shapeOf('SELECT pg_notify($1, current_schema())')).toBe('SELECT pg_notify');
+    expect(shapeOf('UPDATE consumer_positions SET next_offset = $4 WHERE consumer_group = $1')).toBe('UPDATE consumer_positions');
+    expect(shapeOf("SELECT pg_replication_slot_advance('relay_outbox_orders', '0/1A2B'); COMMIT")).toBe('SELECT pg_replication_slot_advance; COMMIT');
+    expect(shapeOf("BEGIN; SELECT set_config('a', 'b', true); SELECT lsn::text AS lsn, data FROM pg_logical_slot_peek_binary_changes('s', NULL, 500)")).toBe(
+      'BEGIN; SELECT set_config; SELECT pg_logical_slot_peek_binary_changes',
+    );
+  });
+
+  it('names a statement with data-modifying CTEs by everything it writes, the WAL outbox included', () => {
+    expect(shapeOf(WAL_OUTBOX_APPEND)).toBe('WITH pg_logical_emit_message, pg_notify');
+    expect(shapeOf('WITH appended AS (INSERT INTO outbox (event_id) SELECT 1 RETURNING 1) SELECT pg_notify($2, current_schema()) FROM appended')).toBe('WITH INSERT outbox, pg_notify');
+    expect(
+      shapeOf('WITH input AS (SELECT 1), inserted AS (INSERT INTO orders (id) SELECT id FROM input), lines AS (INSERT INTO order_lines (order_id) SELECT 1) SELECT id FROM inserted'),
+    ).toBe('WITH INSERT orders, INSERT order_lines');
+    expect(shapeOf('WITH locked AS (SELECT 1 FROM t FOR UPDATE), up AS (INSERT INTO r (id) SELECT 1 ON CONFLICT (id) DO UPDATE SET id = 1) SELECT 1')).toBe('WITH INSERT r');
+    expect(shapeOf('WITH claimed AS (DELETE FROM parked_events p USING x RETURNING p.topic) SELECT topic FROM claimed')).toBe('WITH DELETE parked_events');
+  });
+
+  it('reads a statement logged over several lines as one entry', () => {
+    const log = [
+      '2026-12-07 00:13:01.123 UTC [12] app=orders LOG:  execute <unnamed>: WITH emitted AS (',
+      '\t     SELECT pg_logical_emit_message(true, $1 || current_schema(), entry.content)',
+      '\t   )',
+      `2026-12-07 00:13:01.124 UTC [12] app=orders DETAIL:  parameters: $1 = 'relay.outbox.', $2 = '{"{\\"topic\\":1}`,
+      `\t{}"}'`,
+      '2026-12-07 00:13:01.125 UTC [12] app=orders LOG:  execute <unnamed>: COMMIT',
+    ].join('\n');
+    const entries = logEntries(log);
+    expect(entries).toHaveLength(3);
+    expect(entries[0]).toContain('SELECT pg_logical_emit_message');
+    expect(entries[2]).toContain('COMMIT');
+  });
+
+  it('passes the per-event bookkeeping target only when no such table holds a row after the run', () => {
+    const tables = (rows: number) => [
+      { schema: 'inventory', table: 'processed_events', rows },
+      { schema: 'inventory', table: 'outbox', rows: 0 },
+      { schema: 'inventory', table: 'consumer_positions', rows: 6 },
+    ];
+    expect(bookkeepingTarget({ postgresAfterRun: { tables: tables(0), slots: [] } })).toMatchObject({ status: 'PASS', actual: '0 rows in 2 tables (inventory)' });
+    expect(bookkeepingTarget({ postgresAfterRun: { tables: tables(20_000), slots: [] } })).toMatchObject({ status: 'MISS', actual: 'inventory.processed_events: 20000' });
+    expect(bookkeepingTarget({})).toMatchObject({ status: 'n/a' });
   });
 
   it('summarises a CPU profile by self time, package and category, leaving out the profiler itself', () => {
@@ -113,5 +156,44 @@ describe('bench building blocks', () => {
     const events = decoded.map((result) => (result.ok ? (result.envelope as OrderPlacedV1) : undefined)!);
     expect(events.map((event) => event.data.items[0].sku)).toEqual(['SKU-B-00', 'SKU-B-01', 'SKU-B-00']);
     expect(new Set(events.map((event) => event.eventId)).size).toBe(3);
+  });
+
+  it('loads events with one producer id and sequences that go up by one per partition, one send in flight per partition', async () => {
+    const sent: Array<{ partition: number; sequence: string; producer: string }> = [];
+    const inFlight = new Map<number, number>();
+    let overlapped = false;
+    const header = (message: Message, name: string) => String(message.headers![name]);
+    const kafka = {
+      admin: () => ({
+        connect: async () => undefined,
+        disconnect: async () => undefined,
+        fetchTopicMetadata: async () => ({ topics: [{ name: 't', partitions: [0, 1, 2].map((partitionId) => ({ partitionId, leader: 0, replicas: [0], isr: [0], partitionErrorCode: 0 })) }] }),
+      }),
+      producer: () => ({
+        connect: async () => undefined,
+        disconnect: async () => undefined,
+        send: async (record: ProducerRecord) => {
+          const partition = record.messages[0].partition!;
+          expect(record.messages.every((message) => message.partition === partition)).toBe(true);
+          if ((inFlight.get(partition) ?? 0) > 0) overlapped = true;
+          inFlight.set(partition, (inFlight.get(partition) ?? 0) + 1);
+          // Later sends may finish first: only one per partition at a time keeps its order.
+          await new Promise((resolve) => setTimeout(resolve, Math.random() * 5));
+          for (const message of record.messages) sent.push({ partition, sequence: header(message, RELAY_SEQUENCE_HEADER), producer: header(message, RELAY_PRODUCER_HEADER) });
+          inFlight.set(partition, inFlight.get(partition)! - 1);
+          return [];
+        },
+      }),
+    } as unknown as Kafka;
+    const result = await produceOrderEvents(kafka, 't', 1_000, { batchSize: 37 });
+    expect(overlapped).toBe(false);
+    expect(sent).toHaveLength(1_000);
+    expect(new Set(sent.map((each) => each.producer))).toEqual(new Set([result.producer]));
+    for (const partition of [0, 1, 2]) {
+      const sequences = sent.filter((each) => each.partition === partition).map((each) => each.sequence);
+      expect(sequences.length).toBeGreaterThan(200);
+      expect(sequences[0]).toBe('0000000000000001-00000000');
+      expect(sequences.every((sequence, i) => i === 0 || sequence > sequences[i - 1])).toBe(true);
+    }
   });
 });

@@ -1,5 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import { CompressionTypes, Kafka, Message, Partitioners } from 'kafkajs';
 import { anOrderPlacedV1, decodeEvent, OrderPlacedV1, uuidv7 } from '@relay/contracts';
+import { RELAY_PRODUCER_HEADER, RELAY_SEQUENCE_HEADER, sequenceText } from '@relay/messaging';
 
 /** SKUs the bench gives stock to; orders cycle through them, so reservations succeed. */
 export const BENCH_SKUS: string[] = [];
@@ -64,42 +66,83 @@ export interface LoadTopicResult {
   seconds: number;
   eventsPerSecond: number;
   valueBytes: number;
+  /** The x-relay-producer of the events loaded (their sequences count 1, 2, 3… per partition). */
+  producer: string;
+}
+
+/** Which partition kafkajs's default partitioner (the relays' too) gives each message of `topic`. */
+async function keyPartitioner(kafka: Kafka, topic: string): Promise<(message: Message) => number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const [{ partitions }] = (await admin.fetchTopicMetadata({ topics: [topic] })).topics;
+    const partitioner = Partitioners.DefaultPartitioner();
+    return (message) => partitioner({ topic, partitionMetadata: partitions, message });
+  } finally {
+    await admin.disconnect();
+  }
 }
 
 /**
- * Produces `count` order-placed events onto `topic` as fast as kafkajs goes: batches of 1,000,
- * 8 requests in flight, acks from all in-sync replicas.
+ * Produces `count` order-placed events onto `topic` as fast as kafkajs goes (batches of 1,000 per
+ * partition, acks from all in-sync replicas), stamped as a relay stamps the services' events: a
+ * producer id (new for each load) and a sequence that goes up by one per partition. Consumers then
+ * take the path they take for the services' events (the partition's position, one row per
+ * partition), not the per-event claim they keep for events without a sequence.
+ *
+ * Each partition has one send in flight at a time, so its sequences reach Kafka in order: a
+ * consumer skips an event whose sequence is not above the highest it applied from that producer,
+ * so an event overtaken by a later one would be lost. The partitions are sent to side by side.
  */
 export async function produceOrderEvents(
   kafka: Kafka,
   topic: string,
   count: number,
-  options: { batchSize?: number; inFlight?: number; onProgress?: (done: number) => void } = {},
+  options: { batchSize?: number; onProgress?: (done: number) => void } = {},
 ): Promise<LoadTopicResult> {
   const factory = new OrderEventFactory();
   const batchSize = options.batchSize ?? 1_000;
-  const inFlight = options.inFlight ?? 8;
+  const producerId = `bench-load-${randomBytes(4).toString('hex')}`;
+  const partitionOf = await keyPartitioner(kafka, topic);
   const producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
-  const started = Date.now();
-  let next = 0;
+  const lanes = new Map<number, { pending: Message[]; sequence: bigint; sending: Promise<void> }>();
+  let failure: Error | undefined;
   let done = 0;
-  try {
-    const worker = async (): Promise<void> => {
-      while (next < count) {
-        const from = next;
-        const size = Math.min(batchSize, count - from);
-        next += size;
-        const messages = Array.from({ length: size }, (_, k) => factory.message(from + k));
-        await producer.send({ topic, acks: -1, compression: CompressionTypes.None, messages });
-        done += size;
+  const send = async (partition: number, lane: { pending: Message[]; sending: Promise<void> }): Promise<void> => {
+    const messages = lane.pending;
+    lane.pending = [];
+    await lane.sending;
+    if (failure) throw failure;
+    lane.sending = producer.send({ topic, acks: -1, compression: CompressionTypes.None, messages }).then(
+      () => {
+        done += messages.length;
         options.onProgress?.(done);
-      }
-    };
-    await Promise.all(Array.from({ length: inFlight }, () => worker()));
+      },
+      (error: Error) => {
+        failure ??= error;
+      },
+    );
+  };
+  const started = Date.now();
+  try {
+    for (let i = 0; i < count; i++) {
+      const message = factory.message(i);
+      const partition = partitionOf(message);
+      let lane = lanes.get(partition);
+      if (!lane) lanes.set(partition, (lane = { pending: [], sequence: 0n, sending: Promise.resolve() }));
+      lane.sequence += 1n;
+      message.partition = partition;
+      message.headers = { ...message.headers, [RELAY_PRODUCER_HEADER]: producerId, [RELAY_SEQUENCE_HEADER]: sequenceText({ commitLsn: lane.sequence, index: 0 }) };
+      lane.pending.push(message);
+      if (lane.pending.length >= batchSize) await send(partition, lane);
+    }
+    for (const [partition, lane] of lanes) if (lane.pending.length > 0) await send(partition, lane);
+    await Promise.all([...lanes.values()].map((lane) => lane.sending));
+    if (failure) throw failure;
   } finally {
     await producer.disconnect();
   }
   const seconds = (Date.now() - started) / 1000;
-  return { events: count, seconds, eventsPerSecond: count / seconds, valueBytes: factory.valueBytes };
+  return { events: count, seconds, eventsPerSecond: count / seconds, valueBytes: factory.valueBytes, producer: producerId };
 }

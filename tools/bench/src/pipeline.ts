@@ -1,4 +1,3 @@
-import { Topics } from '@relay/contracts';
 import { BENCH_SKUS, BENCH_STOCK } from './events';
 import { progress } from './progress';
 import { BenchStack, CONSUMED_TOPICS, ServiceHandle } from './stack';
@@ -39,12 +38,17 @@ export interface OrderFlow<K extends string = string> {
   processedTimes(sinceEpochMs: number): Promise<ProcessedTimes>;
 }
 
-/** Relay's pipeline as an OrderFlow: both consumer groups' lag as the services report it, and the two outboxes that feed them. */
+/**
+ * Relay's pipeline as an OrderFlow: both consumer groups' lag as the services report it, and the two
+ * outboxes that feed them. Under load only the outbox table is sampled; a WAL outbox (where the
+ * services write their events when PostgreSQL decodes its WAL) is read from its slot by the drain
+ * after the load only, since reading the slot meanwhile would hold up its relay.
+ */
 export function pipelineFlow(stack: BenchStack, pipeline: Pipeline): OrderFlow<'inventoryLag' | 'deliveryLag' | 'ordersOutbox' | 'inventoryOutbox'> {
   return {
     ordersUrl: pipeline.orders.url,
     watched: { inventoryLag: 'inventory lag', deliveryLag: 'delivery lag', ordersOutbox: 'orders outbox', inventoryOutbox: 'inventory outbox' },
-    sampledHow: 'lag: GET /consumer totalLag of each service; outbox: rows not yet published',
+    sampledHow: 'lag: GET /consumer totalLag of each service; outbox: outbox table rows not yet published (a WAL outbox is not sampled under load: the drain after the trial reads its slot)',
     sampleBacklogs: async () => {
       const [inventoryLag, deliveryLag, ordersOutbox, inventoryOutbox] = await Promise.all([
         stack.consumerLag(pipeline.inventory),
@@ -55,7 +59,7 @@ export function pipelineFlow(stack: BenchStack, pipeline: Pipeline): OrderFlow<'
       return { inventoryLag, deliveryLag, ordersOutbox, inventoryOutbox };
     },
     drain: (timeoutSeconds, step) => waitForDrain(stack, pipeline, timeoutSeconds, step),
-    processedTimes: (since) => processedTimes(stack, pipeline, since),
+    processedTimes: (since) => effectTimes(stack, { orders: pipeline.orders.schema, inventory: pipeline.inventory.schema, delivery: pipeline.delivery.schema }, since),
   };
 }
 
@@ -91,7 +95,12 @@ export async function seedStock(inventory: ServiceHandle, skus: readonly string[
   await Promise.all(Array.from({ length: 8 }, () => worker()));
 }
 
-/** Kafka lag of the three groups (measured by the bench) and the three outbox backlogs. */
+/**
+ * Kafka lag of the three groups (measured by the bench) and the three outbox backlogs: rows of the
+ * outbox table not published, plus, once everything else is 0, the events in each WAL outbox that
+ * Kafka has not acknowledged (read from the schema's slot: see BenchStack.walOutboxPending, which
+ * is too intrusive to run while anything else is still moving).
+ */
 export async function backlogOf(stack: BenchStack, pipeline: Pipeline): Promise<Backlog> {
   const [inventoryLag, deliveryLag, ordersLag, ordersOutbox, inventoryOutbox, deliveryOutbox] = await Promise.all([
     stack.groupLag(pipeline.inventory.group, CONSUMED_TOPICS.inventory),
@@ -101,7 +110,10 @@ export async function backlogOf(stack: BenchStack, pipeline: Pipeline): Promise<
     stack.outboxBacklog(pipeline.inventory.schema),
     stack.outboxBacklog(pipeline.delivery.schema),
   ]);
-  return { inventoryLag, deliveryLag, ordersLag, ordersOutbox: ordersOutbox ?? 0, inventoryOutbox: inventoryOutbox ?? 0, deliveryOutbox: deliveryOutbox ?? 0 };
+  const backlog = { inventoryLag, deliveryLag, ordersLag, ordersOutbox: ordersOutbox ?? 0, inventoryOutbox: inventoryOutbox ?? 0, deliveryOutbox: deliveryOutbox ?? 0 };
+  if (totalBacklog(backlog) > 0) return backlog;
+  const [ordersWal, inventoryWal, deliveryWal] = await Promise.all([pipeline.orders, pipeline.inventory, pipeline.delivery].map((handle) => stack.walOutboxPending(handle.schema)));
+  return { ...backlog, ordersOutbox: ordersWal, inventoryOutbox: inventoryWal, deliveryOutbox: deliveryWal };
 }
 
 export const totalBacklog = (backlog: Record<string, number>): number => Object.values(backlog).reduce((sum, value) => sum + value, 0);
@@ -149,59 +161,39 @@ export function describeBacklog(backlog: Backlog): string {
 export interface ProcessedTimes {
   /** orderId → epoch ms at which inventory processed its order-placed event. */
   inventory: Map<string, number>;
-  /** orderId → epoch ms at which delivery processed its order-placed event. */
+  /** orderId → epoch ms at which delivery processed its order-placed event (see effectTimes). */
   delivery: Map<string, number>;
   /** orderId → epoch ms at which delivery processed stock-reserved (the delivery is SCHEDULED). */
   deliveryScheduled: Map<string, number>;
-  /** orderId → epoch ms at which the orders relay stamped its order-placed row (Kafka had acknowledged it). */
-  published: Map<string, number>;
 }
 
 /**
- * When each order was processed, read from the services' own tables: `processed_events.processed_at`
- * (the start of the consumer's transaction that applied the event and recorded it), joined with the
- * producing outbox (eventId → orderId). Only orders whose outbox row was written at or after `since`.
+ * When each order was processed, read from the effects the consumers wrote in the transaction that
+ * applied the event, each stamped with now() (the start of that transaction; it commits a few ms
+ * later), joined with the orders placed at or after `since` (their created_at, a second early):
+ * - inventory: `reservations.created_at`, written by the order-placed event;
+ * - delivery: `deliveries.created_at`, the first event delivery applied for the order: order-placed,
+ *   unless stock-reserved overtook it (then order-placed came later, so this is a lower bound);
+ * - delivery SCHEDULED: `deliveries.updated_at` of a SCHEDULED delivery, the later of the two events.
+ * Relay's services and the peer write the same tables, so one reading serves both.
  */
-export async function processedTimes(stack: BenchStack, pipeline: Pipeline, sinceEpochMs: number): Promise<ProcessedTimes> {
-  const since = sinceEpochMs - 1_000;
-  const timesOf = async (sql: string, params: unknown[]): Promise<Map<string, number>> => {
-    const result = await stack.db.query<{ order_id: string; at_ms: string }>(sql, params);
-    return new Map(result.rows.map((row) => [row.order_id, Number(row.at_ms)]));
-  };
-  const query = (consumerSchema: string, group: string, producerSchema: string, eventType: string) =>
-    timesOf(
-      `SELECT o.message_key AS order_id, (extract(epoch FROM p.processed_at) * 1000)::float8 AS at_ms
-         FROM "${consumerSchema}".processed_events p
-         JOIN "${producerSchema}".outbox o ON o.event_id = p.event_id
-        WHERE p.consumer_group = $1 AND p.event_type = $2 AND o.created_at >= to_timestamp($3::float8 / 1000)`,
-      [group, eventType, since],
-    );
-  const publishedTimes = () =>
-    timesOf(
-      `SELECT message_key AS order_id, (extract(epoch FROM published_at) * 1000)::float8 AS at_ms
-         FROM "${pipeline.orders.schema}".outbox
-        WHERE event_type = 'order.placed.v1' AND published_at IS NOT NULL AND created_at >= to_timestamp($1::float8 / 1000)`,
-      [since],
-    );
-  const [inventory, delivery, deliveryScheduled, published] = await Promise.all([
-    query(pipeline.inventory.schema, pipeline.inventory.group, pipeline.orders.schema, 'order.placed.v1'),
-    query(pipeline.delivery.schema, pipeline.delivery.group, pipeline.orders.schema, 'order.placed.v1'),
-    query(pipeline.delivery.schema, pipeline.delivery.group, pipeline.inventory.schema, 'stock.reserved.v1'),
-    publishedTimes(),
-  ]);
-  return { inventory, delivery, deliveryScheduled, published };
-}
-
-/** Peak events per second the orders outbox relay published (1-second buckets of published_at). */
-export async function peakOutboxPublishRate(stack: BenchStack, schema: string): Promise<number | null> {
-  try {
-    const result = await stack.db.query<{ n: string }>(
-      `SELECT count(*) AS n FROM "${schema}".outbox WHERE published_at IS NOT NULL GROUP BY date_trunc('second', published_at) ORDER BY 1 DESC LIMIT 1`,
-    );
-    return result.rows.length > 0 ? Number(result.rows[0].n) : null;
-  } catch {
-    return null;
+export async function effectTimes(stack: BenchStack, schemas: { orders: string; inventory: string; delivery: string }, sinceEpochMs: number): Promise<ProcessedTimes> {
+  const result = await stack.db.query<{ order_id: string; reserved_ms: number | null; delivery_ms: number | null; scheduled_ms: number | null }>(
+    `SELECT o.id::text AS order_id,
+            (extract(epoch FROM r.created_at) * 1000)::float8 AS reserved_ms,
+            (extract(epoch FROM d.created_at) * 1000)::float8 AS delivery_ms,
+            CASE WHEN d.status = 'SCHEDULED' THEN (extract(epoch FROM d.updated_at) * 1000)::float8 END AS scheduled_ms
+       FROM "${schemas.orders}".orders o
+       LEFT JOIN "${schemas.inventory}".reservations r ON r.order_id = o.id
+       LEFT JOIN "${schemas.delivery}".deliveries d ON d.order_id = o.id
+      WHERE o.created_at >= to_timestamp($1::float8 / 1000)`,
+    [sinceEpochMs - 1_000],
+  );
+  const times: ProcessedTimes = { inventory: new Map(), delivery: new Map(), deliveryScheduled: new Map() };
+  for (const row of result.rows) {
+    if (row.reserved_ms !== null) times.inventory.set(row.order_id, Number(row.reserved_ms));
+    if (row.delivery_ms !== null) times.delivery.set(row.order_id, Number(row.delivery_ms));
+    if (row.scheduled_ms !== null) times.deliveryScheduled.set(row.order_id, Number(row.scheduled_ms));
   }
+  return times;
 }
-
-export const ORDER_TOPIC = Topics.orderEvents;

@@ -1,6 +1,6 @@
 import { Distribution, formatMs, formatNumber } from './stats';
 import { BenchResults, CpuCost } from './results';
-import { EndToEndLatency, SustainedSearch } from './phases/end-to-end';
+import { SustainedSearch } from './phases/end-to-end';
 
 type Cell = string | number | null | undefined;
 
@@ -17,8 +17,6 @@ export function table(rows: Cell[][]): string {
 
 const pct = (d: Distribution | null | undefined, key: 'p50' | 'p95' | 'p99') => (d ? formatMs(d[key]) : 'n/a');
 const triple = (d: Distribution | null | undefined) => (d ? `${formatMs(d.p50)} / ${formatMs(d.p95)} / ${formatMs(d.p99)}` : 'n/a');
-/** Where the median goes: 201 → the relay stamped the row, then stamped → each consumer's transaction. */
-const stages = (e: EndToEndLatency) => [e.stages.published, e.stages.publishedToInventory, e.stages.publishedToDelivery].map((d) => (d ? formatMs(d.p50) : 'n/a')).join(' | ');
 
 export function renderReport(results: BenchResults, files: { json: string; svg: string }): string {
   const out: string[] = [];
@@ -54,10 +52,11 @@ export function renderReport(results: BenchResults, files: { json: string; svg: 
 
   if (results.endToEnd) {
     const e = results.endToEnd;
-    out.push('', 'End-to-end latency, 201 → processed (p50 / p95 / p99; processed = start of the consumer transaction that recorded the event)');
+    out.push('', 'End-to-end latency, 201 → processed (p50 / p95 / p99; processed = start of the consumer transaction that wrote the effect: reservation, delivery row)');
+    out.push('no "published" stage: the WAL outbox leaves no publish stamp in a table, and the bench does not read the orders topic');
     out.push(
       table([
-        ['rate/s', 'orders', 'HTTP p99', '→ inventory', '→ delivery', '→ both', '→ delivery SCHEDULED', 'p50: → stamped | → inv | → del', 'missing inv/del'],
+        ['rate/s', 'orders', 'HTTP p99', '→ inventory', '→ delivery', '→ both', '→ delivery SCHEDULED', 'missing inv/del'],
         ...e.latencyRuns.map((r) => [
           r.rate,
           r.endToEndMs.orders,
@@ -66,7 +65,6 @@ export function renderReport(results: BenchResults, files: { json: string; svg: 
           triple(r.endToEndMs.delivery),
           triple(r.endToEndMs.both),
           triple(r.endToEndMs.deliveryScheduled),
-          stages(r.endToEndMs),
           `${r.endToEndMs.missing.inventory}/${r.endToEndMs.missing.delivery}`,
         ]),
         ...e.sustained.trials.map((t) => [
@@ -77,7 +75,6 @@ export function renderReport(results: BenchResults, files: { json: string; svg: 
           triple(t.endToEndMs.delivery),
           triple(t.endToEndMs.both),
           triple(t.endToEndMs.deliveryScheduled),
-          stages(t.endToEndMs),
           `${t.endToEndMs.missing.inventory}/${t.endToEndMs.missing.delivery}`,
         ]),
       ]),
@@ -125,7 +122,7 @@ export function renderReport(results: BenchResults, files: { json: string; svg: 
 
   if (results.catchUp) {
     const c = results.catchUp;
-    out.push('', `Catch-up: ${formatNumber(c.events)} order-placed events (${c.load.valueBytes} B) loaded in ${formatNumber(c.load.seconds, 1)} s, then consumed by a fresh inventory group`);
+    out.push('', `Catch-up: ${formatNumber(c.events)} order-placed events (${c.load.valueBytes} B) loaded in ${formatNumber(c.load.seconds, 1)} s with a producer id and sequences (as a relay stamps them), then consumed by a fresh inventory group`);
     out.push(
       table([
         ['instances', 'events/s', 'with boot+join', 'boot', 'processing', 'finished', 'applied per instance'],
@@ -148,13 +145,13 @@ export function renderReport(results: BenchResults, files: { json: string; svg: 
     const rows: Cell[][] = [['baseline', 'figure', 'detail']];
     const add = (name: string, value: object, figure: (v: never) => string, detail: (v: never) => string) =>
       rows.push('error' in value ? [name, 'failed', (value as { error: string }).error] : [name, figure(value as never), detail(value as never)]);
-    add('PostgreSQL order+outbox tx (raw pg)', b.pgOrderInsert, (v: { transactionsPerSecond: number }) => `${formatNumber(v.transactionsPerSecond)} tx/s`, (v: { clients: number; seconds: number }) => `${v.clients} clients, ${v.seconds} s`);
+    add('PostgreSQL order+outbox tx (raw pg)', b.pgOrderInsert, (v: { transactionsPerSecond: number }) => `${formatNumber(v.transactionsPerSecond)} tx/s`, (v: { clients: number; seconds: number; outboxStore: string }) => `${v.clients} clients, ${v.seconds} s, event to the ${v.outboxStore === 'wal' ? 'WAL' : 'outbox table'}`);
     add('Kafka ProducerPerformance', b.producerPerformance, (v: { recordsPerSecond: number }) => `${formatNumber(v.recordsPerSecond)} records/s`, (v: { records: number; recordSize: number; p99LatencyMs: number }) => `${v.records} × ${v.recordSize} B, acks=all, p99 ${v.p99LatencyMs} ms`);
     add('Kafka ConsumerPerformance', b.consumerPerformance, (v: { fetchMessagesPerSecond: number }) => `${formatNumber(v.fetchMessagesPerSecond)} msgs/s`, (v: { messages: number; messagesPerSecond: number }) => `${v.messages} msgs; ${formatNumber(v.messagesPerSecond)}/s with group join`);
     for (const p of b.kafkajsProducer) add(`kafkajs producer (${p.label})`, p, (v: { recordsPerSecond: number }) => `${formatNumber(v.recordsPerSecond)} records/s`, (v: { records: number }) => `${v.records} records, acks=all`);
     add('kafkajs consumer (eachBatch + JSON.parse)', b.kafkajsConsumer, (v: { messagesPerSecond: number }) => `${formatNumber(v.messagesPerSecond)} msgs/s`, (v: { messages: number; joinSeconds: number }) => `${v.messages} msgs, join ${v.joinSeconds} s`);
     if (b.kafkajsEffectConsumer) {
-      add('kafkajs consumer + PostgreSQL effect (inventory\'s writes, no relay)', b.kafkajsEffectConsumer, (v: { messagesPerSecond: number }) => `${formatNumber(v.messagesPerSecond)} msgs/s`, (v: { messages: number; transactions: number }) => `${v.messages} msgs in ${v.transactions} transactions`);
+      add('kafkajs consumer + PostgreSQL effect (inventory\'s writes, no relay)', b.kafkajsEffectConsumer, (v: { messagesPerSecond: number }) => `${formatNumber(v.messagesPerSecond)} msgs/s`, (v: { messages: number; transactions: number; outboxStore: string }) => `${v.messages} msgs in ${v.transactions} transactions, a position row per partition, events to the ${v.outboxStore === 'wal' ? 'WAL' : 'outbox table'}`);
     }
     out.push('', `Baselines (same machine, same run, no service running; record size ${b.recordBytes} B)`);
     out.push(table(rows));
@@ -165,6 +162,31 @@ export function renderReport(results: BenchResults, files: { json: string; svg: 
     out.push('', `SQL statements per order (PostgreSQL statement log over ${c.orders} orders at 20/s, drained): ${c.totalPerOrder} in all`);
     out.push(table([['application', 'statements per order'], ...Object.entries(c.statementsPerOrder).map(([app, n]) => [app, formatNumber(n, 2)])]));
     out.push(table([['application', 'statement', 'per order'], ...c.topStatements.slice(0, 30).map((s) => [s.application, s.statement, formatNumber(s.perOrder, 2)])]));
+    out.push('', `Rows written per order (pg_stat_user_tables over the same load; an UPDATE or DELETE is a write): ${formatNumber(c.rowsWrittenPerOrder, 2)} in all; WAL ${formatNumber(c.walBytesPerOrder)} B per order`);
+    out.push(
+      table([
+        ['table', 'inserted', 'updated', 'deleted'],
+        ...c.rowsPerOrder.map((t) => [`${t.schema}.${t.table}`, formatNumber(t.inserted, 2), formatNumber(t.updated, 2), formatNumber(t.deleted, 2)]),
+      ]),
+    );
+  }
+
+  if (results.postgresAfterRun) {
+    const { tables, slots } = results.postgresAfterRun;
+    const schemas = [...new Set(tables.map((t) => t.schema))];
+    const names = [...new Set(tables.map((t) => t.table))].sort();
+    const rows = new Map(tables.map((t) => [`${t.schema}.${t.table}`, t.rows]));
+    out.push('', 'PostgreSQL tables after the run (rows; "-": no such table in that schema). Issue 11: no table may grow with the number of events processed');
+    out.push(table([['table', ...schemas], ...names.map((name) => [name, ...schemas.map((schema) => (rows.has(`${schema}.${name}`) ? formatNumber(rows.get(`${schema}.${name}`)!) : '-'))])]));
+    if (slots.length > 0) {
+      out.push('WAL outbox replication slots (WAL PostgreSQL keeps for each; a stopped service\'s slot keeps everything written after it stopped)');
+      out.push(
+        table([
+          ['slot of', 'active', 'WAL retained', 'not confirmed'],
+          ...slots.map((slot) => [slot.schema, slot.active ? 'yes' : 'no', `${formatNumber(slot.retainedBytes / 2 ** 20, 1)} MB`, `${formatNumber(slot.unconfirmedBytes / 2 ** 20, 1)} MB`]),
+        ]),
+      );
+    }
   }
 
   const ratios = results.ratios.filter((r) => r.ours !== null || r.baselineValue !== null);

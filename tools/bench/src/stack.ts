@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Admin, Kafka, logLevel } from 'kafkajs';
 import { Pool } from 'pg';
 import { Topics } from '@relay/contracts';
+import { peekWalOutbox, WalOutboxSlotInUseError, walOutboxSlotName } from '@relay/messaging';
 import {
   buildApps,
   findFreePort,
@@ -45,6 +46,25 @@ export interface DbStats {
   deleted: number;
   read: number;
   deadlocks: number;
+}
+
+/** Rows of one table of the run's schemas (count(*)). */
+export interface TableRowCount {
+  /** The schema without the run's prefix, e.g. `inventory_cu1`. */
+  schema: string;
+  table: string;
+  rows: number;
+}
+
+/** A WAL outbox replication slot of the run. */
+export interface OutboxSlot {
+  /** The producing schema without the run's prefix. */
+  schema: string;
+  active: boolean;
+  /** WAL PostgreSQL keeps for the slot (from its restart position to the current WAL position). */
+  retainedBytes: number;
+  /** WAL after the position the relay confirmed (Kafka acknowledged what came before). */
+  unconfirmedBytes: number;
 }
 
 export interface StartServiceOptions {
@@ -319,9 +339,74 @@ export class BenchStack {
     }
   }
 
+  /**
+   * Events of a schema's WAL outbox that Kafka has not acknowledged: decoded from the schema's
+   * replication slot up to the current WAL position without moving it (as the ops audit reads it);
+   * 0 for a schema without a slot (its events go to the outbox table). PostgreSQL lets one session
+   * read a slot at a time and a relay that finds it busy waits for its next poll, so this is for
+   * drains, not for sampling under load; while the relay is reading the slot it counts 1 (look again).
+   */
+  async walOutboxPending(schema: string): Promise<number> {
+    const slot = await this.db.query(`SELECT 1 FROM pg_replication_slots WHERE slot_name = $1`, [walOutboxSlotName(schema)]);
+    if ((slot.rowCount ?? 0) === 0) return 0;
+    try {
+      const [{ lsn }] = (await this.db.query<{ lsn: string }>(`SELECT pg_current_wal_lsn()::text AS lsn`)).rows;
+      return (await peekWalOutbox(this.db, schema, lsn)).length;
+    } catch (error) {
+      if (error instanceof WalOutboxSlotInUseError) return 1;
+      throw error;
+    }
+  }
+
   async schemaExists(schema: string): Promise<boolean> {
     const result = await this.db.query(`SELECT 1 FROM information_schema.tables WHERE table_schema = $1 AND table_name = 'outbox'`, [schema]);
     return (result.rowCount ?? 0) > 0;
+  }
+
+  /** Where every schema of the run starts (see schemaFor). */
+  private get schemaPrefix(): string {
+    return this.schemaFor('');
+  }
+
+  /**
+   * Drops a schema of the run and its WAL outbox slot, which would otherwise keep every WAL segment
+   * written from then on. The slot is dropped only if nobody is reading it: stop its service first.
+   */
+  async dropSchema(schema: string): Promise<void> {
+    await this.db.query(`SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1 AND NOT active`, [walOutboxSlotName(schema)]);
+    await this.db.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  }
+
+  /** Exact row counts of every table of the run's schemas, by schema then table. */
+  async tableRowCounts(): Promise<TableRowCount[]> {
+    const tables = await this.db.query<{ schema: string; table: string }>(
+      `SELECT table_schema AS schema, table_name AS table FROM information_schema.tables
+        WHERE starts_with(table_schema, $1) AND table_type = 'BASE TABLE' ORDER BY 1, 2`,
+      [this.schemaPrefix],
+    );
+    const counts: TableRowCount[] = [];
+    for (const { schema, table } of tables.rows) {
+      const [{ n }] = (await this.db.query<{ n: string }>(`SELECT count(*) AS n FROM "${schema}"."${table}"`)).rows;
+      counts.push({ schema: schema.slice(this.schemaPrefix.length), table, rows: Number(n) });
+    }
+    return counts;
+  }
+
+  /** The WAL outbox slots of the run's schemas and the WAL each makes PostgreSQL keep. */
+  async outboxSlots(): Promise<OutboxSlot[]> {
+    const prefix = walOutboxSlotName(this.schemaPrefix);
+    const result = await this.db.query<{ slot_name: string; active: boolean; retained: number | null; unconfirmed: number | null }>(
+      `SELECT slot_name, active, pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::float8 AS retained,
+              pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::float8 AS unconfirmed
+         FROM pg_replication_slots WHERE starts_with(slot_name, $1) ORDER BY slot_name`,
+      [prefix],
+    );
+    return result.rows.map((row) => ({
+      schema: row.slot_name.slice(prefix.length),
+      active: row.active,
+      retainedBytes: Number(row.retained ?? 0),
+      unconfirmedBytes: Number(row.unconfirmed ?? 0),
+    }));
   }
 
   async serverVersions(): Promise<{ postgres: string; kafka: string }> {
@@ -335,10 +420,16 @@ export class BenchStack {
     return { postgres, kafka };
   }
 
-  /** On external servers: removes what the run created there (schemas, groups, throw-away topics). */
+  /**
+   * On external servers: removes what the run created there (schemas and their WAL outbox slots,
+   * groups, throw-away topics). Stops the services first: a slot being read cannot be dropped.
+   */
   async cleanUpExternal(extraTopics: readonly string[]): Promise<void> {
-    const schemas = await this.db.query<{ nspname: string }>(`SELECT nspname FROM pg_namespace WHERE nspname LIKE $1`, [`bench_${this.runId}_%`]);
-    for (const { nspname } of schemas.rows) await this.db.query(`DROP SCHEMA "${nspname}" CASCADE`);
+    await this.stopAllServices();
+    const schemas = await this.db.query<{ nspname: string }>(`SELECT nspname FROM pg_namespace WHERE starts_with(nspname, $1)`, [this.schemaPrefix]);
+    for (const { nspname } of schemas.rows) await this.dropSchema(nspname);
+    // Slots whose schema is gone already (dropped by a phase, or never made).
+    await this.db.query(`SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE starts_with(slot_name, $1) AND NOT active`, [walOutboxSlotName(this.schemaPrefix)]);
     const groups = (await this.admin.listGroups()).groups.map((group) => group.groupId).filter((id) => id.startsWith(`bench-${this.runId}-`));
     if (groups.length > 0) await this.admin.deleteGroups(groups).catch(() => undefined);
     const topics = (await this.admin.listTopics()).filter((topic) => extraTopics.includes(topic));

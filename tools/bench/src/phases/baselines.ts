@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, Partitioners } from 'kafkajs';
 import { Client, Pool } from 'pg';
-import { Topics } from '@relay/contracts';
+import { EventEnvelope, Topics } from '@relay/contracts';
 import { KAFKA_TOOL_CLASSES, runKafkaTool } from '@relay/local-stack';
+import { encodeWalOutboxContent, OUTBOX_NOTIFY_CHANNEL, RELAY_PRODUCER_HEADER, RELAY_SEQUENCE_HEADER, WAL_OUTBOX_PREFIX } from '@relay/messaging';
 import { OrderEventFactory } from '../events';
 import { prepareInventorySchemas } from './catch-up';
 import { BenchPlan } from '../options';
@@ -32,6 +33,7 @@ export interface ConsumerPerfResult {
 }
 
 export interface PgBaselineResult {
+  outboxStore: OutboxStore;
   clients: number;
   seconds: number;
   transactions: number;
@@ -55,6 +57,7 @@ export interface KafkajsConsumerResult {
 }
 
 export interface KafkajsEffectConsumerResult {
+  outboxStore: OutboxStore;
   messages: number;
   /** From the first message to the last committed (join excluded): the floor for the catch-up. */
   messagesPerSecond: number;
@@ -138,20 +141,56 @@ async function consumerPerformance(stack: BenchStack, topic: string, messages: n
 // Raw PostgreSQL: what POST /orders writes, without Nest, TypeORM or HTTP
 
 /**
- * The statements of one order's transaction as TypeORM sends them for PlaceOrderUseCase (insertOrder
- * + appendToOutbox): orders, order_lines, order_status_history (RETURNING its id), outbox (RETURNING
- * id and created_at), pg_notify, in one transaction, over the same orders tables.
+ * Where the services put their events on this PostgreSQL with OUTBOX_STORE=auto (the default): the
+ * WAL, as logical decoding messages, where the server decodes its WAL (wal_level = logical, as on
+ * the PostgreSQL the bench starts); the outbox table otherwise. The baselines write the same way.
  */
-export const ORDER_TRANSACTION = [
+export type OutboxStore = 'wal' | 'table';
+
+async function outboxStoreOf(stack: BenchStack): Promise<OutboxStore> {
+  const [{ level }] = (await stack.db.query<{ level: string }>(`SELECT current_setting('wal_level') AS level`)).rows;
+  return level === 'logical' ? 'wal' : 'table';
+}
+
+/**
+ * Events appended to the WAL outbox, as appendEventsToWalOutbox sends them: one logical decoding
+ * message each ($1 the prefix, $2 the contents), and the NOTIFY that wakes the relay ($3 the channel).
+ */
+export const WAL_OUTBOX_APPEND = `WITH emitted AS (
+     SELECT pg_logical_emit_message(true, $1 || current_schema(), entry.content)
+     FROM unnest($2::text[]) WITH ORDINALITY AS entry(content, position)
+     ORDER BY entry.position
+   )
+   SELECT pg_notify($3, current_schema()) FROM (SELECT count(*) FROM emitted) AS done`;
+
+/** A WAL outbox message's content, as the WAL writer makes it (route line, then the envelope). */
+const walOutboxContent = (event: { eventId: string; topic: string; key: string; type: string; envelope: string; headers: Record<string, string> }): string =>
+  encodeWalOutboxContent({ eventId: event.eventId, topic: event.topic, key: event.key, type: event.type, payload: JSON.parse(event.envelope) as EventEnvelope, headers: event.headers });
+
+/** The order's rows, one statement each, as TypeORM sent them for PlaceOrderUseCase (insertOrder). */
+const ORDER_ROWS = [
   `INSERT INTO "orders"("id", "customer_id", "status", "status_reason", "shipping_address", "created_at", "updated_at", "idempotency_key", "request_hash") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
   `INSERT INTO "order_lines"("order_id", "line_no", "sku", "quantity") VALUES ($1, $2, $3, $4)`,
   `INSERT INTO "order_status_history"("order_id", "from_status", "to_status", "cause", "changed_at") VALUES ($1, $2, $3, $4, $5) RETURNING "id"`,
-  `INSERT INTO "outbox"("event_id", "topic", "message_key", "event_type", "payload", "headers", "created_at", "published_at") VALUES ($1, $2, $3, $4, $5, $6, DEFAULT, $7) RETURNING "id", "created_at"`,
-  `SELECT pg_notify($1, current_schema())`,
 ];
 
-async function pgOrderInsertRate(stack: BenchStack, schema: string, clients: number, seconds: number): Promise<PgBaselineResult> {
+/**
+ * The statements of one order's transaction, over the same orders tables: its rows, then its
+ * order-placed event, either as a WAL outbox message (with the NOTIFY, in one statement) or as an
+ * outbox row (RETURNING id and created_at, as TypeORM sent it) and a pg_notify.
+ */
+export const ORDER_TRANSACTION: Record<OutboxStore, string[]> = {
+  wal: [...ORDER_ROWS, WAL_OUTBOX_APPEND],
+  table: [
+    ...ORDER_ROWS,
+    `INSERT INTO "outbox"("event_id", "topic", "message_key", "event_type", "payload", "headers", "created_at", "published_at") VALUES ($1, $2, $3, $4, $5, $6, DEFAULT, $7) RETURNING "id", "created_at"`,
+    `SELECT pg_notify($1, current_schema())`,
+  ],
+};
+
+async function pgOrderInsertRate(stack: BenchStack, schema: string, clients: number, seconds: number, store: OutboxStore): Promise<PgBaselineResult> {
   const factory = new OrderEventFactory();
+  const statements = ORDER_TRANSACTION[store];
   const connections = await Promise.all(
     Array.from({ length: clients }, async () => {
       const client = new Client({ connectionString: stack.databaseUrl, options: `-c search_path=${schema}`, application_name: 'relay-bench-pg' });
@@ -172,11 +211,17 @@ async function pgOrderInsertRate(stack: BenchStack, schema: string, clients: num
           const orderId = envelope.data.orderId;
           const now = new Date();
           await client.query('START TRANSACTION');
-          await client.query(ORDER_TRANSACTION[0], [orderId, envelope.data.customerId, 'PENDING', null, null, now, now, null, null]);
-          await client.query(ORDER_TRANSACTION[1], [orderId, 1, envelope.data.items[0].sku, 1]);
-          await client.query(ORDER_TRANSACTION[2], [orderId, null, 'PENDING', 'order.placed.v1', now]);
-          await client.query(ORDER_TRANSACTION[3], [envelope.eventId, Topics.orderEvents, orderId, 'order.placed.v1', message.value, JSON.stringify(message.headers), null]);
-          await client.query(ORDER_TRANSACTION[4], ['relay_outbox']);
+          await client.query(statements[0], [orderId, envelope.data.customerId, 'PENDING', null, null, now, now, null, null]);
+          await client.query(statements[1], [orderId, 1, envelope.data.items[0].sku, 1]);
+          await client.query(statements[2], [orderId, null, 'PENDING', 'order.placed.v1', now]);
+          if (store === 'wal') {
+            const headers = message.headers as Record<string, string>;
+            const content = walOutboxContent({ eventId: envelope.eventId, topic: Topics.orderEvents, key: orderId, type: 'order.placed.v1', envelope: message.value as string, headers });
+            await client.query(statements[3], [WAL_OUTBOX_PREFIX, [content], OUTBOX_NOTIFY_CHANNEL]);
+          } else {
+            await client.query(statements[3], [envelope.eventId, Topics.orderEvents, orderId, 'order.placed.v1', message.value, JSON.stringify(message.headers), null]);
+            await client.query(statements[4], [OUTBOX_NOTIFY_CHANNEL]);
+          }
           await client.query('COMMIT');
           transactions++;
         }
@@ -186,7 +231,7 @@ async function pgOrderInsertRate(stack: BenchStack, schema: string, clients: num
     await Promise.all(connections.map((client) => client.end().catch(() => undefined)));
   }
   const elapsed = (Date.now() - started) / 1000;
-  return { clients, seconds: round(elapsed, 1), transactions, transactionsPerSecond: round(transactions / elapsed, 1), statements: ORDER_TRANSACTION };
+  return { outboxStore: store, clients, seconds: round(elapsed, 1), transactions, transactionsPerSecond: round(transactions / elapsed, 1), statements };
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -306,22 +351,35 @@ async function kafkajsConsumer(kafka: Kafka, topic: string, messages: number): P
 // Raw kafkajs consumer + PostgreSQL effect: inventory's catch-up work, without Nest, TypeORM or zod
 
 /**
- * What inventory writes per run of order-placed events (see ReserveStockUseCase and claimEvents),
- * over the same tables, as plain SQL on a plain pg pool: the processed-events records, the stock
- * rows locked in SKU order and updated, the reservations, and a stock-reserved outbox row each.
- * No relay publishes those rows: this is the floor for the consumer side alone.
+ * What inventory writes per run of order-placed events (see ReserveStockUseCase and
+ * EventDeduplicator), over the same tables, as plain SQL on a plain pg pool: the partition's
+ * position locked (created the first time the group meets the partition), the stock rows locked in
+ * SKU order and updated, the reservations, a stock-reserved event each (a WAL outbox message, or
+ * an outbox row where the server does not decode its WAL), and the position stored: the next offset
+ * and each producer's highest sequence. One position row per partition, whatever the number of
+ * events. No relay publishes the events: this is the floor for the consumer side alone.
+ *
+ * Left out: inventory also locks the orders' reservation rows before the stock (lockReservations),
+ * and claims events published without a sequence in processed_events (none on a bench topic).
  */
-export const EFFECT_TRANSACTION = [
-  `INSERT INTO processed_events (consumer_group, event_id, event_type, topic, partition, kafka_offset)
-   SELECT $1, event_id, 'order.placed.v1', $2, $3, kafka_offset FROM unnest($4::uuid[], $5::bigint[]) AS claimed(event_id, kafka_offset)
-   ON CONFLICT (consumer_group, event_id) DO NOTHING RETURNING event_id`,
-  `SELECT sku, on_hand, reserved FROM stock_items WHERE sku = ANY($1::text[]) ORDER BY sku FOR UPDATE`,
-  `UPDATE stock_items AS item SET reserved = item.reserved + taken.quantity, updated_at = now()
+export const EFFECT_STATEMENTS = {
+  lockPosition: `SELECT next_offset, producer_sequences FROM consumer_positions WHERE consumer_group = $1 AND topic = $2 AND partition = $3 FOR UPDATE`,
+  createPosition: `INSERT INTO consumer_positions (consumer_group, topic, partition) VALUES ($1, $2, $3) ON CONFLICT (consumer_group, topic, partition) DO NOTHING`,
+  lockStock: `SELECT sku, on_hand, reserved FROM stock_items WHERE sku = ANY($1::text[]) ORDER BY sku FOR UPDATE`,
+  updateStock: `UPDATE stock_items AS item SET reserved = item.reserved + taken.quantity, updated_at = now()
    FROM unnest($1::text[], $2::int[]) AS taken(sku, quantity) WHERE item.sku = taken.sku`,
-  `INSERT INTO reservations (order_id, status, lines) SELECT order_id, 'RESERVED', lines FROM unnest($1::uuid[], $2::jsonb[]) AS made(order_id, lines)`,
-  `INSERT INTO outbox (event_id, topic, message_key, event_type, payload, headers)
+  insertReservations: `INSERT INTO reservations (order_id, status, lines) SELECT order_id, 'RESERVED', lines FROM unnest($1::uuid[], $2::jsonb[]) AS made(order_id, lines)`,
+  outboxWal: WAL_OUTBOX_APPEND,
+  outboxTable: `INSERT INTO outbox (event_id, topic, message_key, event_type, payload, headers)
    SELECT event_id, $1, message_key, 'stock.reserved.v1', payload, headers FROM unnest($2::uuid[], $3::text[], $4::jsonb[], $5::jsonb[]) AS raised(event_id, message_key, payload, headers)`,
-];
+  savePosition: `UPDATE consumer_positions SET next_offset = $4, producer_sequences = $5::json, updated_at = now() WHERE consumer_group = $1 AND topic = $2 AND partition = $3`,
+};
+
+/** The statements of one run's transaction, in order (createPosition only on a partition's first run). */
+export const effectTransaction = (store: OutboxStore): string[] => {
+  const s = EFFECT_STATEMENTS;
+  return [s.lockPosition, s.createPosition, s.lockStock, s.updateStock, s.insertReservations, store === 'wal' ? s.outboxWal : s.outboxTable, s.savePosition];
+};
 
 interface PlacedEnvelope {
   eventId: string;
@@ -329,7 +387,9 @@ interface PlacedEnvelope {
   data: { orderId: string; items: Array<{ sku: string; quantity: number }> };
 }
 
-async function kafkajsConsumerWithEffect(stack: BenchStack, topic: string, messages: number, partitionsAtOnce: number): Promise<KafkajsEffectConsumerResult> {
+const headerText = (value: Buffer | string | (Buffer | string)[] | undefined): string | undefined => (Array.isArray(value) ? value[0] : value)?.toString();
+
+async function kafkajsConsumerWithEffect(stack: BenchStack, topic: string, messages: number, partitionsAtOnce: number, store: OutboxStore): Promise<KafkajsEffectConsumerResult> {
   // The schema inventory's migrations make, with the bench's stock; nothing reads its group.
   const schema = stack.schemaFor('raw_effect');
   await prepareInventorySchemas(stack, [{ schema, group: stack.groupFor('raw-effect-seed'), label: 'inventory-raw-effect' }], topic);
@@ -340,6 +400,7 @@ async function kafkajsConsumerWithEffect(stack: BenchStack, topic: string, messa
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   const tally = new ConsumeTally(messages, 'kafkajs consumer with effect');
+  const s = EFFECT_STATEMENTS;
   let transactions = 0;
   try {
     await consumer.run({
@@ -354,13 +415,25 @@ async function kafkajsConsumerWithEffect(stack: BenchStack, topic: string, messa
         for (const event of events) for (const item of event.data.items) quantities.set(item.sku, (quantities.get(item.sku) ?? 0) + item.quantity);
         const skus = [...quantities.keys()].sort();
         const at = new Date().toISOString();
+        const position = [groupId, batch.topic, batch.partition];
         const client = await pool.connect();
         try {
           await client.query('BEGIN');
-          await client.query(EFFECT_TRANSACTION[0], [groupId, batch.topic, batch.partition, events.map((event) => event.eventId), run.map((message) => message.offset)]);
-          await client.query(EFFECT_TRANSACTION[1], [skus]);
-          await client.query(EFFECT_TRANSACTION[2], [skus, skus.map((sku) => quantities.get(sku))]);
-          await client.query(EFFECT_TRANSACTION[3], [events.map((event) => event.data.orderId), events.map((event) => JSON.stringify(event.data.items))]);
+          let stored = await client.query<{ producer_sequences: Record<string, string> }>(s.lockPosition, position);
+          if (stored.rows.length === 0) {
+            await client.query(s.createPosition, position);
+            stored = await client.query(s.lockPosition, position);
+          }
+          // Each producer's highest sequence (fixed-width hex: text order is sequence order).
+          const sequences = { ...stored.rows[0].producer_sequences };
+          for (const message of run) {
+            const producer = headerText(message.headers?.[RELAY_PRODUCER_HEADER]);
+            const sequence = headerText(message.headers?.[RELAY_SEQUENCE_HEADER]);
+            if (producer && sequence && !(sequences[producer] >= sequence)) sequences[producer] = sequence;
+          }
+          await client.query(s.lockStock, [skus]);
+          await client.query(s.updateStock, [skus, skus.map((sku) => quantities.get(sku))]);
+          await client.query(s.insertReservations, [events.map((event) => event.data.orderId), events.map((event) => JSON.stringify(event.data.items))]);
           const raised = events.map((event) => ({
             eventId: randomUUID(),
             type: 'stock.reserved',
@@ -371,13 +444,23 @@ async function kafkajsConsumerWithEffect(stack: BenchStack, topic: string, messa
             producer: 'inventory',
             data: { orderId: event.data.orderId, lines: event.data.items },
           }));
-          await client.query(EFFECT_TRANSACTION[4], [
-            'relay.inventory.v1',
-            raised.map((event) => event.eventId),
-            raised.map((event) => event.data.orderId),
-            raised.map((event) => JSON.stringify(event)),
-            raised.map((event) => JSON.stringify({ 'x-correlation-id': event.correlationId, 'x-event-type': 'stock.reserved.v1' })),
-          ]);
+          const headersOf = (event: (typeof raised)[number]) => ({ 'x-correlation-id': event.correlationId, 'x-event-type': 'stock.reserved.v1' });
+          if (store === 'wal') {
+            const contents = raised.map((event) =>
+              walOutboxContent({ eventId: event.eventId, topic: Topics.inventoryEvents, key: event.data.orderId, type: 'stock.reserved.v1', envelope: JSON.stringify(event), headers: headersOf(event) }),
+            );
+            await client.query(s.outboxWal, [WAL_OUTBOX_PREFIX, contents, OUTBOX_NOTIFY_CHANNEL]);
+          } else {
+            await client.query(s.outboxTable, [
+              Topics.inventoryEvents,
+              raised.map((event) => event.eventId),
+              raised.map((event) => event.data.orderId),
+              raised.map((event) => JSON.stringify(event)),
+              raised.map((event) => JSON.stringify(headersOf(event))),
+            ]);
+          }
+          const nextOffset = (BigInt(run[run.length - 1].offset) + 1n).toString();
+          await client.query(s.savePosition, [...position, nextOffset, JSON.stringify(sequences)]);
           await client.query('COMMIT');
           transactions++;
         } catch (error) {
@@ -396,15 +479,16 @@ async function kafkajsConsumerWithEffect(stack: BenchStack, topic: string, messa
     await tally.wait();
   } finally {
     await consumer.disconnect().catch(() => undefined);
-    await pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined);
     await pool.end().catch(() => undefined);
+    await stack.dropSchema(schema).catch(() => undefined);
   }
   return {
+    outboxStore: store,
     messages,
     messagesPerSecond: tally.messagesPerSecond,
     transactions,
     joinSeconds: tally.joinSeconds,
-    statements: EFFECT_TRANSACTION.map((statement) => statement.replace(/\s+/g, ' ')),
+    statements: effectTransaction(store).map((statement) => statement.replace(/\s+/g, ' ')),
   };
 }
 
@@ -421,9 +505,10 @@ export async function runBaselines(stack: BenchStack, plan: BenchPlan, ordersSch
   const recordBytes = new OrderEventFactory().valueBytes;
   const consumerTopic = Topics.orderEvents;
   const consumeCount = Math.min(plan.catchupEvents, await stack.topicSize(consumerTopic));
+  const store = await outboxStoreOf(stack);
 
-  progress.step('PostgreSQL', `order + outbox transactions with ${plan.pgBaselineClients} clients for ${plan.pgBaselineSeconds} s`);
-  const pgOrderInsert = await pgOrderInsertRate(stack, ordersSchema, plan.pgBaselineClients, plan.pgBaselineSeconds).catch(failure);
+  progress.step('PostgreSQL', `order + outbox (${store}) transactions with ${plan.pgBaselineClients} clients for ${plan.pgBaselineSeconds} s`);
+  const pgOrderInsert = await pgOrderInsertRate(stack, ordersSchema, plan.pgBaselineClients, plan.pgBaselineSeconds, store).catch(failure);
   if ('transactionsPerSecond' in pgOrderInsert) progress.step('PostgreSQL', `${pgOrderInsert.transactionsPerSecond} transactions/s`);
 
   progress.step('ProducerPerformance', `${plan.producerPerfRecords} records of ${recordBytes} B, acks=all`);
@@ -451,8 +536,8 @@ export async function runBaselines(stack: BenchStack, plan: BenchPlan, ordersSch
   const kafkajsConsumerResult = await kafkajsConsumer(stack.kafka, consumerTopic, consumeCount).catch(failure);
   if ('messagesPerSecond' in kafkajsConsumerResult) progress.step('kafkajs consumer', `${kafkajsConsumerResult.messagesPerSecond} messages/s`);
 
-  progress.step('kafkajs consumer + PostgreSQL effect', `${consumeCount} messages of ${consumerTopic}, inventory's writes in one transaction per fetched run`);
-  const kafkajsEffectConsumer = await kafkajsConsumerWithEffect(stack, consumerTopic, consumeCount, 6).catch(failure);
+  progress.step('kafkajs consumer + PostgreSQL effect', `${consumeCount} messages of ${consumerTopic}, inventory's writes (outbox: ${store}) in one transaction per fetched run`);
+  const kafkajsEffectConsumer = await kafkajsConsumerWithEffect(stack, consumerTopic, consumeCount, 6, store).catch(failure);
   if ('messagesPerSecond' in kafkajsEffectConsumer) progress.step('kafkajs consumer + PostgreSQL effect', `${kafkajsEffectConsumer.messagesPerSecond} messages/s`);
 
   return {

@@ -150,10 +150,12 @@ async function measureCatchUp(stack: BenchStack, setup: GroupSetup, instances: n
 }
 
 /**
- * Catch-up: with no consumer running, N order-placed events are put on the topic, then one inventory
- * instance (a fresh group and schema) works through them until its lag is 0; then three instances of
- * another fresh group do the same. Every event takes the full path: decode, processed-events record,
- * stock lock and update, reservation, stock-reserved outbox row (and the relay publishing it).
+ * Catch-up: with no consumer running, N order-placed events are put on the topic, stamped with a
+ * producer id and sequences as a relay stamps the services' events (produceOrderEvents), then one
+ * inventory instance (a fresh group and schema) works through them until its lag is 0; then three
+ * instances of another fresh group do the same. Every event takes the full path: decode, the
+ * partition's position (one row per partition, locked and stored per chunk), stock lock and update,
+ * reservation, stock-reserved event in the outbox (and the relay publishing it).
  */
 export async function runCatchUp(stack: BenchStack, plan: BenchPlan, profiles?: ProfileWindows): Promise<CatchUpResults> {
   const topic = Topics.orderEvents;
@@ -175,7 +177,7 @@ export async function runCatchUp(stack: BenchStack, plan: BenchPlan, profiles?: 
       progress.step('load', `${done} of ${events} events on ${topic}`);
     },
   });
-  progress.step('load', `${events} events (${load.valueBytes} B each) in ${round(load.seconds, 1)} s: ${Math.round(load.eventsPerSecond)} events/s`);
+  progress.step('load', `${events} events (${load.valueBytes} B each, producer ${load.producer}) in ${round(load.seconds, 1)} s: ${Math.round(load.eventsPerSecond)} events/s`);
 
   const one = await measureCatchUp(stack, single, 1, events, plan, profiles);
   const three = await measureCatchUp(stack, triple, 3, events, plan, profiles);

@@ -15,11 +15,6 @@ export interface EndToEndLatency {
   both: Distribution | null;
   /** 201 → delivery processed stock.reserved.v1 (the delivery is SCHEDULED: the whole chain). */
   deliveryScheduled: Distribution | null;
-  /**
-   * Where the time to "both" goes: 201 → the relay stamped the row (Kafka acknowledged it), then
-   * stamped → each consumer's transaction began. Clocks of one machine; the stamp is PostgreSQL's.
-   */
-  stages: { published: Distribution | null; publishedToInventory: Distribution | null; publishedToDelivery: Distribution | null };
   orders: number;
   /** Orders with a 201 that a group had not processed when the bench looked (after draining). */
   missing: { inventory: number; delivery: number; deliveryScheduled: number };
@@ -90,9 +85,6 @@ function endToEnd(load: LoadResult, times: ProcessedTimes): EndToEndLatency {
   const delivery: number[] = [];
   const both: number[] = [];
   const scheduled: number[] = [];
-  const published: number[] = [];
-  const publishedToInventory: number[] = [];
-  const publishedToDelivery: number[] = [];
   const missing = { inventory: 0, delivery: 0, deliveryScheduled: 0 };
   for (let i = 0; i < load.ids.length; i++) {
     const id = load.ids[i];
@@ -107,19 +99,12 @@ function endToEnd(load: LoadResult, times: ProcessedTimes): EndToEndLatency {
     if (inv !== undefined && del !== undefined) both.push(Math.max(inv, del) - at);
     if (sch === undefined) missing.deliveryScheduled++;
     else scheduled.push(sch - at);
-    const pub = times.published.get(id);
-    if (pub !== undefined) {
-      published.push(pub - at);
-      if (inv !== undefined) publishedToInventory.push(inv - pub);
-      if (del !== undefined) publishedToDelivery.push(del - pub);
-    }
   }
   return {
     inventory: distribution(inventory),
     delivery: distribution(delivery),
     both: distribution(both),
     deliveryScheduled: distribution(scheduled),
-    stages: { published: distribution(published), publishedToInventory: distribution(publishedToInventory), publishedToDelivery: distribution(publishedToDelivery) },
     orders: load.ids.length,
     missing,
   };
@@ -134,15 +119,9 @@ export async function runLatencyRun(flow: OrderFlow, plan: BenchPlan, rate: numb
   const e = run.endToEndMs;
   progress.step(
     `latency ${rate}/s`,
-    `201→both p50 ${e.both?.p50 ?? 'n/a'} ms, p99 ${e.both?.p99 ?? 'n/a'} ms (inventory p99 ${e.inventory?.p99 ?? 'n/a'}, delivery p99 ${e.delivery?.p99 ?? 'n/a'}); ${describeStages(e)}; HTTP p99 ${run.http.latencyMs?.p99 ?? 'n/a'} ms`,
+    `201→both p50 ${e.both?.p50 ?? 'n/a'} ms, p99 ${e.both?.p99 ?? 'n/a'} ms (inventory p99 ${e.inventory?.p99 ?? 'n/a'}, delivery p99 ${e.delivery?.p99 ?? 'n/a'}); HTTP p99 ${run.http.latencyMs?.p99 ?? 'n/a'} ms`,
   );
   return run;
-}
-
-/** "201→stamped p50 a ms, stamped→inventory b, stamped→delivery c": where the median goes. */
-export function describeStages(e: EndToEndLatency): string {
-  const p50 = (d: Distribution | null) => d?.p50 ?? 'n/a';
-  return `p50 201→stamped ${p50(e.stages.published)} ms, stamped→inventory ${p50(e.stages.publishedToInventory)}, stamped→delivery ${p50(e.stages.publishedToDelivery)}`;
 }
 
 function verdict<K extends string>(samples: Array<BacklogSample<K>>, key: K, bound: number, slopeBound: number): SeriesVerdict {
@@ -216,7 +195,8 @@ export async function runSustainTrial<K extends string>(flow: OrderFlow<K>, plan
   await flow.drain(plan.drainTimeoutSeconds, `sustain ${rate}/s drain`);
   const times = await flow.processedTimes(load.startedAtEpochMs);
   const trial: SustainTrial<K> = { rate, seconds: plan.sustainSeconds, ...judgement, http, backlogAtStart: pre.remaining, endToEndMs: endToEnd(load, times), samples };
-  progress.step(`sustain ${rate}/s`, `${trial.pass ? 'PASS: no backlog grew' : `FAIL: ${trial.reasons.join('; ')}`}; ${describeStages(trial.endToEndMs)}`);
+  const both = trial.endToEndMs.both;
+  progress.step(`sustain ${rate}/s`, `${trial.pass ? 'PASS: no backlog grew' : `FAIL: ${trial.reasons.join('; ')}`}; 201→both p50 ${both?.p50 ?? 'n/a'} ms, p99 ${both?.p99 ?? 'n/a'} ms`);
   return trial;
 }
 

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { REPO_ROOT, runCommand } from '@relay/local-stack';
 import { BENCH_SKUS, BENCH_STOCK } from '../events';
 import { BenchPlan } from '../options';
-import { OrderFlow, ProcessedTimes, waitUntilDrained } from '../pipeline';
+import { effectTimes, OrderFlow, waitUntilDrained } from '../pipeline';
 import { PEER_APPS, PEER_TOPICS, PeerAppName } from '../peer/peer-contract';
 import { progress } from '../progress';
 import { BenchStack, ProgramHandle } from '../stack';
@@ -71,7 +71,7 @@ async function startPeer(stack: BenchStack, builtDir: string): Promise<PeerSetup
 /**
  * The peer as an OrderFlow. Its consumers have no lag endpoint: lag is measured by the bench, end
  * offsets minus the offsets kafkajs auto-commits after each batch. Processed times come from the
- * peer's own rows (now() of the handler's transaction), joined with its orders.
+ * peer's own rows, the same tables as Relay's services write (effectTimes).
  */
 export function peerFlow(stack: BenchStack, peer: PeerSetup): OrderFlow<PeerWatched> {
   const measure = async (): Promise<Record<PeerWatched, number>> => {
@@ -87,29 +87,8 @@ export function peerFlow(stack: BenchStack, peer: PeerSetup): OrderFlow<PeerWatc
     sampledHow: 'lag: end offsets minus committed offsets of each group, measured by the bench',
     sampleBacklogs: async () => measure().catch(() => ({ inventoryLag: null, deliveryLag: null })),
     drain: (timeoutSeconds, step) => waitUntilDrained(measure, (b) => `peer lag inventory ${b.inventoryLag}, delivery ${b.deliveryLag}`, timeoutSeconds, step),
-    processedTimes: (since) => peerProcessedTimes(stack, peer, since),
+    processedTimes: (since) => effectTimes(stack, { orders: peer.orders.schema, inventory: peer.inventory.schema, delivery: peer.delivery.schema }, since),
   };
-}
-
-async function peerProcessedTimes(stack: BenchStack, peer: PeerSetup, sinceEpochMs: number): Promise<ProcessedTimes> {
-  const since = sinceEpochMs - 1_000;
-  const timesOf = async (table: string, column: string, where = 'true'): Promise<Map<string, number>> => {
-    const result = await stack.db.query<{ order_id: string; at_ms: string }>(
-      `SELECT o.id AS order_id, (extract(epoch FROM t.${column}) * 1000)::float8 AS at_ms
-         FROM "${peer.orders.schema}".orders o JOIN ${table} t ON t.order_id = o.id
-        WHERE o.created_at >= to_timestamp($1::float8 / 1000) AND ${where}`,
-      [since],
-    );
-    return new Map(result.rows.map((row) => [row.order_id, Number(row.at_ms)]));
-  };
-  const [inventory, delivery, deliveryScheduled] = await Promise.all([
-    timesOf(`"${peer.inventory.schema}".reservations`, 'created_at'),
-    // The row's first write: the order-placed handler's, unless the stock outcome overtook it.
-    timesOf(`"${peer.delivery.schema}".deliveries`, 'created_at'),
-    timesOf(`"${peer.delivery.schema}".deliveries`, 'updated_at', `t.status = 'SCHEDULED'`),
-  ]);
-  // No outbox, so no "published" stamp: the report's stage columns stay n/a for the peer.
-  return { inventory, delivery, deliveryScheduled, published: new Map() };
 }
 
 /**
