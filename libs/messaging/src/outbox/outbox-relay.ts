@@ -4,7 +4,9 @@ import { Client, QueryResult } from 'pg';
 import { DataSource } from 'typeorm';
 import { IDLE_IN_TRANSACTION_TIMEOUT_MS } from '@relay/service-runtime';
 import { TopicSpec } from '../kafka/topic-provisioner';
-import { RelayLoop } from './relay-loop';
+import { RELAY_PRODUCER_HEADER, RELAY_SEQUENCE_HEADER } from '../event-headers';
+import { producerSequence } from '../position/producer-sequence';
+import { RelayLoop, RelayPass } from './relay-loop';
 import { RelayProducer } from './relay-producer';
 import { failpoint } from '../failpoints';
 import { messagingMetrics } from '../metrics';
@@ -27,10 +29,20 @@ export interface OutboxRelayOptions {
    * stand by until it wakes. Default: the service's pool's (IDLE_IN_TRANSACTION_TIMEOUT_MS).
    */
   idleInTransactionTimeoutMs?: number;
+  /**
+   * Names this producer in every event it publishes (RELAY_PRODUCER_HEADER). Its sequences are
+   * transaction ids of the server, which start over in a database restored into a new server, so
+   * the name must change with the server. Default: `outbox:<database>.<schema>@<system identifier>`,
+   * read from the server on each new connection (the database is in it because transaction ids are
+   * shared by every database of a server, while the publisher lock is per database).
+   */
+  producerId?: string;
 }
 
 interface OutboxRow {
   id: string;
+  /** The writing transaction's id (xid8), in decimal. */
+  tx_id_text: string;
   topic: string;
   message_key: string;
   /** The envelope as PostgreSQL prints the jsonb: sent as is, never parsed in Node. */
@@ -38,12 +50,35 @@ interface OutboxRow {
   headers: Record<string, string>;
 }
 
+/** The relay's own connection, and the producer id of the server it reached. */
+interface PublisherConnection {
+  client: Client;
+  producerId: string;
+}
+
 /**
- * Publishes outbox rows to Kafka, in id order, and stamps them as published.
+ * Publishes outbox rows to Kafka in commit-safe order, each with its producer and sequence
+ * (RELAY_PRODUCER_HEADER, RELAY_SEQUENCE_HEADER), and stamps them as published.
+ *
+ * Order: by the writing transaction's id (tx_id), then by row id, and only rows whose transaction
+ * id is below the oldest transaction still running. Row ids (a sequence) are taken before commit,
+ * so a transaction holding a lower id can commit after one holding a higher id: publishing in id
+ * order would put them out of order, or, for a consumer that skips sequences not above the highest
+ * it applied, lose the late one. Once every transaction below an id has ended, no row can still
+ * commit with a lower one, so what is published never has to be overtaken. The price: a committed
+ * event waits until every transaction of the server that took its id before its own has ended
+ * (transaction ids are server-wide). Write transactions are short here, but a long one (a
+ * migration, a psql session left open after a write, an orphaned prepared transaction) holds every
+ * outbox of the server back while it lasts; the backlog metrics show it. The loop looks again soon
+ * while events are held back (RelayLoop's `held-back`), since such an end sends no NOTIFY.
+ *
+ * Sequence: producerSequence(tx_id, id). It follows the publishing order, and it is the same when
+ * a row is published again, since a row is only stamped after Kafka's ack and its tx_id and id
+ * never change (a batch may end inside a transaction: the rest follows with higher ids).
  *
  * Delivery is at-least-once: a crash after Kafka acknowledged a batch but before the rows were
- * stamped republishes that batch; consumers drop the duplicates by eventId. The producer is
- * idempotent with acks from all in-sync replicas, so a retried request is not duplicated by
+ * stamped republishes that batch with the same sequences; consumers skip the copies. The producer
+ * is idempotent with acks from all in-sync replicas, so a retried request is not duplicated by
  * Kafka itself. While Kafka is down, rows wait in the table (PostgreSQL is the buffer) and the
  * relay retries with backoff; requests that write orders are never blocked by it.
  */
@@ -53,7 +88,7 @@ export class OutboxRelay {
   private readonly pollIntervalMs: number;
   private readonly idleInTransactionTimeoutMs: number;
   private readonly producer: RelayProducer;
-  private publisher: Client | undefined;
+  private publisher: PublisherConnection | undefined;
   private readonly loop: RelayLoop;
 
   constructor(
@@ -67,7 +102,7 @@ export class OutboxRelay {
     this.producer = new RelayProducer(kafka, options.topics);
     this.loop = new RelayLoop(
       { schema: options.schema, databaseUrl: options.databaseUrl, pollIntervalMs: this.pollIntervalMs },
-      async () => (await this.publishPending()) === this.batchSize,
+      () => this.publishBatch(),
       this.logger,
     );
   }
@@ -90,16 +125,27 @@ export class OutboxRelay {
     return { rows: row.rows, oldestAgeSeconds: row.age };
   }
 
+  /** Publishes one batch of pending rows; returns how many were published. */
+  async publishPending(): Promise<number> {
+    return (await this.claimAndPublish()).published;
+  }
+
+  private async publishBatch(): Promise<RelayPass> {
+    const { published, heldBack } = await this.claimAndPublish();
+    return published === this.batchSize ? 'full' : heldBack ? 'held-back' : 'drained';
+  }
+
   /**
-   * Publishes one batch of pending rows; returns how many were published.
+   * One batch, and whether committed rows were left for a later batch because a transaction that
+   * began before theirs was still running.
    *
    * Two round trips to PostgreSQL per batch, on a connection of the relay's own (never waiting for
    * the service's pool): one claims the batch, one stamps it and commits. Each round trip costs a
    * turn of a busy event loop, so under load their number, not the SQL, sets the relay's latency.
    */
-  async publishPending(): Promise<number> {
+  private async claimAndPublish(): Promise<{ published: number; heldBack: boolean }> {
     await this.producer.connect();
-    const client = await this.publisherConnection();
+    const { client, producerId } = await this.publisherConnection();
     const schema = client.escapeIdentifier(this.options.schema);
     try {
       // One publisher per schema at a time, whatever the number of service instances: a second
@@ -110,24 +156,39 @@ export class OutboxRelay {
       // still see the rows the previous holder stamped just before releasing it, and publish them
       // again. The stamp need not wait for its WAL flush (synchronous_commit off): if PostgreSQL
       // lost it in a crash, the rows would be published again, which consumers absorb.
-      const claimed = await client.query<OutboxRow>(
+      //
+      // The claim takes only rows below the xmin of its own snapshot: every transaction with a
+      // lower id has ended, so none can still commit a row that sorts before them (see the class
+      // comment). The statement after it, in the same round trip, only tells the loop whether to
+      // look again soon: its snapshot is a later one, which is all a hint needs. The transaction id
+      // is read as text under another name: ORDER BY takes an output column's name before a table
+      // column's, so `tx_id::text AS tx_id` would sort '100000' before '99999'.
+      const claimed = await client.query(
         `BEGIN;
          SET LOCAL synchronous_commit = off;
          SELECT set_config('relay.outbox_locked', pg_try_advisory_xact_lock(hashtext(${client.escapeLiteral(`relay-outbox:${this.options.schema}`)}))::text, true);
-         SELECT id, topic, message_key, payload::text AS payload, headers FROM ${schema}.outbox
-          WHERE published_at IS NULL AND current_setting('relay.outbox_locked') = 'true'
-          ORDER BY id LIMIT ${this.batchSize}`,
+         SELECT id, tx_id::text AS tx_id_text, topic, message_key, payload::text AS payload, headers FROM ${schema}.outbox
+          WHERE published_at IS NULL AND tx_id < pg_snapshot_xmin(pg_current_snapshot()) AND current_setting('relay.outbox_locked') = 'true'
+          ORDER BY tx_id, id LIMIT ${this.batchSize};
+         SELECT EXISTS (SELECT FROM ${schema}.outbox
+          WHERE published_at IS NULL AND tx_id >= pg_snapshot_xmin(pg_current_snapshot()) AND current_setting('relay.outbox_locked') = 'true') AS held_back`,
       );
-      const rows = (claimed as unknown as Array<QueryResult<OutboxRow>>)[3].rows;
+      const results = claimed as unknown as [unknown, unknown, unknown, QueryResult<OutboxRow>, QueryResult<{ held_back: boolean }>];
+      const rows = results[3].rows;
+      const heldBack = results[4].rows[0].held_back;
       if (rows.length === 0) {
         await client.query('COMMIT');
-        return 0;
+        return { published: 0, heldBack };
       }
       const stopTimer = messagingMetrics.outboxPublishSeconds.startTimer();
       const byTopic = new Map<string, Message[]>();
       for (const row of rows) {
         const messages = byTopic.get(row.topic) ?? [];
-        messages.push({ key: row.message_key, value: row.payload, headers: row.headers });
+        messages.push({
+          key: row.message_key,
+          value: row.payload,
+          headers: { ...row.headers, [RELAY_PRODUCER_HEADER]: producerId, [RELAY_SEQUENCE_HEADER]: producerSequence(BigInt(row.tx_id_text), BigInt(row.id)) },
+        });
         byTopic.set(row.topic, messages);
       }
       failpoint('relay-before-publish');
@@ -138,15 +199,15 @@ export class OutboxRelay {
       await client.query(`UPDATE ${schema}.outbox SET published_at = statement_timestamp() WHERE id = ANY('{${rows.map((row) => row.id).join(',')}}'::bigint[]); COMMIT`);
       stopTimer();
       for (const [topic, messages] of byTopic) messagingMetrics.outboxPublished.inc({ topic }, messages.length);
-      return rows.length;
+      return { published: rows.length, heldBack };
     } catch (error) {
       // Rows not stamped stay pending; a connection in an unknown state is replaced.
-      await client.query('ROLLBACK').catch(() => this.dropPublisherConnection());
+      await client.query('ROLLBACK').catch(() => this.dropPublisherConnection(client));
       throw error;
     }
   }
 
-  private async publisherConnection(): Promise<Client> {
+  private async publisherConnection(): Promise<PublisherConnection> {
     if (this.publisher) return this.publisher;
     const client = new Client({
       connectionString: this.options.databaseUrl,
@@ -156,17 +217,29 @@ export class OutboxRelay {
       options: `-c idle_in_transaction_session_timeout=${this.idleInTransactionTimeoutMs}`,
     });
     client.on('error', () => this.dropPublisherConnection(client));
-    await client.connect().catch(async (error: unknown) => {
+    try {
+      await client.connect();
+      // Read on every new connection, not once per relay: the same address may now reach another
+      // server (a restored database), whose transaction ids started over.
+      const producerId = this.options.producerId ?? (await this.serverProducerId(client));
+      this.publisher = { client, producerId };
+      return this.publisher;
+    } catch (error) {
       await client.end().catch(() => undefined);
       throw error;
-    });
-    this.publisher = client;
-    return client;
+    }
   }
 
-  private dropPublisherConnection(client = this.publisher): void {
+  private async serverProducerId(client: Client): Promise<string> {
+    const { rows } = await client.query<{ system_identifier: string; database: string }>(
+      `SELECT system_identifier::text AS system_identifier, current_database() AS database FROM pg_control_system()`,
+    );
+    return `outbox:${rows[0].database}.${this.options.schema}@${rows[0].system_identifier}`;
+  }
+
+  private dropPublisherConnection(client = this.publisher?.client): void {
     if (client === undefined) return;
-    if (this.publisher === client) this.publisher = undefined;
+    if (this.publisher?.client === client) this.publisher = undefined;
     void client.end().catch(() => undefined);
   }
 }

@@ -12,10 +12,23 @@ export interface RelayLoopOptions {
 }
 
 /**
+ * What one pass of a relay found:
+ * - `full`: its batch was full, more may be waiting;
+ * - `drained`: nothing left to publish;
+ * - `held-back`: committed events that may not go out yet, because a transaction that took its
+ *   id before theirs is still running (the table relay's commit-safe order). That transaction's end
+ *   sends no NOTIFY unless it wrote to this outbox too, so the loop looks again soon.
+ */
+export type RelayPass = 'full' | 'drained' | 'held-back';
+
+/** The first wait after a held-back pass; it doubles while the hold lasts, up to the poll interval. */
+const HELD_BACK_FIRST_WAIT_MS = 10;
+
+/**
  * Drives a relay: publishes a batch, at once again while batches come back full, otherwise when a
- * commit's NOTIFY arrives or the poll interval passes; after a failure, retries with backoff (up to
- * 5 s) while what failed stays queued where it is (PostgreSQL is the buffer). `publishOnce`
- * resolves to whether more may be waiting (its batch was full).
+ * commit's NOTIFY arrives or the poll interval passes, or sooner while events are held back; after
+ * a failure, retries with backoff (up to 5 s) while what failed stays queued where it is
+ * (PostgreSQL is the buffer).
  */
 export class RelayLoop {
   private running = false;
@@ -26,7 +39,7 @@ export class RelayLoop {
 
   constructor(
     private readonly options: RelayLoopOptions,
-    private readonly publishOnce: () => Promise<boolean>,
+    private readonly publishOnce: () => Promise<RelayPass>,
     private readonly logger: Logger,
   ) {}
 
@@ -46,12 +59,22 @@ export class RelayLoop {
 
   private async run(): Promise<void> {
     let failures = 0;
+    let heldBackWaitMs = HELD_BACK_FIRST_WAIT_MS;
     while (this.running) {
       try {
-        const more = await this.publishOnce();
+        const pass = await this.publishOnce();
         if (failures > 0) this.logger.log(`publishing again after ${failures} failed attempt(s)`);
         failures = 0;
-        if (more) continue;
+        if (pass === 'held-back') {
+          // A long transaction (a migration, a forgotten psql session) holds events back for as
+          // long as it runs: the backoff keeps the checks for its end down to one per poll interval.
+          heldBackWaitMs = Math.min(heldBackWaitMs, this.options.pollIntervalMs);
+          await this.waitForWork(heldBackWaitMs);
+          heldBackWaitMs *= 2;
+          continue;
+        }
+        heldBackWaitMs = HELD_BACK_FIRST_WAIT_MS;
+        if (pass === 'full') continue;
       } catch (error) {
         failures++;
         if (failures === 1 || failures % 20 === 0) {

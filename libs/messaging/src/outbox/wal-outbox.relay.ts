@@ -63,7 +63,7 @@ export class WalOutboxRelay {
     this.producer = new RelayProducer(kafka, options.topics);
     this.loop = new RelayLoop(
       { schema: options.schema, databaseUrl: options.databaseUrl, pollIntervalMs: options.pollIntervalMs ?? 1_000 },
-      async () => (await this.publishPending()) >= this.batchSize,
+      async () => ((await this.publishPending()) >= this.batchSize ? 'full' : 'drained'),
       this.logger,
     );
   }
