@@ -1,6 +1,6 @@
 import { decodeEvent, OrderPlacedV1 } from '@relay/contracts';
 import { Kafka, Message, ProducerRecord } from 'kafkajs';
-import { RELAY_PRODUCER_HEADER, RELAY_SEQUENCE_HEADER } from '@relay/messaging';
+import { RELAY_PRODUCER_HEADER, RELAY_SEQUENCE_HEADER, sequenceText } from '@relay/messaging';
 import { OrderEventFactory, produceOrderEvents } from './events';
 import { parseBenchArgs, UsageError } from './options';
 import { parseConsumerPerformance, parseProducerPerformance, WAL_OUTBOX_APPEND } from './phases/baselines';
@@ -192,7 +192,7 @@ describe('bench building blocks', () => {
     for (const partition of [0, 1, 2]) {
       const sequences = sent.filter((each) => each.partition === partition).map((each) => each.sequence);
       expect(sequences.length).toBeGreaterThan(200);
-      expect(sequences[0]).toBe('0000000000000001-00000000');
+      expect(sequences[0]).toBe(sequenceText({ commitLsn: 1n, index: 0 }));
       expect(sequences.every((sequence, i) => i === 0 || sequence > sequences[i - 1])).toBe(true);
     }
   });

@@ -90,6 +90,35 @@ describe('OutboxPublisher', () => {
     expect((await publisher.backlog()).rows).toBe(0);
   });
 
+  it('falls back to the outbox table, saying why, for a role that may not create a replication slot (and refuses with OUTBOX_STORE=wal)', async () => {
+    // The usual application role of a managed server: it may create its schema, but it has no
+    // REPLICATION attribute.
+    const role = uniqueName('it_pub_plain_role');
+    const schema = uniqueName('it_pub_plain');
+    const admin = await openTestDataSource(env.databaseUrl, uniqueName('it_pub_admin'), { entities: [], migrations: [] });
+    opened.push(admin);
+    await admin.query(`CREATE ROLE ${role} LOGIN NOREPLICATION PASSWORD 'it-only'`);
+    await admin.query(`GRANT CREATE ON DATABASE ${new URL(env.databaseUrl).pathname.slice(1)} TO ${role}`);
+    const url = new URL(env.databaseUrl);
+    url.username = role;
+    url.password = 'it-only';
+    const dataSource = await openTestDataSource(url.toString(), schema, outboxPersistence);
+    try {
+      const topics = [{ topic: uniqueName('it-pub-plain-topic') as TopicName, numPartitions: 1, replicationFactor: 1 }];
+      const options = { schema, databaseUrl: url.toString(), topics };
+      const publisher = await OutboxPublisher.create(dataSource, kafka, { ...options, store: 'auto' });
+      await publisher.stop();
+      expect(publisher.store).toBe('table');
+      await expect(OutboxPublisher.create(dataSource, kafka, { ...options, store: 'wal' })).rejects.toThrow(/may not create a replication slot \(the REPLICATION attribute\)/);
+      await dataSource.transaction((manager) => appendEventsToOutbox(manager, [outboxEntry({ ...OrderPlacedV1, topic: topics[0].topic }, anOrderPlacedV1())]));
+      expect(Number((await dataSource.query('SELECT count(*) AS n FROM outbox'))[0].n)).toBe(1);
+    } finally {
+      await dataSource.drop();
+      await admin.query(`DROP OWNED BY ${role}`);
+      await admin.query(`DROP ROLE ${role}`);
+    }
+  });
+
   it('keeps the outbox table when told to', async () => {
     const { start, readTopic, write, tableRows, received } = await setUp('it_pub_table');
     const publisher = await start('table');

@@ -54,6 +54,12 @@ export interface WalOutboxBatch {
    * of a read that was not full is the flushed WAL, which the slot cannot pass.
    */
   confirmLsn: Lsn;
+  /**
+   * The read stopped at `maxChanges`: more may be waiting behind it. A full batch is confirmed
+   * even without outbox messages of this schema (another schema's burst): otherwise every read
+   * would return the same window and never reach what follows it.
+   */
+  full: boolean;
 }
 
 /**
@@ -183,20 +189,24 @@ export class WalOutboxReader {
           `at least one per producing schema (both need a restart), or use the table outbox`,
       );
     }
-    await ignoreDuplicate(client.query(`CREATE PUBLICATION ${this.publicationName}`));
+    // A role that may not create them (managed servers often give applications neither CREATE on
+    // the database nor REPLICATION) cannot have a WAL outbox: say so, rather than fail to start.
+    await ignoreDuplicate(client.query(`CREATE PUBLICATION ${this.publicationName}`)).catch(unavailableWithoutPrivilege('create the publication (CREATE on the database)'));
     // Slot names are unique in the whole server, not per database.
     const found = await client.query<{ database: string | null; plugin: string | null; current: string }>(
       `SELECT database, plugin, current_database() AS current FROM pg_replication_slots WHERE slot_name = $1`,
       [this.slotName],
     );
     if (found.rowCount === 0) {
-      await ignoreDuplicate(client.query(`SELECT pg_create_logical_replication_slot($1, 'pgoutput')`, [this.slotName])).catch((error: unknown) => {
-        if (pgCode(error) !== '53400') throw error;
-        throw new WalOutboxUnavailableError(
-          `every replication slot of this PostgreSQL server is in use (max_replication_slots=${settings.max_replication_slots}): ` +
-            `drop the slots of schemas that no longer publish, raise max_replication_slots (needs a restart), or use the table outbox`,
-        );
-      });
+      await ignoreDuplicate(client.query(`SELECT pg_create_logical_replication_slot($1, 'pgoutput')`, [this.slotName]))
+        .catch(unavailableWithoutPrivilege('create a replication slot (the REPLICATION attribute)'))
+        .catch((error: unknown) => {
+          if (pgCode(error) !== '53400') throw error;
+          throw new WalOutboxUnavailableError(
+            `every replication slot of this PostgreSQL server is in use (max_replication_slots=${settings.max_replication_slots}): ` +
+              `drop the slots of schemas that no longer publish, raise max_replication_slots (needs a restart), or use the table outbox`,
+          );
+        });
     }
     const [position] = (await client.query<{ confirmed: string; restart: string }>(
       `SELECT confirmed_flush_lsn::text AS confirmed, restart_lsn::text AS restart FROM pg_replication_slots WHERE slot_name = $1 AND database = current_database() AND plugin = 'pgoutput'`,
@@ -265,7 +275,7 @@ export class WalOutboxReader {
     const client = await this.connection();
     const slot = client.escapeLiteral(this.slotName);
     const target = batch.confirmLsn;
-    if (batch.messages.length === 0 && this.lastConfirmedLsn !== undefined && target - this.lastConfirmedLsn < EMPTY_BATCH_CONFIRM_MIN_BYTES) {
+    if (!batch.full && batch.messages.length === 0 && this.lastConfirmedLsn !== undefined && target - this.lastConfirmedLsn < EMPTY_BATCH_CONFIRM_MIN_BYTES) {
       await this.release();
       return;
     }
@@ -317,8 +327,9 @@ export class WalOutboxReader {
     // The lsn column of a Commit row is the end of its commit record. A full batch may have
     // stopped before the bound, so it moves only past its last row; otherwise up to the bound.
     const last = rows.length > 0 ? parseLsn(rows[rows.length - 1].lsn) : 0n;
-    const confirmLsn = rows.length >= this.maxChanges ? last : last > upto ? last : upto;
-    return { messages, confirmLsn };
+    const full = rows.length >= this.maxChanges;
+    const confirmLsn = full ? last : last > upto ? last : upto;
+    return { messages, confirmLsn, full };
   }
 
   private async connection(): Promise<Client> {
@@ -371,6 +382,14 @@ export class WalOutboxReader {
 
 function pgCode(error: unknown): string | undefined {
   return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string' ? error.code : undefined;
+}
+
+/** Turns "permission denied" (42501) into WalOutboxUnavailableError, naming what the role may not do. */
+function unavailableWithoutPrivilege(what: string): (error: unknown) => never {
+  return (error: unknown) => {
+    if (pgCode(error) !== '42501') throw error;
+    throw new WalOutboxUnavailableError(`this PostgreSQL role may not ${what}: ${(error as Error).message}; grant it, or use the table outbox`);
+  };
 }
 
 /** 42710 (or 23505 on a catalog index): created meanwhile by another instance. */

@@ -119,4 +119,20 @@ describe('WalOutboxRelay against real Kafka and PostgreSQL', () => {
     await dataSource.transaction((manager) => write(manager, next));
     await waitFor(() => received.some((message) => event(message).eventId === next.eventId), { description: 'the event published by the running relay' });
   });
+
+  it("reaches its events behind a burst of another schema's that fills whole reads, without waiting for a poll", async () => {
+    for (const running of relays) await running.stop();
+    // Reads of at most 6 rows (3 per event), polls an hour apart: only the loop's own pace can
+    // carry it through 20 transactions of another schema's messages to the event behind them.
+    const relay = new WalOutboxRelay(kafka, { ...options, batchSize: 2, pollIntervalMs: 3_600_000 });
+    relays.push(relay);
+    await relay.publishPending();
+    relay.start();
+    for (let each = 0; each < 20; each++) {
+      await dataSource.query(`SELECT pg_logical_emit_message(true, 'relay.outbox.' || $1, 'another schema''s event')`, [`${schema}_other`]);
+    }
+    const next = anOrderPlacedV1();
+    await dataSource.transaction((manager) => write(manager, next));
+    await waitFor(() => received.some((message) => event(message).eventId === next.eventId), { description: 'the event behind the burst', timeoutMs: 15_000 });
+  });
 });

@@ -49,6 +49,8 @@ export class WalOutboxRelay {
   private readonly producer: RelayProducer;
   private readonly loop: RelayLoop;
   private slotReady = false;
+  /** The last read stopped at its limit (see WalOutboxBatch.full). */
+  private lastReadFull = false;
   private drainFirst: WalOutboxRelayOptions['drainFirst'];
 
   constructor(
@@ -63,7 +65,8 @@ export class WalOutboxRelay {
     this.producer = new RelayProducer(kafka, options.topics);
     this.loop = new RelayLoop(
       { schema: options.schema, databaseUrl: options.databaseUrl, pollIntervalMs: options.pollIntervalMs ?? 1_000 },
-      async () => ((await this.publishPending()) >= this.batchSize ? 'full' : 'drained'),
+      // A full read means more may be waiting, whether or not it held this schema's events.
+      async () => ((await this.publishPending()) >= this.batchSize || this.lastReadFull ? 'full' : 'drained'),
       this.logger,
     );
   }
@@ -109,6 +112,7 @@ export class WalOutboxRelay {
       this.drainFirst = undefined;
     }
     const batch = await this.reader.read();
+    this.lastReadFull = batch?.full ?? false;
     if (!batch) return 0;
     try {
       if (batch.messages.length > 0) {
