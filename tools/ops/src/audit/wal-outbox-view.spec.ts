@@ -77,7 +77,7 @@ describe('addWalOutboxRows', () => {
     addWalOutboxRows(outbox, { producerId, pending: [pending('acked'), pending('waiting')] }, scan([event('acked', 102)]), snapshot, Date.parse('2026-12-06T10:00:11.000Z'));
     expect(outbox.rows.map((row) => ({ id: row.id, eventId: row.eventId, type: row.type, publishedAt: row.publishedAt, ageSeconds: row.ageSeconds }))).toEqual([
       { id: 'wal:00000000000000aa-00000005', eventId: 'acked', type: 'order.placed.v1', publishedAt: '2026-12-06T10:00:00.000Z', ageSeconds: 11 },
-      { id: 'wal:ab-0', eventId: 'waiting', type: 'order.placed.v1', publishedAt: null, ageSeconds: 10 },
+      { id: 'wal:00000000000000ab-0000000000000000', eventId: 'waiting', type: 'order.placed.v1', publishedAt: null, ageSeconds: 10 },
     ]);
   });
 });

@@ -1,4 +1,4 @@
-import { peekWalOutbox, WalOutboxMessage, WalOutboxSlotInUseError, walOutboxSlotName } from '@relay/messaging';
+import { peekWalOutbox, sequenceText, WalOutboxMessage, WalOutboxSlotInUseError, walOutboxSlotName } from '@relay/messaging';
 import { Db } from '../db';
 import { OutboxRow, ServiceOutbox } from './snapshot';
 import { ScannedTopic } from './topic-scan';
@@ -99,7 +99,7 @@ export function addWalOutboxRows(outbox: ServiceOutbox, view: WalOutboxView, sca
     const createdAt = message.committedAt.toISOString();
     // One acknowledged by Kafka but not confirmed yet (the relay is between the two) was added above.
     add({
-      id: `wal:${message.sequence.commitLsn.toString(16)}-${message.sequence.index}`,
+      id: `wal:${sequenceText(message.sequence)}`,
       eventId: envelope.eventId,
       type: `${envelope.type}.v${envelope.version}`,
       key: message.key,
@@ -111,7 +111,7 @@ export function addWalOutboxRows(outbox: ServiceOutbox, view: WalOutboxView, sca
   outbox.rows.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
 }
 
-/** Of WAL outbox row ids (`wal:<commit LSN hex>-<index>` or `wal:<sequence>`), those whose commit the slot has not confirmed now. */
+/** Of WAL outbox row ids (`wal:<sequence>`: commit LSN, then index), those whose commit the slot has not confirmed now. */
 export async function walRowsStillUnconfirmed(db: Db, schema: string, ids: readonly string[]): Promise<Set<string>> {
   if (ids.length === 0) return new Set();
   const { rows } = await db.query<{ confirmed: string | null }>(
