@@ -256,7 +256,7 @@ describe('audit', () => {
   it('reports the event and the effects of an order that no longer exists', async () => {
     const orderId = placed[2];
     const saved: [string, unknown[]][] = [];
-    for (const [table, column] of [['orders', 'id'], ['order_lines', 'order_id'], ['order_status_history', 'order_id']]) {
+    for (const [table, column] of [['orders', 'id'], ['order_lines', 'order_id']]) {
       const found = await rows<{ row: unknown }>(`SELECT row_to_json(t) AS row FROM ${q(schemas.orders, table)} t WHERE ${column} = $1`, [orderId]);
       saved.push([q(schemas.orders, table), found.map((entry) => entry.row)]);
     }
@@ -340,13 +340,16 @@ describe('audit', () => {
     // The orders group consumed the stock and delivery events (its position is past them) but their
     // effect was lost: the order is back at PENDING and stays there.
     const ordersTable = q(schemas.orders, 'orders');
-    const history = q(schemas.orders, 'order_status_history');
     const [saved] = await rows<{ row: unknown }>(`SELECT row_to_json(o) AS row FROM ${ordersTable} o WHERE id = $1`, [orderId]);
     const facts = [...(await eventsAbout(Topics.inventoryEvents, orderId)), ...(await eventsAbout(Topics.deliveryEvents, orderId))];
     expect(facts.map((fact) => fact.type).sort()).toEqual(['delivery.scheduled.v1', 'stock.reserved.v1']);
     await db.query('BEGIN');
-    const savedHistory = await rows<{ row: unknown }>(`DELETE FROM ${history} h WHERE order_id = $1 AND to_status <> 'PENDING' RETURNING row_to_json(h) AS row`, [orderId]);
-    await db.query(`UPDATE ${ordersTable} SET status = 'PENDING', status_reason = NULL WHERE id = $1`, [orderId]);
+    await db.query(
+      `UPDATE ${ordersTable} SET status = 'PENDING', status_reason = NULL,
+              status_history = jsonb_path_query_array(status_history, '$[*] ? (@.to == "PENDING")')
+       WHERE id = $1`,
+      [orderId],
+    );
     await db.query('COMMIT');
     try {
       const report = await runAudit(auditOptions);
@@ -356,14 +359,40 @@ describe('audit', () => {
     } finally {
       await db.query('BEGIN');
       await db.query(
-        `UPDATE ${ordersTable} o SET status = r.status, status_reason = r.status_reason, updated_at = r.updated_at FROM json_populate_record(NULL::${ordersTable}, $1) r WHERE o.id = r.id`,
+        `UPDATE ${ordersTable} o SET status = r.status, status_reason = r.status_reason, status_history = r.status_history, updated_at = r.updated_at
+         FROM json_populate_record(NULL::${ordersTable}, $1) r WHERE o.id = r.id`,
         [JSON.stringify(saved.row)],
       );
-      await restore(history, savedHistory.map((entry) => entry.row));
       await db.query('COMMIT');
     }
     const after = await runAudit(auditOptions);
     if (!after.ok) throw new Error(`audit after restoring the order found gaps: ${describeGaps(after)}`);
+  }, 180_000);
+
+  it('reports an order whose status history reached one status twice (an effect applied twice)', async () => {
+    const orderId = await placeOrder('ops-twice');
+    await waitUntilSettled(orderId);
+    const ordersTable = q(schemas.orders, 'orders');
+    // The stock event's effect applied a second time: its history entry appears again.
+    await db.query(
+      `UPDATE ${ordersTable} SET status_history = status_history || jsonb_path_query_array(status_history, '$[*] ? (@.to == "CONFIRMED")') WHERE id = $1`,
+      [orderId],
+    );
+    try {
+      const report = await runAudit(auditOptions);
+      expect(report.ok).toBe(false);
+      expect(gapExamples(report, 'orders', 'repeated-transition')).toEqual([expect.objectContaining({ orderId, status: 'CONFIRMED', times: 2 })]);
+    } finally {
+      await db.query(
+        `UPDATE ${ordersTable} SET status_history = (
+           SELECT jsonb_agg(entry ORDER BY position) FROM jsonb_array_elements(status_history) WITH ORDINALITY AS h(entry, position)
+           WHERE position <= jsonb_array_length(status_history) - 1)
+         WHERE id = $1`,
+        [orderId],
+      );
+    }
+    const after = await runAudit(auditOptions);
+    if (!after.ok) throw new Error(`audit after restoring the order's history found gaps: ${describeGaps(after)}`);
   }, 180_000);
 
   it('does not report work in flight as a gap: a group behind (lag > 0) with a delivery that saw the stock event before the order', async () => {
@@ -517,9 +546,12 @@ describe('dead letters', () => {
     const orderId = randomUUID();
     const event = anOrderPlacedV1({ orderId, customerId: 'ops-fixed', items: [{ sku: SKU, quantity: 1 }] }, { producer: 'orders' });
     await db.query('BEGIN');
-    await db.query(`INSERT INTO ${q(schemas.orders, 'orders')} (id, customer_id, status, created_at, updated_at) VALUES ($1, 'ops-fixed', 'PENDING', now(), now())`, [orderId]);
+    await db.query(
+      `INSERT INTO ${q(schemas.orders, 'orders')} (id, customer_id, status, status_history, created_at, updated_at)
+       VALUES ($1, 'ops-fixed', 'PENDING', jsonb_build_array(jsonb_build_object('from', NULL, 'to', 'PENDING', 'cause', 'order.placed.v1', 'at', now())), now(), now())`,
+      [orderId],
+    );
     await db.query(`INSERT INTO ${q(schemas.orders, 'order_lines')} (order_id, line_no, sku, quantity) VALUES ($1, 1, $2, 1)`, [orderId, SKU]);
-    await db.query(`INSERT INTO ${q(schemas.orders, 'order_status_history')} (order_id, from_status, to_status, cause, changed_at) VALUES ($1, NULL, 'PENDING', 'order.placed.v1', now())`, [orderId]);
     await db.query(
       `INSERT INTO ${q(schemas.orders, 'outbox')} (event_id, topic, message_key, event_type, payload, published_at) VALUES ($1, $2, $3, 'order.placed.v1', $4, now())`,
       [event.eventId, Topics.orderEvents, orderId, JSON.stringify(event)],

@@ -1,6 +1,5 @@
 export * from './order.entity';
 export * from './order-line.entity';
-export * from './order-status-history.entity';
 export * from './order-store';
 export * from './orders-persistence';
 export * from './order-status-store';

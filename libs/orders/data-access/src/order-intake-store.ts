@@ -9,10 +9,10 @@ export interface NewOrder {
 }
 
 /**
- * Stores placed orders, their lines and their first history entry: one statement for any number
+ * Stores placed orders (with their first status-history entry) and their lines: one statement for any number
  * of orders, with one JSON parameter, so the statement text never changes and PostgreSQL plans it
  * once per connection. An order whose Idempotency-Key is already taken (by a committed order, or
- * by an order earlier in the same call) is not stored, nor are its lines or history: the caller
+ * by an order earlier in the same call) is not stored, nor are its lines: the caller
  * answers it as a replay once its transaction has committed. Rows are written in the given order.
  *
  * Returns the ids of the orders stored.
@@ -32,8 +32,8 @@ export async function insertPlacedOrders(manager: EntityManager, orders: readonl
     requestHash: idempotency?.requestHash,
     items: order.items.map((line) => ({ sku: line.sku, quantity: line.quantity })),
   }));
-  // Data-modifying CTEs see one snapshot, and the foreign keys of order_lines and
-  // order_status_history are checked at the end of the statement, after the orders rows exist.
+  // Data-modifying CTEs see one snapshot, and the foreign key of order_lines is checked at the end
+  // of the statement, after the orders rows exist.
   const inserted: { id: string }[] = await manager.query(
     `WITH input AS (
        SELECT (row->>'id')::uuid AS id, row->>'customerId' AS customer_id, row->>'status' AS status,
@@ -44,8 +44,10 @@ export async function insertPlacedOrders(manager: EntityManager, orders: readonl
        FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS entry(row, position)
      ),
      inserted AS (
-       INSERT INTO orders (id, customer_id, status, status_reason, shipping_address, created_at, updated_at, idempotency_key, request_hash)
-       SELECT id, customer_id, status, status_reason, shipping_address, created_at, updated_at, idempotency_key, request_hash
+       INSERT INTO orders (id, customer_id, status, status_reason, shipping_address, status_history, created_at, updated_at, idempotency_key, request_hash)
+       SELECT id, customer_id, status, status_reason, shipping_address,
+              jsonb_build_array(jsonb_build_object('from', NULL, 'to', status, 'cause', 'order.placed.v1', 'at', created_at)),
+              created_at, updated_at, idempotency_key, request_hash
        FROM input
        ORDER BY position
        ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
@@ -58,13 +60,6 @@ export async function insertPlacedOrders(manager: EntityManager, orders: readonl
        JOIN inserted USING (id)
        CROSS JOIN LATERAL jsonb_array_elements(input.items) WITH ORDINALITY AS line(item, line_no)
        ORDER BY input.position, line.line_no
-     ),
-     history AS (
-       INSERT INTO order_status_history (order_id, from_status, to_status, cause, changed_at)
-       SELECT input.id, NULL, input.status, 'order.placed.v1', input.created_at
-       FROM input
-       JOIN inserted USING (id)
-       ORDER BY input.position
      )
      SELECT id::text AS id FROM inserted`,
     [JSON.stringify(rows)],

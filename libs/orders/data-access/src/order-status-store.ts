@@ -1,7 +1,7 @@
 import { EntityManager } from 'typeorm';
 import { OrderStatus, StatusReason } from '@relay/orders/domain';
 
-/** A status change to store: the order's row and one history entry. */
+/** A status change to store: the order's status and one entry of its history. */
 export interface RecordedStatusChange {
   orderId: string;
   from: OrderStatus;
@@ -25,25 +25,31 @@ export async function lockOrderStatuses(manager: EntityManager, orderIds: readon
 
 /**
  * Stores a run of status changes, in order: each order's row takes its last change, and every
- * change gets a history entry. Two statements for any number of changes.
+ * change is appended to that order's status history. One statement for any number of changes.
  */
 export async function recordStatusChanges(manager: EntityManager, changes: readonly RecordedStatusChange[]): Promise<void> {
   if (changes.length === 0) return;
-  const last = new Map(changes.map((change) => [change.orderId, change]));
+  const orderIds = [...new Set(changes.map((change) => change.orderId))];
   await manager.query(
-    `UPDATE orders AS o SET status = row->>'to', status_reason = NULLIF(row->'reason', 'null'::jsonb), updated_at = (row->>'at')::timestamptz
-     FROM jsonb_array_elements($1::jsonb) AS entry(row)
-     WHERE o.id = (row->>'orderId')::uuid AND o.id = ANY($2::uuid[])`,
+    `WITH change AS (
+       SELECT (row->>'orderId')::uuid AS order_id, row, position
+       FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS entry(row, position)
+     ),
+     per_order AS (
+       SELECT order_id,
+              jsonb_agg(jsonb_build_object('from', row->'from', 'to', row->'to', 'cause', row->'cause', 'at', row->'at') ORDER BY position) AS entries,
+              (array_agg(row ORDER BY position DESC))[1] AS last
+       FROM change
+       GROUP BY order_id
+     )
+     UPDATE orders AS o
+     SET status = last->>'to', status_reason = NULLIF(last->'reason', 'null'::jsonb), updated_at = (last->>'at')::timestamptz,
+         status_history = o.status_history || per_order.entries
+     FROM per_order
+     WHERE o.id = per_order.order_id AND o.id = ANY($2::uuid[])`,
     // The id list is redundant for the result but not for the plan: PostgreSQL guesses 100 rows for
     // any jsonb_array_elements and may then join them by scanning the whole table; with the ids it
     // looks the rows up in the primary key.
-    [JSON.stringify([...last.values()]), [...last.keys()]],
-  );
-  await manager.query(
-    `INSERT INTO order_status_history (order_id, from_status, to_status, cause, changed_at)
-     SELECT (row->>'orderId')::uuid, row->>'from', row->>'to', row->>'cause', (row->>'at')::timestamptz
-     FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS entry(row, position)
-     ORDER BY position`,
-    [JSON.stringify(changes)],
+    [JSON.stringify(changes), orderIds],
   );
 }

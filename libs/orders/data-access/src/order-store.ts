@@ -2,7 +2,6 @@ import { EntityManager } from 'typeorm';
 import { Order, OrderStatus, StatusChange } from '@relay/orders/domain';
 import { OrderEntity } from './order.entity';
 import { OrderLineEntity } from './order-line.entity';
-import { OrderStatusHistoryEntity } from './order-status-history.entity';
 
 export interface IdempotencyRecord {
   key: string;
@@ -40,9 +39,10 @@ export async function findOrder(manager: EntityManager, id: string, options: { l
   return toOrder(entity, (await linesOf(manager, [id])).get(id) ?? []);
 }
 
+/** The order's status changes, oldest first (empty if there is no such order). */
 export async function statusHistory(manager: EntityManager, orderId: string): Promise<StatusChange[]> {
-  const rows = await manager.find(OrderStatusHistoryEntity, { where: { orderId }, order: { id: 'ASC' } });
-  return rows.map((row) => ({ from: row.fromStatus as OrderStatus | null, to: row.toStatus as OrderStatus, at: row.changedAt, cause: row.cause }));
+  const entity = await manager.findOne(OrderEntity, { where: { id: orderId }, select: { id: true, statusHistory: true } });
+  return (entity?.statusHistory ?? []).map((entry) => ({ from: entry.from, to: entry.to, at: new Date(entry.at), cause: entry.cause }));
 }
 
 export interface OrderPageQuery {

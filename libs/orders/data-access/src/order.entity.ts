@@ -1,6 +1,14 @@
 import { Column, Entity, OneToMany, PrimaryColumn } from 'typeorm';
-import type { ShippingAddress, StatusReason } from '@relay/orders/domain';
+import type { OrderStatus, ShippingAddress, StatusReason } from '@relay/orders/domain';
 import { OrderLineEntity } from './order-line.entity';
+
+/** One entry of `orders.status_history`; `at` is an ISO-8601 time. */
+export interface StoredStatusChange {
+  from: OrderStatus | null;
+  to: OrderStatus;
+  cause: string;
+  at: string;
+}
 
 @Entity({ name: 'orders' })
 export class OrderEntity {
@@ -18,6 +26,10 @@ export class OrderEntity {
 
   @Column({ name: 'shipping_address', type: 'jsonb', nullable: true })
   shippingAddress!: ShippingAddress | null;
+
+  /** Every status the order took, oldest first: appended by the statement that changes the status. */
+  @Column({ name: 'status_history', type: 'jsonb' })
+  statusHistory!: StoredStatusChange[];
 
   @Column({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;

@@ -169,9 +169,8 @@ const walOutboxContent = (event: { eventId: string; topic: string; key: string; 
 
 /** The order's rows, one statement each, as TypeORM sent them for PlaceOrderUseCase (insertOrder). */
 const ORDER_ROWS = [
-  `INSERT INTO "orders"("id", "customer_id", "status", "status_reason", "shipping_address", "created_at", "updated_at", "idempotency_key", "request_hash") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+  `INSERT INTO "orders"("id", "customer_id", "status", "status_reason", "shipping_address", "status_history", "created_at", "updated_at", "idempotency_key", "request_hash") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
   `INSERT INTO "order_lines"("order_id", "line_no", "sku", "quantity") VALUES ($1, $2, $3, $4)`,
-  `INSERT INTO "order_status_history"("order_id", "from_status", "to_status", "cause", "changed_at") VALUES ($1, $2, $3, $4, $5) RETURNING "id"`,
 ];
 
 /**
@@ -211,16 +210,16 @@ async function pgOrderInsertRate(stack: BenchStack, schema: string, clients: num
           const orderId = envelope.data.orderId;
           const now = new Date();
           await client.query('START TRANSACTION');
-          await client.query(statements[0], [orderId, envelope.data.customerId, 'PENDING', null, null, now, now, null, null]);
+          const history = JSON.stringify([{ from: null, to: 'PENDING', cause: 'order.placed.v1', at: now.toISOString() }]);
+          await client.query(statements[0], [orderId, envelope.data.customerId, 'PENDING', null, null, history, now, now, null, null]);
           await client.query(statements[1], [orderId, 1, envelope.data.items[0].sku, 1]);
-          await client.query(statements[2], [orderId, null, 'PENDING', 'order.placed.v1', now]);
           if (store === 'wal') {
             const headers = message.headers as Record<string, string>;
             const content = walOutboxContent({ eventId: envelope.eventId, topic: Topics.orderEvents, key: orderId, type: 'order.placed.v1', envelope: message.value as string, headers });
-            await client.query(statements[3], [WAL_OUTBOX_PREFIX, [content], OUTBOX_NOTIFY_CHANNEL]);
+            await client.query(statements[2], [WAL_OUTBOX_PREFIX, [content], OUTBOX_NOTIFY_CHANNEL]);
           } else {
-            await client.query(statements[3], [envelope.eventId, Topics.orderEvents, orderId, 'order.placed.v1', message.value, JSON.stringify(message.headers), null]);
-            await client.query(statements[4], [OUTBOX_NOTIFY_CHANNEL]);
+            await client.query(statements[2], [envelope.eventId, Topics.orderEvents, orderId, 'order.placed.v1', message.value, JSON.stringify(message.headers), null]);
+            await client.query(statements[3], [OUTBOX_NOTIFY_CHANNEL]);
           }
           await client.query('COMMIT');
           transactions++;

@@ -45,7 +45,7 @@ export async function consumerCheck(context: AuditContext, service: ServiceId): 
   const unrecorded = new FindingBuilder('unrecorded-effect', `orders with a ${effect} but no applied event that makes one, for group "${group}"`, max);
   const mismatch = new FindingBuilder('state-mismatch', `orders whose ${effect} is not what the events group "${group}" recorded make it`, max);
   const eventMismatch = new FindingBuilder('event-mismatch', `orders whose ${effect} did not raise exactly the events its state calls for (${schema} outbox)`, max);
-  const repeated = new FindingBuilder('repeated-transition', 'orders that reached one status more than once (order_status_history)', max);
+  const repeated = new FindingBuilder('repeated-transition', 'orders that reached one status more than once (orders.status_history)', max);
   const orphan = new FindingBuilder('orphan-effect', `${effect} rows for orders that do not exist`, max);
   const pending = new FindingBuilder('pending', `published events group "${group}" has not consumed yet (in flight)`, max);
   const unpublished = new FindingBuilder('not-published', 'events not published yet (see check 1), not expected here yet', max);

@@ -78,7 +78,7 @@ const iso = (value: Date | string | null): string | null => (value === null ? nu
 const BOOKKEEPING = ['consumer_positions', 'parked_events', 'processed_events'];
 
 const TABLES: Record<ServiceId, string[]> = {
-  orders: ['orders', 'order_status_history', 'outbox', ...BOOKKEEPING],
+  orders: ['orders', 'outbox', ...BOOKKEEPING],
   inventory: ['reservations', 'outbox', ...BOOKKEEPING],
   delivery: ['deliveries', 'outbox', ...BOOKKEEPING],
 };
@@ -146,8 +146,9 @@ export async function readSnapshot(db: Db, options: ResolvedAuditOptions): Promi
     walUpTo = position.lsn;
     const orders = await db.query<{ id: string; status: string; created_at: Date }>(`SELECT id::text AS id, status, created_at FROM ${table(schemas.orders, 'orders')}`);
     const repeated = await db.query<{ order_id: string; to_status: string; times: number }>(
-      `SELECT order_id::text AS order_id, to_status, count(*)::int AS times FROM ${table(schemas.orders, 'order_status_history')}
-       GROUP BY order_id, to_status HAVING count(*) > 1`,
+      `SELECT o.id::text AS order_id, entry->>'to' AS to_status, count(*)::int AS times
+       FROM ${table(schemas.orders, 'orders')} AS o CROSS JOIN LATERAL jsonb_array_elements(o.status_history) AS entry
+       GROUP BY o.id, entry->>'to' HAVING count(*) > 1`,
     );
     const reservations = await db.query<{ order_id: string; status: string; created_at: Date }>(
       `SELECT order_id::text AS order_id, status, created_at FROM ${table(schemas.inventory, 'reservations')}`,

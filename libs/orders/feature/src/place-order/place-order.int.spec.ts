@@ -27,7 +27,12 @@ describe('PlaceOrderUseCase against real PostgreSQL', () => {
     const [orders, lines, history, events] = await Promise.all([
       dataSource.query(`SELECT id::text AS id FROM orders WHERE id = ANY($1::uuid[])`, [orderIds]),
       dataSource.query(`SELECT order_id::text AS "orderId", line_no AS "lineNo", sku, quantity FROM order_lines WHERE order_id = ANY($1::uuid[]) ORDER BY order_id, line_no`, [orderIds]),
-      dataSource.query(`SELECT order_id::text AS "orderId", from_status AS "from", to_status AS "to", cause FROM order_status_history WHERE order_id = ANY($1::uuid[]) ORDER BY id`, [orderIds]),
+      dataSource.query(
+        `SELECT o.id::text AS "orderId", entry->>'from' AS "from", entry->>'to' AS "to", entry->>'cause' AS cause
+         FROM orders AS o CROSS JOIN LATERAL jsonb_array_elements(o.status_history) WITH ORDINALITY AS h(entry, position)
+         WHERE o.id = ANY($1::uuid[]) ORDER BY array_position($1::uuid[], o.id), h.position`,
+        [orderIds],
+      ),
       dataSource.query(
         `SELECT message_key AS "orderId", event_type AS type, payload->>'correlationId' AS "correlationId", headers->>'traceparent' AS traceparent
          FROM outbox WHERE message_key = ANY($1::text[]) ORDER BY id`,
