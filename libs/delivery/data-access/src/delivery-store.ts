@@ -1,5 +1,5 @@
 import { EntityManager } from 'typeorm';
-import { DeliveryState, NEW_DELIVERY } from '@relay/delivery/domain';
+import { DeliveryState } from '@relay/delivery/domain';
 
 interface DeliveryRow {
   order_id: string;
@@ -12,19 +12,14 @@ interface DeliveryRow {
 }
 
 /**
- * Reads the deliveries of these orders and locks their rows (creating missing ones as PENDING)
- * until the transaction ends: two statements for any number of orders, rows locked in order-id
- * order, so runs from the two topics this group reads never deadlock on each other.
+ * Reads the deliveries these orders already have and locks their rows until the transaction ends:
+ * one statement for any number of orders, rows locked in order-id order, so runs from the two
+ * topics this group reads never deadlock on each other. Orders without a delivery row yet are
+ * absent from the map: their first fact creates the row (saveDeliveries).
  */
 export async function lockDeliveries(manager: EntityManager, orderIds: readonly string[]): Promise<Map<string, DeliveryState>> {
   const ids = [...new Set(orderIds)].sort();
   if (ids.length === 0) return new Map();
-  await manager.query(
-    `INSERT INTO deliveries (order_id, status, stock_status)
-     SELECT order_id, $2, $3 FROM unnest($1::uuid[]) AS ids(order_id)
-     ON CONFLICT (order_id) DO NOTHING`,
-    [ids, NEW_DELIVERY.status, NEW_DELIVERY.stock],
-  );
   const rows: DeliveryRow[] = await manager.query(
     `SELECT order_id::text, status, delivery_date::text, time_window, route, stock_status, cancel_reason
      FROM deliveries WHERE order_id = ANY($1::uuid[]) ORDER BY order_id FOR UPDATE`,
@@ -43,11 +38,26 @@ export async function lockDeliveries(manager: EntityManager, orderIds: readonly 
   );
 }
 
-/** Stores deliveries' new states: one statement for all of them. */
-export async function saveDeliveries(manager: EntityManager, states: ReadonlyMap<string, DeliveryState>): Promise<void> {
+/**
+ * Another transaction created a delivery row this one read as missing (the order's events from
+ * the two topics were applied at the same moment). Nothing was written; the consumer retries the
+ * run, which then finds the row and locks it.
+ */
+export class DeliveryCreatedConcurrentlyError extends Error {
+  override readonly name = 'DeliveryCreatedConcurrentlyError';
+}
+
+/**
+ * Stores deliveries' new states, one statement for all of them: rows that lockDeliveries returned
+ * (locked) are updated, the others are created. A row to create that exists by now was created by
+ * a concurrent transaction whose facts this run did not see: it is left alone and the run fails
+ * with DeliveryCreatedConcurrentlyError, to be retried.
+ */
+export async function saveDeliveries(manager: EntityManager, states: ReadonlyMap<string, DeliveryState>, locked: ReadonlySet<string>): Promise<void> {
   if (states.size === 0) return;
   const rows = [...states].map(([orderId, state]) => ({
     orderId,
+    locked: locked.has(orderId),
     status: state.status,
     deliveryDate: state.plan?.deliveryDate ?? null,
     timeWindow: state.plan?.timeWindow ?? null,
@@ -55,13 +65,39 @@ export async function saveDeliveries(manager: EntityManager, states: ReadonlyMap
     stock: state.stock,
     cancelReason: state.cancelReason,
   }));
-  await manager.query(
-    `UPDATE deliveries AS delivery
-     SET status = row->>'status', delivery_date = (row->>'deliveryDate')::date, time_window = row->>'timeWindow', route = row->>'route',
-         stock_status = row->>'stock', cancel_reason = row->>'cancelReason', updated_at = now()
-     FROM jsonb_array_elements($1::jsonb) AS entry(row)
-     WHERE delivery.order_id = (row->>'orderId')::uuid AND delivery.order_id = ANY($2::uuid[])`,
-    // The id list keeps the plan on the primary key (see recordStatusChanges in orders).
-    [JSON.stringify(rows), rows.map((row) => row.orderId)],
+  // An upsert (ON CONFLICT DO UPDATE) would do this in one step, but PostgreSQL's statistics count
+  // each of its updates as an insert too; the UPDATE and the INSERT … DO NOTHING below write the
+  // same rows and are counted as what they are.
+  const saved: { order_id: string }[] = await manager.query(
+    `WITH input AS (
+       SELECT (row->>'orderId')::uuid AS order_id, (row->>'locked')::boolean AS locked, row->>'status' AS status,
+              (row->>'deliveryDate')::date AS delivery_date, row->>'timeWindow' AS time_window, row->>'route' AS route,
+              row->>'stock' AS stock_status, row->>'cancelReason' AS cancel_reason
+       FROM jsonb_array_elements($1::jsonb) AS entry(row)
+     ),
+     updated AS (
+       UPDATE deliveries AS delivery
+       SET status = input.status, delivery_date = input.delivery_date, time_window = input.time_window, route = input.route,
+           stock_status = input.stock_status, cancel_reason = input.cancel_reason, updated_at = now()
+       FROM input
+       WHERE input.locked AND delivery.order_id = input.order_id AND delivery.order_id = ANY($2::uuid[])
+       RETURNING delivery.order_id
+     ),
+     created AS (
+       INSERT INTO deliveries (order_id, status, delivery_date, time_window, route, stock_status, cancel_reason)
+       SELECT order_id, status, delivery_date, time_window, route, stock_status, cancel_reason
+       FROM input WHERE NOT locked
+       ORDER BY order_id
+       ON CONFLICT (order_id) DO NOTHING
+       RETURNING order_id
+     )
+     SELECT order_id::text FROM updated UNION ALL SELECT order_id::text FROM created`,
+    // The id list keeps the UPDATE's plan on the primary key (see recordStatusChanges in orders).
+    [JSON.stringify(rows), rows.filter((row) => row.locked).map((row) => row.orderId)],
   );
+  if (saved.length !== rows.length) {
+    const savedIds = new Set(saved.map((row) => row.order_id));
+    const lost = rows.filter((row) => !savedIds.has(row.orderId)).map((row) => row.orderId);
+    throw new DeliveryCreatedConcurrentlyError(`delivery rows of orders ${lost.join(', ')} were created by a concurrent transaction; retrying the run`);
+  }
 }

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { createFollowUpEnvelope, DeliveryCancelledV1, DeliveryScheduledV1, EventEnvelope } from '@relay/contracts';
 import { appendEventsToOutbox, OutboxEntry, outboxEntry } from '@relay/messaging';
-import { applyDeliveryFact, DeliveryFact, DeliveryState } from '@relay/delivery/domain';
+import { applyDeliveryFact, DeliveryFact, DeliveryState, NEW_DELIVERY } from '@relay/delivery/domain';
 import { lockDeliveries, saveDeliveries } from '@relay/delivery/data-access';
 
 export const DELIVERY_PRODUCER = 'delivery';
@@ -19,8 +19,9 @@ export interface ReportedDeliveryFact {
 /**
  * Applies a run of facts about orders to their deliveries, in arrival order, inside the consumer's
  * processed-events transaction, and raises delivery-scheduled or delivery-cancelled through the
- * outbox when a change calls for it. The run's delivery rows are locked up front, so facts from
- * the two topics never interleave; a fixed number of statements per run, whatever its length.
+ * outbox when a change calls for it. The run's existing delivery rows are locked up front, so facts
+ * from the two topics never interleave (a row both create at once fails one run, which is retried);
+ * two statements per run and one row write per order, whatever its length.
  */
 @Injectable()
 export class TrackDeliveryUseCase {
@@ -30,8 +31,8 @@ export class TrackDeliveryUseCase {
     const changed = new Map<string, DeliveryState>();
     const announcements: OutboxEntry[] = [];
     for (const { orderId, fact, cause, traceparent } of facts) {
-      const before = changed.get(orderId) ?? current.get(orderId);
-      if (!before) throw new Error(`delivery row of order ${orderId} was not locked`);
+      // An order without a delivery row starts from the new delivery; saveDeliveries creates the row.
+      const before = changed.get(orderId) ?? current.get(orderId) ?? NEW_DELIVERY;
       const { state, outcome } = applyDeliveryFact(before, fact);
       changed.set(orderId, state);
       if (outcome.announce === 'SCHEDULED' && state.plan) {
@@ -44,7 +45,7 @@ export class TrackDeliveryUseCase {
         );
       }
     }
-    await saveDeliveries(manager, changed);
+    await saveDeliveries(manager, changed, new Set(current.keys()));
     await appendEventsToOutbox(manager, announcements);
   }
 }
