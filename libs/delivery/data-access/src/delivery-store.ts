@@ -39,22 +39,14 @@ export async function lockDeliveries(manager: EntityManager, orderIds: readonly 
 }
 
 /**
- * Another transaction created a delivery row this one read as missing (the order's events from
- * the two topics were applied at the same moment). Nothing was written; the consumer retries the
- * run, which then finds the row and locks it.
- */
-export class DeliveryCreatedConcurrentlyError extends Error {
-  override readonly name = 'DeliveryCreatedConcurrentlyError';
-}
-
-/**
  * Stores deliveries' new states, one statement for all of them: rows that lockDeliveries returned
  * (locked) are updated, the others are created. A row to create that exists by now was created by
- * a concurrent transaction whose facts this run did not see: it is left alone and the run fails
- * with DeliveryCreatedConcurrentlyError, to be retried.
+ * a concurrent transaction (the order's events from the two topics applied at the same moment)
+ * whose facts these states do not include: it is left alone, and its order id returned, for the
+ * caller to lock the row and apply its facts again on top of it.
  */
-export async function saveDeliveries(manager: EntityManager, states: ReadonlyMap<string, DeliveryState>, locked: ReadonlySet<string>): Promise<void> {
-  if (states.size === 0) return;
+export async function saveDeliveries(manager: EntityManager, states: ReadonlyMap<string, DeliveryState>, locked: ReadonlySet<string>): Promise<string[]> {
+  if (states.size === 0) return [];
   const rows = [...states].map(([orderId, state]) => ({
     orderId,
     locked: locked.has(orderId),
@@ -95,9 +87,7 @@ export async function saveDeliveries(manager: EntityManager, states: ReadonlyMap
     // The id list keeps the UPDATE's plan on the primary key (see recordStatusChanges in orders).
     [JSON.stringify(rows), rows.filter((row) => row.locked).map((row) => row.orderId)],
   );
-  if (saved.length !== rows.length) {
-    const savedIds = new Set(saved.map((row) => row.order_id));
-    const lost = rows.filter((row) => !savedIds.has(row.orderId)).map((row) => row.orderId);
-    throw new DeliveryCreatedConcurrentlyError(`delivery rows of orders ${lost.join(', ')} were created by a concurrent transaction; retrying the run`);
-  }
+  if (saved.length === rows.length) return [];
+  const savedIds = new Set(saved.map((row) => row.order_id));
+  return rows.filter((row) => !savedIds.has(row.orderId)).map((row) => row.orderId);
 }
