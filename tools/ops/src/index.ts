@@ -15,5 +15,8 @@ export type { ReplayOptions, ReplayResult } from './commands/dlq-replay';
 export { purgeDeadLetters } from './commands/dlq-purge';
 export type { PurgeResult } from './commands/dlq-purge';
 export type { DeadLetter, DeadLetterSource } from './dead-letters';
+export { listQuarantine, showQuarantinedEvent } from './commands/outbox-quarantine';
+export type { SchemaQuarantine } from './commands/outbox-quarantine';
+export type { QuarantinedEvent, QuarantinedEventInFull } from './quarantine';
 export { runCli } from './cli';
 export { UsageError, OpsError } from './errors';
