@@ -1,3 +1,4 @@
+import { RELAY_QUARANTINE_TABLE } from '@relay/messaging';
 import { Db, table } from './db';
 
 /**
@@ -59,17 +60,17 @@ const fromRow = (schema: string, row: Row): QuarantinedEvent => ({
 /** Of `schemas`, those that have a relay_quarantine table (a service version that quarantines has run there). */
 export async function schemasWithQuarantine(db: Db, schemas: readonly string[]): Promise<Set<string>> {
   const { rows } = await db.query<{ table_schema: string }>(
-    `SELECT table_schema FROM information_schema.tables WHERE table_name = 'relay_quarantine' AND table_schema = ANY($1::text[])`,
-    [schemas],
+    `SELECT table_schema FROM information_schema.tables WHERE table_name = $2 AND table_schema = ANY($1::text[])`,
+    [schemas, RELAY_QUARANTINE_TABLE],
   );
   return new Set(rows.map((row) => row.table_schema));
 }
 
 /** The schema's quarantined events, oldest first (at most `limit`), and how many there are. */
 export async function readQuarantine(db: Db, schema: string, limit?: number): Promise<{ total: number; events: QuarantinedEvent[] }> {
-  const [{ total }] = (await db.query<{ total: number }>(`SELECT count(*)::int AS total FROM ${table(schema, 'relay_quarantine')}`)).rows;
+  const [{ total }] = (await db.query<{ total: number }>(`SELECT count(*)::int AS total FROM ${table(schema, RELAY_QUARANTINE_TABLE)}`)).rows;
   const { rows } = await db.query<Row>(
-    `SELECT ${COLUMNS} FROM ${table(schema, 'relay_quarantine')} ORDER BY quarantined_at, sequence${limit === undefined ? '' : ` LIMIT ${Math.floor(limit)}`}`,
+    `SELECT ${COLUMNS} FROM ${table(schema, RELAY_QUARANTINE_TABLE)} ORDER BY quarantined_at, sequence${limit === undefined ? '' : ` LIMIT ${Math.floor(limit)}`}`,
   );
   return { total, events: rows.map((row) => fromRow(schema, row)) };
 }
@@ -77,7 +78,7 @@ export async function readQuarantine(db: Db, schema: string, limit?: number): Pr
 /** One quarantined event in full (headers and value), by its eventId or its sequence. */
 export async function readQuarantinedEvent(db: Db, schema: string, id: string): Promise<QuarantinedEventInFull | undefined> {
   const { rows } = await db.query<Row & { headers: Record<string, string>; value: Buffer }>(
-    `SELECT ${COLUMNS}, headers, value FROM ${table(schema, 'relay_quarantine')} WHERE event_id = $1 OR sequence = $1 ORDER BY quarantined_at LIMIT 1`,
+    `SELECT ${COLUMNS}, headers, value FROM ${table(schema, RELAY_QUARANTINE_TABLE)} WHERE event_id = $1 OR sequence = $1 ORDER BY quarantined_at LIMIT 1`,
     [id],
   );
   if (rows.length === 0) return undefined;

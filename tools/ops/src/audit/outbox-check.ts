@@ -69,8 +69,13 @@ export function outboxCheck(context: AuditContext, backlogs: OutboxBacklog[]): C
       '(`npm run ops -- outbox quarantine`; docs/operations.md, "Quarantined outbox events")',
     max,
   );
+  const republished = new FindingBuilder('quarantine-republished', 'quarantined events an operator has published since (found on their topic): dealt with', max);
   for (const service of SERVICES) {
     for (const event of snapshot.quarantine[service]) {
+      if (event.eventId !== null && context.scans[service].events.has(event.eventId)) {
+        republished.add({ schema: event.schema, eventId: event.eventId, eventType: event.eventType, key: event.key, quarantinedAt: event.quarantinedAt });
+        continue;
+      }
       quarantined.add({
         schema: event.schema,
         eventId: event.eventId,
@@ -130,17 +135,18 @@ export function outboxCheck(context: AuditContext, backlogs: OutboxBacklog[]): C
     oldestUnpublishedSeconds: oldest,
     ordersWithoutEvent: missing.count,
     quarantined: quarantined.count,
+    quarantineRepublished: republished.count,
   };
   const summary =
     `${plural(counts.orders, 'order')}, ${plural(placedEvents, 'order.placed event')} and ${plural(cancelledEvents, 'order.cancelled event')} in the orders outbox; ` +
     `unpublished: ${backlogs.map((entry) => `${entry.schema} ${entry.unpublished.length}`).join(', ')} (${overdue} older than ${grace} s${total > 0 ? `, oldest ${oldest} s` : ''}); ` +
-    `quarantined: ${SERVICES.map((service) => `${options[service].schema} ${snapshot.quarantine[service].length}`).join(', ')}`;
+    `quarantined: ${SERVICES.map((service) => `${options[service].schema} ${snapshot.quarantine[service].length}`).join(', ')}${republished.count > 0 ? ` (${republished.count} since republished)` : ''}`;
   return checkResult(
     'outbox',
     '1. outbox: every order has its events; every service publishes its outbox, none quarantined',
     summary,
     counts,
     [missing, orphans, cancelMismatch, unpublished, quarantined],
-    [backlog, pending, multiple],
+    [backlog, pending, multiple, republished],
   );
 }
