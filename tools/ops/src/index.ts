@@ -17,6 +17,8 @@ export type { PurgeResult } from './commands/dlq-purge';
 export type { DeadLetter, DeadLetterSource } from './dead-letters';
 export { listQuarantine, showQuarantinedEvent } from './commands/outbox-quarantine';
 export type { SchemaQuarantine } from './commands/outbox-quarantine';
+export { republishQuarantinedEvent } from './commands/outbox-republish';
+export type { RepublishOptions, RepublishResult } from './commands/outbox-republish';
 export type { QuarantinedEvent, QuarantinedEventInFull } from './quarantine';
 export { runCli } from './cli';
 export { UsageError, OpsError } from './errors';
