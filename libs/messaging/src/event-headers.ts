@@ -23,3 +23,9 @@ export const REPLAYED_FROM_HEADER = 'x-replayed-from';
  * moved past when it parked the message.
  */
 export const REPLAY_OF_HEADER = 'x-replay-of';
+/**
+ * Set by `npm run ops -- outbox republish`: `<schema>:<producer>:<sequence>` of the quarantined
+ * event it publishes (provenance). Such a record carries no producer sequence (its consumers moved
+ * past that sequence long ago): a group applies it once, by its event id.
+ */
+export const REPUBLISHED_FROM_QUARANTINE_HEADER = 'x-republished-from-quarantine';

@@ -9,6 +9,8 @@ export * from './outbox/wal-outbox.message';
 export * from './outbox/wal-outbox.writer';
 export * from './outbox/wal-outbox.reader';
 export * from './outbox/wal-outbox.relay';
+export { RELAY_QUARANTINE_TABLE } from './outbox/relay-quarantine';
+export * from './kafka/kafka-refusal';
 export * from './event-headers';
 export * from './inbox/processed-event.entity';
 export * from './inbox/processed-events.claim';

@@ -63,4 +63,9 @@ export const messagingMetrics = {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
   }),
   outboxPublished: new Counter({ name: 'relay_outbox_published_total', help: 'Outbox rows published to Kafka', labelNames: ['topic'] }),
+  outboxQuarantined: new Counter({
+    name: 'relay_outbox_quarantined_total',
+    help: 'Outbox events Kafka refused on their own for good (e.g. MESSAGE_TOO_LARGE): kept in the relay_quarantine table of its schema, never published; the relay moved past them',
+    labelNames: ['topic', 'reason'],
+  }),
 };

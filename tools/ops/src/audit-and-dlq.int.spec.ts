@@ -253,6 +253,73 @@ describe('audit', () => {
     }
   });
 
+  it('reports an event its relay quarantined as quarantined (a gap of its own, not a lost event or a stuck order), lists it, and republishes it', async () => {
+    // What the orders relay leaves when Kafka refuses an order.placed for good: the order, and the
+    // event kept in relay_quarantine instead of on the topic (the relay path itself is proven by
+    // libs/messaging/src/outbox/relay-quarantine.int.spec.ts).
+    const orderId = randomUUID();
+    const event = anOrderPlacedV1({ orderId, customerId: 'ops-quarantined', items: [{ sku: SKU, quantity: 1 }] });
+    const sequence = '00000000ffffffff-0000000000000000';
+    await db.query(`INSERT INTO ${q(schemas.orders, 'orders')} (id, customer_id, status, created_at, updated_at) VALUES ($1, 'ops-quarantined', 'PENDING', now(), now())`, [orderId]);
+    await db.query(
+      `INSERT INTO ${q(schemas.orders, 'relay_quarantine')} (producer, sequence, event_id, event_type, topic, message_key, headers, value, size_bytes, limit_bytes, reason, error_message)
+       VALUES ($1, $2, $3, 'order.placed.v1', $4, $5, $6, $7, 1100000, 1048588, 'MESSAGE_TOO_LARGE', 'The request included a message larger than the max message size the server will accept')`,
+      [
+        `wal:${schemas.orders}@test`,
+        sequence,
+        event.eventId,
+        Topics.orderEvents,
+        orderId,
+        JSON.stringify({ 'x-event-type': 'order.placed.v1', 'x-correlation-id': orderId, 'x-relay-producer': `wal:${schemas.orders}@test`, 'x-relay-sequence': sequence, 'x-relay-xid': '1' }),
+        Buffer.from(JSON.stringify(event)),
+      ],
+    );
+    let republished = false;
+    try {
+      const report = await runAudit(auditOptions);
+      expect(report.ok).toBe(false);
+      expect(report.verdict).toContain('outbox');
+      expect(gapExamples(report, 'outbox', 'quarantined')).toEqual([
+        expect.objectContaining({ schema: schemas.orders, eventId: event.eventId, eventType: 'order.placed.v1', key: orderId, reason: 'MESSAGE_TOO_LARGE' }),
+      ]);
+      // Reported once: not as an order without its event, an event missing from the topic, or a stuck order.
+      expect(report.checks.filter((check) => !check.ok).map((check) => check.id)).toEqual(['outbox']);
+      expect(gapExamples(report, 'outbox', 'missing-event')).toEqual([]);
+      expect(noteExamples(report, 'final', 'quarantined')).toEqual([expect.objectContaining({ orderId, waitingFor: `order.placed.v1 quarantined in ${schemas.orders}` })]);
+
+      const listed = await ops(['outbox', 'quarantine', '--schemas', `${schemas.orders},${schemas.inventory}`]);
+      expect(listed.code).toBe(0);
+      expect(listed.stdout).toContain(`${schemas.orders}: 1 quarantined event`);
+      expect(listed.stdout).toContain(`order.placed.v1 ${event.eventId}  key ${orderId}`);
+      expect(listed.stdout).toContain('MESSAGE_TOO_LARGE');
+      expect(listed.stdout).toContain(`${schemas.inventory}: 0 quarantined events`);
+      const shown = await ops(['outbox', 'quarantine', '--schemas', schemas.orders, '--event', event.eventId, '--json']);
+      expect(shown.code).toBe(0);
+      expect(JSON.parse(JSON.parse(shown.stdout).value)).toEqual(JSON.parse(JSON.stringify(event)));
+      const audit = await ops(['audit', ...auditFlags]);
+      expect(audit.code).toBe(1);
+      expect(audit.stdout).toMatch(/✗ quarantined \(1\): events Kafka refused for good/);
+
+      // Once its topic accepts it: published without the relay's sequence, applied once by every
+      // group, and the audit passes, noting it as republished.
+      const republish = await ops(['outbox', 'republish', '--schemas', schemas.orders, '--event', event.eventId]);
+      expect(republish.code).toBe(0);
+      republished = true;
+      expect(republish.stdout).toContain(`republished order.placed.v1 ${event.eventId} (key ${orderId})`);
+      await waitUntilSettled(orderId);
+      const [onTopic] = await eventsAbout(Topics.orderEvents, orderId);
+      expect(onTopic.eventId).toBe(event.eventId);
+      const after = await runAudit(auditOptions);
+      if (!after.ok) throw new Error(`audit found gaps after the republish: ${describeGaps(after)}`);
+      expect(noteExamples(after, 'outbox', 'quarantine-republished')).toEqual([expect.objectContaining({ eventId: event.eventId })]);
+    } finally {
+      if (!republished) {
+        await db.query(`DELETE FROM ${q(schemas.orders, 'relay_quarantine')} WHERE event_id = $1`, [event.eventId]);
+        await db.query(`DELETE FROM ${q(schemas.orders, 'orders')} WHERE id = $1`, [orderId]);
+      }
+    }
+  });
+
   it('reports the event and the effects of an order that no longer exists', async () => {
     const orderId = placed[2];
     const saved: [string, unknown[]][] = [];

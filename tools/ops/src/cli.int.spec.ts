@@ -22,7 +22,7 @@ describe('ops CLI plumbing', () => {
   it('--help lists every command and exits 0; each command has its own help', async () => {
     const help = await ops(['--help']);
     expect(help.code).toBe(0);
-    for (const command of ['topics', 'topics describe', 'lag', 'dlq list', 'dlq show', 'dlq replay', 'dlq purge', 'audit']) expect(help.stdout).toContain(command);
+    for (const command of ['topics', 'topics describe', 'lag', 'dlq list', 'dlq show', 'dlq replay', 'dlq purge', 'outbox quarantine', 'audit']) expect(help.stdout).toContain(command);
     const auditHelp = await ops(['audit', '--help']);
     expect(auditHelp.code).toBe(0);
     expect(auditHelp.stdout).toContain('--grace-seconds');

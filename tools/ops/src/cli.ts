@@ -13,6 +13,8 @@ const COMMANDS: { name: string; summary: string; load: Loader }[] = [
   { name: 'dlq show', summary: 'one parked message in full (headers, value)', load: async () => (await import('./commands/dlq-show')).dlqShowCommand },
   { name: 'dlq replay', summary: 'produce parked messages back to their original topic', load: async () => (await import('./commands/dlq-replay')).dlqReplayCommand },
   { name: 'dlq purge', summary: "delete a group's dead-letter records up to the current end", load: async () => (await import('./commands/dlq-purge')).dlqPurgeCommand },
+  { name: 'outbox quarantine', summary: 'events the outbox relays could never publish (Kafka refused them for good)', load: async () => (await import('./commands/outbox-quarantine')).outboxQuarantineCommand },
+  { name: 'outbox republish', summary: 'publish a quarantined event to its topic (once its topic accepts it)', load: async () => (await import('./commands/outbox-republish')).outboxRepublishCommand },
   { name: 'audit', summary: 'reconciliation audit: outboxes ↔ topics ↔ consumer effects, lag, final statuses', load: async () => (await import('./commands/audit')).auditCommand },
 ];
 
@@ -22,7 +24,7 @@ Usage: npm run ops -- <command> [options]
        npm run ops -- <command> --help
 
 Commands:
-${COMMANDS.map((command) => `  ${command.name.padEnd(17)}${command.summary}`).join('\n')}
+${COMMANDS.map((command) => `  ${command.name.padEnd(19)}${command.summary}`).join('\n')}
 
 Environment:
   KAFKA_BROKERS   Kafka bootstrap servers, host:port[,host:port…] (default 127.0.0.1:9092, as npm start)
@@ -69,7 +71,8 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
         }
         throw new UsageError(`unknown dlq subcommand "${sub}"; use list, show, replay or purge`);
       }
-      throw new UsageError(`unknown command "${first}"; commands: topics, lag, dlq, audit. See \`npm run ops -- --help\`.`);
+      if (first === 'outbox') throw new UsageError(`unknown outbox subcommand "${argv[1] ?? ''}"; use quarantine or republish. See \`npm run ops -- outbox quarantine --help\`.`);
+      throw new UsageError(`unknown command "${first}"; commands: topics, lag, dlq, outbox, audit. See \`npm run ops -- --help\`.`);
     }
     const command = await resolved.entry.load();
     return await command.run(resolved.rest, io);

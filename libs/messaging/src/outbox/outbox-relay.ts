@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { Kafka, Message } from 'kafkajs';
+import { Kafka } from 'kafkajs';
 import { Client, QueryResult } from 'pg';
 import { DataSource } from 'typeorm';
 import { IDLE_IN_TRANSACTION_TIMEOUT_MS } from '@relay/service-runtime';
@@ -8,6 +8,8 @@ import { RELAY_PRODUCER_HEADER, RELAY_SEQUENCE_HEADER } from '../event-headers';
 import { producerSequence } from '../position/producer-sequence';
 import { RelayLoop, RelayPass } from './relay-loop';
 import { RelayProducer } from './relay-producer';
+import { countByTopic, RelayEvent } from './relay-batching';
+import { quarantineEvents, reportQuarantined } from './relay-quarantine';
 import { failpoint } from '../failpoints';
 import { messagingMetrics } from '../metrics';
 
@@ -41,6 +43,7 @@ export interface OutboxRelayOptions {
 
 interface OutboxRow {
   id: string;
+  event_id: string;
   /** The writing transaction's id (xid8), in decimal. */
   tx_id_text: string;
   topic: string;
@@ -81,6 +84,11 @@ interface PublisherConnection {
  * is idempotent with acks from all in-sync replicas, so a retried request is not duplicated by
  * Kafka itself. While Kafka is down, rows wait in the table (PostgreSQL is the buffer) and the
  * relay retries with backoff; requests that write orders are never blocked by it.
+ *
+ * An event Kafka refuses alone for good (larger than its topic's max.message.bytes, an invalid
+ * record) is quarantined: kept in relay_quarantine and stamped in the batch's transaction, never
+ * published, and the rows after it go on (relay-batching.ts, relay-quarantine.ts). Requests are
+ * cut below each topic's max.message.bytes.
  */
 export class OutboxRelay {
   private readonly logger = new Logger(OutboxRelay.name);
@@ -125,7 +133,7 @@ export class OutboxRelay {
     return { rows: row.rows, oldestAgeSeconds: row.age };
   }
 
-  /** Publishes one batch of pending rows; returns how many were published. */
+  /** Publishes one batch of pending rows; returns how many it passed (published, or quarantined: see relay-quarantine.ts). */
   async publishPending(): Promise<number> {
     return (await this.claimAndPublish()).published;
   }
@@ -167,7 +175,7 @@ export class OutboxRelay {
         `BEGIN;
          SET LOCAL synchronous_commit = off;
          SELECT set_config('relay.outbox_locked', pg_try_advisory_xact_lock(hashtext(${client.escapeLiteral(`relay-outbox:${this.options.schema}`)}))::text, true);
-         SELECT id, tx_id::text AS tx_id_text, topic, message_key, payload::text AS payload, headers FROM ${schema}.outbox
+         SELECT id, tx_id::text AS tx_id_text, event_id::text AS event_id, topic, message_key, payload::text AS payload, headers FROM ${schema}.outbox
           WHERE published_at IS NULL AND tx_id < pg_snapshot_xmin(pg_current_snapshot()) AND current_setting('relay.outbox_locked') = 'true'
           ORDER BY tx_id, id LIMIT ${this.batchSize};
          SELECT EXISTS (SELECT FROM ${schema}.outbox
@@ -181,24 +189,28 @@ export class OutboxRelay {
         return { published: 0, heldBack };
       }
       const stopTimer = messagingMetrics.outboxPublishSeconds.startTimer();
-      const byTopic = new Map<string, Message[]>();
-      for (const row of rows) {
-        const messages = byTopic.get(row.topic) ?? [];
-        messages.push({
-          key: row.message_key,
-          value: row.payload,
-          headers: { ...row.headers, [RELAY_PRODUCER_HEADER]: producerId, [RELAY_SEQUENCE_HEADER]: producerSequence(BigInt(row.tx_id_text), BigInt(row.id)) },
-        });
-        byTopic.set(row.topic, messages);
-      }
+      const events: RelayEvent[] = rows.map((row) => {
+        const sequence = producerSequence(BigInt(row.tx_id_text), BigInt(row.id));
+        return {
+          topic: row.topic,
+          producer: producerId,
+          sequence,
+          eventId: row.event_id,
+          message: { key: row.message_key, value: row.payload, headers: { ...row.headers, [RELAY_PRODUCER_HEADER]: producerId, [RELAY_SEQUENCE_HEADER]: sequence } },
+        };
+      });
       failpoint('relay-before-publish');
-      await this.producer.send([...byTopic].map(([topic, messages]) => ({ topic, messages })));
+      const { published: sent, refused } = await this.producer.publish(events);
       failpoint('relay-after-publish');
+      // Refused rows are kept in the quarantine and stamped like the published ones, in the same
+      // transaction: passed over only once kept.
+      await quarantineEvents(client, this.options.schema, refused);
       // statement_timestamp(): when Kafka had acknowledged the batch, not when the transaction
       // began. The ids are bigints PostgreSQL just returned, so writing them into the text is safe.
       await client.query(`UPDATE ${schema}.outbox SET published_at = statement_timestamp() WHERE id = ANY('{${rows.map((row) => row.id).join(',')}}'::bigint[]); COMMIT`);
       stopTimer();
-      for (const [topic, messages] of byTopic) messagingMetrics.outboxPublished.inc({ topic }, messages.length);
+      for (const [topic, count] of countByTopic(sent)) messagingMetrics.outboxPublished.inc({ topic }, count);
+      reportQuarantined(this.logger, this.options.schema, refused);
       return { published: rows.length, heldBack };
     } catch (error) {
       // Rows not stamped stay pending; a connection in an unknown state is replaced.

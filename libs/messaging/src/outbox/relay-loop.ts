@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { Client } from 'pg';
+import { kafkaRefusalOf } from '../kafka/kafka-refusal';
 import { OUTBOX_NOTIFY_CHANNEL } from './outbox-writer';
 
 export interface RelayLoopOptions {
@@ -28,7 +29,8 @@ const HELD_BACK_FIRST_WAIT_MS = 10;
  * Drives a relay: publishes a batch, at once again while batches come back full, otherwise when a
  * commit's NOTIFY arrives or the poll interval passes, or sooner while events are held back; after
  * a failure, retries with backoff (up to 5 s) while what failed stays queued where it is
- * (PostgreSQL is the buffer).
+ * (PostgreSQL is the buffer). A failure that only an operator can end (Kafka denies the relay
+ * access: kafka/kafka-refusal.ts) is logged as an error.
  */
 export class RelayLoop {
   private running = false;
@@ -78,7 +80,16 @@ export class RelayLoop {
       } catch (error) {
         failures++;
         if (failures === 1 || failures % 20 === 0) {
-          this.logger.warn(`cannot publish the outbox (attempt ${failures}); rows stay queued: ${(error as Error).message}`);
+          const refusal = kafkaRefusalOf(error);
+          if (refusal?.kind === 'configuration') {
+            // Every event would be refused alike: nothing is quarantined, an operator must act.
+            this.logger.error(
+              `Kafka refuses the outbox relay (${refusal.type}): grant the relay's principal Write (and Describe) on its topics, or fix its credentials; ` +
+                `nothing is published or quarantined meanwhile, rows stay queued (attempt ${failures}): ${(error as Error).message}`,
+            );
+          } else {
+            this.logger.warn(`cannot publish the outbox (attempt ${failures}); rows stay queued: ${(error as Error).message}`);
+          }
         }
         await this.waitForWork(Math.min(5_000, 100 * 2 ** Math.min(failures, 6)));
         continue;

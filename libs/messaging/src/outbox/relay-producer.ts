@@ -1,14 +1,20 @@
-import { Kafka, Partitioners, Producer, TopicMessages } from 'kafkajs';
+import { Logger } from '@nestjs/common';
+import { ConfigResourceTypes, Kafka, Partitioners, Producer, TopicMessages } from 'kafkajs';
 import { ensureTopics, TopicSpec } from '../kafka/topic-provisioner';
+import { KAFKA_DEFAULT_MAX_MESSAGE_BYTES, publishInOrder, PublishOutcome, RelayEvent } from './relay-batching';
 
 /**
  * A relay's Kafka producer: idempotent, one request in flight (so a retried request can neither
  * be duplicated nor overtaken), acknowledged by all in-sync replicas, and created with its topics
- * on first use.
+ * on first use. It knows each topic's `max.message.bytes` (read when it connects) and cuts what it
+ * publishes into requests below it.
  */
 export class RelayProducer {
+  private readonly logger = new Logger(RelayProducer.name);
   private producer: Producer | undefined;
   private ready = false;
+  /** Each topic's max.message.bytes, as the broker reported it at the last connect. */
+  private readonly maxMessageBytes = new Map<string, number>();
 
   constructor(
     private readonly kafka: Kafka,
@@ -23,7 +29,23 @@ export class RelayProducer {
     await this.connected();
   }
 
-  /** Sends one batch; resolves once every in-sync replica has it. */
+  /**
+   * Publishes `events` in order, in as many requests as the topics' `max.message.bytes` needs, one
+   * after the other (relay-batching.ts: publishInOrder). Resolves once every in-sync replica has
+   * them, with the events Kafka refused alone for good (to quarantine); rejects on anything else,
+   * having maybe published some of them (which go out again with the batch, as copies).
+   */
+  async publish(events: readonly RelayEvent[]): Promise<PublishOutcome> {
+    await this.connected();
+    return publishInOrder(events, (topicMessages) => this.send(topicMessages), (topic) => this.maxBatchBytes(topic));
+  }
+
+  /** The largest record batch a partition of `topic` accepts: its max.message.bytes, else Kafka's default. */
+  maxBatchBytes(topic: string): number {
+    return this.maxMessageBytes.get(topic) ?? KAFKA_DEFAULT_MAX_MESSAGE_BYTES;
+  }
+
+  /** Sends one request; resolves once every in-sync replica has it. */
   async send(topicMessages: TopicMessages[]): Promise<void> {
     const producer = await this.connected();
     await producer.sendBatch({ acks: -1, topicMessages }).catch((error: unknown) => {
@@ -55,8 +77,35 @@ export class RelayProducer {
     if (!this.ready) {
       await this.producer.connect();
       await ensureTopics(this.kafka, this.topics);
+      await this.readMaxMessageBytes();
       this.ready = true;
     }
     return this.producer;
+  }
+
+  /**
+   * Reads the topics' max.message.bytes (the topic's own, or the broker's default for it), on every
+   * connect, so a limit an operator changed is seen after the next failed send. Where the broker
+   * will not say (no DescribeConfigs right), Kafka's default is assumed: a smaller limit then shows
+   * as refused requests, which are halved until they fit.
+   */
+  private async readMaxMessageBytes(): Promise<void> {
+    if (this.topics.length === 0) return;
+    const admin = this.kafka.admin();
+    try {
+      await admin.connect();
+      const { resources } = await admin.describeConfigs({
+        includeSynonyms: false,
+        resources: this.topics.map((spec) => ({ type: ConfigResourceTypes.TOPIC, name: spec.topic, configNames: ['max.message.bytes'] })),
+      });
+      for (const resource of resources) {
+        const value = Number(resource.configEntries.find((entry) => entry.configName === 'max.message.bytes')?.configValue);
+        if (Number.isSafeInteger(value) && value > 0) this.maxMessageBytes.set(resource.resourceName, value);
+      }
+    } catch (error) {
+      this.logger.warn(`cannot read max.message.bytes of ${this.topics.map((spec) => spec.topic).join(', ')}; assuming ${KAFKA_DEFAULT_MAX_MESSAGE_BYTES}: ${(error as Error).message}`);
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
   }
 }

@@ -3,6 +3,8 @@ import { IDLE_IN_TRANSACTION_TIMEOUT_MS } from '@relay/service-runtime';
 import { decodePgoutput, formatLsn, Lsn, parseLsn } from './pgoutput.decoder';
 import { decodeWalOutboxContent, walOutboxPrefix } from './wal-outbox.message';
 import { ProducerSequence, producerSequence } from '../position/producer-sequence';
+import type { RefusedEvent } from './relay-batching';
+import { quarantineEvents } from './relay-quarantine';
 
 /** The publication named in the slot's options: it has no tables, so only messages are decoded. */
 export const WAL_OUTBOX_PUBLICATION = 'relay_outbox_messages';
@@ -291,6 +293,17 @@ export class WalOutboxReader {
     } finally {
       this.inBatch = false;
     }
+  }
+
+  /**
+   * Keeps events of the open batch that Kafka refused for good in the schema's relay_quarantine,
+   * in the batch's transaction: they are committed by confirm() (which moves the slot past them),
+   * and gone with release().
+   */
+  async quarantine(events: readonly RefusedEvent[]): Promise<void> {
+    if (!this.inBatch) throw new Error('quarantine() without an open batch');
+    if (events.length === 0) return;
+    await quarantineEvents(await this.connection(), this.options.schema, events);
   }
 
   /** Ends the batch without moving the slot (Kafka refused it): the next read() returns it again. */

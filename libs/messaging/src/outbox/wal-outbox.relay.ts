@@ -1,12 +1,14 @@
 import { Logger } from '@nestjs/common';
-import { Kafka, Message } from 'kafkajs';
+import { Kafka } from 'kafkajs';
 import { TopicSpec } from '../kafka/topic-provisioner';
 import { RELAY_PRODUCER_HEADER, RELAY_SEQUENCE_HEADER, RELAY_XID_HEADER } from '../event-headers';
 import { failpoint } from '../failpoints';
 import { messagingMetrics } from '../metrics';
 import type { OutboxRelay } from './outbox-relay';
+import { countByTopic, RefusedEvent, RelayEvent } from './relay-batching';
 import { RelayLoop } from './relay-loop';
 import { RelayProducer } from './relay-producer';
+import { reportQuarantined } from './relay-quarantine';
 import { sequenceText, WalOutboxReader, WalOutboxReaderOptions } from './wal-outbox.reader';
 
 
@@ -41,6 +43,11 @@ export interface WalOutboxRelayOptions extends Pick<WalOutboxReaderOptions, 'dat
  * which consumers that keep each producer's highest applied sequence skip. One relay per schema
  * publishes at a time (the reader's lock); the others stand by. While Kafka is down the slot keeps
  * the WAL (PostgreSQL is the buffer), and the relay retries with backoff.
+ *
+ * An event Kafka refuses alone for good (larger than its topic's max.message.bytes, an invalid
+ * record) is quarantined: kept in the schema's relay_quarantine in the transaction that confirms
+ * the slot past it, never published, and the events after it go on (relay-batching.ts,
+ * relay-quarantine.ts). Requests are cut below each topic's max.message.bytes.
  */
 export class WalOutboxRelay {
   private readonly logger = new Logger(WalOutboxRelay.name);
@@ -114,29 +121,31 @@ export class WalOutboxRelay {
     const batch = await this.reader.read();
     this.lastReadFull = batch?.full ?? false;
     if (!batch) return 0;
+    let refused: RefusedEvent[] = [];
     try {
       if (batch.messages.length > 0) {
         const stopTimer = messagingMetrics.outboxPublishSeconds.startTimer();
-        const byTopic = new Map<string, Message[]>();
-        for (const message of batch.messages) {
-          const messages = byTopic.get(message.topic) ?? [];
-          messages.push({
-            key: message.key,
-            value: message.value,
-            headers: {
-              ...message.headers,
-              [RELAY_PRODUCER_HEADER]: this.options.producerId,
-              [RELAY_SEQUENCE_HEADER]: sequenceText(message.sequence),
-              [RELAY_XID_HEADER]: String(message.xid),
+        const events: RelayEvent[] = batch.messages.map((message) => {
+          const sequence = sequenceText(message.sequence);
+          return {
+            topic: message.topic,
+            producer: this.options.producerId,
+            sequence,
+            message: {
+              key: message.key,
+              value: message.value,
+              headers: { ...message.headers, [RELAY_PRODUCER_HEADER]: this.options.producerId, [RELAY_SEQUENCE_HEADER]: sequence, [RELAY_XID_HEADER]: String(message.xid) },
             },
-          });
-          byTopic.set(message.topic, messages);
-        }
+          };
+        });
         failpoint('relay-before-publish');
-        await this.producer.send([...byTopic].map(([topic, messages]) => ({ topic, messages })));
+        const outcome = await this.producer.publish(events);
         failpoint('relay-after-publish');
+        refused = outcome.refused;
+        // Kept in the batch's transaction, which the confirm commits: moved past only once kept.
+        await this.reader.quarantine(refused);
         stopTimer();
-        for (const [topic, messages] of byTopic) messagingMetrics.outboxPublished.inc({ topic }, messages.length);
+        for (const [topic, published] of countByTopic(outcome.published)) messagingMetrics.outboxPublished.inc({ topic }, published);
       }
       await this.reader.confirm(batch);
     } catch (error) {
@@ -145,6 +154,7 @@ export class WalOutboxRelay {
       await this.reader.release();
       throw error;
     }
+    reportQuarantined(this.logger, this.options.schema, refused);
     return batch.messages.length;
   }
 }

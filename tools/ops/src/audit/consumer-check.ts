@@ -49,6 +49,7 @@ export async function consumerCheck(context: AuditContext, service: ServiceId): 
   const orphan = new FindingBuilder('orphan-effect', `${effect} rows for orders that do not exist`, max);
   const pending = new FindingBuilder('pending', `published events group "${group}" has not consumed yet (in flight)`, max);
   const unpublished = new FindingBuilder('not-published', 'events not published yet (see check 1), not expected here yet', max);
+  const quarantined = new FindingBuilder('quarantined', 'events their relay quarantined, never published (a gap of check 1), so never applied', max);
   const offTopic = new FindingBuilder('missing-on-topic', 'published events not on their topic (see checks 2-4), never delivered', max);
   const foreign = new FindingBuilder('foreign', `${effect} rows of orders this stack never produced (other stacks on the shared topics)`, max);
 
@@ -71,7 +72,8 @@ export async function consumerCheck(context: AuditContext, service: ServiceId): 
         continue;
       }
       const event = onTopic(context, producer, row);
-      if (!event) offTopic.add(example);
+      if (!event && row.quarantine) quarantined.add(example);
+      else if (!event) offTopic.add(example);
       else if (consumedByGroup(context, service, event)) notApplied.add({ ...example, partition: event.partition, offset: event.firstOffset.toString() });
       else pending.add({ ...example, publishedAt: row.publishedAt });
     }
@@ -164,6 +166,6 @@ export async function consumerCheck(context: AuditContext, service: ServiceId): 
     summary,
     counts,
     [notApplied, effectMissing, unrecorded, mismatch, eventMismatch, repeated, orphan],
-    [pending, unpublished, offTopic, foreign],
+    [pending, unpublished, quarantined, offTopic, foreign],
   );
 }

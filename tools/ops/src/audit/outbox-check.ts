@@ -49,6 +49,8 @@ export async function recheckBacklogs(db: Db, backlogs: OutboxBacklog[]): Promis
  * (1) Every order has its order.placed event in the outbox, a cancelled order its order.cancelled;
  * no outbox of the three services keeps a row unpublished: a row older than the grace period is a
  * gap when its relay published nothing during the audit (it is down or stuck), a backlog otherwise.
+ * An event its relay quarantined (Kafka refused it for good) is a gap of its own kind, reported
+ * here only: the other checks name it as quarantined rather than as missing or stuck.
  */
 export function outboxCheck(context: AuditContext, backlogs: OutboxBacklog[]): CheckResult {
   const { snapshot, options } = context;
@@ -61,6 +63,32 @@ export function outboxCheck(context: AuditContext, backlogs: OutboxBacklog[]): C
   const backlog = new FindingBuilder('backlog', `outbox rows unpublished for more than ${grace} s at the snapshot, their relay publishing (in flight)`, max);
   const pending = new FindingBuilder('pending', `outbox rows younger than ${grace} s, not published yet (in flight)`, max);
   const multiple = new FindingBuilder('multiple-events', 'orders with more than one order.placed event in the outbox', max);
+  const quarantined = new FindingBuilder(
+    'quarantined',
+    'events Kafka refused for good (e.g. larger than the topic\'s max.message.bytes), quarantined by their relay: never published, so no consumer applied them ' +
+      '(`npm run ops -- outbox quarantine`; docs/operations.md, "Quarantined outbox events")',
+    max,
+  );
+  const republished = new FindingBuilder('quarantine-republished', 'quarantined events an operator has published since (found on their topic): dealt with', max);
+  for (const service of SERVICES) {
+    for (const event of snapshot.quarantine[service]) {
+      if (event.eventId !== null && context.scans[service].events.has(event.eventId)) {
+        republished.add({ schema: event.schema, eventId: event.eventId, eventType: event.eventType, key: event.key, quarantinedAt: event.quarantinedAt });
+        continue;
+      }
+      quarantined.add({
+        schema: event.schema,
+        eventId: event.eventId,
+        eventType: event.eventType,
+        key: event.key,
+        topic: event.topic,
+        reason: event.reason,
+        sizeBytes: event.sizeBytes,
+        limitBytes: event.limitBytes,
+        quarantinedAt: event.quarantinedAt,
+      });
+    }
+  }
   const ordersOutbox = snapshot.outbox.orders;
 
   let placedEvents = 0;
@@ -106,9 +134,19 @@ export function outboxCheck(context: AuditContext, backlogs: OutboxBacklog[]): C
     unpublishedOverdue: overdue,
     oldestUnpublishedSeconds: oldest,
     ordersWithoutEvent: missing.count,
+    quarantined: quarantined.count,
+    quarantineRepublished: republished.count,
   };
   const summary =
     `${plural(counts.orders, 'order')}, ${plural(placedEvents, 'order.placed event')} and ${plural(cancelledEvents, 'order.cancelled event')} in the orders outbox; ` +
-    `unpublished: ${backlogs.map((entry) => `${entry.schema} ${entry.unpublished.length}`).join(', ')} (${overdue} older than ${grace} s${total > 0 ? `, oldest ${oldest} s` : ''})`;
-  return checkResult('outbox', '1. outbox: every order has its events; every service publishes its outbox', summary, counts, [missing, orphans, cancelMismatch, unpublished], [backlog, pending, multiple]);
+    `unpublished: ${backlogs.map((entry) => `${entry.schema} ${entry.unpublished.length}`).join(', ')} (${overdue} older than ${grace} s${total > 0 ? `, oldest ${oldest} s` : ''}); ` +
+    `quarantined: ${SERVICES.map((service) => `${options[service].schema} ${snapshot.quarantine[service].length}`).join(', ')}${republished.count > 0 ? ` (${republished.count} since republished)` : ''}`;
+  return checkResult(
+    'outbox',
+    '1. outbox: every order has its events; every service publishes its outbox, none quarantined',
+    summary,
+    counts,
+    [missing, orphans, cancelMismatch, unpublished, quarantined],
+    [backlog, pending, multiple, republished],
+  );
 }

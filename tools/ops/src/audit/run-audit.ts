@@ -13,6 +13,7 @@ import { CONSUMES, ServiceId, SERVICES, topicOf, topicsReadBy } from './model';
 import { appliedEvents } from './applied-events';
 import { addWalOutboxRows } from './wal-outbox-view';
 import { outboxBacklogs, outboxCheck, recheckBacklogs } from './outbox-check';
+import { addQuarantinedRows } from './quarantine-view';
 import { readSnapshot } from './snapshot';
 import { topicCheck } from './topic-check';
 import { readTopic, ScannedTopic } from './topic-scan';
@@ -78,6 +79,7 @@ export async function runAudit(input: AuditOptions): Promise<AuditReport> {
     for (const service of SERVICES) {
       const view = snapshot.wal[service];
       if (view) addWalOutboxRows(snapshot.outbox[service], view, scans[service], snapshot.xids);
+      addQuarantinedRows(snapshot.outbox[service], snapshot.quarantine[service]);
     }
     const applied = {} as Record<ServiceId, Map<string, string>>;
     for (const service of SERVICES) {

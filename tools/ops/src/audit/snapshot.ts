@@ -1,4 +1,5 @@
 import { Db, requireTables, table } from '../db';
+import { QuarantinedEvent, readQuarantine, schemasWithQuarantine } from '../quarantine';
 import { ServiceId, SERVICES } from './model';
 import { parseXidSnapshot, readWalOutbox, walOutboxSchemas, WalOutboxView, walRowsStillUnconfirmed, XidSnapshot } from './wal-outbox-view';
 import { ResolvedAuditOptions } from './types';
@@ -13,6 +14,11 @@ export interface OutboxRow {
   publishedAt: string | null;
   /** Seconds between the row's creation and the snapshot. */
   ageSeconds: number;
+  /**
+   * Set when its relay quarantined the event (Kafka refused it for good): passed by the relay
+   * (publishedAt is when), never published. Reported once, in check 1 (quarantine-view.ts).
+   */
+  quarantine?: QuarantinedEvent;
 }
 
 export interface ServiceOutbox {
@@ -61,6 +67,8 @@ export interface Snapshot {
   xids: XidSnapshot;
   /** The services whose schema writes to a WAL outbox, with what its slot held unconfirmed. */
   wal: Partial<Record<ServiceId, WalOutboxView>>;
+  /** The events each service's relay quarantined (relay_quarantine; none where the table is missing). */
+  quarantine: Record<ServiceId, QuarantinedEvent[]>;
 }
 
 /** What a consumer group stored of what it applied, in the same transactions as its effects. */
@@ -133,6 +141,7 @@ export async function readSnapshot(db: Db, options: ResolvedAuditOptions): Promi
   const schemas: Record<ServiceId, string> = { orders: options.ordersSchema, inventory: options.inventory.schema, delivery: options.delivery.schema };
   for (const service of SERVICES) await requireTables(db, schemas[service], TABLES[service], `${service}-schema`);
   const walSchemas = await walOutboxSchemas(db, SERVICES.map((service) => schemas[service]));
+  const quarantineSchemas = await schemasWithQuarantine(db, SERVICES.map((service) => schemas[service]));
   const [{ system_id: systemId }] = (await db.query<{ system_id: string }>(`SELECT system_identifier::text AS system_id FROM pg_control_system()`)).rows;
   await db.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
   let xids: XidSnapshot;
@@ -158,9 +167,11 @@ export async function readSnapshot(db: Db, options: ResolvedAuditOptions): Promi
     );
     const outbox = {} as Record<ServiceId, ServiceOutbox>;
     const applied = {} as Record<ServiceId, GroupBookkeeping>;
+    const quarantine = {} as Record<ServiceId, QuarantinedEvent[]>;
     for (const service of SERVICES) {
       outbox[service] = await readOutbox(db, schemas[service]);
       applied[service] = await readBookkeeping(db, schemas[service], options[service].group);
+      quarantine[service] = quarantineSchemas.has(schemas[service]) ? (await readQuarantine(db, schemas[service])).events : [];
     }
     snapshot = {
       xids,
@@ -172,6 +183,7 @@ export async function readSnapshot(db: Db, options: ResolvedAuditOptions): Promi
       ),
       outbox,
       applied,
+      quarantine,
       repeatedTransitions: repeated.rows.map((row) => ({ orderId: row.order_id, status: row.to_status, times: row.times })),
     };
   } finally {

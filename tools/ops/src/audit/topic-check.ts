@@ -34,11 +34,13 @@ export async function topicCheck(context: AuditContext, producer: ServiceId): Pr
   const foreign = new FindingBuilder('foreign', "events this stack's outbox never produced, about orders it did not produce (other stacks on the shared topic)", max);
   const late = new FindingBuilder('after-snapshot', 'events whose outbox row was written after the database snapshot (in flight)', max);
   const others = new FindingBuilder('other-events', 'events that belong on another topic (not audited here)', max);
+  const quarantined = new FindingBuilder('quarantined', `${outbox.schema} outbox events its relay quarantined instead of publishing (a gap of check 1)`, max);
   const truncated = new FindingBuilder('truncated', 'partitions whose oldest messages are gone (retention or deleted records): events published before are reported missing', max);
   for (const entry of scanned.offsets) if (entry.low > 0n) truncated.add({ partition: entry.partition, earliestOffset: entry.low.toString() });
 
   for (const row of outbox.rows) {
-    if (row.publishedAt !== null && !scanned.events.has(row.eventId)) missing.add({ orderId: row.key, eventId: row.eventId, eventType: row.type, publishedAt: row.publishedAt });
+    if (row.quarantine && !scanned.events.has(row.eventId)) quarantined.add({ orderId: row.key, eventId: row.eventId, eventType: row.type, reason: row.quarantine.reason });
+    else if (row.publishedAt !== null && !scanned.events.has(row.eventId)) missing.add({ orderId: row.key, eventId: row.eventId, eventType: row.type, publishedAt: row.publishedAt });
   }
 
   const example = (event: TopicEvent): Example => ({ orderId: event.orderId, eventId: event.eventId, eventType: event.type, partition: event.partition, offset: event.firstOffset.toString() });
@@ -102,6 +104,6 @@ export async function topicCheck(context: AuditContext, producer: ServiceId): Pr
     summary,
     counts,
     [missing, orphans, noSource],
-    [truncated, duplicates, extraIds, scanned.undecodable, foreign, late, others],
+    [quarantined, truncated, duplicates, extraIds, scanned.undecodable, foreign, late, others],
   );
 }
