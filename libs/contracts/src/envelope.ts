@@ -24,7 +24,7 @@ export interface EventEnvelope<TType extends string = string, TVersion extends n
 
 export const envelopeSchema = z.object({
   eventId: z.uuid(),
-  type: z.string().min(1),
+  type: z.string().min(1).max(100),
   version: z.number().int().positive(),
   occurredAt: z.iso.datetime({ offset: true }),
   correlationId: z.string().min(1).max(200),

@@ -2,6 +2,9 @@ import { z } from 'zod';
 import { defineEvent, EnvelopeOf } from '../event-contract';
 import { Topics } from '../topics';
 
+/** The longest cancellation reason, for `POST /orders/:id/cancel` (cancel-order.dto.ts) and the event alike. */
+export const CANCEL_REASON_MAX_LENGTH = 500;
+
 /** A customer cancelled an order before it shipped. Inventory releases its stock; delivery cancels. */
 export const OrderCancelledV1 = defineEvent({
   type: 'order.cancelled',
@@ -9,7 +12,7 @@ export const OrderCancelledV1 = defineEvent({
   topic: Topics.orderEvents,
   schema: z.object({
     orderId: z.uuid(),
-    reason: z.string().min(1).max(500),
+    reason: z.string().min(1).max(CANCEL_REASON_MAX_LENGTH),
     cancelledAt: z.iso.datetime({ offset: true }),
   }),
   keyOf: (data) => data.orderId,
