@@ -5,6 +5,7 @@ import { StockReservedV1 } from './events/stock-events.v1';
 import { DeliveryScheduledV1 } from './events/delivery-events.v1';
 import { createEnvelope } from './event-contract';
 import { Topics, TopicProducers } from './topics';
+import { textProblem } from './text';
 
 describe('decodeEvent', () => {
   it('accepts a valid order-placed event and keeps its data', () => {
@@ -48,6 +49,9 @@ describe('decodeEvent', () => {
   it.each([
     ['a country the intake would refuse (lower case)', { shippingAddress: { line1: '1 rue', city: 'Paris', postalCode: '75002', country: 'fr' } }, 'country'],
     ['a customer id longer than the intake takes', { customerId: 'c'.repeat(101) }, 'customerId'],
+    // Text the intake refuses (service-runtime's validation pipe applies the same textProblem).
+    ['a NUL in the customer id', { customerId: 'c-\u00001' }, 'customerId'],
+    ['an unpaired surrogate in an address', { shippingAddress: { line1: '1 rue', city: 'Par\ud800is', postalCode: '75002', country: 'FR' } }, 'city'],
   ])('rejects an order with %s as bad data', (_, data, inMessage) => {
     const event = anOrderPlacedV1();
     const result = decodeEvent(JSON.stringify({ ...event, data: { ...event.data, ...data } }));
@@ -90,7 +94,7 @@ describe('decodeEvent at a consumer edge (given the topic it was read from)', ()
 
   it('parks an event whose envelope names another producer, its name escaped (it is untrusted text)', () => {
     expect(decodeEvent(reserved('orders'), Topics.inventoryEvents)).toEqual({ ok: false, reason: 'wrong-producer', message: 'stock.reserved.v1 is published by inventory, not by "orders"' });
-    expect(decodeEvent(reserved('inv\u001b[2J'), Topics.inventoryEvents)).toMatchObject({ message: 'stock.reserved.v1 is published by inventory, not by "inv\\u001b[2J"' });
+    expect(decodeEvent(reserved('inv"entory'), Topics.inventoryEvents)).toMatchObject({ message: 'stock.reserved.v1 is published by inventory, not by "inv\\"entory"' });
   });
 
   it('checks neither without a topic (the ops tools read dead letters that way)', () => {
@@ -123,5 +127,19 @@ describe('contracts', () => {
         correlationId: 'c-1',
       }),
     ).toThrow();
+  });
+});
+
+describe('textProblem', () => {
+  it('passes ordinary text, tabs and line breaks included, and refuses control characters and unpaired surrogates', () => {
+    expect(textProblem('changed\tmy\r\nmind — 変更 🙂')).toBeUndefined();
+    expect(textProblem('c-\u00001')).toBe('not contain control characters');
+    expect(textProblem('del\u007f')).toBe('not contain control characters');
+    expect(textProblem(JSON.parse('"a\\udc00"'))).toMatch(/unpaired surrogate/);
+  });
+
+  it('is checked in the envelope too: a control character in the producer or the correlation id is a bad envelope', () => {
+    expect(decodeEvent(JSON.stringify(anOrderPlacedV1({}, { correlationId: 'c\u0000' })))).toMatchObject({ ok: false, reason: 'bad-envelope' });
+    expect(decodeEvent(JSON.stringify({ ...anOrderPlacedV1(), producer: 'orders\u001b' }))).toMatchObject({ ok: false, reason: 'bad-envelope' });
   });
 });

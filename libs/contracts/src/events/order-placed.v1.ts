@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineEvent, EnvelopeOf } from '../event-contract';
 import { Topics } from '../topics';
+import { plainText } from '../text';
 
 /**
  * What an order line may be, wherever it travels: the HTTP intake enforces the same limits
@@ -38,9 +39,9 @@ export const orderLinesSchema = z
   .refine((lines) => new Set(lines.map((line) => line.sku)).size === lines.length, { message: 'each SKU may appear on one line only' });
 
 export const shippingAddressSchema = z.object({
-  line1: z.string().min(1).max(ORDER_TEXT_LIMITS.line1Length),
-  city: z.string().min(1).max(ORDER_TEXT_LIMITS.cityLength),
-  postalCode: z.string().min(1).max(ORDER_TEXT_LIMITS.postalCodeLength),
+  line1: plainText(1, ORDER_TEXT_LIMITS.line1Length),
+  city: plainText(1, ORDER_TEXT_LIMITS.cityLength),
+  postalCode: plainText(1, ORDER_TEXT_LIMITS.postalCodeLength),
   country: z.string().regex(ORDER_TEXT_LIMITS.countryPattern),
 });
 
@@ -51,7 +52,7 @@ export const OrderPlacedV1 = defineEvent({
   topic: Topics.orderEvents,
   schema: z.object({
     orderId: z.uuid(),
-    customerId: z.string().min(1).max(ORDER_TEXT_LIMITS.customerIdLength),
+    customerId: plainText(1, ORDER_TEXT_LIMITS.customerIdLength),
     items: orderLinesSchema,
     placedAt: z.iso.datetime({ offset: true }),
     /** Added in a backward-compatible way: absent on orders placed without an address. */
