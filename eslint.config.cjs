@@ -19,11 +19,13 @@ function boundaries({ tests }) {
       layer('type:domain', ['type:domain']),
       layer('type:messaging', ['type:contracts', 'type:util']),
       layer('type:contracts', []),
-      layer('type:util', ['type:util']),
+      // Shared runtime: what text the platform accepts is the contracts' rule (contracts/src/text.ts).
+      layer('type:util', ['type:util', 'type:contracts']),
       layer('type:testing', ['type:contracts', 'type:util', 'type:tooling']),
       layer('type:e2e', ['type:contracts', 'type:testing', 'type:tooling']),
-      // Operator tools (tools/ops) read events and dead letters the way the services do.
-      layer('type:tooling', ['type:tooling', 'type:contracts', 'type:messaging']),
+      // Operator tools (tools/ops) read events and dead letters the way the services do, and
+      // show configuration the way they do (service-runtime: secrets redacted).
+      layer('type:tooling', ['type:tooling', 'type:contracts', 'type:messaging', 'type:util']),
       // Services: no service imports another's code; they meet only through contracts.
       allow('scope:orders', ['scope:orders', 'scope:shared']),
       allow('scope:inventory', ['scope:inventory', 'scope:shared']),

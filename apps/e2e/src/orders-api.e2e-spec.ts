@@ -113,6 +113,27 @@ describe('orders API: placing and reading orders over HTTP', () => {
       expect(error.details).toEqual([{ field: 'customerId', problem: expect.stringMatching(/unpaired surrogate/) }]);
     });
 
+    it('a NUL in a query parameter → 400 VALIDATION_FAILED naming the parameter', async () => {
+      const response = await getJson<ApiErrorBody>(`${stack.orders.url}/orders?customerId=c-%001`);
+
+      const error = expectError(response, 400, 'VALIDATION_FAILED');
+      expect(error.details).toEqual([{ field: 'customerId', problem: expect.stringMatching(/control characters/) }]);
+    });
+
+    it('a lone surrogate in a cancel reason → 400 VALIDATION_FAILED naming the field, before the order is looked up', async () => {
+      const response = await http<ApiErrorBody>('POST', `${stack.orders.url}/orders/${randomUUID()}/cancel`, { rawBody: '{"reason":"changed my mind \\udc00"}' });
+
+      const error = expectError(response, 400, 'VALIDATION_FAILED');
+      expect(error.details).toEqual([{ field: 'reason', problem: expect.stringMatching(/unpaired surrogate/) }]);
+    });
+
+    it('the same SKU on two lines → 400 ORDERS.DUPLICATE_SKU naming the second (the events allow one line per SKU)', async () => {
+      const response = await placeOrder<ApiErrorBody>(stack, { ...valid, items: [{ sku: 'SKU-1', quantity: 10 }, { sku: 'SKU-1', quantity: 10 }] });
+
+      const error = expectError(response, 400, 'ORDERS.DUPLICATE_SKU');
+      expect(error.details).toEqual([{ field: 'items.1.sku', problem: expect.stringMatching(/more than once/) }]);
+    });
+
     it('malformed JSON → 400 MALFORMED_JSON', async () => {
       const response = await http<ApiErrorBody>('POST', `${stack.orders.url}/orders`, { rawBody: '{"customerId": "c-1", "items": [' });
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { plainText } from './text';
 
 /**
  * The one envelope every message on every topic carries. The Kafka key is the aggregate id
@@ -24,11 +25,11 @@ export interface EventEnvelope<TType extends string = string, TVersion extends n
 
 export const envelopeSchema = z.object({
   eventId: z.uuid(),
-  type: z.string().min(1),
+  type: plainText(1, 100),
   version: z.number().int().positive(),
   occurredAt: z.iso.datetime({ offset: true }),
-  correlationId: z.string().min(1).max(200),
-  causationId: z.string().min(1).max(200).nullable(),
-  producer: z.string().min(1).max(100),
+  correlationId: plainText(1, 200),
+  causationId: plainText(1, 200).nullable(),
+  producer: plainText(1, 100),
   data: z.unknown(),
 });

@@ -14,11 +14,12 @@ function section(pattern: string): string {
 
 describe('docs/events.md', () => {
   it.each([...EventCatalogue.values()].map((contract) => [contract.pattern, contract] as const))(
-    'documents %s with its topic and every data field',
+    'documents %s with its topic, its producer and every data field',
     (pattern, contract) => {
       const text = section(pattern);
       expect(text).not.toBe('');
       expect(text).toContain(`Topic \`${contract.topic}\``);
+      expect(text).toContain(`producer \`${contract.producer}\``);
       const fields = Object.keys((contract.schema as unknown as z.ZodObject).shape);
       for (const field of fields) expect(text).toContain(`\`${field}\``);
     },

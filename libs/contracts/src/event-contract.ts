@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { EventEnvelope } from './envelope';
-import { TopicName } from './topics';
+import { TopicName, TopicProducers } from './topics';
 import { uuidv7 } from './uuid-v7';
 
 /** A typed, versioned event: its name, the topic it travels on, its schema and its Kafka key. */
@@ -8,6 +8,8 @@ export interface EventContract<TType extends string, TVersion extends number, TS
   readonly type: TType;
   readonly version: TVersion;
   readonly topic: TopicName;
+  /** The service that publishes it (its topic's producer): the envelope's `producer`. */
+  readonly producer: string;
   readonly schema: TSchema;
   /** The handler pattern consumers subscribe with, e.g. `order.placed.v1`. */
   readonly pattern: `${TType}.v${TVersion}`;
@@ -30,7 +32,7 @@ export function defineEvent<TType extends string, TVersion extends number, TSche
   schema: TSchema;
   keyOf(data: z.infer<TSchema>): string;
 }): EventContract<TType, TVersion, TSchema> {
-  return Object.freeze({ ...definition, pattern: `${definition.type}.v${definition.version}` as const });
+  return Object.freeze({ ...definition, producer: TopicProducers[definition.topic], pattern: `${definition.type}.v${definition.version}` as const });
 }
 
 /** What a producer knows when it raises an event; the envelope's other fields are filled in. */

@@ -1,5 +1,6 @@
 export * from './topics';
 export * from './envelope';
+export * from './text';
 export * from './event-contract';
 export * from './event-catalogue';
 export * from './events/order-placed.v1';

@@ -15,6 +15,20 @@ export const Topics = {
 export type TopicName = (typeof Topics)[keyof typeof Topics];
 
 /**
+ * The one service that publishes each topic: what its events carry as the envelope's `producer`.
+ * Consumers park an event whose `producer` names another service (message.decoder.ts). That check
+ * catches a misrouted or mislabelled event, not an attacker: whoever may write a topic may write any
+ * envelope and any header. Until Kafka ACLs restrict each topic to its producer's principal (issue
+ * 13, later work), nothing in a message proves who wrote it; once they do, the topic is that proof,
+ * which is why an event is accepted only on the topic its contract names.
+ */
+export const TopicProducers: Readonly<Record<TopicName, string>> = {
+  [Topics.orderEvents]: 'orders',
+  [Topics.inventoryEvents]: 'inventory',
+  [Topics.deliveryEvents]: 'delivery',
+};
+
+/**
  * Where a consumer group parks messages it could not process. One dead-letter topic per source
  * topic and group, so a replay goes back to the group that failed and no other group's parked
  * messages are mixed in.

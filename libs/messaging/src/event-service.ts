@@ -1,10 +1,10 @@
 import { DynamicModule, Logger, Module, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { TopicName } from '@relay/contracts';
 import {
   configureHttpApp,
+  createHttpAdapter,
   HttpRequestLogging,
   LogFormat,
   ObservabilityModule,
@@ -36,17 +36,6 @@ export interface EventServiceDefinition {
   consumes: TopicName[];
   feature: Type<unknown>;
 }
-
-/** Larger request bodies get 413 PAYLOAD_TOO_LARGE (an order is well under 10 kB). */
-const REQUEST_BODY_LIMIT_BYTES = 102_400;
-
-/**
- * A request must arrive whole (headers and body) within this time, or its connection is closed
- * (408): without it (Fastify's default is no limit), a client trickling bytes (slowloris) holds a
- * socket and its buffers for as long as it likes. Node's headers timeout follows it (the smaller
- * of 60 s and this).
- */
-const REQUEST_TIMEOUT_MS = 30_000;
 
 @Module({})
 class EventServiceRootModule {}
@@ -85,7 +74,7 @@ export function eventServiceModule(service: EventServiceDefinition, config: Even
 export function runEventService(service: EventServiceDefinition, readConfig: () => EventServiceEnv): void {
   runService(service.name, async () => {
     const config = readConfig();
-    const app = await NestFactory.create(eventServiceModule(service, config), new FastifyAdapter({ bodyLimit: REQUEST_BODY_LIMIT_BYTES, requestTimeout: REQUEST_TIMEOUT_MS }), { bufferLogs: true });
+    const app = await NestFactory.create(eventServiceModule(service, config), createHttpAdapter(), { bufferLogs: true });
     configureHttpApp(app, { service: service.name, shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS });
     setupOpenApi(app, { title: `Relay ${service.name}`, description: service.description });
     connectEventConsumer(app, consumerOptionsFrom(config));

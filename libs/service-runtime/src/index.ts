@@ -6,6 +6,7 @@ export * from './http/api-error';
 export * from './http/http-exception.filter';
 export * from './http/validation.pipe';
 export * from './http/configure-http-app';
+export * from './http/http-adapter';
 export * from './run-service';
 export * from './http/open-api';
 export * from './http/api-error.dto';

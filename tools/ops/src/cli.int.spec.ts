@@ -50,6 +50,11 @@ describe('ops CLI plumbing', () => {
     const url = await ops(['audit'], { DATABASE_URL: 'mysql://somewhere/db' });
     expect(url.code).toBe(2);
     expect(url.stderr).toContain('DATABASE_URL');
+    // A bad URL is shown, so its password never is: here the scheme is missing.
+    const secret = await ops(['audit'], { DATABASE_URL: 'relay:s3cr3t@db.example:5432/relay' });
+    expect(secret.code).toBe(2);
+    expect(secret.stderr).toContain('"relay:***@db.example:5432/relay"');
+    expect(secret.stderr).not.toContain('s3cr3t');
     const unreachable = await ops(['topics'], { KAFKA_BROKERS: '127.0.0.1:1' });
     expect(unreachable.code).toBe(1);
     expect(unreachable.stderr).toMatch(/Kafka: .*ECONNREFUSED/);

@@ -1,4 +1,5 @@
 import { Topics } from '@relay/contracts';
+import { redactSecrets } from '@relay/service-runtime';
 import { UsageError } from './errors';
 
 /** Same defaults as `npm start`. */
@@ -46,10 +47,8 @@ export function databaseUrlFrom(env: NodeJS.ProcessEnv): string {
   return raw;
 }
 
-/** The URL without its password, for messages. */
-export function redact(url: string): string {
-  return url.replace(/^(\w+:\/\/[^:/@]+:)[^@]*@/, '$1***@');
-}
+/** The URL without its password, for messages: the services' redaction, which also covers a malformed URL (the one a message shows). */
+export const redact = redactSecrets;
 
 /** A PostgreSQL schema name as the services accept it (unquoted identifier). */
 export function schemaFlag(flag: string, value: string): string {

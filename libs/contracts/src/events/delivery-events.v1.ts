@@ -11,7 +11,7 @@ export const DeliveryScheduledV1 = defineEvent({
     orderId: z.uuid(),
     deliveryDate: z.iso.date(),
     timeWindow: z.string().regex(/^\d{2}:\d{2}-\d{2}:\d{2}$/),
-    route: z.string().min(1),
+    route: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/),
   }),
   keyOf: (data) => data.orderId,
 });

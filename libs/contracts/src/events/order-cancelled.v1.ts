@@ -1,6 +1,10 @@
 import { z } from 'zod';
 import { defineEvent, EnvelopeOf } from '../event-contract';
 import { Topics } from '../topics';
+import { plainText } from '../text';
+
+/** The longest cancellation reason, for `POST /orders/:id/cancel` (cancel-order.dto.ts) and the event alike. */
+export const CANCEL_REASON_MAX_LENGTH = 500;
 
 /** A customer cancelled an order before it shipped. Inventory releases its stock; delivery cancels. */
 export const OrderCancelledV1 = defineEvent({
@@ -9,7 +13,7 @@ export const OrderCancelledV1 = defineEvent({
   topic: Topics.orderEvents,
   schema: z.object({
     orderId: z.uuid(),
-    reason: z.string().min(1).max(500),
+    reason: plainText(1, CANCEL_REASON_MAX_LENGTH),
     cancelledAt: z.iso.datetime({ offset: true }),
   }),
   keyOf: (data) => data.orderId,

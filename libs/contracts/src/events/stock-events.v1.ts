@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineEvent, EnvelopeOf } from '../event-contract';
 import { Topics } from '../topics';
-import { orderLinesSchema } from './order-placed.v1';
+import { ORDER_LINE_LIMITS, orderLineSchema, orderLinesSchema } from './order-placed.v1';
 
 /** Inventory reserved every line of an order (all or nothing). */
 export const StockReservedV1 = defineEvent({
@@ -16,9 +16,15 @@ export const StockReservedV1 = defineEvent({
 });
 export type StockReservedV1 = EnvelopeOf<typeof StockReservedV1>;
 
+/** The first line that could not be reserved: its SKU and quantity within the order line limits. */
 export const stockRejectionSchema = z.discriminatedUnion('code', [
-  z.object({ code: z.literal('INVENTORY.UNKNOWN_SKU'), sku: z.string() }),
-  z.object({ code: z.literal('INVENTORY.INSUFFICIENT_STOCK'), sku: z.string(), requested: z.number().int(), available: z.number().int() }),
+  z.object({ code: z.literal('INVENTORY.UNKNOWN_SKU'), sku: orderLineSchema.shape.sku }),
+  z.object({
+    code: z.literal('INVENTORY.INSUFFICIENT_STOCK'),
+    sku: orderLineSchema.shape.sku,
+    requested: z.number().int().positive().max(ORDER_LINE_LIMITS.maxQuantity),
+    available: z.number().int().nonnegative(),
+  }),
 ]);
 
 /** Inventory could not reserve an order: a business outcome, not an error. Nothing was taken. */

@@ -16,7 +16,7 @@ export function anOrderPlacedV1(
       placedAt: new Date().toISOString(),
       ...data,
     },
-    producer: envelope.producer ?? 'test',
+    producer: envelope.producer ?? OrderPlacedV1.producer,
     correlationId: envelope.correlationId ?? orderId,
     eventId: envelope.eventId,
   });

@@ -43,7 +43,7 @@ const runs: string[][] = [];
 const offsets: (string | undefined)[] = [];
 const aCancellation = () => {
   const orderId = randomUUID();
-  return createEnvelope(OrderCancelledV1, { data: { orderId, reason: 'test', cancelledAt: new Date().toISOString() }, producer: 'test', correlationId: orderId });
+  return createEnvelope(OrderCancelledV1, { data: { orderId, reason: 'test', cancelledAt: new Date().toISOString() }, producer: OrderCancelledV1.producer, correlationId: orderId });
 };
 
 @Module({ controllers: [ChunkTestHandler] })

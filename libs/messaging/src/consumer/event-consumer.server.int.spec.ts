@@ -159,17 +159,24 @@ describe('EventConsumerServer against real Kafka and PostgreSQL', () => {
   });
 
   it.each([
-    ['not-json', Buffer.from([0xde, 0xad, 0xbe, 0xef])],
-    ['bad-data', JSON.stringify({ ...anOrderPlacedV1(), data: { orderId: 'not-a-uuid' } })],
-    ['unknown-event', JSON.stringify({ ...anOrderPlacedV1(), version: 99 })],
+    ['not-json', Buffer.from([0xde, 0xad, 0xbe, 0xef]), /not JSON/],
+    ['bad-data', JSON.stringify({ ...anOrderPlacedV1(), data: { orderId: 'not-a-uuid' } }), /invalid order\.placed\.v1 data/],
+    ['unknown-event', JSON.stringify({ ...anOrderPlacedV1(), version: 99 }), /unknown event order\.placed\.v99/],
     // A stock event on the orders topic: whoever wrote it may write that topic but is not inventory.
-    ['wrong-topic', JSON.stringify(createEnvelope(StockReservedV1, { data: { orderId: randomUUID(), lines: [{ sku: 'SKU-1', quantity: 1 }] }, producer: 'inventory', correlationId: 'forged' }))],
-  ])('parks a poison message (%s) without retrying and carries on', async (reason, value) => {
+    [
+      'wrong-topic',
+      JSON.stringify(createEnvelope(StockReservedV1, { data: { orderId: randomUUID(), lines: [{ sku: 'SKU-1', quantity: 1 }] }, producer: 'inventory', correlationId: 'forged' })),
+      /^stock\.reserved\.v1 belongs on relay\.inventory\.v1, not on relay\.orders\.v1$/,
+    ],
+    // An order event whose envelope says inventory wrote it.
+    ['wrong-producer', JSON.stringify(anOrderPlacedV1({}, { producer: 'inventory' })), /^order\.placed\.v1 is published by orders, not by "inventory"$/],
+  ])('parks a poison message (%s) without retrying, with the reason, and carries on', async (reason, value, why) => {
     const key = randomUUID();
     const after = anOrderPlacedV1({ orderId: key });
     await publish({ key, value }, { key, value: JSON.stringify(after) });
     const parked = await dlqFor((message) => message.key?.toString() === key && header(message, DeadLetterHeaders.errorClass) === `PoisonMessage:${reason}`);
     expect(header(parked, DeadLetterHeaders.attempts)).toBe('1');
+    expect(header(parked, DeadLetterHeaders.errorMessage)).toMatch(why);
     expect(parked.value).toEqual(Buffer.isBuffer(value) ? value : Buffer.from(value));
     await waitFor(async () => (await effectsOf(key)).length === 1, { description: 'the valid event after the poison one' });
   });

@@ -25,7 +25,7 @@ describe('MessageDecoder', () => {
   });
 
   it('decodes an event no handler of the group subscribes to, with a null handler', () => {
-    const cancelled = createEnvelope(OrderCancelledV1, { data: { orderId: randomUUID(), reason: 'test', cancelledAt: new Date().toISOString() }, producer: 'test', correlationId: 'c-1' });
+    const cancelled = createEnvelope(OrderCancelledV1, { data: { orderId: randomUUID(), reason: 'test', cancelledAt: new Date().toISOString() }, producer: 'orders', correlationId: 'c-1' });
     expect(decoder.decode(messageOf(JSON.stringify(cancelled)), Topics.orderEvents)).toMatchObject({ ok: true, contract: OrderCancelledV1, handler: null });
   });
 
@@ -47,6 +47,15 @@ describe('MessageDecoder', () => {
     const decoded = decoder.decode(messageOf(JSON.stringify(forged)), Topics.orderEvents);
     expect(decoded).toMatchObject({ ok: false, reason: 'wrong-topic', detail: `stock.reserved.v1 belongs on ${Topics.inventoryEvents}, not on ${Topics.orderEvents}` });
     expect(decoder.decode(messageOf(JSON.stringify(forged)), Topics.inventoryEvents)).toMatchObject({ ok: true, contract: StockReservedV1 });
+  });
+
+  it('calls an event poison whose envelope names another producer than its contract (a claim, checked though not proof)', () => {
+    const mislabelled = anOrderPlacedV1({}, { producer: 'inventory' });
+    expect(decoder.decode(messageOf(JSON.stringify(mislabelled)), Topics.orderEvents)).toMatchObject({
+      ok: false,
+      reason: 'wrong-producer',
+      detail: 'order.placed.v1 is published by orders, not by "inventory"',
+    });
   });
 
   it('decodes a run in order, or gives up on the whole run at its first poison message', () => {

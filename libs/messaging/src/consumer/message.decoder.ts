@@ -10,7 +10,7 @@ export interface DecodedEvent<H> {
   handler: H | null;
 }
 
-/** A message that can never be handled (not JSON, bad envelope, unknown event, bad data, on a topic its contract does not name): poison. */
+/** A message that can never be handled (not JSON, bad envelope, unknown event, bad data, on a topic its contract does not name or signed by another producer): poison. */
 export interface PoisonMessage {
   ok: false;
   message: KafkaMessage;
@@ -27,7 +27,10 @@ export class MessageDecoder<H> {
   /** `handlerFor` is this group's handler of a pattern (`type.vN`), or null. */
   constructor(private readonly handlerFor: (pattern: string) => H | null) {}
 
-  /** `topic`: where the message was read; an event is accepted only on the topic its contract names. */
+  /**
+   * `topic`: where the message was read. An event is accepted only on the topic its contract names
+   * and from the producer it names (decodeEvent says what each check proves before Kafka ACLs).
+   */
   decode(message: KafkaMessage, topic: string): DecodedEvent<H> | PoisonMessage {
     const result = decodeEvent(message.value, topic);
     if (!result.ok) return { ok: false, message, reason: result.reason, detail: result.message };

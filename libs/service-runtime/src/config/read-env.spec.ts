@@ -51,6 +51,31 @@ describe('shownValue', () => {
     expect(shownValue('PORT', 'eighty')).toBe('"eighty"');
   });
 
+  it.each([
+    ['a space in it', 'postgres://relay:s3 cr3t@db.example/relay', '"postgres://relay:***@db.example/relay"'],
+    ['an unescaped @ in the password', 'postgres://relay:s3cr3t@x@db.example/relay', '"postgres://relay:***@db.example/relay"'],
+    ['an unescaped / in the password', 'postgres://relay:s3/cr3t@db.example/relay', '"postgres://relay:***@db.example/relay"'],
+    ['no scheme', 'relay:s3cr3t@db.example:5432/relay', '"relay:***@db.example:5432/relay"'],
+    ['the password as a parameter', 'postgres://db.example/relay?user=relay&password=s3cr3t&sslmode=require', '"postgres://db.example/relay?user=relay&password=***&sslmode=require"'],
+    ['a key=value connection string', "host=db.example user=relay password='s3 cr3t' dbname=relay", '"host=db.example user=relay password=*** dbname=relay"'],
+  ])('redacts the password of a malformed URL too (%s): a bad value is the one shown', (_, value, shown) => {
+    expect(shownValue('DATABASE_URL', value)).toBe(shown);
+    expect(shownValue('DATABASE_URL', value)).not.toMatch(/s3|cr3t/);
+  });
+
+  it('names a bad DATABASE_URL without its password, whatever is wrong with it', () => {
+    for (const url of ['postgres://relay:s3cr3t@db example/relay', 'relay:s3cr3t@db.example/relay', 'postgres://relay:s3cr3t@db.example/relay?x=1 2']) {
+      let message = '';
+      try {
+        readEnv(shape, { KAFKA_BROKERS: '127.0.0.1:9092', DATABASE_URL: url });
+      } catch (error) {
+        message = (error as Error).message;
+      }
+      expect(message).toMatch(/DATABASE_URL: must be a postgres:\/\/ URL \(got ".*:\*\*\*@/);
+      expect(message).not.toContain('s3cr3t');
+    }
+  });
+
   it('shows nothing of a variable named like a secret', () => {
     for (const name of ['KAFKA_PASSWORD', 'JWT_SECRET', 'API_TOKEN', 'SIGNING_PRIVATE_KEY']) expect(shownValue(name, 'hunter2')).not.toContain('hunter2');
   });

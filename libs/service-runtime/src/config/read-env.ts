@@ -34,12 +34,36 @@ export function readEnv<TShape extends z.ZodRawShape>(
 /** Variables whose whole value is a secret, by name. */
 const SECRET_NAME = /PASSWORD|SECRET|TOKEN|PRIVATE_KEY|CREDENTIAL/i;
 
+/** `name=value` pairs whose value is a secret, in a URL's query or a key=value connection string. */
+const SECRET_PARAMETER = /((?:^|[?&;\s])[^=&;\s]*(?:password|passwd|pwd|secret|token|sslkey)[^=&;\s]*\s*=\s*)('[^']*'|[^&;\s]*)/gi;
+
 /**
- * A variable's value as an error message may show it: a secret never. The password in a URL
- * (`postgres://relay:<password>@host/db`) is replaced by `***`; a variable named like a secret
- * shows no value at all. Logs and crash reports travel further than the process.
+ * A variable's value as an error message may show it: a secret never. In a URL
+ * (`postgres://relay:<password>@host/db`) the password is replaced by `***`, also when the value is
+ * malformed (spaces, an unescaped `@` or `/` in the password, no scheme), since a bad value is the
+ * one that gets shown; so is a `password=` parameter. A variable named like a secret shows no value
+ * at all. Logs and crash reports travel further than the process.
  */
 export function shownValue(name: string, value: string): string {
   if (SECRET_NAME.test(name)) return 'a value, not shown: it is a secret';
-  return `"${value.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*):[^@/?#\s]*@/i, '$1:***@')}"`;
+  return `"${redactSecrets(value)}"`;
+}
+
+/** A URL or connection string with its password (`user:***@`, `password=***`) hidden, the rest kept for the operator. */
+export function redactSecrets(value: string): string {
+  return redactUserinfoPassword(value).replace(SECRET_PARAMETER, '$1***');
+}
+
+/**
+ * `user:password@` before a host loses its password. The user information is taken to end at the
+ * last `@` (a password may hold an unescaped one): when unsure, hide more, never less.
+ */
+function redactUserinfoPassword(value: string): string {
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(value);
+  const authorityStart = scheme ? scheme[0].length : 0;
+  const at = value.lastIndexOf('@');
+  if (at < authorityStart) return value;
+  const colon = value.indexOf(':', authorityStart);
+  if (colon < 0 || colon > at) return value;
+  return `${value.slice(0, colon)}:***${value.slice(at)}`;
 }

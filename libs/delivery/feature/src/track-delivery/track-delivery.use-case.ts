@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { createFollowUpEnvelope, DeliveryCancelledV1, DeliveryScheduledV1, EventEnvelope } from '@relay/contracts';
+import { createFollowUpEnvelope, DeliveryCancelledV1, DeliveryScheduledV1, EventEnvelope, Topics, TopicProducers } from '@relay/contracts';
 import { appendEventsToOutbox, OutboxEntry, outboxEntry } from '@relay/messaging';
 import { applyDeliveryFact, DeliveryFact, DeliveryState, NEW_DELIVERY } from '@relay/delivery/domain';
 import { lockDeliveries, saveDeliveries } from '@relay/delivery/data-access';
 
-export const DELIVERY_PRODUCER = 'delivery';
+/** What delivery's events carry as their producer: the one its contracts name (consumers check it). */
+export const DELIVERY_PRODUCER = TopicProducers[Topics.deliveryEvents];
 
 /** One fact about an order's delivery, with the event that reported it. */
 export interface ReportedDeliveryFact {

@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { createFollowUpEnvelope, OrderCancelledV1, OrderPlacedV1, StockRejectedV1, StockReleasedV1, StockReservedV1 } from '@relay/contracts';
+import { createFollowUpEnvelope, OrderCancelledV1, OrderPlacedV1, StockRejectedV1, StockReleasedV1, StockReservedV1, Topics, TopicProducers } from '@relay/contracts';
 import { appendEventsToOutbox, OutboxEntry, outboxEntry } from '@relay/messaging';
 import { applyStockRun, skusOfRun, StockFact } from '@relay/inventory/domain';
 import { lockReservations, lockStock, saveReservations, saveReserved } from '@relay/inventory/data-access';
 
-export const INVENTORY_PRODUCER = 'inventory';
+/** What inventory's events carry as their producer: the one its contracts name (consumers check it). */
+export const INVENTORY_PRODUCER = TopicProducers[Topics.inventoryEvents];
 
 export interface OrderEventForStock {
   event: OrderPlacedV1 | OrderCancelledV1;

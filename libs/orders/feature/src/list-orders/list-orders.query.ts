@@ -1,6 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
+import { ORDER_TEXT_LIMITS } from '@relay/contracts';
 import { ORDER_STATUSES, OrderStatus } from '@relay/orders/domain';
 
 export const MAX_PAGE_SIZE = 100;
@@ -14,7 +15,7 @@ export class ListOrdersQuery {
   @ApiPropertyOptional({ example: 'c-1' })
   @IsOptional()
   @IsString()
-  @Length(1, 100)
+  @Length(1, ORDER_TEXT_LIMITS.customerIdLength)
   customerId?: string;
 
   @ApiPropertyOptional({ description: "The previous page's nextCursor." })

@@ -14,9 +14,11 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
-import { ORDER_LINE_LIMITS } from '@relay/contracts';
+import { ORDER_LINE_LIMITS, ORDER_TEXT_LIMITS } from '@relay/contracts';
 
+// The events' own limits (libs/contracts): what the intake accepts, an event may carry.
 const { skuPattern: SKU_PATTERN, maxQuantity: MAX_QUANTITY, maxLines: MAX_LINES } = ORDER_LINE_LIMITS;
+const { customerIdLength, line1Length, cityLength, postalCodeLength, countryPattern } = ORDER_TEXT_LIMITS;
 
 export class OrderLineDto {
   @ApiProperty({ example: 'SKU-1', pattern: SKU_PATTERN.source })
@@ -37,25 +39,25 @@ export class ShippingAddressDto {
   @ApiProperty({ example: '1 rue de la Paix' })
   @IsDefined()
   @IsString()
-  @Length(1, 200)
+  @Length(1, line1Length)
   line1!: string;
 
   @ApiProperty({ example: 'Paris' })
   @IsDefined()
   @IsString()
-  @Length(1, 100)
+  @Length(1, cityLength)
   city!: string;
 
   @ApiProperty({ example: '75002' })
   @IsDefined()
   @IsString()
-  @Length(1, 20)
+  @Length(1, postalCodeLength)
   postalCode!: string;
 
   @ApiProperty({ example: 'FR', description: 'ISO 3166-1 alpha-2' })
   @IsDefined()
   @IsString()
-  @Matches(/^[A-Z]{2}$/, { message: 'country must be an ISO 3166-1 alpha-2 code such as "FR"' })
+  @Matches(countryPattern, { message: 'country must be an ISO 3166-1 alpha-2 code such as "FR"' })
   country!: string;
 }
 
@@ -63,7 +65,7 @@ export class PlaceOrderDto {
   @ApiProperty({ example: 'c-1' })
   @IsDefined()
   @IsString()
-  @Length(1, 100)
+  @Length(1, customerIdLength)
   customerId!: string;
 
   @ApiProperty({ type: [OrderLineDto], minItems: 1, maxItems: MAX_LINES, description: 'One line per SKU.' })

@@ -115,9 +115,16 @@ describe('PlaceOrderUseCase against real PostgreSQL', () => {
   });
 
   it('fails only the bad order of a failing batch: the others are written one by one and answered 201', async () => {
-    // PostgreSQL cannot store U+0000 in text: this order passes validation but fails its write.
-    const customers = ['c-good-1', 'c-good-2', 'c-bad\u0000', 'c-good-3', 'c-good-4'];
+    // An order that passes every check but fails its write (a trigger stands for whatever the
+    // database may refuse): its whole batch rolls back and is written again one by one.
+    await dataSource.query(
+      `CREATE FUNCTION "${schema}".refuse_bad_customer() RETURNS trigger LANGUAGE plpgsql AS $$
+       BEGIN IF NEW.customer_id = 'c-bad' THEN RAISE EXCEPTION 'refused by the test'; END IF; RETURN NEW; END $$`,
+    );
+    await dataSource.query(`CREATE TRIGGER refuse_bad_customer BEFORE INSERT ON "${schema}".orders FOR EACH ROW EXECUTE FUNCTION "${schema}".refuse_bad_customer()`);
+    const customers = ['c-good-1', 'c-good-2', 'c-bad', 'c-good-3', 'c-good-4'];
     const settled = await Promise.allSettled([placeOrder.execute(command('c-first')), ...customers.map((customerId) => placeOrder.execute(command(customerId)))]);
+    await dataSource.query(`DROP TRIGGER refuse_bad_customer ON "${schema}".orders`);
 
     const [first, ...rest] = settled;
     expect(first.status).toBe('fulfilled');
@@ -132,6 +139,14 @@ describe('PlaceOrderUseCase against real PostgreSQL', () => {
     expect(rows.events.map((event) => event.orderId)).toEqual(stored);
     const [{ n }] = await dataSource.query(`SELECT count(*)::int AS n FROM orders WHERE customer_id LIKE 'c-bad%'`);
     expect(n).toBe(0);
+  });
+
+  it('refuses text PostgreSQL cannot store (a NUL) before any transaction: no batch is rolled back for it', async () => {
+    // POST /orders answers 400 before this (the validation pipe); the event contract is the check behind it.
+    const settled = await Promise.allSettled([placeOrder.execute(command('c-nul-\u0000')), placeOrder.execute(command('c-lone-\ud800'))]);
+    expect(settled.map((result) => result.status)).toEqual(['rejected', 'rejected']);
+    expect(String((settled[0] as PromiseRejectedResult).reason)).toMatch(/control characters[\s\S]*customerId/);
+    expect(transactions).not.toHaveBeenCalled();
   });
 
   it('answers "overloaded" at once, having stored nothing, when the write queue is full', async () => {

@@ -1,14 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { createEnvelope, OrderPlacedV1, uuidv7 } from '@relay/contracts';
+import { createEnvelope, OrderPlacedV1, Topics, TopicProducers, uuidv7 } from '@relay/contracts';
 import { currentWorkContext } from '@relay/service-runtime';
 import { Order, PlaceOrderCommand, placeOrder, OrderRejection } from '@relay/orders/domain';
 import { findOrderPlacedWithKey } from '@relay/orders/data-access';
 import { WriteQueueFullError } from './group-commit';
 import { OrderIntake, StoreOutcome } from './order-intake';
 
-export const ORDERS_PRODUCER = 'orders';
+/** What orders' events carry as their producer: the one its contracts name (consumers check it). */
+export const ORDERS_PRODUCER = TopicProducers[Topics.orderEvents];
 
 /** Seconds an overloaded intake asks clients to wait before retrying. */
 export const OVERLOADED_RETRY_AFTER_SECONDS = 1;
