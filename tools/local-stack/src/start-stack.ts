@@ -112,7 +112,8 @@ async function main(): Promise<void> {
 
     const env = {
       KAFKA_BROKERS: infrastructure.kafkaBrokers,
-      KAFKA_REPLICATION_FACTOR: String(infrastructure.replicationFactor),
+      // Follows --brokers, unless set in the environment (e.g. for a cluster given by KAFKA_BROKERS).
+      KAFKA_REPLICATION_FACTOR: process.env.KAFKA_REPLICATION_FACTOR || String(infrastructure.replicationFactor),
       DATABASE_URL: infrastructure.databaseUrl,
       LOG_FORMAT: process.env.LOG_FORMAT ?? 'pretty',
     };
