@@ -3,7 +3,7 @@ import { INestApplication } from '@nestjs/common';
 import { Kafka } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { TopicName } from '@relay/contracts';
-import { createKafka, KafkaSettings } from './kafka/kafka-settings';
+import { createKafka, createPublishingKafka, KafkaSettings } from './kafka/kafka-settings';
 import { OutboxPublisher, OutboxPublisherOptions } from './outbox/outbox-publisher';
 import { EventConsumerOptions, EventConsumerServer } from './consumer/event-consumer.server';
 import { ConsumerStats } from './consumer/consumer-stats';
@@ -42,7 +42,6 @@ export class OutboxRelayService implements OnApplicationBootstrap, BeforeApplica
 
   constructor(
     private readonly dataSource: DataSource,
-    @Inject(KAFKA_CLIENT) private readonly kafka: Kafka,
     @Inject(KAFKA_SETTINGS) private readonly settings: KafkaSettings,
     @Inject(OUTBOX_RELAY_OPTIONS) private readonly options: OutboxRelayModuleOptions,
   ) {}
@@ -53,7 +52,8 @@ export class OutboxRelayService implements OnApplicationBootstrap, BeforeApplica
   async onApplicationBootstrap(): Promise<void> {
     const { publishes, ...options } = this.options;
     const topics = publishes.map((topic) => ({ topic, numPartitions: this.settings.topicPartitions, replicationFactor: this.settings.replicationFactor }));
-    const publisher = await OutboxPublisher.create(this.dataSource, this.kafka, { ...options, topics });
+    // Its own client, whose producers never retry by themselves (createPublishingKafka says why).
+    const publisher = await OutboxPublisher.create(this.dataSource, createPublishingKafka(this.settings), { ...options, topics });
     this.publisher = publisher;
     publisher.start();
     this.unregisterMetrics = onMetricsScrape('backlog', async () => {

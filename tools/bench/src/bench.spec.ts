@@ -142,6 +142,12 @@ describe('bench building blocks', () => {
     expect(() => parseBenchArgs(['--events', '-3'])).toThrow(UsageError);
   });
 
+  it('runs one Kafka node unless --brokers 3 asks for a cluster; other sizes are usage errors', () => {
+    expect(parseBenchArgs([])).toMatchObject({ kafkaNodes: 1 });
+    expect(parseBenchArgs(['--brokers', '3'])).toMatchObject({ kafkaNodes: 3 });
+    expect(() => parseBenchArgs(['--brokers', '2'])).toThrow(new UsageError('--brokers takes 1 or 3 (one Kafka node, or a 3-node cluster: replication 3, min ISR 2), got "2"'));
+  });
+
   it('runs the services with the usual Node.js flags unless --node-flags replaces them', () => {
     expect(parseBenchArgs(['--quick'])).toMatchObject({ nodeFlags: undefined });
     expect(parseBenchArgs(['--node-flags=--max-old-space-size=256  --max-semi-space-size=16'])).toMatchObject({ nodeFlags: ['--max-old-space-size=256', '--max-semi-space-size=16'] });

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { SERVICE_NODE_FLAGS, SERVICES, ServiceName } from '@relay/local-stack';
+import { parseKafkaNodeCount, SERVICE_NODE_FLAGS, SERVICES, ServiceName } from '@relay/local-stack';
 
 export const PHASES = ['rest', 'e2e', 'peer', 'catchup', 'baselines', 'memory'] as const;
 /** Phases run only when named in --only. */
@@ -45,6 +45,8 @@ export interface BenchPlan {
   serviceEnv: Record<string, string>;
   /** Node.js flags of every service instance instead of SERVICE_NODE_FLAGS (A/B experiments); unset = those. */
   nodeFlags?: string[];
+  /** Kafka nodes the bench starts (1, or 3: replication 3, min ISR 2); topics follow. */
+  kafkaNodes: number;
   /** Keep bench schemas, groups and throw-away topics on external infrastructure. */
   keepData: boolean;
   outputDir?: string;
@@ -76,6 +78,8 @@ Options:
   --node-flags=FLAGS    Node.js flags of every service instead of the usual ones (${SERVICE_NODE_FLAGS.join(' ')}),
                         space-separated, e.g. --node-flags="--max-old-space-size=256"; --node-flags= runs
                         them with Node's defaults
+  --brokers N           Kafka nodes: 1 (default) or 3 (a cluster; every topic 3 replicas, min ISR 2;
+                        with KAFKA_BROKERS set: the replication of the topics the bench creates)
   --keep-data           on external infrastructure: keep bench schemas, groups and topics
   --out DIR             results folder (default bench-results/<timestamp>)
   -h, --help            this text
@@ -113,6 +117,7 @@ export function parseBenchArgs(argv: string[]): BenchPlan | 'help' {
         'sustain-start': { type: 'string' },
         'sustain-trials': { type: 'string' },
         'keep-data': { type: 'boolean' },
+        brokers: { type: 'string' },
         skus: { type: 'string' },
         'service-env': { type: 'string' },
         'node-flags': { type: 'string' },
@@ -160,8 +165,16 @@ export function parseBenchArgs(argv: string[]): BenchPlan | 'help' {
     if (bad !== undefined) throw new UsageError(`--node-flags: "${bad}" is not a --flag`);
   }
 
+  let kafkaNodes: number;
+  try {
+    kafkaNodes = parseKafkaNodeCount('--brokers', typeof values.brokers === 'string' ? values.brokers : undefined);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+
   return {
     quick,
+    kafkaNodes,
     skus: typeof values.skus === 'string' ? positiveInt('--skus', values.skus) : 100,
     serviceEnv,
     nodeFlags,

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Admin, Kafka, logLevel } from 'kafkajs';
 import { Pool } from 'pg';
 import { Topics } from '@relay/contracts';
-import { peekWalOutbox, WalOutboxSlotInUseError, walOutboxSlotName } from '@relay/messaging';
+import { creationConfigOf, peekWalOutbox, WalOutboxSlotInUseError, walOutboxSlotName } from '@relay/messaging';
 import {
   buildApps,
   findFreePort,
@@ -122,9 +122,11 @@ export class BenchStack {
     serviceEnv?: Record<string, string>;
     /** Node.js flags of every service process; SERVICE_NODE_FLAGS (as everywhere else) by default. */
     nodeFlags?: readonly string[];
+    /** Kafka nodes (1 by default, or 3); the replication of every topic follows. */
+    kafkaNodes?: number;
   }): Promise<BenchStack> {
     progress.say('building the apps and starting Kafka + PostgreSQL…');
-    const infrastructure = startInfrastructure({ mode: 'ephemeral', onProgress: (message) => progress.say(message) });
+    const infrastructure = startInfrastructure({ mode: 'ephemeral', kafkaNodes: options.kafkaNodes, onProgress: (message) => progress.say(message) });
     infrastructure.catch(() => undefined);
     const distDir = path.join(options.resultsDir, 'dist');
     try {
@@ -199,6 +201,7 @@ export class BenchStack {
       DATABASE_SCHEMA: options.schema,
       KAFKA_GROUP_ID: options.group,
       KAFKA_CLIENT_ID: `${options.label}-${this.runId}`,
+      KAFKA_REPLICATION_FACTOR: String(this.infrastructure.replicationFactor),
       ...this.serviceEnv,
       ...options.env,
       ...(profiled ? profilerEnv(path.join(this.resultsDir, 'profiles')) : {}),
@@ -265,12 +268,13 @@ export class BenchStack {
     }
   }
 
-  /** Creates a topic the way the services do (6 partitions, replication 1) if it is missing. */
+  /** Creates a topic the way the services do (6 partitions, the cluster's replication and min ISR) if it is missing. */
   async ensureTopic(topic: string, numPartitions = 6): Promise<void> {
     const existing = await this.admin.listTopics();
     if (!existing.includes(topic)) {
+      const spec = { topic, numPartitions, replicationFactor: this.infrastructure.replicationFactor };
       try {
-        await this.admin.createTopics({ topics: [{ topic, numPartitions, replicationFactor: 1 }], waitForLeaders: true });
+        await this.admin.createTopics({ topics: [{ ...spec, configEntries: creationConfigOf(spec) }], waitForLeaders: true });
       } catch (error) {
         if (!(await this.admin.listTopics()).includes(topic)) throw error;
       }

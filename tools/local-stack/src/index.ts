@@ -2,6 +2,8 @@ export * from './repo-paths';
 export * from './free-port';
 export * from './process-utils';
 export * from './kafka-broker';
+export * from './kafka-properties';
+export * from './kafka-cluster';
 export * from './postgres-server';
 export * from './infrastructure';
 export * from './app-process';

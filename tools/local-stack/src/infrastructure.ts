@@ -2,11 +2,18 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { startKafkaBroker } from './kafka-broker';
+import { startKafkaCluster } from './kafka-cluster';
+import { replicationForNodes } from './kafka-properties';
 import { startPostgres } from './postgres-server';
 import { LOCAL_STATE_DIR } from './repo-paths';
 
 export interface Infrastructure {
   kafkaBrokers: string;
+  /**
+   * Replicas of the topics the services create (their KAFKA_REPLICATION_FACTOR): follows the number
+   * of Kafka nodes asked for, whether started here or given by KAFKA_BROKERS.
+   */
+  replicationFactor: number;
   databaseUrl: string;
   /** What was started here (as opposed to given by KAFKA_BROKERS / DATABASE_URL). */
   started: string[];
@@ -19,6 +26,12 @@ export interface InfrastructureOptions {
    * `ephemeral`: fresh temp dirs on free ports, removed on stop, for tests.
    */
   mode: 'persistent' | 'ephemeral';
+  /**
+   * Kafka nodes: 1 (default), or a cluster of 3 combined controller + broker nodes (replication 3,
+   * min ISR 2). Persistent: ports 9092-9094 and .relay/kafka-cluster/; a single node: 9092 and
+   * .relay/kafka-data/.
+   */
+  kafkaNodes?: number;
   env?: NodeJS.ProcessEnv;
   onProgress?: (message: string) => void;
 }
@@ -35,9 +48,19 @@ export async function startInfrastructure(options: InfrastructureOptions): Promi
   const tempRoot = persistent ? undefined : await mkdtemp(path.join(os.tmpdir(), 'relay-infra-'));
   const dir = (name: string) => (persistent ? path.join(LOCAL_STATE_DIR, name) : path.join(tempRoot!, name));
 
+  const kafkaNodes = options.kafkaNodes ?? 1;
+  const { replicationFactor } = replicationForNodes(kafkaNodes);
+  const kafkaProgress = (message: string) => progress(`kafka: ${message}`);
   const kafka = env.KAFKA_BROKERS
     ? undefined
-    : startKafkaBroker({ dataDir: dir('kafka-data'), port: persistent ? 9092 : 0, onProgress: (m) => progress(`kafka: ${m}`) });
+    : kafkaNodes === 1
+      ? startKafkaBroker({ dataDir: dir('kafka-data'), port: persistent ? 9092 : 0, onProgress: kafkaProgress })
+      : startKafkaCluster({
+          dataDir: dir('kafka-cluster'),
+          nodes: kafkaNodes,
+          ports: persistent ? Array.from({ length: kafkaNodes }, (_, index) => 9092 + index) : undefined,
+          onProgress: kafkaProgress,
+        });
   const postgres = env.DATABASE_URL
     ? undefined
     : startPostgres({ dataDir: dir('postgres'), port: persistent ? 5433 : 0, onProgress: (m) => progress(`postgres: ${m}`) });
@@ -58,8 +81,9 @@ export async function startInfrastructure(options: InfrastructureOptions): Promi
   const database = postgresResult.value;
   return {
     kafkaBrokers: broker ? broker.brokers.join(',') : env.KAFKA_BROKERS!,
+    replicationFactor,
     databaseUrl: database ? database.url : env.DATABASE_URL!,
-    started: [...(broker ? [`Kafka ${broker.kafkaVersion} on ${broker.brokers.join(',')}`] : []), ...(database ? [`PostgreSQL on ${database.url}`] : [])],
+    started: [...(broker ? [`Kafka ${broker.kafkaVersion} on ${broker.brokers.join(',')}${kafkaNodes > 1 ? ` (${kafkaNodes} nodes, replication ${replicationFactor})` : ''}`] : []), ...(database ? [`PostgreSQL on ${database.url}`] : [])],
     stop: stopAll,
   };
 }

@@ -11,6 +11,7 @@ import { AppProcess, startAppProcess, waitUntilReady } from './app-process';
 import { buildApps } from './build-apps';
 import { elapsed, paint, say } from './console-output';
 import { Infrastructure, startInfrastructure } from './infrastructure';
+import { parseKafkaNodeCount } from './kafka-properties';
 import { describeExit } from './process-utils';
 import { DEFAULT_PORTS, LOCAL_STATE_DIR, SERVICES, ServiceName } from './repo-paths';
 import { requireSupportedNode } from './node-runtime';
@@ -43,18 +44,20 @@ const INSTANCE_COUNT_OPTIONS = {
 interface StartOptions {
   counts: Record<ServiceName, number>;
   restart: boolean;
+  kafkaNodes: number;
 }
 
 /**
  * `npm start -- --inventory 3` runs three inventory instances in one consumer group (ports 3001,
  * 3011, 3021): the group spreads the topic's partitions over them. `--no-restart` leaves dead
- * services dead and stops the stack.
+ * services dead and stops the stack. `--brokers 3` runs a 3-node Kafka cluster on 9092-9094.
  */
 function startOptions(): StartOptions {
   const { values } = parseArgs({
     options: {
       ...INSTANCE_COUNT_OPTIONS,
       'no-restart': { type: 'boolean', default: false },
+      brokers: { type: 'string' },
     },
     strict: true,
   });
@@ -68,14 +71,22 @@ function startOptions(): StartOptions {
       return [service, count];
     }),
   ) as Record<ServiceName, number>;
-  return { counts, restart: values['no-restart'] !== true };
+  return { counts, restart: values['no-restart'] !== true, kafkaNodes: parseKafkaNodeCount('--brokers', values.brokers) };
 }
 
 async function main(): Promise<void> {
   requireSupportedNode();
   const startedAt = Date.now();
   const ports = Object.fromEntries(SERVICES.map((service) => [service, portOf(service)])) as Record<ServiceName, number>;
-  const { counts, restart } = startOptions();
+  let options: StartOptions;
+  try {
+    options = startOptions();
+  } catch (error) {
+    // A usage error: say what is wrong, without a stack trace.
+    say('error', (error as Error).message);
+    process.exit(2);
+  }
+  const { counts, restart, kafkaNodes } = options;
   let infrastructure: Infrastructure | undefined;
   const supervisors: ServiceSupervisor<AppProcess>[] = [];
   let stopping = false;
@@ -96,10 +107,16 @@ async function main(): Promise<void> {
     say('relay', 'building apps…');
     await buildApps();
     say('relay', 'starting Kafka and PostgreSQL…');
-    infrastructure = await startInfrastructure({ mode: 'persistent', onProgress: (message) => say('relay', message) });
+    infrastructure = await startInfrastructure({ mode: 'persistent', kafkaNodes, onProgress: (message) => say('relay', message) });
     for (const line of infrastructure.started) say('relay', `started ${line}`);
 
-    const env = { KAFKA_BROKERS: infrastructure.kafkaBrokers, DATABASE_URL: infrastructure.databaseUrl, LOG_FORMAT: process.env.LOG_FORMAT ?? 'pretty' };
+    const env = {
+      KAFKA_BROKERS: infrastructure.kafkaBrokers,
+      // Follows --brokers, unless set in the environment (e.g. for a cluster given by KAFKA_BROKERS).
+      KAFKA_REPLICATION_FACTOR: process.env.KAFKA_REPLICATION_FACTOR || String(infrastructure.replicationFactor),
+      DATABASE_URL: infrastructure.databaseUrl,
+      LOG_FORMAT: process.env.LOG_FORMAT ?? 'pretty',
+    };
     const instances = SERVICES.flatMap((service) => Array.from({ length: counts[service] }, (_, index) => ({ service, index })));
     const started = await Promise.all(
       instances.map(async ({ service, index }) => {
@@ -141,7 +158,7 @@ async function main(): Promise<void> {
       `  orders     http://127.0.0.1:${ports.orders}      POST /orders, GET /orders/:id`,
       `  inventory  http://127.0.0.1:${ports.inventory}      GET /stock/:sku, PUT /stock/:sku, GET /reservations/:orderId`,
       `  delivery   http://127.0.0.1:${ports.delivery}      GET /deliveries/:orderId`,
-      `  Kafka      ${infrastructure.kafkaBrokers}`,
+      `  Kafka      ${infrastructure.kafkaBrokers}${kafkaNodes > 1 ? ` (${kafkaNodes} nodes; topics: ${infrastructure.replicationFactor} replicas)` : ''}`,
       `  PostgreSQL ${infrastructure.databaseUrl}`,
       `Try: curl -X POST 127.0.0.1:${ports.orders}/orders -H 'content-type: application/json' -d '{"customerId":"c-1","items":[{"sku":"SKU-1","quantity":2}]}'`,
       `Logs: ${path.join(LOCAL_STATE_DIR, 'logs')}   ${restart ? 'A service that dies is restarted. ' : ''}Ctrl-C stops everything.`,

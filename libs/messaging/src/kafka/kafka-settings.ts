@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { Kafka, logLevel, LogEntry } from 'kafkajs';
+import { withCheckedBatches } from './checked-batches';
 
 export interface KafkaSettings {
   brokers: string[];
@@ -66,4 +67,13 @@ export function createKafka(settings: KafkaSettings, clientIdSuffix = ''): Kafka
     logCreator: () => nestLogCreator(),
     retry: { initialRetryTime: 200, retries: 8 },
   });
+}
+
+/**
+ * The client an outbox relay publishes with: its producers fail a batch that kafkajs reports as sent
+ * while a partition of it was acknowledged by no broker, so the relay sends the whole batch again
+ * (withCheckedBatches says why: kafkajs 2.2.4 loses messages when a leader moves mid-send).
+ */
+export function createPublishingKafka(settings: KafkaSettings): Kafka {
+  return withCheckedBatches(createKafka(settings));
 }

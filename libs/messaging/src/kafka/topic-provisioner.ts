@@ -19,6 +19,23 @@ const DEAD_LETTER_TOPIC_CONFIG = [{ name: 'retention.ms', value: '-1' }];
 
 const configOf = (topic: string) => (sourceTopicOfDeadLetterTopic(topic) === undefined ? [] : DEAD_LETTER_TOPIC_CONFIG);
 
+/**
+ * Replicas that must have a record before a producer with acks=all (every Relay producer) gets its
+ * acknowledgement: min(2, replicationFactor - 1), at least 1. With 3 replicas a write survives the
+ * loss of any one broker and the topic still takes writes with one broker down; with 2, writes go on
+ * with one broker down but an acknowledged record may be on one broker only; with 1 there is no
+ * choice. Set on the topic itself, so the guarantee does not depend on the brokers' default.
+ */
+export function minInsyncReplicasFor(replicationFactor: number): number {
+  return Math.max(1, Math.min(2, replicationFactor - 1));
+}
+
+/** The settings a topic is created with: its kind's (dead-letter retention) and, when replicated, its min ISR. */
+export function creationConfigOf(spec: TopicSpec): Array<{ name: string; value: string }> {
+  const replicated = spec.replicationFactor >= 2 ? [{ name: 'min.insync.replicas', value: String(minInsyncReplicasFor(spec.replicationFactor)) }] : [];
+  return [...configOf(spec.topic), ...replicated];
+}
+
 function isAlreadyExists(error: unknown): boolean {
   const candidate = error as { type?: string; errors?: unknown[]; message?: string };
   return (
@@ -33,7 +50,9 @@ function isAlreadyExists(error: unknown): boolean {
  * auto-creation off, so a typo cannot silently create a topic), and returns once every partition
  * has a leader. Several services may race to create the same topic: losing that race is success.
  * Existing topics are kept as they are; one with fewer partitions than asked for is reported, not
- * changed, because adding partitions moves keys and breaks per-key ordering.
+ * changed, because adding partitions moves keys and breaks per-key ordering; so is one with fewer
+ * replicas (reassigning replicas is an operator's job). A new topic with 2 replicas or more gets
+ * `min.insync.replicas` (minInsyncReplicasFor), so acks=all means what docs/operations.md says.
  */
 export async function ensureTopics(kafka: Kafka, specs: TopicSpec[]): Promise<void> {
   const logger = new Logger('TopicProvisioner');
@@ -47,8 +66,8 @@ export async function ensureTopics(kafka: Kafka, specs: TopicSpec[]): Promise<vo
         if (missing.length > 0) {
           try {
             // false: another service created them between our list and our create.
-            if (await admin.createTopics({ waitForLeaders: true, topics: missing.map((spec) => ({ ...spec, configEntries: configOf(spec.topic) })) })) {
-              logger.log(`created topics ${missing.map((spec) => `${spec.topic} (${spec.numPartitions} partitions)`).join(', ')}`);
+            if (await admin.createTopics({ waitForLeaders: true, topics: missing.map((spec) => ({ ...spec, configEntries: creationConfigOf(spec) })) })) {
+              logger.log(`created topics ${missing.map((spec) => `${spec.topic} (${spec.numPartitions} partitions, ${spec.replicationFactor} replicas)`).join(', ')}`);
             }
           } catch (error) {
             if (!isAlreadyExists(error)) throw error;
@@ -61,6 +80,11 @@ export async function ensureTopics(kafka: Kafka, specs: TopicSpec[]): Promise<vo
           const wanted = specs.find((spec) => spec.topic === topic.name)?.numPartitions ?? 0;
           if (topic.partitions.length < wanted) {
             logger.warn(`topic ${topic.name} has ${topic.partitions.length} partitions, fewer than the ${wanted} configured; left unchanged`);
+          }
+          const replicas = Math.min(...topic.partitions.map((partition) => partition.replicas.length));
+          const wantedReplicas = specs.find((spec) => spec.topic === topic.name)?.replicationFactor ?? 0;
+          if (replicas < wantedReplicas) {
+            logger.warn(`topic ${topic.name} has ${replicas} replica(s) per partition, fewer than the ${wantedReplicas} configured (KAFKA_REPLICATION_FACTOR); left unchanged`);
           }
         }
         await applyKindConfig(admin, specs.map((spec) => spec.topic).filter((topic) => configOf(topic).length > 0), logger);

@@ -10,7 +10,7 @@ import { REPO_ROOT } from '@relay/local-stack';
 export const RESULTS_FILE = path.join(REPO_ROOT, 'tmp', 'fault-results.json');
 
 export interface ScenarioResult {
-  /** `1` … `9` (the issue's numbering). */
+  /** `1` … `13` (the issues' numbering). */
   id: string;
   title: string;
   file: string;
@@ -25,6 +25,8 @@ export interface ScenarioResult {
   faultMs: number | null;
   /** Fault healed → every order accepted before the heal is final (measured while the load goes on). */
   recoveryMs: number | null;
+  /** Fault injected → every order accepted before the heal is final: the fault's whole cost, `faultMs + recoveryMs`. */
+  faultToRecoveredMs: number | null;
   /** Fault healed → every group at lag 0 and every placed order final, the loader stopped (includes the post-heal load window). */
   lagZeroMs: number | null;
   /** Loader stopped → every group at lag 0 and every order final. */
@@ -60,7 +62,7 @@ export class FaultResults {
 
   /** A result to fill in while the scenario runs; recorded by `record`. */
   begin(id: string, title: string): ScenarioResult {
-    return { id, title, file: this.file, passed: false, startedAt: new Date().toISOString(), durationMs: 0, ordersPlaced: 0, faultMs: null, recoveryMs: null, lagZeroMs: null, drainMs: null, auditOk: null, details: {} };
+    return { id, title, file: this.file, passed: false, startedAt: new Date().toISOString(), durationMs: 0, ordersPlaced: 0, faultMs: null, recoveryMs: null, faultToRecoveredMs: null, lagZeroMs: null, drainMs: null, auditOk: null, details: {} };
   }
 
   record(result: ScenarioResult): void {
@@ -93,7 +95,7 @@ export class FaultResults {
 const seconds = (ms: number | null) => (ms === null ? '-' : (ms / 1_000).toFixed(1));
 
 export function formatTable(scenarios: readonly ScenarioResult[]): string {
-  const header = ['#', 'scenario', 'result', 'orders', 'fault s', 'recovery s', 'lag 0 s', 'drain s', 'audit', 'took s'];
+  const header = ['#', 'scenario', 'result', 'orders', 'fault s', 'recovery s', 'fault→ok s', 'lag 0 s', 'drain s', 'audit', 'took s'];
   const rows = scenarios.map((scenario) => [
     scenario.id,
     scenario.title.length > 58 ? `${scenario.title.slice(0, 57)}…` : scenario.title,
@@ -101,6 +103,7 @@ export function formatTable(scenarios: readonly ScenarioResult[]): string {
     String(scenario.ordersPlaced),
     seconds(scenario.faultMs),
     seconds(scenario.recoveryMs),
+    seconds(scenario.faultToRecoveredMs),
     seconds(scenario.lagZeroMs),
     seconds(scenario.drainMs),
     scenario.auditOk === null ? '-' : scenario.auditOk ? 'ok' : 'GAPS',
@@ -111,7 +114,7 @@ export function formatTable(scenarios: readonly ScenarioResult[]): string {
   const rule = `|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|`;
   const failures = scenarios.filter((scenario) => !scenario.passed).map((scenario) => `  #${scenario.id}: ${scenario.error ?? 'failed'}`);
   const legend =
-    'fault: injected → healed; recovery: healed → every order accepted before the heal final; ' +
+    'fault: injected → healed; recovery: healed → every order accepted before the heal final; fault→ok: injected → the same (fault + recovery); ' +
     'lag 0: healed → every group at lag 0 and every order final (loader stopped after ≥2 s of post-heal orders and ≥200 in all); drain: loader stopped → lag 0';
   return [`Fault suite results (${RESULTS_FILE}):`, line(header), rule, ...rows.map(line), legend, ...(failures.length > 0 ? ['failures:', ...failures] : [])].join('\n');
 }

@@ -192,6 +192,7 @@ export class ScenarioRun {
     this.recoveredAt = Date.now();
     // Every order is final now, so the backlog is done at the latest now.
     this.result.recoveryMs = (backlogDoneAt ?? this.recoveredAt) - healedAt;
+    if (this.faultAt !== undefined) this.result.faultToRecoveredMs = (backlogDoneAt ?? this.recoveredAt) - this.faultAt;
     this.result.lagZeroMs = this.recoveredAt - healedAt;
     this.result.drainMs = this.recoveredAt - this.loadStoppedAt!;
     this.note(`recovered: the ${beforeHeal.size} orders accepted before the heal were final ${(this.result.recoveryMs / 1_000).toFixed(1)} s after it; every group at lag 0 and every order final`);
