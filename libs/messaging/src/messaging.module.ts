@@ -52,7 +52,7 @@ export class OutboxRelayService implements OnApplicationBootstrap, BeforeApplica
   async onApplicationBootstrap(): Promise<void> {
     const { publishes, ...options } = this.options;
     const topics = publishes.map((topic) => ({ topic, numPartitions: this.settings.topicPartitions, replicationFactor: this.settings.replicationFactor }));
-    // Its own client, whose producers never retry by themselves (createPublishingKafka says why).
+    // Its own client, whose producers fail a batch kafkajs calls sent but no broker acknowledged in full (createPublishingKafka says why).
     const publisher = await OutboxPublisher.create(this.dataSource, createPublishingKafka(this.settings), { ...options, topics });
     this.publisher = publisher;
     publisher.start();
