@@ -28,8 +28,8 @@ export interface InfrastructureOptions {
   mode: 'persistent' | 'ephemeral';
   /**
    * Kafka nodes: 1 (default), or a cluster of 3 combined controller + broker nodes (replication 3,
-   * min ISR 2). Persistent: ports 9092-9094 and .relay/kafka-cluster/; a single node: 9092 and
-   * .relay/kafka-data/.
+   * min ISR 2). Persistent: ports 9092-9094 and .relay/kafka-cluster/ with its own database in
+   * .relay/postgres-cluster/; a single node: 9092, .relay/kafka-data/ and .relay/postgres/.
    */
   kafkaNodes?: number;
   env?: NodeJS.ProcessEnv;
@@ -61,9 +61,14 @@ export async function startInfrastructure(options: InfrastructureOptions): Promi
           ports: persistent ? Array.from({ length: kafkaNodes }, (_, index) => 9092 + index) : undefined,
           onProgress: kafkaProgress,
         });
+  // The topics and the database are one state: consumers store their positions in the topics'
+  // partitions with their effects, and every order's events are on the topics. A database kept from
+  // a run on other brokers would hold positions in partitions these topics do not have, and orders
+  // whose events they never saw; so each Kafka shape keeps its own.
+  const postgresDir = kafkaNodes === 1 || env.KAFKA_BROKERS ? 'postgres' : 'postgres-cluster';
   const postgres = env.DATABASE_URL
     ? undefined
-    : startPostgres({ dataDir: dir('postgres'), port: persistent ? 5433 : 0, onProgress: (m) => progress(`postgres: ${m}`) });
+    : startPostgres({ dataDir: dir(postgresDir), port: persistent ? 5433 : 0, onProgress: (m) => progress(`postgres: ${m}`) });
 
   const [kafkaResult, postgresResult] = await Promise.allSettled([kafka, postgres]);
   const stopAll = async () => {
