@@ -220,11 +220,25 @@ describe('fault suite: a 3-node Kafka cluster (own cluster, brokers killed, stop
       await run.prepare();
       run.start();
       await run.waitForPlaced(run.rate * 2);
-      const [first, second, survivor] = cluster!.nodes;
       const ordersLog = stack.orders.logFile;
       const logOffset = await fileSize(ordersLog);
+      // The active controller goes first, so that the one stopped second is not the controller: its
+      // clean shutdown then hands its leaderships to the survivor (the new controller). Were the
+      // controller stopped last, no quorum would be left to move them, and its partitions would stay
+      // leaderless (a run of this scenario failed so: "no leader for this topic-partition").
+      const controller = (await probe.quorum()).leaderId;
+      const first = cluster!.node(controller);
       await first.stop();
-      run.note(`node ${first.nodeId} stopped (clean shutdown): two replicas left, writes go on`);
+      run.note(`node ${first.nodeId}, the active controller, stopped (clean shutdown): two replicas left, writes go on`);
+      const elected = await waitFor(
+        async () => {
+          const quorum = await probe.quorum();
+          return quorum.leaderId > 0 && quorum.leaderId !== controller ? quorum : undefined;
+        },
+        { timeoutMs: FAILOVER_TIMEOUT_MS, intervalMs: 500, description: `a controller other than node ${controller}` },
+      );
+      const survivor = cluster!.node(elected.leaderId);
+      const second = cluster!.nodes.find((node) => node !== first && node !== survivor)!;
       await second.stop();
       const stoppedAt = Date.now();
       run.fault(`node ${second.nodeId} stopped too: only node ${survivor.nodeId} left, below min ISR 2 (and no controller quorum)`, stoppedAt);
