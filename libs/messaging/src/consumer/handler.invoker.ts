@@ -3,7 +3,7 @@ import { KafkaMessage } from 'kafkajs';
 import { lastValueFrom, Observable } from 'rxjs';
 import { EntityManager } from 'typeorm';
 import { AnyEventContract, EventEnvelope } from '@relay/contracts';
-import { startWorkSpan, WorkContext, WorkSpan } from '@relay/service-runtime';
+import { startWorkSpan, tracingEnabled, WorkContext, WorkSpan } from '@relay/service-runtime';
 import { ConsumedBatchContext, ConsumedEventContext, ConsumedEventOrigin } from './consumed-event.context';
 import { BATCH_HANDLER_EXTRA } from './on-event.decorator';
 import { GroupPartition } from './event.deduplicator';
@@ -66,10 +66,12 @@ export function runsOf<T extends { handler: MessageHandler }>(items: readonly T[
  */
 export function startEventSpan(where: GroupPartition, event: { message: KafkaMessage; contract: AnyEventContract; envelope: EventEnvelope }): WorkSpan {
   const { message, contract, envelope } = event;
+  const parent = message.headers?.traceparent?.toString();
+  if (!tracingEnabled()) return startWorkSpan({ name: 'process', kind: 'consumer', parent });
   return startWorkSpan({
     name: `process ${contract.pattern}`,
     kind: 'consumer',
-    parent: message.headers?.traceparent?.toString(),
+    parent,
     attributes: {
       'messaging.system': 'kafka',
       'messaging.operation.type': 'process',

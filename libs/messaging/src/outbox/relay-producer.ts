@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { ConfigResourceTypes, Kafka, Partitioners, Producer, TopicMessages } from 'kafkajs';
-import { startWorkSpan, WorkSpan } from '@relay/service-runtime';
+import { startWorkSpan, tracingEnabled, WorkSpan } from '@relay/service-runtime';
 import { ensureTopics, TopicSpec } from '../kafka/topic-provisioner';
 import { KAFKA_DEFAULT_MAX_MESSAGE_BYTES, publishInOrder, PublishOutcome, RelayEvent } from './relay-batching';
 
@@ -118,6 +118,7 @@ export class RelayProducer {
  * consumers' spans are children of that work, through each event's traceparent header).
  */
 function startPublishSpan(topicMessages: TopicMessages[]): WorkSpan {
+  if (!tracingEnabled()) return startWorkSpan({ name: 'publish', kind: 'producer' });
   const topics = topicMessages.map((each) => each.topic);
   return startWorkSpan({
     name: `publish ${topics.join(' ')}`,

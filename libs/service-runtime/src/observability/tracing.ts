@@ -127,6 +127,14 @@ export async function stopTracing(): Promise<void> {
   await stopping.shutdown();
 }
 
+/**
+ * Whether spans are recorded: callers on a hot path (each consumed event) skip building attributes
+ * and links when they are not.
+ */
+export function tracingEnabled(): boolean {
+  return active !== untraced;
+}
+
 /** Starts a span for a unit of work (or, with tracing off, only its trace context). */
 export function startWorkSpan(span: WorkSpanStart): WorkSpan {
   return active.start(span);
