@@ -1,6 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { placeOrder, setStock, skuFor } from './support/api';
 import { getJson, postJson } from './support/http';
+import { OtlpReceiver, ReceivedSpan } from './support/otlp-receiver';
 import { startStack, Stack } from './support/stack';
 import { waitFor } from './support/wait-for';
 
@@ -23,14 +25,17 @@ function metricValue(text: string, name: string, labels: Record<string, string> 
 
 describe('observability', () => {
   let stack: Stack;
+  let collector: OtlpReceiver;
 
   beforeAll(async () => {
-    const debugJson = { LOG_LEVEL: 'debug', LOG_FORMAT: 'json' };
-    stack = await startStack({ name: 'observe', env: { orders: debugJson, inventory: debugJson, delivery: debugJson } });
+    collector = await OtlpReceiver.start();
+    const env = { LOG_LEVEL: 'debug', LOG_FORMAT: 'json', OTEL_EXPORTER_OTLP_ENDPOINT: collector.endpoint };
+    stack = await startStack({ name: 'observe', env: { orders: env, inventory: env, delivery: env } });
   });
 
   afterAll(async () => {
     await stack?.stop();
+    await collector?.stop();
   });
 
   it('is ready once the database answers and the consumer is in its group, and not while it shuts down', async () => {
@@ -79,6 +84,51 @@ describe('observability', () => {
       const entry = JSON.parse(lines[0]) as Record<string, unknown>;
       expect(entry).toMatchObject({ service: app.service, correlationId });
     }
+  });
+
+  it('exports one order’s trace over OTLP: its request, its events’ publication and every service’s consumption', async () => {
+    const sku = skuFor(stack, 'trace');
+    await setStock(stack, sku, 5);
+    const callerTraceId = randomBytes(16).toString('hex');
+    const callerSpanId = randomBytes(8).toString('hex');
+    const placed = await postJson<OrderBody>(
+      `${stack.orders.url}/orders`,
+      { customerId: 'c-trace', items: [{ sku, quantity: 1 }] },
+      { headers: { traceparent: `00-${callerTraceId}-${callerSpanId}-01` } },
+    );
+    expect(placed.status).toBe(201);
+    const orderId = placed.body.id;
+    const consumed = (spans: ReceivedSpan[], service: string) => spans.filter((span) => span.service === service && span.name.startsWith('process ') && span.attributes['relay.correlation_id'] !== undefined);
+    // Every span hangs off another span of the trace, but the caller's child: one tree.
+    const orphans = (spans: ReceivedSpan[]) => {
+      const ids = new Set(spans.map((span) => span.spanId));
+      return spans.filter((span) => span.parentSpanId !== callerSpanId && !ids.has(span.parentSpanId)).map((span) => `${span.service} ${span.name}`);
+    };
+    // Spans leave each service in batches, about once a second, so a child can arrive before its
+    // parent: wait for every service's consumer spans and for the tree to close.
+    const trace = await waitFor(
+      async () => {
+        const spans = collector.spansOfTrace(callerTraceId);
+        const complete = ['orders', 'inventory', 'delivery'].every((service) => consumed(spans, service).length > 0);
+        return complete && orphans(spans).length === 0 ? spans : undefined;
+      },
+      { timeoutMs: 30_000, description: `spans of trace ${callerTraceId} from all three services' consumers, in one tree (order ${orderId})` },
+    );
+
+    const request = trace.find((span) => span.service === 'orders' && span.name === 'POST /orders')!;
+    expect(request).toMatchObject({ parentSpanId: callerSpanId, kind: 2, attributes: { 'http.route': '/orders', 'http.response.status_code': 201 } });
+    // Inventory consumed order.placed as a child of the request that raised it.
+    const reserve = consumed(trace, 'inventory').find((span) => span.attributes['relay.event_type'] === 'order.placed.v1')!;
+    expect(reserve).toMatchObject({ parentSpanId: request.spanId, kind: 5, attributes: { 'messaging.destination.name': 'relay.orders.v1', 'messaging.consumer.group.name': expect.any(String) } });
+    expect(reserve.attributes['messaging.kafka.offset']).toEqual(expect.any(Number));
+    expect(reserve.attributes['messaging.message.id']).toMatch(/^[0-9a-f-]{36}$/);
+    expect(trace.filter((span) => span.parentSpanId === callerSpanId)).toEqual([request]);
+    // The relay's publish request (a trace of its own, shared by many orders) links to the request.
+    const publish = await waitFor(
+      async () => collector.spans.find((span) => span.service === 'orders' && span.kind === 4 && span.links.some((link) => link.spanId === request.spanId)),
+      { timeoutMs: 30_000, description: 'the orders relay publish span linked to the request' },
+    );
+    expect(publish.name).toBe('publish relay.orders.v1');
   });
 
   it('exports metrics that move when orders flow', async () => {

@@ -24,6 +24,7 @@ export interface EventServiceEnv extends ConsumerEnv, OutboxEnv {
   LOG_FORMAT: LogFormat;
   LOG_HTTP_REQUESTS: HttpRequestLogging;
   SHUTDOWN_TIMEOUT_MS: number;
+  OTEL_EXPORTER_OTLP_ENDPOINT?: string;
 }
 
 /** One service: its data, the topics it publishes and consumes, and its feature module. */
@@ -48,7 +49,13 @@ export function eventServiceModule(service: EventServiceDefinition, config: Even
   return {
     module: EventServiceRootModule,
     imports: [
-      ObservabilityModule.forRoot({ service: service.name, level: config.LOG_LEVEL, format: config.LOG_FORMAT, requests: config.LOG_HTTP_REQUESTS }),
+      ObservabilityModule.forRoot({
+        service: service.name,
+        level: config.LOG_LEVEL,
+        format: config.LOG_FORMAT,
+        requests: config.LOG_HTTP_REQUESTS,
+        otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
+      }),
       TypeOrmModule.forRootAsync({
         useFactory: () =>
           postgresDataSourceOptions(

@@ -16,3 +16,4 @@ export * from './observability/trace-context';
 export * from './observability/request-work-context';
 export * from './observability/observability.module';
 export * from './observability/metrics';
+export * from './observability/tracing';

@@ -5,7 +5,7 @@ import { DataSource } from 'typeorm';
 import { deadLetterTopicFor, EventCatalogue, EventEnvelope } from '@relay/contracts';
 import { ApplyOutcome } from '../inbox/processed-events.claim';
 import { failpoint } from '../failpoints';
-import { childTraceparent, currentWorkContext, runInWorkContext } from '@relay/service-runtime';
+import { currentWorkContext, runInWorkContext, WorkSpan } from '@relay/service-runtime';
 import { KafkaSettings, nestLogCreator } from '../kafka/kafka-settings';
 import { ensureTopics } from '../kafka/topic-provisioner';
 import { ConsumerStats } from './consumer-stats';
@@ -15,7 +15,7 @@ import { EventDeduplicator } from './event.deduplicator';
 import { EventProvenance, provenanceOf } from './event-provenance';
 import { EventRetrier } from './event.retrier';
 import { defaultFailurePolicy, FailurePolicy } from './failure-policy';
-import { eventWorkContext, HandlerInvoker, originOf, runsOf } from './handler.invoker';
+import { eventWorkContext, HandlerInvoker, originOf, runsOf, startEventSpan } from './handler.invoker';
 import { DecodedEvent, MessageDecoder } from './message.decoder';
 import { CoalescedOffsetCommits } from './offset-commits';
 import { readPartitionPosition } from '../position/partition-position.store';
@@ -312,6 +312,8 @@ export class EventConsumerServer extends ServerKafka {
     if (!items) return false;
     const outcomes = new Map<DecodedEvent<MessageHandler>, FinishedOutcome>();
     const stopTimer = this.recorder.startTimer('chunk');
+    // One span per applied event, ended when the chunk's transaction has committed (or failed).
+    const spans: WorkSpan[] = [];
     try {
       await this.consumerOptions.dataSource.transaction(async (manager) => {
         const handled = items.filter((item): item is DecodedEvent<MessageHandler> & { handler: MessageHandler } => Boolean(item.handler));
@@ -324,7 +326,13 @@ export class EventConsumerServer extends ServerKafka {
         handled.forEach((item, index) => outcomes.set(item, sorted[index]));
         for (const run of runsOf(handled.filter((_item, index) => sorted[index] === 'applied'))) {
           const [first] = run;
-          const origins = new Map(run.map((item) => [item.envelope.eventId, originOf(item.message)]));
+          const origins = new Map(
+            run.map((item) => {
+              const span = startEventSpan(where, item);
+              spans.push(span);
+              return [item.envelope.eventId, originOf(item.message, span)] as const;
+            }),
+          );
           const site = { topic, partition, offset: first.message.offset, attempt: 1, consumerGroup: where.consumerGroup };
           await runInWorkContext(eventWorkContext(where, first, origins.get(first.envelope.eventId)!.traceparent), () =>
             this.invoker.invoke(first.handler, run.map((item) => item.envelope), site, manager, origins),
@@ -335,8 +343,11 @@ export class EventConsumerServer extends ServerKafka {
       });
     } catch (error) {
       this.logger.debug(`chunk of ${messages.length} at ${topic}[${partition}]@${messages[0].offset} failed, applying one by one: ${(error as Error).message}`);
+      // Not failed: each event is applied again, one by one, in a span of its own.
+      for (const span of spans) span.end(undefined, { 'relay.outcome': 'rolled back with its chunk' });
       return false;
     }
+    for (const span of spans) span.end(undefined, { 'relay.outcome': 'applied' });
     failpoint('consumer-after-effect');
     stopTimer();
     for (const item of items) this.recorder.finished(topic, item.contract.pattern, outcomes.get(item) ?? 'skipped');
@@ -360,21 +371,32 @@ export class EventConsumerServer extends ServerKafka {
       this.recorder.finished(topic, contract.pattern, 'skipped');
       return 'done';
     }
-    const context = eventWorkContext({ consumerGroup: group, topic, partition }, decoded, childTraceparent(message.headers?.traceparent?.toString()));
-    const result = await this.retrier.run(
-      `${contract.pattern} ${envelope.eventId} at ${topic}[${partition}]@${message.offset}`,
-      (attempt) => runInWorkContext(context, () => this.applyHandler(handler, envelope, provenanceOf(message), { topic, partition, offset: message.offset, attempt }, contract.pattern)),
-      { onRetry: () => this.recorder.retried(topic, contract.pattern), wait: (delayMs) => this.waitWhileRunning(delayMs, payload) },
-    );
-    if (result.outcome === 'stopped') return 'stopped';
-    if (result.outcome === 'exhausted') {
-      await runInWorkContext(context, () => this.deadLetters.parkFailure(topic, partition, message, result));
-      await this.deduplicator.recordParked(this.consumerOptions.dataSource, where, { offset: message.offset, eventId: envelope.eventId, ...provenanceOf(message) });
-      this.recorder.failureParked(topic, contract.pattern);
-    } else {
-      this.recorder.finished(topic, contract.pattern, result.value);
+    const span = startEventSpan(where, decoded);
+    const context = eventWorkContext(where, decoded, span.traceparent);
+    try {
+      const result = await this.retrier.run(
+        `${contract.pattern} ${envelope.eventId} at ${topic}[${partition}]@${message.offset}`,
+        (attempt) => runInWorkContext(context, () => this.applyHandler(handler, envelope, provenanceOf(message), { topic, partition, offset: message.offset, attempt }, contract.pattern)),
+        { onRetry: () => this.recorder.retried(topic, contract.pattern), wait: (delayMs) => this.waitWhileRunning(delayMs, payload) },
+      );
+      if (result.outcome === 'stopped') {
+        span.end(undefined, { 'relay.outcome': 'stopped' });
+        return 'stopped';
+      }
+      if (result.outcome === 'exhausted') {
+        await runInWorkContext(context, () => this.deadLetters.parkFailure(topic, partition, message, result));
+        await this.deduplicator.recordParked(this.consumerOptions.dataSource, where, { offset: message.offset, eventId: envelope.eventId, ...provenanceOf(message) });
+        this.recorder.failureParked(topic, contract.pattern);
+        span.end(new Error(`parked after ${result.attempts} attempts: ${result.reason}`), { 'relay.outcome': 'parked', 'relay.attempts': result.attempts });
+      } else {
+        this.recorder.finished(topic, contract.pattern, result.value);
+        span.end(undefined, { 'relay.outcome': result.value });
+      }
+      return 'done';
+    } catch (error) {
+      span.end(error);
+      throw error;
     }
-    return 'done';
   }
 
   /** One try of one event: its effect and its partition's new position in one transaction (a duplicate has no effect). */

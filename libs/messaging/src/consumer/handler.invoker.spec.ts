@@ -5,7 +5,7 @@ import { EntityManager } from 'typeorm';
 import { anOrderPlacedV1, EventEnvelope, OrderPlacedV1 } from '@relay/contracts';
 import { ConsumedBatchContext, ConsumedEventContext, ConsumedEventOrigin } from './consumed-event.context';
 import { BATCH_HANDLER_EXTRA } from './on-event.decorator';
-import { eventWorkContext, HandlerInvoker, isBatchHandler, originOf, runsOf } from './handler.invoker';
+import { eventWorkContext, HandlerInvoker, isBatchHandler, originOf, runsOf, startEventSpan } from './handler.invoker';
 
 /** Nest's own conversion of a handler's result (it does not use `this`), as the server passes it. */
 const toObservable = (result: unknown): Observable<unknown> => Server.prototype.transformToObservable.call(undefined, result);
@@ -107,11 +107,13 @@ describe('work context and origin of an event', () => {
   };
 
   it('continues the producer trace in a new span', () => {
-    const origin = originOf(message);
+    const where = { consumerGroup: 'inventory', topic: 'relay.orders.v1', partition: 1 };
+    const event = { message, contract: OrderPlacedV1, envelope: anOrderPlacedV1() };
+    const origin = originOf(message, startEventSpan(where, event));
     expect(origin.offset).toBe('42');
     expect(origin.traceparent).toMatch(/^00-0af7651916cd43dd8448eb211c80319c-[0-9a-f]{16}-01$/);
     expect(origin.traceparent).not.toContain('b7ad6b7169203331');
-    expect(originOf({ ...message, headers: {} }).traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+    expect(startEventSpan(where, { ...event, message: { ...message, headers: {} } }).traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
   });
 
   it('names the event, its group and where it came from', () => {

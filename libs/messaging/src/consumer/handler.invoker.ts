@@ -3,7 +3,7 @@ import { KafkaMessage } from 'kafkajs';
 import { lastValueFrom, Observable } from 'rxjs';
 import { EntityManager } from 'typeorm';
 import { AnyEventContract, EventEnvelope } from '@relay/contracts';
-import { childTraceparent, WorkContext } from '@relay/service-runtime';
+import { startWorkSpan, tracingEnabled, WorkContext, WorkSpan } from '@relay/service-runtime';
 import { ConsumedBatchContext, ConsumedEventContext, ConsumedEventOrigin } from './consumed-event.context';
 import { BATCH_HANDLER_EXTRA } from './on-event.decorator';
 import { GroupPartition } from './event.deduplicator';
@@ -60,9 +60,35 @@ export function runsOf<T extends { handler: MessageHandler }>(items: readonly T[
   return runs;
 }
 
-/** An event's origin for its handler: its offset, and a child of the producer's trace context. */
-export function originOf(message: KafkaMessage): ConsumedEventOrigin {
-  return { offset: message.offset, traceparent: childTraceparent(message.headers?.traceparent?.toString()) };
+/**
+ * Starts the span of consuming and applying one event (a child of its producer's trace context),
+ * ended by the caller once the effect has committed or failed.
+ */
+export function startEventSpan(where: GroupPartition, event: { message: KafkaMessage; contract: AnyEventContract; envelope: EventEnvelope }): WorkSpan {
+  const { message, contract, envelope } = event;
+  const parent = message.headers?.traceparent?.toString();
+  if (!tracingEnabled()) return startWorkSpan({ name: 'process', kind: 'consumer', parent });
+  return startWorkSpan({
+    name: `process ${contract.pattern}`,
+    kind: 'consumer',
+    parent,
+    attributes: {
+      'messaging.system': 'kafka',
+      'messaging.operation.type': 'process',
+      'messaging.destination.name': where.topic,
+      'messaging.destination.partition.id': String(where.partition),
+      'messaging.kafka.offset': Number(message.offset),
+      'messaging.consumer.group.name': where.consumerGroup,
+      'messaging.message.id': envelope.eventId,
+      'relay.event_type': contract.pattern,
+      'relay.correlation_id': envelope.correlationId,
+    },
+  });
+}
+
+/** An event's origin for its handler: its offset, and the trace context of its consumption. */
+export function originOf(message: KafkaMessage, span: WorkSpan): ConsumedEventOrigin {
+  return { offset: message.offset, traceparent: span.traceparent };
 }
 
 /** The work context (logs, traces, outbox entries) of handling an event, or a run starting with it. */

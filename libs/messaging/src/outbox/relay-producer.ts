@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { ConfigResourceTypes, Kafka, Partitioners, Producer, TopicMessages } from 'kafkajs';
+import { startWorkSpan, tracingEnabled, WorkSpan } from '@relay/service-runtime';
 import { ensureTopics, TopicSpec } from '../kafka/topic-provisioner';
 import { KAFKA_DEFAULT_MAX_MESSAGE_BYTES, publishInOrder, PublishOutcome, RelayEvent } from './relay-batching';
 
@@ -48,7 +49,9 @@ export class RelayProducer {
   /** Sends one request; resolves once every in-sync replica has it. */
   async send(topicMessages: TopicMessages[]): Promise<void> {
     const producer = await this.connected();
-    await producer.sendBatch({ acks: -1, topicMessages }).catch((error: unknown) => {
+    const span = startPublishSpan(topicMessages);
+    await producer.sendBatch({ acks: -1, topicMessages }).then(() => span.end(), (error: unknown) => {
+      span.end(error);
       // Dropped after a failed send; the next batch gets a new producer. An idempotent producer
       // whose request failed may no longer agree with the broker on its sequence numbers (a broker
       // restart mid-request leaves it one batch ahead): the broker then answers every later request
@@ -108,4 +111,24 @@ export class RelayProducer {
       await admin.disconnect().catch(() => undefined);
     }
   }
+}
+
+/**
+ * The producer span of one request, linked to the work that raised each of its events (the
+ * consumers' spans are children of that work, through each event's traceparent header).
+ */
+function startPublishSpan(topicMessages: TopicMessages[]): WorkSpan {
+  if (!tracingEnabled()) return startWorkSpan({ name: 'publish', kind: 'producer' });
+  const topics = topicMessages.map((each) => each.topic);
+  return startWorkSpan({
+    name: `publish ${topics.join(' ')}`,
+    kind: 'producer',
+    attributes: {
+      'messaging.system': 'kafka',
+      'messaging.operation.type': 'send',
+      'messaging.destination.name': topics.join(','),
+      'messaging.batch.message_count': topicMessages.reduce((sum, each) => sum + each.messages.length, 0),
+    },
+    links: topicMessages.flatMap((each) => each.messages.map((message) => message.headers?.traceparent?.toString())),
+  });
 }

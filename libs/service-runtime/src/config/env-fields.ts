@@ -20,6 +20,13 @@ export const envFields = {
   clientId: (defaultId: string) =>
     z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'must be 1-100 letters, digits, ".", "_" or "-"').default(defaultId),
 
+  /** An http(s) URL, or nothing (an empty value counts as unset). */
+  optionalHttpUrl: z
+    .string()
+    .optional()
+    .transform((value) => (value?.trim() ? value.trim() : undefined))
+    .pipe(z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional()),
+
   positiveInt: (defaultValue: number, max = 1_000_000) => z.coerce.number().int().min(1).max(max).default(defaultValue),
 
   logLevel: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),

@@ -16,6 +16,8 @@ export function serviceEnvShape(defaults: { port: number; schema: string; client
     LOG_FORMAT: envFields.logFormat,
     LOG_HTTP_REQUESTS: envFields.httpRequestLogging,
     SHUTDOWN_TIMEOUT_MS: envFields.positiveInt(10_000, 600_000),
+    // Where spans go (OTLP over HTTP, `<endpoint>/v1/traces`); unset: no spans are recorded.
+    OTEL_EXPORTER_OTLP_ENDPOINT: envFields.optionalHttpUrl,
   };
 }
 

@@ -1,13 +1,15 @@
 import { INestApplication, Logger } from '@nestjs/common';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Logger as PinoLogger } from 'nestjs-pino';
-import { CORRELATION_HEADER, requestWorkContext } from '../observability/request-work-context';
+import { CORRELATION_HEADER, startRequestWork } from '../observability/request-work-context';
+import { WorkSpan } from '../observability/tracing';
 import { collectProcessMetrics, recordHttpRequest } from '../observability/metrics';
 import { runInWorkContext, WorkContext } from '../observability/request-context';
 import { HttpExceptionFilter } from './http-exception.filter';
 import { createValidationPipe } from './validation.pipe';
 
 const workContexts = new WeakMap<FastifyRequest, WorkContext>();
+const requestSpans = new WeakMap<FastifyRequest, WorkSpan>();
 
 /**
  * The HTTP conventions every service shares (on Fastify): structured logs, a correlation id and
@@ -23,8 +25,9 @@ export function configureHttpApp(app: INestApplication, options: { service: stri
   const fastify = app.getHttpAdapter().getInstance() as FastifyInstance;
   // Every answer, errors included, echoes the correlation id and trace context.
   fastify.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
-    const context = requestWorkContext(request.headers);
+    const { context, span } = startRequestWork(request);
     workContexts.set(request, context);
+    requestSpans.set(request, span);
     void reply.header(CORRELATION_HEADER, context.correlationId).header('traceparent', context.traceparent);
     done();
   });
@@ -37,6 +40,10 @@ export function configureHttpApp(app: INestApplication, options: { service: stri
   });
   fastify.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
     recordHttpRequest(request.method, request.routeOptions.url, reply.statusCode, reply.elapsedTime / 1000);
+    requestSpans.get(request)?.end(reply.statusCode >= 500 ? new Error(`HTTP ${reply.statusCode}`) : undefined, {
+      'http.route': request.routeOptions.url,
+      'http.response.status_code': reply.statusCode,
+    });
     done();
   });
   app.useGlobalPipes(createValidationPipe());

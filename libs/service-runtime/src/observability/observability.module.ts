@@ -1,10 +1,11 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Module, OnApplicationShutdown } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { LevelWithSilent, stdSerializers } from 'pino';
 import { currentWorkContext } from './request-context';
 import { CORRELATION_HEADER } from './request-work-context';
 import { MetricsController } from './metrics';
 import { traceIdOf } from './trace-context';
+import { startTracing, stopTracing } from './tracing';
 
 export type LogFormat = 'json' | 'pretty';
 /** Which requests get a "request completed" line (LOG_HTTP_REQUESTS). */
@@ -38,18 +39,30 @@ export function requestLogLevel(requests: HttpRequestLogging, request: LoggedReq
 /**
  * Structured logs (pino): one JSON object per line with the service name and, where they apply,
  * the correlationId, eventId, topic, partition and offset of the work being done. `pretty` is for
- * people at a terminal; `json` for everything else. Also serves Prometheus metrics at /metrics.
+ * people at a terminal; `json` for everything else. Also serves Prometheus metrics at /metrics,
+ * and records OpenTelemetry spans when `otlpEndpoint` (OTEL_EXPORTER_OTLP_ENDPOINT) is set.
  *
  * HTTP requests answered 400 or above get a "request completed" line; the others only at debug
  * level, unless `requests` (LOG_HTTP_REQUESTS) is `all`.
  */
+/** Exports the spans still queued when the application shuts down. */
+class TracingShutdown implements OnApplicationShutdown {
+  async onApplicationShutdown(): Promise<void> {
+    await stopTracing();
+  }
+}
+
 @Module({})
 export class ObservabilityModule {
-  static forRoot(options: { service: string; level: NestLevel; format: LogFormat; requests: HttpRequestLogging }): DynamicModule {
+  static forRoot(options: { service: string; level: NestLevel; format: LogFormat; requests: HttpRequestLogging; otlpEndpoint?: string }): DynamicModule {
     const { requests } = options;
+    // Spans (HTTP requests, intake transactions, publishes, each consumed event) are recorded and
+    // exported only when an OTLP endpoint is configured; otherwise only trace context is propagated.
+    startTracing({ serviceName: options.service, endpoint: options.otlpEndpoint });
     return {
       module: ObservabilityModule,
       controllers: [MetricsController],
+      providers: [TracingShutdown],
       imports: [
         LoggerModule.forRoot({
           pinoHttp: {

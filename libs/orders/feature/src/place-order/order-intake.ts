@@ -3,7 +3,7 @@ import { Histogram } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { EnvelopeOf, OrderPlacedV1 } from '@relay/contracts';
 import { appendEventsToOutbox, outboxEntry } from '@relay/messaging';
-import { isDatabaseUnavailable } from '@relay/service-runtime';
+import { isDatabaseUnavailable, startWorkSpan } from '@relay/service-runtime';
 import { Order } from '@relay/orders/domain';
 import { IdempotencyRecord, insertPlacedOrders } from '@relay/orders/data-access';
 import { GroupCommit } from './group-commit';
@@ -70,16 +70,32 @@ export class OrderIntake {
     return this.commits.submit(entry);
   }
 
-  private write(batch: readonly OrderToStore[]): Promise<StoreOutcome[]> {
+  private async write(batch: readonly OrderToStore[]): Promise<StoreOutcome[]> {
     batchSizes.observe(batch.length);
-    return this.dataSource.transaction(async (manager) => {
-      const stored = await insertPlacedOrders(manager, batch);
-      // Only orders actually stored get their event: a replayed key raises nothing new.
-      await appendEventsToOutbox(
-        manager,
-        batch.filter((entry) => stored.has(entry.order.id)).map((entry) => outboxEntry(OrderPlacedV1, entry.event, entry.traceparent)),
-      );
-      return batch.map((entry): StoreOutcome => (stored.has(entry.order.id) ? 'stored' : 'key-taken'));
+    // One span per transaction, linked to each request it carries (a request's span is its parent
+    // only when it is alone: a shared transaction belongs to no single trace).
+    const span = startWorkSpan({
+      name: 'orders intake transaction',
+      kind: 'internal',
+      parent: batch.length === 1 ? batch[0].traceparent : undefined,
+      attributes: { 'relay.orders_in_transaction': batch.length },
+      links: batch.length === 1 ? [] : batch.map((entry) => entry.traceparent),
     });
+    try {
+      const outcomes = await this.dataSource.transaction(async (manager) => {
+        const stored = await insertPlacedOrders(manager, batch);
+        // Only orders actually stored get their event: a replayed key raises nothing new.
+        await appendEventsToOutbox(
+          manager,
+          batch.filter((entry) => stored.has(entry.order.id)).map((entry) => outboxEntry(OrderPlacedV1, entry.event, entry.traceparent)),
+        );
+        return batch.map((entry): StoreOutcome => (stored.has(entry.order.id) ? 'stored' : 'key-taken'));
+      });
+      span.end();
+      return outcomes;
+    } catch (error) {
+      span.end(error);
+      throw error;
+    }
   }
 }
