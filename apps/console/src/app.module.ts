@@ -1,0 +1,26 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { ObservabilityModule } from '@relay/service-runtime';
+import { ConsoleAccessGuard } from './access/console-access.guard';
+import { AuditController } from './audit/audit.controller';
+import { CONSOLE_CONFIG, ConsoleConfig } from './config/console.config';
+import { DeadLettersController } from './dead-letters/dead-letters.controller';
+import { LiveController } from './live/live.controller';
+import { LiveStateService } from './live/live-state.service';
+import { OrderStoryController } from './order-story/order-story.controller';
+
+/**
+ * The operations console: a JSON API over the ops library plus a live stream, and the static page
+ * (public/) that shows them. No database or Kafka client of its own: every read and action goes
+ * through @relay/ops, the code behind `npm run ops`.
+ */
+@Module({})
+export class ConsoleModule {
+  static forRoot(config: ConsoleConfig): DynamicModule {
+    return {
+      module: ConsoleModule,
+      imports: [ObservabilityModule.forRoot({ service: 'console', level: config.LOG_LEVEL, format: config.LOG_FORMAT, requests: config.LOG_HTTP_REQUESTS })],
+      controllers: [LiveController, DeadLettersController, AuditController, OrderStoryController],
+      providers: [{ provide: CONSOLE_CONFIG, useValue: config }, LiveStateService, ConsoleAccessGuard],
+    };
+  }
+}
