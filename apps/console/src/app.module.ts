@@ -7,6 +7,7 @@ import { DeadLettersController } from './dead-letters/dead-letters.controller';
 import { LiveController } from './live/live.controller';
 import { LiveStateService } from './live/live-state.service';
 import { OrderStoryController } from './order-story/order-story.controller';
+import { PageController } from './page/page.controller';
 
 /**
  * The operations console: a JSON API over the ops library plus a live stream, and the static page
@@ -18,8 +19,10 @@ export class ConsoleModule {
   static forRoot(config: ConsoleConfig): DynamicModule {
     return {
       module: ConsoleModule,
-      imports: [ObservabilityModule.forRoot({ service: 'console', level: config.LOG_LEVEL, format: config.LOG_FORMAT, requests: config.LOG_HTTP_REQUESTS })],
-      controllers: [LiveController, DeadLettersController, AuditController, OrderStoryController],
+      // Every request is logged: an operator's replay or purge leaves a line, and the console's
+      // traffic is a few people, not a service's load.
+      imports: [ObservabilityModule.forRoot({ service: 'console', level: config.LOG_LEVEL, format: config.LOG_FORMAT, requests: 'all' })],
+      controllers: [PageController, LiveController, DeadLettersController, AuditController, OrderStoryController],
       providers: [{ provide: CONSOLE_CONFIG, useValue: config }, LiveStateService, ConsoleAccessGuard],
     };
   }

@@ -32,10 +32,13 @@ export interface OrderStoryEvent {
   consumedBy: { group: string; consumed: boolean }[];
 }
 
+/** One entry of the order row's status history (orders.status_history). */
 export interface OrderStatusEntry {
-  status: string;
   at: string;
-  [detail: string]: unknown;
+  from: string | null;
+  to: string;
+  /** The event that caused the change, e.g. `stock.reserved.v1`. */
+  cause?: string;
 }
 
 /** What each service holds about the order now. Null: the service has no row for it (yet). */

@@ -40,7 +40,6 @@ export const consoleEnvShape = {
   CONSOLE_AUDIT_SHARED_TOPICS: z.stringbool().default(false),
   LOG_LEVEL: envFields.logLevel,
   LOG_FORMAT: envFields.logFormat,
-  LOG_HTTP_REQUESTS: envFields.httpRequestLogging,
   SHUTDOWN_TIMEOUT_MS: envFields.positiveInt(10_000, 600_000),
 };
 
