@@ -1,9 +1,18 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { ConfigError } from '@relay/service-runtime';
-import { readConsoleConfig, watchedServices } from './console.config';
+import { consoleEnvShape, readConsoleConfig, watchedServices } from './console.config';
+
+const documented = readFileSync(path.resolve(__dirname, '../../../../.env.example'), 'utf8');
 
 const required = { KAFKA_BROKERS: '127.0.0.1:9092', DATABASE_URL: 'postgres://relay:relay@127.0.0.1:5433/relay' };
 
 describe('console configuration', () => {
+  it('documents every variable it reads in .env.example', () => {
+    const missing = Object.keys(consoleEnvShape).filter((name) => !new RegExp(`^#? ?${name}=`, 'm').test(documented));
+    expect(missing).toEqual([]);
+  });
+
   it("defaults to npm start's ports, schemas and groups", () => {
     const config = readConsoleConfig(required);
     expect(config.PORT).toBe(3003);
