@@ -50,7 +50,6 @@ export function readConsoleConfig(env: NodeJS.ProcessEnv = process.env) {
 export type ConsoleConfig = ReturnType<typeof readConsoleConfig>;
 
 export type ServiceId = 'orders' | 'inventory' | 'delivery';
-export const SERVICE_IDS: readonly ServiceId[] = ['orders', 'inventory', 'delivery'];
 
 /** One service as the console watches it: where its instances answer, its consumer group and its tables. */
 export interface WatchedService {

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { BehaviorSubject, Observable, filter } from 'rxjs';
-import { sourceTopicOfDeadLetterTopic, TopicProducers } from '@relay/contracts';
+import { deadLetterTopicFor, sourceTopicOfDeadLetterTopic, TopicProducers } from '@relay/contracts';
 import { groupsLag, listTopics } from '@relay/ops';
 import { CONSOLE_CONFIG, ConsoleConfig, watchedServices, WatchedService } from '../config/console.config';
 import { CounterRates } from './counter-rate';
@@ -95,12 +95,11 @@ export class LiveStateService implements OnModuleInit, OnModuleDestroy {
     });
     for (const service of services) service.consumes = lags.find((lag) => lag.group === service.group)?.topics ?? [];
     for (const service of services) if (service.instances.some((instance) => !instance.up)) problems.push(`${service.id}: ${service.instances.filter((i) => !i.up).map((i) => i.url).join(', ')} not answering`);
-    const groupNames = new Set(this.services.map((service) => service.group));
+    // Dead-letter topics of the watched groups only (other stacks may share the broker).
     const deadLetters: DeadLetterTopicView[] = topics.flatMap((topic) => {
       const sourceTopic = sourceTopicOfDeadLetterTopic(topic.topic);
-      const group = sourceTopic === undefined ? undefined : topic.topic.slice(sourceTopic.length + '.dlq.'.length);
-      if (sourceTopic === undefined || group === undefined || !groupNames.has(group)) return [];
-      return [{ dlqTopic: topic.topic, group, sourceTopic, parked: Number(topic.retained) }];
+      const group = sourceTopic === undefined ? undefined : this.services.find((service) => deadLetterTopicFor(sourceTopic, service.group) === topic.topic)?.group;
+      return sourceTopic === undefined || group === undefined ? [] : [{ dlqTopic: topic.topic, group, sourceTopic, parked: Number(topic.retained) }];
     });
     return { at: new Date(now).toISOString(), services, groups, deadLetters, problems };
   }
