@@ -55,14 +55,15 @@ export class LiveStateService implements OnModuleInit, OnModuleDestroy {
   private async sampleLoop(): Promise<void> {
     if (this.stopped) return;
     try {
-      this.latest.next(await this.sample());
+      this.latest.next(await this.sampleOnce());
     } catch (error) {
       this.logger.warn(`sample failed: ${(error as Error).message}`);
     }
     if (!this.stopped) this.timer = setTimeout(() => void this.sampleLoop(), this.config.CONSOLE_SAMPLE_INTERVAL_MS);
   }
 
-  private async sample(): Promise<LiveSnapshot> {
+  /** One measurement of everything the live views show (the loop calls it; tests too). */
+  async sampleOnce(): Promise<LiveSnapshot> {
     const now = Date.now();
     const problems: string[] = [];
     const kafkaBrokers = this.config.KAFKA_BROKERS;
