@@ -26,6 +26,10 @@ function boundaries({ tests }) {
       // Operator tools (tools/ops) read events and dead letters the way the services do, and
       // show configuration the way they do (service-runtime: secrets redacted).
       layer('type:tooling', ['type:tooling', 'type:contracts', 'type:messaging', 'type:util']),
+      // The operations console (apps/console) is the ops CLI's second face: it imports the ops
+      // library (tools/ops) rather than a second implementation of lag, dead letters and audit,
+      // and no service's code.
+      layer('type:console', ['type:tooling', 'type:contracts', 'type:util']),
       // Services: no service imports another's code; they meet only through contracts.
       allow('scope:orders', ['scope:orders', 'scope:shared']),
       allow('scope:inventory', ['scope:inventory', 'scope:shared']),

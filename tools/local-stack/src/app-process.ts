@@ -1,9 +1,9 @@
 import { SERVICE_NODE_FLAGS } from './node-flags';
 import { describeExit, ManagedProcess, ProcessExit, ProcessExitedError, spawnManaged, waitForCondition } from './process-utils';
-import { appEntryPoint, REPO_ROOT, ServiceName } from './repo-paths';
+import { AppName, appEntryPoint, REPO_ROOT } from './repo-paths';
 
 export interface AppProcessOptions {
-  service: ServiceName;
+  service: AppName;
   /** Variables for the app on top of this process's environment. */
   env: Record<string, string>;
   port: number;
@@ -13,7 +13,7 @@ export interface AppProcessOptions {
 }
 
 export interface AppProcess {
-  service: ServiceName;
+  service: AppName;
   url: string;
   process: ManagedProcess;
   /** Resolves once the process has exited, whatever the reason. */

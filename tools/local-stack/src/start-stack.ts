@@ -13,16 +13,16 @@ import { elapsed, paint, say } from './console-output';
 import { Infrastructure, startInfrastructure } from './infrastructure';
 import { parseKafkaNodeCount } from './kafka-properties';
 import { describeExit } from './process-utils';
-import { DEFAULT_PORTS, LOCAL_STATE_DIR, SERVICES, ServiceName } from './repo-paths';
+import { CONSOLE_APP, CONSOLE_DEFAULT_PORT, DEFAULT_PORTS, LOCAL_STATE_DIR, SERVICES, ServiceName } from './repo-paths';
 import { requireSupportedNode } from './node-runtime';
 import { seedDemoCatalogue } from './seed';
 import { ServiceSupervisor } from './service-supervisor';
 
 
-function portOf(service: ServiceName): number {
+function portOf(service: ServiceName | typeof CONSOLE_APP): number {
   const variable = `${service.toUpperCase()}_PORT`;
   const value = process.env[variable];
-  if (value === undefined || value === '') return DEFAULT_PORTS[service];
+  if (value === undefined || value === '') return service === CONSOLE_APP ? CONSOLE_DEFAULT_PORT : DEFAULT_PORTS[service];
   const port = Number(value);
   if (!Number.isInteger(port) || port < 1 || port > 65_535) {
     throw new Error(`${variable} must be a port number (1-65535), got "${value}"`);
@@ -78,6 +78,7 @@ async function main(): Promise<void> {
   requireSupportedNode();
   const startedAt = Date.now();
   const ports = Object.fromEntries(SERVICES.map((service) => [service, portOf(service)])) as Record<ServiceName, number>;
+  const consolePort = portOf(CONSOLE_APP);
   let options: StartOptions;
   try {
     options = startOptions();
@@ -149,6 +150,28 @@ async function main(): Promise<void> {
     const seeded = await seedDemoCatalogue(`http://127.0.0.1:${ports.inventory}`);
     if (seeded.length > 0) say('relay', `seeded demo stock: ${seeded.join(', ')} (npm run seed -- --reset sets it again)`);
 
+    // The operations console watches every instance: their URLs follow the ports given above.
+    const instanceUrls = (service: ServiceName) => Array.from({ length: counts[service] }, (_, i) => `http://127.0.0.1:${ports[service] + 10 * i}`).join(',');
+    const consoleSupervisor = new ServiceSupervisor({
+      name: CONSOLE_APP,
+      start: () =>
+        startAppProcess({
+          service: CONSOLE_APP,
+          env: { ...env, ORDERS_URLS: instanceUrls('orders'), INVENTORY_URLS: instanceUrls('inventory'), DELIVERY_URLS: instanceUrls('delivery') },
+          port: consolePort,
+          logFile: path.join(LOCAL_STATE_DIR, 'logs', 'console.log'),
+          onLine: (line) => say(CONSOLE_APP, line),
+        }),
+      say: (message) => say('relay', message),
+      restart,
+      onGaveUp: (exit) => {
+        say('error', `console exited unexpectedly (${describeExit(exit)}); stopping the stack (--no-restart)`);
+        void stopEverything(1);
+      },
+    });
+    supervisors.push(consoleSupervisor);
+    await consoleSupervisor.start();
+
     const extra = SERVICES.filter((service) => counts[service] > 1).map(
       (service) => `  ${service} runs ${counts[service]} instances in one consumer group, on ports ${Array.from({ length: counts[service] }, (_, i) => ports[service] + 10 * i).join(', ')}`,
     );
@@ -158,6 +181,7 @@ async function main(): Promise<void> {
       `  orders     http://127.0.0.1:${ports.orders}      POST /orders, GET /orders/:id`,
       `  inventory  http://127.0.0.1:${ports.inventory}      GET /stock/:sku, PUT /stock/:sku, GET /reservations/:orderId`,
       `  delivery   http://127.0.0.1:${ports.delivery}      GET /deliveries/:orderId`,
+      `  console    http://127.0.0.1:${consolePort}      live flow, lag, dead letters, audit, an order's story (operators: open it in a browser)`,
       `  Kafka      ${infrastructure.kafkaBrokers}${kafkaNodes > 1 ? ` (${kafkaNodes} nodes; topics: ${infrastructure.replicationFactor} replicas)` : ''}`,
       `  PostgreSQL ${infrastructure.databaseUrl}`,
       `Try: curl -X POST 127.0.0.1:${ports.orders}/orders -H 'content-type: application/json' -d '{"customerId":"c-1","items":[{"sku":"SKU-1","quantity":2}]}'`,

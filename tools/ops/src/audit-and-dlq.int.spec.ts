@@ -9,7 +9,7 @@ import { DeadLetterHeaders, peekWalOutbox, WalOutboxSlotInUseError, walOutboxSlo
 import { AppProcess, buildApps, findFreePort, REPO_ROOT, runCommand, ServiceName, SERVICES, startAppProcess } from '@relay/local-stack';
 import { integrationEnv, uniqueName, waitFor } from '@relay/testing';
 import { scanTopic, topicOffsets, withAdmin } from './kafka';
-import { AuditReport, gapExamples, groupsLag, listDeadLetters, noteExamples, purgeDeadLetters, replayDeadLetters, runAudit, showDeadLetter } from './index';
+import { AuditReport, gapExamples, groupsLag, listDeadLetters, noteExamples, orderStory, purgeDeadLetters, replayDeadLetters, runAudit, showDeadLetter, OpsError } from './index';
 
 /**
  * The ops tools against the real thing: the three built apps as processes on their own schemas
@@ -688,5 +688,51 @@ describe('dead letters', () => {
     expect(purged.deleted).toBeGreaterThanOrEqual(2);
     const after = await listDeadLetters(dlq);
     expect(after.records.filter((record) => record.key === orderId || record.key?.startsWith('poison-'))).toEqual([]);
+  });
+});
+
+describe('lag and an order\'s story (what the console shows)', () => {
+  jest.setTimeout(120_000);
+
+  it('lag measures every group npm start runs, orders included, and names the instance owning each partition', async () => {
+    const cli = await ops(['lag', '--json']);
+    expect(cli.code).toBe(0);
+    expect((JSON.parse(cli.stdout) as Array<{ group: string }>).map((lag) => lag.group)).toEqual(['orders', 'inventory', 'delivery']);
+
+    const lags = await groupsLag({ kafkaBrokers, groups: Object.values(groups) });
+    for (const [service, group] of Object.entries(groups)) {
+      const lag = lags.find((entry) => entry.group === group)!;
+      expect(lag.partitions.length).toBeGreaterThan(0);
+      // One instance per service here: it owns every partition of its group (the apps' default client id is the service name).
+      expect(new Set(lag.partitions.map((partition) => partition.owner?.clientId))).toEqual(new Set([service]));
+    }
+  });
+
+  it("tells an order's story: its events on the three topics, each group's progress past them, and each service's rows", async () => {
+    const orderId = placed[0];
+    await waitUntilSettled(orderId);
+    const story = await orderStory({
+      kafkaBrokers,
+      databaseUrl,
+      orderId,
+      schemas: { orders: schemas.orders, inventory: schemas.inventory, delivery: schemas.delivery },
+      groups: Object.values(groups),
+    });
+    expect(story.events.map((event) => [event.type, event.topic, event.producer])).toEqual([
+      ['order.placed', Topics.orderEvents, 'orders'],
+      ['stock.reserved', Topics.inventoryEvents, 'inventory'],
+      ['delivery.scheduled', Topics.deliveryEvents, 'delivery'],
+    ]);
+    expect(story.events[0].consumedBy).toEqual([
+      { group: groups.inventory, consumed: true },
+      { group: groups.delivery, consumed: true },
+    ]);
+    expect(story.order!.statusHistory.map((entry) => entry.to)).toEqual(['PENDING', 'CONFIRMED', 'SCHEDULED']);
+    expect(story.reservation!.status).toBe('RESERVED');
+    expect(story.delivery!.status).toBe('SCHEDULED');
+
+    const unknown = await orderStory({ kafkaBrokers, databaseUrl, orderId: randomUUID(), schemas: { orders: schemas.orders, inventory: schemas.inventory, delivery: schemas.delivery } });
+    expect(unknown).toEqual(expect.objectContaining({ events: [], order: null, reservation: null, delivery: null }));
+    await expect(orderStory({ kafkaBrokers, databaseUrl, orderId: 'not-an-id' })).rejects.toThrow(OpsError);
   });
 });

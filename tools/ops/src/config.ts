@@ -9,6 +9,8 @@ export const DEFAULT_SCHEMAS = { orders: 'orders', inventory: 'inventory', deliv
 export const DEFAULT_GROUPS = { inventory: 'inventory', delivery: 'delivery' } as const;
 /** The orders service's consumer group (it follows inventory and delivery events). */
 export const DEFAULT_ORDERS_GROUP = 'orders';
+/** Every consumer group `npm start` runs: what `lag` and the console measure unless told otherwise. */
+export const DEFAULT_CONSUMER_GROUPS: readonly string[] = [DEFAULT_ORDERS_GROUP, DEFAULT_GROUPS.inventory, DEFAULT_GROUPS.delivery];
 export const DEFAULT_SOURCE_TOPIC = Topics.orderEvents;
 
 /** `host:port[,host:port…]`, from KAFKA_BROKERS or the default. */

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { ensureChromium } from './chromium';
 import { waitForGroupCoordinator } from './kafka';
 import { loadBuildApps, loadLocalStack } from './local-stack-loader';
 
@@ -18,11 +19,13 @@ const log = (message: string): void => {
  * - Either unset (`npx jest -c apps/e2e/jest.config.cjs`): start what is missing (ephemeral Kafka and/or
  *   embedded PostgreSQL in temp dirs), set the variables for the test files, and build the apps (an
  *   unchanged tree is an Nx cache hit). Both at once. globalTeardown stops what was started here.
+ * - Either way, Chromium for the console's browser tests (installed from Debian when missing and root).
  */
 export default async function globalSetup(): Promise<void> {
+  await ensureChromium(log);
   const localStack = await loadLocalStack();
   const buildApps = await loadBuildApps();
-  const missingBuilds = localStack.SERVICES.filter((service) => !existsSync(localStack.appEntryPoint(service)));
+  const missingBuilds = ([...localStack.SERVICES, localStack.CONSOLE_APP] as const).filter((app) => !existsSync(localStack.appEntryPoint(app)));
 
   if (process.env.KAFKA_BROKERS && process.env.DATABASE_URL) {
     if (missingBuilds.length > 0) {

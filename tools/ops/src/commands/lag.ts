@@ -1,6 +1,6 @@
 import { parseCommandArgs, stringValue } from '../args';
 import { Command, ENVIRONMENT_HELP, KafkaConnection, kafkaFromEnv, printJson } from '../command';
-import { DEFAULT_GROUPS, DEFAULT_SOURCE_TOPIC, listFlag } from '../config';
+import { DEFAULT_CONSUMER_GROUPS, DEFAULT_SOURCE_TOPIC, listFlag } from '../config';
 import { OpsError } from '../errors';
 import { GroupLag, describeGroup, measureGroupLag } from '../groups';
 import { count, table } from '../io';
@@ -18,7 +18,7 @@ export interface LagOptions extends KafkaConnection {
  */
 export async function groupsLag(options: LagOptions): Promise<GroupLag[]> {
   const kafka = createOpsKafka(options.kafkaBrokers);
-  const groups = options.groups ?? Object.values(DEFAULT_GROUPS);
+  const groups = options.groups ?? DEFAULT_CONSUMER_GROUPS;
   return withAdmin(kafka, async (admin) => {
     const allTopics = await admin.listTopics();
     for (const topic of options.topics ?? []) {
@@ -37,14 +37,15 @@ export async function groupsLag(options: LagOptions): Promise<GroupLag[]> {
 export const lagCommand: Command = {
   name: 'lag',
   summary: 'committed offset, end offset and lag per consumer group and partition',
-  help: `Usage: npm run ops -- lag [--groups inventory,delivery] [--topics t1,t2] [--json]
+  help: `Usage: npm run ops -- lag [--groups orders,inventory,delivery] [--topics t1,t2] [--json]
 
 For each group: its state and members, then per topic and partition the committed offset (the
-next offset it will read; -1 if it never committed there), the end offset and the lag, with a
+next offset it will read; -1 if it never committed there), the end offset, the lag and the member
+that owns the partition now (its client id; - while no instance runs), with a
 total per group and overall. Lag is reported, not judged: the exit code is 0.
 
 Options:
-  --groups <g1,g2>   consumer groups (default inventory,delivery; the orders service's group is "orders")
+  --groups <g1,g2>   consumer groups (default orders,inventory,delivery: every group npm start runs)
   --topics <t1,t2>   measure these topics (default: what each group subscribes to or has committed on)
   --json             machine-readable output
   -h, --help
@@ -69,10 +70,10 @@ ${ENVIRONMENT_HELP}`,
     }
     const rows: string[][] = [];
     for (const lag of lags) {
-      for (const p of lag.partitions) rows.push([lag.group, p.topic, String(p.partition), p.committedOffset, p.endOffset, count(BigInt(p.lag))]);
-      rows.push([lag.group, `total (${lag.state}, ${lag.members} member${lag.members === 1 ? '' : 's'})`, '', '', '', count(BigInt(lag.totalLag))]);
+      for (const p of lag.partitions) rows.push([lag.group, p.topic, String(p.partition), p.committedOffset, p.endOffset, count(BigInt(p.lag)), p.owner?.clientId ?? '-']);
+      rows.push([lag.group, `total (${lag.state}, ${lag.members} member${lag.members === 1 ? '' : 's'})`, '', '', '', count(BigInt(lag.totalLag)), '']);
     }
-    for (const line of table(['GROUP', 'TOPIC', 'PARTITION', 'COMMITTED', 'END', 'LAG'], rows)) io.out(line);
+    for (const line of table(['GROUP', 'TOPIC', 'PARTITION', 'COMMITTED', 'END', 'LAG', 'OWNER'], rows)) io.out(line);
     const total = lags.reduce((sum, lag) => sum + BigInt(lag.totalLag), 0n);
     io.out(`total lag: ${count(total)}`);
     return 0;

@@ -1,0 +1,31 @@
+import { Controller, HttpCode, Inject, Post, UseGuards } from '@nestjs/common';
+import { AuditReport, runAudit } from '@relay/ops';
+import { ConsoleAccessGuard } from '../access/console-access.guard';
+import { CONSOLE_CONFIG, ConsoleConfig } from '../config/console.config';
+import { opsCall } from '../ops/ops-call';
+
+/**
+ * The reconciliation audit (`npm run ops -- audit`), run from the page: read-only, but it reads
+ * every topic and a database snapshot, so it is a POST an operator asks for, never a poll.
+ */
+@UseGuards(ConsoleAccessGuard)
+@Controller('api/audit')
+export class AuditController {
+  constructor(@Inject(CONSOLE_CONFIG) private readonly config: ConsoleConfig) {}
+
+  @Post()
+  @HttpCode(200)
+  run(): Promise<AuditReport> {
+    return opsCall(() =>
+      runAudit({
+        kafkaBrokers: this.config.KAFKA_BROKERS,
+        databaseUrl: this.config.DATABASE_URL,
+        ordersSchema: this.config.ORDERS_SCHEMA,
+        ordersGroup: this.config.ORDERS_GROUP,
+        inventory: { schema: this.config.INVENTORY_SCHEMA, group: this.config.INVENTORY_GROUP },
+        delivery: { schema: this.config.DELIVERY_SCHEMA, group: this.config.DELIVERY_GROUP },
+        sharedTopic: this.config.CONSOLE_AUDIT_SHARED_TOPICS,
+      }),
+    );
+  }
+}

@@ -1,0 +1,43 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { ConfigError } from '@relay/service-runtime';
+import { consoleEnvShape, readConsoleConfig, watchedServices } from './console.config';
+
+const documented = readFileSync(path.resolve(__dirname, '../../../../.env.example'), 'utf8');
+
+const required = { KAFKA_BROKERS: '127.0.0.1:9092', DATABASE_URL: 'postgres://relay:relay@127.0.0.1:5433/relay' };
+
+describe('console configuration', () => {
+  it('documents every variable it reads in .env.example', () => {
+    const missing = Object.keys(consoleEnvShape).filter((name) => !new RegExp(`^#? ?${name}=`, 'm').test(documented));
+    expect(missing).toEqual([]);
+  });
+
+  it("defaults to npm start's ports, schemas and groups", () => {
+    const config = readConsoleConfig(required);
+    expect(config.PORT).toBe(3003);
+    expect(watchedServices(config).map(({ id, urls, group, schema }) => [id, urls, group, schema])).toEqual([
+      ['orders', ['http://127.0.0.1:3000'], 'orders', 'orders'],
+      ['inventory', ['http://127.0.0.1:3001'], 'inventory', 'inventory'],
+      ['delivery', ['http://127.0.0.1:3002'], 'delivery', 'delivery'],
+    ]);
+  });
+
+  it('takes every instance of a service as a comma-separated list of URLs', () => {
+    const config = readConsoleConfig({ ...required, INVENTORY_URLS: 'http://127.0.0.1:3001, http://127.0.0.1:3011/' });
+    expect(config.INVENTORY_URLS).toEqual(['http://127.0.0.1:3001', 'http://127.0.0.1:3011']);
+  });
+
+  it('refuses a bad environment naming each variable, the password never shown', () => {
+    let error: unknown;
+    try {
+      readConsoleConfig({ DATABASE_URL: 'mysql://relay:s3cret@db/relay', DELIVERY_URLS: 'ftp://x', PORT: '70000' });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as ConfigError).message;
+    for (const name of ['KAFKA_BROKERS', 'DATABASE_URL', 'DELIVERY_URLS', 'PORT']) expect(message).toContain(name);
+    expect(message).not.toContain('s3cret');
+  });
+});

@@ -1,0 +1,70 @@
+import { z } from 'zod';
+import { envFields, readEnv } from '@relay/service-runtime';
+
+/** `http://host:port[,http://host:port…]`: every instance of a service, whose /metrics the console reads. */
+const instanceUrls = (defaultUrl: string) =>
+  z
+    .string()
+    .default(defaultUrl)
+    .transform((value) => value.split(',').map((url) => url.trim().replace(/\/+$/, '')).filter(Boolean))
+    .pipe(z.array(z.url({ protocol: /^https?$/, error: 'each entry must be an http(s) URL, e.g. http://127.0.0.1:3001' })).min(1));
+
+/**
+ * Every variable the console reads (documented in .env.example). Defaults are `npm start`'s: its
+ * ports, schemas and group names. The console reads Kafka and PostgreSQL directly, through the
+ * same operations code as `npm run ops`, and each service instance's /metrics.
+ */
+export const consoleEnvShape = {
+  PORT: envFields.port(3003),
+  KAFKA_BROKERS: envFields.brokers,
+  DATABASE_URL: envFields.postgresUrl,
+  ORDERS_URLS: instanceUrls('http://127.0.0.1:3000'),
+  INVENTORY_URLS: instanceUrls('http://127.0.0.1:3001'),
+  DELIVERY_URLS: instanceUrls('http://127.0.0.1:3002'),
+  ORDERS_SCHEMA: envFields.schemaName('orders'),
+  INVENTORY_SCHEMA: envFields.schemaName('inventory'),
+  DELIVERY_SCHEMA: envFields.schemaName('delivery'),
+  ORDERS_GROUP: envFields.clientId('orders'),
+  INVENTORY_GROUP: envFields.clientId('inventory'),
+  DELIVERY_GROUP: envFields.clientId('delivery'),
+  /** How often the live views are measured (lag, metrics) and pushed to open pages. */
+  CONSOLE_SAMPLE_INTERVAL_MS: envFields.positiveInt(2_000, 60_000),
+  /** How many samples the sparklines keep (with the default interval: the last 5 minutes). */
+  CONSOLE_HISTORY_SAMPLES: envFields.positiveInt(150, 10_000),
+  /** A group whose committed positions have not moved for this long while it has lag is shown as stalled. */
+  CONSOLE_STALLED_AFTER_MS: envFields.positiveInt(10_000, 3_600_000),
+  /**
+   * Set when other stacks publish to the same topics (the e2e suite's per-test stacks): the audit
+   * then counts their events as foreign instead of reporting them (ops audit's sharedTopic).
+   */
+  CONSOLE_AUDIT_SHARED_TOPICS: z.stringbool().default(false),
+  LOG_LEVEL: envFields.logLevel,
+  LOG_FORMAT: envFields.logFormat,
+  SHUTDOWN_TIMEOUT_MS: envFields.positiveInt(10_000, 600_000),
+};
+
+export function readConsoleConfig(env: NodeJS.ProcessEnv = process.env) {
+  return readEnv(consoleEnvShape, env);
+}
+
+export type ConsoleConfig = ReturnType<typeof readConsoleConfig>;
+
+export type ServiceId = 'orders' | 'inventory' | 'delivery';
+
+/** One service as the console watches it: where its instances answer, its consumer group and its tables. */
+export interface WatchedService {
+  id: ServiceId;
+  urls: string[];
+  group: string;
+  schema: string;
+}
+
+export function watchedServices(config: ConsoleConfig): WatchedService[] {
+  return [
+    { id: 'orders', urls: config.ORDERS_URLS, group: config.ORDERS_GROUP, schema: config.ORDERS_SCHEMA },
+    { id: 'inventory', urls: config.INVENTORY_URLS, group: config.INVENTORY_GROUP, schema: config.INVENTORY_SCHEMA },
+    { id: 'delivery', urls: config.DELIVERY_URLS, group: config.DELIVERY_GROUP, schema: config.DELIVERY_SCHEMA },
+  ];
+}
+
+export const CONSOLE_CONFIG = Symbol('CONSOLE_CONFIG');

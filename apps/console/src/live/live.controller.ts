@@ -1,0 +1,24 @@
+import { Controller, Get, MessageEvent, ServiceUnavailableException, Sse, UseGuards } from '@nestjs/common';
+import { Observable, map } from 'rxjs';
+import { ConsoleAccessGuard } from '../access/console-access.guard';
+import { LiveSnapshot } from './live-snapshot';
+import { LiveStateService } from './live-state.service';
+
+/** The flow and lag views' data: the latest sample, and a stream of every new one (SSE). */
+@UseGuards(ConsoleAccessGuard)
+@Controller('api/live')
+export class LiveController {
+  constructor(private readonly live: LiveStateService) {}
+
+  @Get()
+  snapshot(): LiveSnapshot {
+    const current = this.live.current();
+    if (!current) throw new ServiceUnavailableException({ code: 'CONSOLE.NOT_SAMPLED_YET', message: 'the first measurement is still running; retry in a moment' });
+    return current;
+  }
+
+  @Sse('stream')
+  stream(): Observable<MessageEvent> {
+    return this.live.snapshots().pipe(map((snapshot) => ({ type: 'snapshot', data: snapshot })));
+  }
+}

@@ -1,0 +1,87 @@
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, BrowserContext, Page } from 'playwright-core';
+import { AppProcess, CONSOLE_APP, findFreePort, REPO_ROOT, startAppProcess } from '@relay/local-stack';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from './chromium';
+import { Stack } from './stack';
+
+/** Git-ignored: one picture per view, for a person to look at after a run. */
+export const SCREENSHOT_DIR = path.join(REPO_ROOT, 'tmp', 'console-screenshots');
+
+/** How fast the console samples in these tests, and when it calls a group stalled. */
+const SAMPLE_INTERVAL_MS = 500;
+export const STALLED_AFTER_MS = 3_000;
+
+/**
+ * Starts the console (dist/apps/console) watching one e2e stack: its instances' URLs, schemas and
+ * groups. The topics are shared with other stacks, so its audit counts their events as foreign.
+ */
+export async function startConsoleFor(stack: Stack): Promise<AppProcess> {
+  const service = (name: 'orders' | 'inventory' | 'delivery') => stack[name];
+  return startAppProcess({
+    service: CONSOLE_APP,
+    port: await findFreePort(),
+    logFile: path.join(stack.logDir, 'console.log'),
+    env: {
+      KAFKA_BROKERS: stack.kafkaBrokers,
+      DATABASE_URL: service('orders').env.DATABASE_URL,
+      ORDERS_URLS: service('orders').url,
+      INVENTORY_URLS: service('inventory').url,
+      DELIVERY_URLS: service('delivery').url,
+      ORDERS_SCHEMA: `orders_${stack.suffix}`,
+      INVENTORY_SCHEMA: `inventory_${stack.suffix}`,
+      DELIVERY_SCHEMA: `delivery_${stack.suffix}`,
+      ORDERS_GROUP: stack.groups.orders,
+      INVENTORY_GROUP: stack.groups.inventory,
+      DELIVERY_GROUP: stack.groups.delivery,
+      CONSOLE_SAMPLE_INTERVAL_MS: String(SAMPLE_INTERVAL_MS),
+      CONSOLE_STALLED_AFTER_MS: String(STALLED_AFTER_MS),
+      CONSOLE_AUDIT_SHARED_TOPICS: 'true',
+      LOG_FORMAT: 'json',
+    },
+  });
+}
+
+export interface BrowserSession {
+  page: Page;
+  /** Saves a full-page picture as tmp/console-screenshots/<name>.png. */
+  screenshot(name: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+/**
+ * Headless Debian Chromium with a fresh profile (deleted on close). Every confirm() the page asks
+ * is accepted, as the operator would; the page's console errors fail nothing but are kept for the
+ * test's messages.
+ */
+export async function openBrowser(): Promise<BrowserSession> {
+  const profile = await mkdtemp(path.join(os.tmpdir(), 'relay-chromium-'));
+  let context: BrowserContext;
+  try {
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM_PATH,
+      headless: true,
+      args: CHROMIUM_ARGS,
+      viewport: { width: 1400, height: 900 },
+    });
+  } catch (error) {
+    await rm(profile, { recursive: true, force: true });
+    throw error;
+  }
+  const page = context.pages()[0] ?? (await context.newPage());
+  page.on('dialog', (dialog) => void dialog.accept());
+  await mkdir(SCREENSHOT_DIR, { recursive: true });
+  return {
+    page,
+    screenshot: async (name) => {
+      const file = path.join(SCREENSHOT_DIR, `${name}.png`);
+      await page.screenshot({ path: file, fullPage: true });
+      return file;
+    },
+    close: async () => {
+      await context.close().catch(() => undefined);
+      await rm(profile, { recursive: true, force: true });
+    },
+  };
+}
