@@ -223,7 +223,7 @@ function renderLag() {
               { 'data-partition': `${p.topic}:${p.partition}` },
               h('td', { className: 'mono' }, p.topic),
               h('td', { className: 'num' }, p.partition),
-              h('td', { className: 'num' }, p.committedOffset),
+              h('td', { className: 'num', title: p.committedOffset === '-1' ? 'nothing committed yet' : '' }, p.committedOffset === '-1' ? '—' : p.committedOffset),
               h('td', { className: 'num' }, p.endOffset),
               h('td', { className: 'num' }, number(p.lag)),
               h('td', { className: 'mono', title: p.owner?.memberId ?? '' }, p.owner ? `${p.owner.clientId} ${p.owner.host} …${p.owner.memberId.slice(-6)}` : '– (no owner)'),
