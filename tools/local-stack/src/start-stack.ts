@@ -131,6 +131,7 @@ async function main(): Promise<void> {
             service,
             env,
             port: ports[service] + 10 * index,
+            managementPort: ports[service] + 10 * index + MANAGEMENT_PORT_OFFSET,
             logFile: path.join(LOCAL_STATE_DIR, 'logs', `${index === 0 ? service : `${service}-${index + 1}`}.log`),
             onLine: (line) => say(tag, line),
           });
