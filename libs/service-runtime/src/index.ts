@@ -23,3 +23,4 @@ export * from './auth/request-authentication';
 export * from './auth/auth.guard';
 export * from './http/management-port';
 export * from './http/rate-limit';
+export * from './auth/key-algorithm';

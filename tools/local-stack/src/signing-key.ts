@@ -1,16 +1,13 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, KeyObject } from 'node:crypto';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+// The token claims the services expect, from their own auth settings. By file path: this
+// package's index is also loaded by Jest's globalSetup, where path aliases do not resolve.
+// eslint-disable-next-line @nx/enforce-module-boundaries
+import { DEFAULT_TOKEN_AUDIENCE, DEFAULT_TOKEN_ISSUER, ROLES_CLAIM } from '../../../libs/service-runtime/src/auth/auth.settings';
+// eslint-disable-next-line @nx/enforce-module-boundaries
+import { algorithmOf } from '../../../libs/service-runtime/src/auth/key-algorithm';
 import { LOCAL_STATE_DIR } from './repo-paths';
-
-/**
- * jose and the services' auth settings, loaded when a token is minted: this package's index is
- * also loaded by Jest's globalSetup, where path aliases such as @relay/service-runtime do not resolve.
- */
-async function signingLibraries() {
-  const [{ SignJWT }, runtime] = await Promise.all([import('jose'), import('@relay/service-runtime')]);
-  return { SignJWT, ...runtime };
-}
 
 /** Where `npm start` keeps its token-signing key pair (git-ignored, like all of .relay). */
 export const LOCAL_AUTH_DIR = path.join(LOCAL_STATE_DIR, 'auth');
@@ -80,7 +77,8 @@ export const DEFAULT_TOKEN_TTL_SECONDS = 3_600;
 
 /** A bearer JWT the services accept (their default issuer and audience), signed with `privateKey`. */
 export async function mintToken(privateKey: KeyObject, claims: TokenClaims): Promise<string> {
-  const { SignJWT, algorithmOf, DEFAULT_TOKEN_AUDIENCE, DEFAULT_TOKEN_ISSUER, ROLES_CLAIM } = await signingLibraries();
+  // Loaded when first needed: jose is an ES module, and globalSetup (see above) need not load it.
+  const { SignJWT } = await import('jose');
   const now = Math.floor(Date.now() / 1000);
   return new SignJWT(claims.roles && claims.roles.length > 0 ? { [ROLES_CLAIM]: claims.roles } : {})
     .setProtectedHeader({ alg: algorithmOf(createPublicKey(privateKey)), typ: 'JWT' })

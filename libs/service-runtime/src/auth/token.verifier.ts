@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { createRemoteJWKSet, errors, JWTVerifyGetKey, jwtVerify } from 'jose';
 import { ConfigError } from '../config/read-env';
 import { ACCEPTED_ALGORITHMS, AuthSettings, ROLES_CLAIM } from './auth.settings';
+import { algorithmOf } from './key-algorithm';
 import { Principal } from './principal';
 
 /** Why a token was refused: `code` is stable, `reason` is for the caller and the log (never the token itself). */
@@ -21,15 +22,6 @@ export interface TokenVerifier {
 export function bearerToken(header: string | undefined): string | undefined {
   const match = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(header ?? '');
   return match?.[1];
-}
-
-/** The JWS algorithm a public key verifies, by its type: one key, one algorithm (no algorithm confusion). */
-export function algorithmOf(key: KeyObject): (typeof ACCEPTED_ALGORITHMS)[number] {
-  const type = key.asymmetricKeyType;
-  if (type === 'ed25519') return 'EdDSA';
-  if (type === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1') return 'ES256';
-  if (type === 'rsa' && (key.asymmetricKeyDetails?.modulusLength ?? 0) >= 2048) return 'RS256';
-  throw new Error(`unsupported key (${type}${key.asymmetricKeyDetails?.namedCurve ? ` ${key.asymmetricKeyDetails.namedCurve}` : ''}): use Ed25519, EC P-256 or RSA of 2048 bits or more`);
 }
 
 /** Reads a PEM (SPKI, or a private key whose public half is taken) or JWK public key; a bad file is a ConfigError naming the variable. */

@@ -24,6 +24,9 @@ export const isHealthPath = (url: string): boolean => (HEALTH_PATHS as readonly 
 
 const managementRequests = new WeakSet<IncomingMessage>();
 
+/** Each app's management server, closed with the app (hooks cannot be added once it listens). */
+const managementServers = new WeakMap<FastifyInstance, Server>();
+
 /** Whether the request came in on the management port. */
 export function arrivedOnManagementPort(request: IncomingMessage): boolean {
   return managementRequests.has(request);
@@ -35,6 +38,12 @@ export function arrivedOnManagementPort(request: IncomingMessage): boolean {
  * (a caller on the public port cannot even tell they are there). Health answers on both.
  */
 export function installPortSeparation(fastify: FastifyInstance): void {
+  fastify.addHook('onClose', async () => {
+    const server = managementServers.get(fastify);
+    if (!server?.listening) return;
+    server.closeIdleConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
   fastify.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     const url = request.raw.url ?? '/';
     if (isHealthPath(url) || arrivedOnManagementPort(request.raw) === isManagementPath(url)) return undefined;
@@ -45,7 +54,8 @@ export function installPortSeparation(fastify: FastifyInstance): void {
 /**
  * Opens the management port: a second HTTP server handing its requests to the same Fastify
  * instance (so the same routes, hooks, logs and metrics), marked as management requests. It has
- * the public server's request, headers and keep-alive limits, and closes with the application.
+ * the public server's request and headers limits, and closes with the application (see
+ * installPortSeparation, which configureHttpApp runs before the app listens).
  */
 export async function listenOnManagementPort(
   fastify: FastifyInstance,
@@ -68,9 +78,6 @@ export async function listenOnManagementPort(
       resolve();
     });
   });
-  fastify.addHook('onClose', async () => {
-    server.closeIdleConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  });
+  managementServers.set(fastify, server);
   return server;
 }
