@@ -5,8 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { exportJWK, SignJWT } from 'jose';
-import { ConfigError } from '../config/read-env';
-import { AuthSettings, authSettingsFrom, DEFAULT_TOKEN_AUDIENCE, DEFAULT_TOKEN_ISSUER } from './auth.settings';
+import { ConfigError, readEnv } from '../config/read-env';
+import { authEnvShape, AuthSettings, authSettingsFrom, DEFAULT_TOKEN_AUDIENCE, DEFAULT_TOKEN_ISSUER } from './auth.settings';
 import { bearerToken, createTokenVerifier, TokenVerifier } from './token.verifier';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'relay-verifier-'));
@@ -118,6 +118,12 @@ describe('auth settings', () => {
     expect(() => authSettingsFrom(env)).toThrow(/AUTH_JWKS_URL or AUTH_PUBLIC_KEY_FILE: required/);
     expect(() => authSettingsFrom({ ...env, AUTH_JWKS_URL: 'https://idp/jwks', AUTH_PUBLIC_KEY_FILE: '/k.pem' })).toThrow(/not both/);
     expect(authSettingsFrom({ ...env, AUTH_PUBLIC_KEY_FILE: '/k.pem' }).keys).toEqual({ kind: 'public-key-file', path: '/k.pem' });
+  });
+
+  it('validates the variables at start-up like every other, naming the bad one', () => {
+    expect(() => readEnv(authEnvShape(), { AUTH_JWKS_URL: 'ftp://idp/jwks' })).toThrow(/AUTH_JWKS_URL: must be an http\(s\) URL/);
+    expect(() => readEnv(authEnvShape(), { AUTH_CLOCK_TOLERANCE_SECONDS: '-1' })).toThrow(/AUTH_CLOCK_TOLERANCE_SECONDS/);
+    expect(readEnv(authEnvShape(), {})).toMatchObject({ AUTH_ISSUER: DEFAULT_TOKEN_ISSUER, AUTH_AUDIENCE: DEFAULT_TOKEN_AUDIENCE, AUTH_CLOCK_TOLERANCE_SECONDS: 5 });
   });
 
   it('stops the start with a message naming AUTH_PUBLIC_KEY_FILE when the file is missing or holds no key', async () => {
