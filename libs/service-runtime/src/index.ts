@@ -24,3 +24,4 @@ export * from './auth/auth.guard';
 export * from './http/management-port';
 export * from './http/rate-limit';
 export * from './auth/key-algorithm';
+export * from './auth/verified-token.cache';

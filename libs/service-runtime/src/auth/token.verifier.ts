@@ -5,6 +5,10 @@ import { ConfigError } from '../config/read-env';
 import { ACCEPTED_ALGORITHMS, AuthSettings, ROLES_CLAIM } from './auth.settings';
 import { algorithmOf } from './key-algorithm';
 import { Principal } from './principal';
+import { VerifiedTokenCache } from './verified-token.cache';
+
+/** Verified tokens remembered per instance (a few hundred bytes each: about 5 MB when full). */
+export const VERIFIED_TOKEN_CACHE_ENTRIES = 10_000;
 
 /** Why a token was refused: `code` is stable, `reason` is for the caller and the log (never the token itself). */
 export interface TokenRefusal {
@@ -49,9 +53,11 @@ export async function readPublicKeyFile(path: string, variable = 'AUTH_PUBLIC_KE
  * is for), `iss`, `aud`, `exp` (required) and `nbf`, and a `sub`. A static key is imported once
  * here; a JWKS is fetched on first use and whenever a token names a `kid` it does not hold, and
  * cached (jose's createRemoteJWKSet: at most one refetch per 30 s cooldown, so unknown `kid`s
- * cannot make the service hammer the identity provider).
+ * cannot make the service hammer the identity provider). A token that verified is remembered until
+ * its `exp` (VerifiedTokenCache), so a client's next requests with it skip the signature check.
  */
-export async function createTokenVerifier(settings: AuthSettings): Promise<TokenVerifier> {
+export async function createTokenVerifier(settings: AuthSettings, options: { cacheEntries?: number } = {}): Promise<TokenVerifier> {
+  const cache = new VerifiedTokenCache(options.cacheEntries ?? VERIFIED_TOKEN_CACHE_ENTRIES);
   let key: KeyObject | JWTVerifyGetKey;
   let algorithms: string[];
   if (settings.keys.kind === 'public-key-file') {
@@ -61,7 +67,7 @@ export async function createTokenVerifier(settings: AuthSettings): Promise<Token
     key = createRemoteJWKSet(settings.keys.url, { timeoutDuration: 5_000, cooldownDuration: 30_000, cacheMaxAge: 600_000 });
     algorithms = [...ACCEPTED_ALGORITHMS];
   }
-  const options = {
+  const checks = {
     issuer: settings.issuer,
     audience: settings.audience,
     algorithms,
@@ -70,14 +76,18 @@ export async function createTokenVerifier(settings: AuthSettings): Promise<Token
   };
   return {
     async verify(token: string): Promise<Verification> {
+      const cached = cache.get(token);
+      if (cached) return { ok: true, principal: cached };
       try {
         // Two call shapes, one behaviour: TypeScript cannot pick the overload from the union.
-        const { payload } = typeof key === 'function' ? await jwtVerify(token, key, options) : await jwtVerify(token, key, options);
+        const { payload } = typeof key === 'function' ? await jwtVerify(token, key, checks) : await jwtVerify(token, key, checks);
         const roles = payload[ROLES_CLAIM];
         if (roles !== undefined && !(Array.isArray(roles) && roles.every((role) => typeof role === 'string'))) {
           return { ok: false, refusal: { code: 'AUTH.TOKEN_INVALID', reason: `the "${ROLES_CLAIM}" claim must be an array of strings` } };
         }
-        return { ok: true, principal: { subject: payload.sub!, roles: (roles as string[] | undefined) ?? [] } };
+        const principal: Principal = { subject: payload.sub!, roles: (roles as string[] | undefined) ?? [] };
+        cache.set(token, principal, payload.exp!);
+        return { ok: true, principal };
       } catch (error) {
         return { ok: false, refusal: refusalOf(error) };
       }
