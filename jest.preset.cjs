@@ -24,7 +24,7 @@ const moduleNameMapper = Object.fromEntries(
   ]),
 );
 
-const esmPackages = ['@nestjs', 'uid', 'file-type', 'strtok3', 'token-types', '@tokenizer', 'load-esm'];
+const esmPackages = ['@nestjs', 'jose', 'uid', 'file-type', 'strtok3', 'token-types', '@tokenizer', 'load-esm'];
 
 module.exports = {
   testEnvironment: 'node',

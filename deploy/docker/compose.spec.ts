@@ -40,6 +40,20 @@ describe('docker/compose.yaml', () => {
   const compose = parse(readFileSync(path.join(repoRoot, 'docker', 'compose.yaml'), 'utf8'), { merge: true }) as { services: Record<string, ComposeService> };
   const env = readEnvExample();
 
+  it.each(APPS)('%s: publishes its API port only (never the management port), and verifies tokens with a key it is given', (app) => {
+    const service = compose.services[app];
+    const port = Number(service.environment?.PORT);
+    const managementPort = Number(service.environment?.MANAGEMENT_PORT ?? port + 1000);
+    expect(service.ports?.map((mapping) => Number(mapping.split(':').pop()))).toEqual([port]);
+    expect(managementPort).not.toBe(port);
+    const keySources = ['AUTH_JWKS_URL', 'AUTH_PUBLIC_KEY_FILE'].filter((name) => service.environment?.[name]);
+    expect(keySources).toHaveLength(1);
+    if (keySources[0] === 'AUTH_PUBLIC_KEY_FILE') {
+      const secret = String(service.environment?.AUTH_PUBLIC_KEY_FILE).replace('/run/secrets/', '');
+      expect((service as { secrets?: string[] }).secrets).toContain(secret);
+    }
+  });
+
   it.each(APPS)('%s: built from docker/Dockerfile with APP set to its name', (app) => {
     const build = compose.services[app]?.build;
     expect(build?.dockerfile).toBe('docker/Dockerfile');

@@ -186,7 +186,7 @@ function quantity(resource: string, raw: string | number): number {
 
 function checkInventory(rendered: Rendered): string[] {
   const problems: string[] = [];
-  for (const kind of ['Deployment', 'Service', 'PodDisruptionBudget', 'ScaledObject']) {
+  for (const kind of ['Deployment', 'Service', 'PodDisruptionBudget', 'ScaledObject', 'NetworkPolicy']) {
     const names = rendered.resources.filter((manifest) => manifest.kind === kind).map((manifest) => manifest.metadata.name).sort();
     if (JSON.stringify(names) !== JSON.stringify([...SERVICES].sort())) problems.push(`${kind}s are [${names.join(', ')}], expected one per service: [${SERVICES.join(', ')}]`);
   }
@@ -228,8 +228,9 @@ function checkProbesAndPorts(rendered: Rendered): string[] {
       const probePort = containerPortOf(container, probe.httpGet.port);
       if (probePort !== listenPort) problems.push(`${where}: ${probeName} port ${String(probe.httpGet.port)} resolves to ${probePort}, but the app listens on ${listenPort}`);
     }
+    const managementPort = Number(resolveEnv(rendered, container).vars.get('MANAGEMENT_PORT')?.value);
     const scrapePort = deployment.spec.template.metadata.annotations?.['prometheus.io/port'];
-    if (scrapePort !== undefined && Number(scrapePort) !== listenPort) problems.push(`${where}: prometheus.io/port ${scrapePort} is not the app's port ${listenPort}`);
+    if (scrapePort !== undefined && Number(scrapePort) !== managementPort) problems.push(`${where}: prometheus.io/port ${scrapePort} is not the management port ${managementPort} (metrics are served there only)`);
 
     const service = rendered.resources.find((manifest) => manifest.kind === 'Service' && manifest.metadata.name === deployment.metadata.name) as
       | (Manifest & { spec: { selector?: Record<string, string>; ports?: { port: number; targetPort?: number | string }[] } })
@@ -241,6 +242,59 @@ function checkProbesAndPorts(rendered: Rendered): string[] {
       if (target !== listenPort) problems.push(`Service ${service.metadata.name}: targetPort ${String(port.targetPort ?? port.port)} resolves to ${target}, but the app listens on ${listenPort}`);
     }
     if ((service.spec as { type?: string }).type !== undefined && (service.spec as { type?: string }).type !== 'ClusterIP') problems.push(`Service ${service.metadata.name}: expected type ClusterIP`);
+  }
+  return problems;
+}
+
+interface NetworkPolicyRule {
+  from?: { namespaceSelector?: { matchLabels?: Record<string, string> }; podSelector?: { matchLabels?: Record<string, string> }; ipBlock?: unknown }[];
+  ports?: { port?: number | string; protocol?: string }[];
+}
+
+/**
+ * The management port (metrics, docs, consumer status: no token) is set explicitly, distinct from
+ * PORT, listened on by all interfaces of the pod, never exposed by the Service, and reachable only
+ * from monitoring: the service's NetworkPolicy admits the API port from anywhere and the
+ * management port only from selected peers. Tokens are verified with exactly one key source.
+ */
+function checkManagementPortAndAccess(rendered: Rendered): string[] {
+  const problems: string[] = [];
+  const policies = ofKind<Manifest & { spec: { podSelector?: { matchLabels?: Record<string, string> }; policyTypes?: string[]; ingress?: NetworkPolicyRule[] } }>(rendered, 'NetworkPolicy');
+  for (const deployment of deployments(rendered)) {
+    const container = appContainer(deployment);
+    const where = `Deployment ${deployment.metadata.name}`;
+    const { vars } = resolveEnv(rendered, container);
+    const listenPort = Number(vars.get('PORT')?.value);
+    const managementPort = Number(vars.get('MANAGEMENT_PORT')?.value);
+    if (!Number.isInteger(managementPort)) {
+      problems.push(`${where}: MANAGEMENT_PORT must be set explicitly`);
+      continue;
+    }
+    if (managementPort === listenPort) problems.push(`${where}: MANAGEMENT_PORT is PORT (${listenPort})`);
+    if (!(container.ports ?? []).some((port) => port.containerPort === managementPort)) problems.push(`${where}: the management port ${managementPort} is not a containerPort`);
+    if (vars.get('MANAGEMENT_HOST')?.value !== '0.0.0.0') problems.push(`${where}: MANAGEMENT_HOST must be 0.0.0.0 (the default, 127.0.0.1, is unreachable from Prometheus)`);
+    const keySources = ['AUTH_JWKS_URL', 'AUTH_PUBLIC_KEY_FILE'].filter((name) => vars.get(name)?.value);
+    if (keySources.length !== 1) problems.push(`${where}: exactly one of AUTH_JWKS_URL and AUTH_PUBLIC_KEY_FILE must be set (set: ${keySources.join(', ') || 'none'})`);
+
+    const matching = policies.filter((policy) => selects(policy.spec.podSelector?.matchLabels, deployment.spec.template.metadata.labels));
+    if (matching.length !== 1) {
+      problems.push(`${where}: ${matching.length} NetworkPolicies select its pods, expected 1`);
+      continue;
+    }
+    const [policy] = matching;
+    if (!(policy.spec.policyTypes ?? []).includes('Ingress')) problems.push(`NetworkPolicy ${policy.metadata.name}: policyTypes must include Ingress`);
+    const rules = policy.spec.ingress ?? [];
+    const portsOf = (rule: NetworkPolicyRule) => (rule.ports ?? []).map((port) => containerPortOf(container, port.port));
+    for (const rule of rules) {
+      const ports = portsOf(rule);
+      if (ports.length === 0) problems.push(`NetworkPolicy ${policy.metadata.name}: a rule admits every port`);
+      if (ports.includes(managementPort) && !(rule.from ?? []).some((peer) => peer.namespaceSelector?.matchLabels || peer.podSelector?.matchLabels)) {
+        problems.push(`NetworkPolicy ${policy.metadata.name}: the management port ${managementPort} is open to every peer`);
+      }
+      for (const port of ports) if (port !== listenPort && port !== managementPort) problems.push(`NetworkPolicy ${policy.metadata.name}: admits port ${port}, which the app does not serve`);
+    }
+    if (!rules.some((rule) => portsOf(rule).includes(listenPort))) problems.push(`NetworkPolicy ${policy.metadata.name}: does not admit the API port ${listenPort}`);
+    if (!rules.some((rule) => portsOf(rule).includes(managementPort))) problems.push(`NetworkPolicy ${policy.metadata.name}: does not admit monitoring to the management port ${managementPort}`);
   }
   return problems;
 }
@@ -525,12 +579,16 @@ describe('Kubernetes manifests (deploy/kubernetes/overlays/production, rendered)
     expect(env.defaults.get('KAFKA_TOPIC_PARTITIONS')).toMatch(/^\d+$/);
   });
 
-  it('has one Deployment, Service, PodDisruptionBudget and ScaledObject per service, in one namespace, without fixed replicas', () => {
+  it('has one Deployment, Service, PodDisruptionBudget, ScaledObject and NetworkPolicy per service, in one namespace, without fixed replicas', () => {
     expect(checkInventory(rendered)).toEqual([]);
   });
 
   it('probes /health/live (liveness, startup) and /health/ready (readiness) on the port the app listens on (PORT = containerPort = Service targetPort)', () => {
     expect(checkProbesAndPorts(rendered)).toEqual([]);
+  });
+
+  it('serves metrics, docs and consumer status on a management port the Service does not expose and only monitoring may reach (NetworkPolicy); verifies tokens with one key source', () => {
+    expect(checkManagementPortAndAccess(rendered)).toEqual([]);
   });
 
   it('scales each consumer group with KEDA on the lag of exactly the topics it consumes, between 1 and the partition count', () => {

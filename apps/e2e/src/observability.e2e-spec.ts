@@ -135,8 +135,8 @@ describe('observability', () => {
     const sku = skuFor(stack, 'metrics');
     await setStock(stack, sku, 50);
     const scrape = async (url: string) => (await getJson<never>(`${url}/metrics`)).text;
-    const ordersBefore = await scrape(stack.orders.url);
-    const inventoryBefore = await scrape(stack.inventory.url);
+    const ordersBefore = await scrape(stack.orders.managementUrl);
+    const inventoryBefore = await scrape(stack.inventory.managementUrl);
     const orders: OrderBody[] = [];
     for (let i = 0; i < 5; i++) orders.push((await placeOrder<OrderBody>(stack, { customerId: 'c-metrics', items: [{ sku, quantity: 1 }] })).body);
     await waitFor(async () => {
@@ -144,8 +144,8 @@ describe('observability', () => {
       return statuses.every((status) => status === 'SCHEDULED') ? true : undefined;
     }, { timeoutMs: 30_000, description: 'the five orders to be scheduled' });
 
-    const ordersAfter = await scrape(stack.orders.url);
-    const inventoryAfter = await scrape(stack.inventory.url);
+    const ordersAfter = await scrape(stack.orders.managementUrl);
+    const inventoryAfter = await scrape(stack.inventory.managementUrl);
     const httpPosts = (text: string) => metricValue(text, 'http_request_duration_seconds_count', { method: 'POST', route: '/orders', status: '201' });
     expect(httpPosts(ordersAfter) - httpPosts(ordersBefore)).toBe(5);
     const published = (text: string) => metricValue(text, 'relay_outbox_published_total', { topic: 'relay.orders.v1' });

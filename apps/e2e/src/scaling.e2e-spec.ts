@@ -21,7 +21,7 @@ describe('scaling a consumer group across partitions', () => {
   const extra: AppProcess[] = [];
 
   const consumerOf = async (url: string) => (await getJson<ConsumerView>(`${url}/consumer`)).body;
-  const inventoryUrls = () => [stack.inventory.url, ...extra.filter((app) => app.process.exitStatus() === undefined).map((app) => app.url)];
+  const inventoryUrls = () => [stack.inventory.managementUrl, ...extra.filter((app) => app.process.exitStatus() === undefined).map((app) => app.managementUrl)];
 
   beforeAll(async () => {
     stack = await startStack({ name: 'scaling', env: { inventory: { CONSUMER_SESSION_TIMEOUT_MS: '6000' } } });

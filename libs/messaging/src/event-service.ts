@@ -3,10 +3,15 @@ import { NestFactory } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { TopicName } from '@relay/contracts';
 import {
+  AuthEnv,
+  authSettingsFrom,
   configureHttpApp,
+  createTokenVerifier,
   createHttpAdapter,
   HttpRequestLogging,
+  listenOnManagementPort,
   LogFormat,
+  managementListenFrom,
   ObservabilityModule,
   openPostgresDataSource,
   postgresDataSourceOptions,
@@ -17,8 +22,11 @@ import { ConsumerStatusModule, connectEventConsumer, HealthModule, MessagingModu
 import { ConsumerEnv, consumerOptionsFrom, kafkaSettingsFrom, OutboxEnv, outboxRelayOptionsFrom } from './service-config';
 
 /** What every Relay service reads from its environment (see serviceEnvShape & co). */
-export interface EventServiceEnv extends ConsumerEnv, OutboxEnv {
+export interface EventServiceEnv extends ConsumerEnv, OutboxEnv, AuthEnv {
   PORT: number;
+  MANAGEMENT_PORT?: number;
+  MANAGEMENT_HOST: string;
+  RATE_LIMIT_PER_MINUTE: number;
   DATABASE_POOL_SIZE: number;
   LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' | 'verbose';
   LOG_FORMAT: LogFormat;
@@ -74,22 +82,26 @@ export function eventServiceModule(service: EventServiceDefinition, config: Even
 }
 
 /**
- * A service's `main`: reads and validates its environment, starts HTTP (API, docs, health,
- * metrics) and its event consumer, and logs where it listens. A bad environment exits 1 with a
- * message naming each bad variable.
+ * A service's `main`: reads and validates its environment (the token keys included: a missing or
+ * unreadable key stops the start), starts HTTP (the API and health on PORT; metrics, docs,
+ * consumer status and health on the management port) and its event consumer, and logs where it
+ * listens. A bad environment exits 1 with a message naming each bad variable.
  */
 export function runEventService(service: EventServiceDefinition, readConfig: () => EventServiceEnv): void {
   runService(service.name, async () => {
     const config = readConfig();
+    const management = managementListenFrom(config);
+    const verifier = await createTokenVerifier(authSettingsFrom(config));
     const app = await NestFactory.create(eventServiceModule(service, config), createHttpAdapter(), { bufferLogs: true });
-    configureHttpApp(app, { service: service.name, shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS });
+    await configureHttpApp(app, { service: service.name, shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS, verifier, rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE });
     setupOpenApi(app, { title: `Relay ${service.name}`, description: service.description });
     connectEventConsumer(app, consumerOptionsFrom(config));
     await app.startAllMicroservices();
     // Every interface, as a container needs; Fastify alone would listen on localhost only.
     await app.listen(config.PORT, '0.0.0.0');
+    await listenOnManagementPort(app.getHttpAdapter().getInstance(), management);
     new Logger(service.name).log(
-      `${service.name} listening on http://127.0.0.1:${config.PORT} (schema "${config.DATABASE_SCHEMA}", group "${config.KAFKA_GROUP_ID}")`,
+      `${service.name} listening on http://127.0.0.1:${config.PORT} (management http://${management.host}:${management.port}; schema "${config.DATABASE_SCHEMA}", group "${config.KAFKA_GROUP_ID}")`,
     );
   });
 }

@@ -20,6 +20,7 @@ import { runEndToEnd } from './phases/end-to-end';
 import { runPeer } from './phases/peer';
 import { runRestSweep, warmUp } from './phases/rest-sweep';
 import { runSqlCensus } from './phases/sql-census';
+import { formatJwtVerify, runJwtVerify } from './phases/jwt-verify';
 import { Pipeline, pipelineFlow, startPipeline, waitForDrain } from './pipeline';
 import { ProfileWindows } from './profiling';
 import { progress } from './progress';
@@ -36,6 +37,7 @@ const PHASE_TITLES: Record<PhaseName, string> = {
   baselines: 'baselines',
   memory: 'memory under load',
   census: 'SQL census',
+  jwt: 'JWT verification microbench',
 };
 
 async function machineFacts(): Promise<MachineFacts> {
@@ -307,6 +309,17 @@ async function main(): Promise<number> {
   if (plan === 'help') {
     process.stdout.write(USAGE);
     return 0;
+  }
+  if (plan.phases.includes('jwt')) {
+    // Needs no stack: measured first, alone on the machine's cores.
+    const jwt = await runJwtVerify({ command: `npm run bench -- ${argv.join(' ')}` });
+    for (const line of formatJwtVerify(jwt)) process.stdout.write(`${line}\n`);
+    const dir = path.resolve(plan.outputDir ?? path.join(REPO_ROOT, 'bench-results', timestamp(new Date())));
+    await mkdir(dir, { recursive: true });
+    await writeFile(path.join(dir, 'jwt-verify.json'), `${JSON.stringify(jwt, null, 2)}\n`);
+    process.stdout.write(`written to ${path.relative(REPO_ROOT, path.join(dir, 'jwt-verify.json'))}\n`);
+    plan = { ...plan, phases: plan.phases.filter((phase) => phase !== 'jwt') };
+    if (plan.phases.length === 0) return 0;
   }
   return run(plan, argv);
 }

@@ -3,7 +3,7 @@ import { parseKafkaNodeCount, SERVICE_NODE_FLAGS, SERVICES, ServiceName } from '
 
 export const PHASES = ['rest', 'e2e', 'peer', 'catchup', 'baselines', 'memory'] as const;
 /** Phases run only when named in --only. */
-export const OPTIONAL_PHASES = ['census'] as const;
+export const OPTIONAL_PHASES = ['census', 'jwt'] as const;
 export type PhaseName = (typeof PHASES)[number] | (typeof OPTIONAL_PHASES)[number];
 const ALL_PHASES: readonly PhaseName[] = [...PHASES, ...OPTIONAL_PHASES];
 
@@ -66,7 +66,9 @@ Options:
   --million             --events 1000000
   --only LIST           comma list of ${PHASES.join(',')} (default: all of them), and/or
                         census: counts the SQL statements per order each service sends (PostgreSQL
-                        logs every statement during a 20 orders/s load)
+                        logs every statement during a 20 orders/s load), and/or
+                        jwt: a microbench of bearer-token verification per signing algorithm
+                        (RS256, ES256, EdDSA; no stack needed: --only jwt runs in seconds)
   --profile LIST        CPU-profile these services (${SERVICES.join(',')}) during each load phase;
                         summaries go to the report, .cpuprofile files to the results folder
   --rest-rates LIST     override the REST sweep rates (orders/s), e.g. 500,1000,3000

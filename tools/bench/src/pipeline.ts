@@ -1,3 +1,4 @@
+import { benchAuth } from './load/bench-auth';
 import { BENCH_SKUS, BENCH_STOCK } from './events';
 import { progress } from './progress';
 import { BenchStack, CONSUMED_TOPICS, ServiceHandle } from './stack';
@@ -86,7 +87,7 @@ export async function seedStock(inventory: ServiceHandle, skus: readonly string[
       const sku = skus[next++];
       const response = await fetch(`${inventory.url}/stock/${sku}`, {
         method: 'PUT',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${benchAuth().admin}` },
         body: JSON.stringify({ onHand }),
       });
       if (!response.ok) throw new Error(`PUT /stock/${sku} on ${inventory.label}: ${response.status} ${await response.text()}`);

@@ -17,6 +17,7 @@ import {
   waitUntilReady,
 } from '@relay/local-stack';
 import { ProcessSampler } from './process-sampler';
+import { prepareBenchAuth } from './load/bench-auth';
 import { profilerEnv } from './profiling';
 import { progress } from './progress';
 import { sleep } from './stats';
@@ -26,6 +27,8 @@ export interface ProgramHandle {
   /** Unique in the run, e.g. `orders`, `inventory-catchup3-2` or `peer-orders`. */
   label: string;
   url: string;
+  /** Where /consumer and /metrics are: a Relay service's management port; the peer's one port. */
+  managementUrl: string;
   port: number;
   pid: number;
   schema: string;
@@ -140,7 +143,8 @@ export class BenchStack {
     }
     const infra = await infrastructure;
     for (const line of infra.started) progress.say(`started ${line}`);
-    const stack = new BenchStack(infra, options.runId, options.resultsDir, distDir, options.sampler, options.profile, options.serviceEnv ?? {}, options.nodeFlags ?? SERVICE_NODE_FLAGS);
+    const auth = await prepareBenchAuth(options.resultsDir);
+    const stack = new BenchStack(infra, options.runId, options.resultsDir, distDir, options.sampler, options.profile, { ...auth.serviceEnv, ...options.serviceEnv }, options.nodeFlags ?? SERVICE_NODE_FLAGS);
     await stack.admin.connect();
     stack.startDbStats();
     return stack;
@@ -177,6 +181,7 @@ export class BenchStack {
       name: options.service,
       entryPoint: path.join(this.distDir, 'apps', options.service, 'src', 'main.js'),
       profiled: this.profile.includes(options.service),
+      managementPort: await findFreePort(),
     });
     // The same object the stack keeps, so what it stops and what the caller holds stay one.
     return Object.assign(started, { service: options.service });
@@ -186,7 +191,7 @@ export class BenchStack {
    * Starts a Node program the way the services run (their environment, Node flags and log folder),
    * tracked by the sampler under `label`, and resolves once it prints "<name> listening on".
    */
-  async startProgram(options: Omit<StartServiceOptions, 'service'> & { name: string; entryPoint: string; profiled: boolean }): Promise<ProgramHandle> {
+  async startProgram(options: Omit<StartServiceOptions, 'service'> & { name: string; entryPoint: string; profiled: boolean; managementPort?: number }): Promise<ProgramHandle> {
     const port = await findFreePort();
     const { profiled } = options;
     const inherited = { ...process.env };
@@ -206,6 +211,7 @@ export class BenchStack {
       ...options.env,
       ...(profiled ? profilerEnv(path.join(this.resultsDir, 'profiles')) : {}),
       PORT: String(port),
+      ...(options.managementPort ? { MANAGEMENT_PORT: String(options.managementPort) } : {}),
     };
     // --service-env NODE_OPTIONS=… and the profiler's preload both apply.
     const extraNodeOptions = options.env?.NODE_OPTIONS ?? this.serviceEnv.NODE_OPTIONS;
@@ -228,6 +234,7 @@ export class BenchStack {
     const handle: ProgramHandle = {
       label: options.label,
       url: `http://127.0.0.1:${port}`,
+      managementUrl: `http://127.0.0.1:${options.managementPort ?? port}`,
       port,
       pid: child.pid,
       schema: options.schema,
@@ -324,7 +331,7 @@ export class BenchStack {
   /** `GET /consumer` of a service: the group's total lag as the service reports it. */
   async consumerLag(handle: ServiceHandle): Promise<number | null> {
     try {
-      const response = await fetch(`${handle.url}/consumer`, { signal: AbortSignal.timeout(5_000) });
+      const response = await fetch(`${handle.managementUrl}/consumer`, { signal: AbortSignal.timeout(5_000) });
       if (!response.ok) return null;
       const body = (await response.json()) as { totalLag?: string };
       return body.totalLag === undefined ? null : Number(body.totalLag);

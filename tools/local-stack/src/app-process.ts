@@ -1,3 +1,4 @@
+import { findFreePort } from './free-port';
 import { SERVICE_NODE_FLAGS } from './node-flags';
 import { describeExit, ManagedProcess, ProcessExit, ProcessExitedError, spawnManaged, waitForCondition } from './process-utils';
 import { AppName, appEntryPoint, REPO_ROOT } from './repo-paths';
@@ -7,6 +8,8 @@ export interface AppProcessOptions {
   /** Variables for the app on top of this process's environment. */
   env: Record<string, string>;
   port: number;
+  /** Where metrics, docs and consumer status are served (MANAGEMENT_PORT); a free port when not given. */
+  managementPort?: number;
   logFile?: string;
   onLine?: (line: string) => void;
   startTimeoutMs?: number;
@@ -14,7 +17,10 @@ export interface AppProcessOptions {
 
 export interface AppProcess {
   service: AppName;
+  /** The public port: the API and health. */
   url: string;
+  /** The management port: /metrics, /docs, /consumer (and health), on 127.0.0.1. */
+  managementUrl: string;
   process: ManagedProcess;
   /** Resolves once the process has exited, whatever the reason. */
   exited: Promise<ProcessExit>;
@@ -27,11 +33,12 @@ export interface AppProcess {
  * listening, so callers can stop, kill or restart it like a real deployment.
  */
 export async function startAppProcess(options: AppProcessOptions): Promise<AppProcess> {
+  const managementPort = options.managementPort ?? (await findFreePort());
   const process_ = await spawnManaged({
     command: process.execPath,
     args: [...SERVICE_NODE_FLAGS, appEntryPoint(options.service)],
     cwd: REPO_ROOT,
-    env: { ...process.env, NO_COLOR: '1', ...options.env, PORT: String(options.port) },
+    env: { ...process.env, NO_COLOR: '1', ...options.env, PORT: String(options.port), MANAGEMENT_PORT: String(managementPort) },
     logFile: options.logFile,
     tailLines: 400,
   });
@@ -45,6 +52,7 @@ export async function startAppProcess(options: AppProcessOptions): Promise<AppPr
   return {
     service: options.service,
     url: `http://127.0.0.1:${options.port}`,
+    managementUrl: `http://127.0.0.1:${managementPort}`,
     process: process_,
     exited: process_.exited,
     stop: async (timeoutMs = 15_000) => {

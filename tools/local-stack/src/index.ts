@@ -10,3 +10,4 @@ export * from './app-process';
 export * from './node-flags';
 export * from './build-apps';
 export * from './node-runtime';
+export * from './signing-key';

@@ -16,6 +16,8 @@ import { describeExit } from './process-utils';
 import { CONSOLE_APP, CONSOLE_DEFAULT_PORT, DEFAULT_PORTS, LOCAL_STATE_DIR, SERVICES, ServiceName } from './repo-paths';
 import { requireSupportedNode } from './node-runtime';
 import { seedDemoCatalogue } from './seed';
+import { authEnvFor, ensureSigningKey, LOCAL_AUTH_DIR, mintToken } from './signing-key';
+import { ADMIN_ROLE, MANAGEMENT_PORT_OFFSET } from '@relay/service-runtime';
 import { ServiceSupervisor } from './service-supervisor';
 
 
@@ -110,8 +112,11 @@ async function main(): Promise<void> {
     say('relay', 'starting Kafka and PostgreSQL…');
     infrastructure = await startInfrastructure({ mode: 'persistent', kafkaNodes, onProgress: (message) => say('relay', message) });
     for (const line of infrastructure.started) say('relay', `started ${line}`);
+    // Made on the first start, reused after: tokens minted with `npm run ops -- token` stay valid.
+    const signingKey = await ensureSigningKey();
 
     const env = {
+      ...authEnvFor(signingKey),
       KAFKA_BROKERS: infrastructure.kafkaBrokers,
       // Follows --brokers, unless set in the environment (e.g. for a cluster given by KAFKA_BROKERS).
       KAFKA_REPLICATION_FACTOR: process.env.KAFKA_REPLICATION_FACTOR || String(infrastructure.replicationFactor),
@@ -127,6 +132,7 @@ async function main(): Promise<void> {
             service,
             env,
             port: ports[service] + 10 * index,
+            managementPort: ports[service] + 10 * index + MANAGEMENT_PORT_OFFSET,
             logFile: path.join(LOCAL_STATE_DIR, 'logs', `${index === 0 ? service : `${service}-${index + 1}`}.log`),
             onLine: (line) => say(tag, line),
           });
@@ -147,7 +153,9 @@ async function main(): Promise<void> {
     );
     say('relay', 'waiting for every instance to be ready (consumers joining their groups)…');
     await Promise.all(started.map((app) => waitUntilReady(app, READY_TIMEOUT_MS)));
-    const seeded = await seedDemoCatalogue(`http://127.0.0.1:${ports.inventory}`);
+    const adminToken = await mintToken(signingKey.privateKey, { subject: 'npm-start', roles: [ADMIN_ROLE], ttlSeconds: 300 });
+    const seeded = await seedDemoCatalogue(`http://127.0.0.1:${ports.inventory}`, { token: adminToken });
+    await smokeCheck(`http://127.0.0.1:${ports.orders}`, await mintToken(signingKey.privateKey, { subject: 'smoke-check', ttlSeconds: 60 }));
     if (seeded.length > 0) say('relay', `seeded demo stock: ${seeded.join(', ')} (npm run seed -- --reset sets it again)`);
 
     // The operations console watches every instance: their URLs follow the ports given above.
@@ -184,7 +192,10 @@ async function main(): Promise<void> {
       `  console    http://127.0.0.1:${consolePort}      live flow, lag, dead letters, audit, an order's story (operators: open it in a browser)`,
       `  Kafka      ${infrastructure.kafkaBrokers}${kafkaNodes > 1 ? ` (${kafkaNodes} nodes; topics: ${infrastructure.replicationFactor} replicas)` : ''}`,
       `  PostgreSQL ${infrastructure.databaseUrl}`,
-      `Try: curl -X POST 127.0.0.1:${ports.orders}/orders -H 'content-type: application/json' -d '{"customerId":"c-1","items":[{"sku":"SKU-1","quantity":2}]}'`,
+      `  metrics, docs, consumer status on 127.0.0.1:${ports.orders + MANAGEMENT_PORT_OFFSET} / ${ports.inventory + MANAGEMENT_PORT_OFFSET} / ${ports.delivery + MANAGEMENT_PORT_OFFSET} (management ports; e.g. /docs)`,
+      `  tokens signed by ${path.join(LOCAL_AUTH_DIR, 'signing-key.pem')}`,
+      `Try: TOKEN=$(npm run -s ops -- token --customer c-1)`,
+      `     curl -X POST 127.0.0.1:${ports.orders}/orders -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' -d '{"items":[{"sku":"SKU-1","quantity":2}]}'`,
       `Logs: ${path.join(LOCAL_STATE_DIR, 'logs')}   ${restart ? 'A service that dies is restarted. ' : ''}Ctrl-C stops everything.`,
     ];
     for (const line of lines) process.stdout.write(`${paint(line, 'relay')}\n`);
@@ -192,6 +203,17 @@ async function main(): Promise<void> {
     say('error', error instanceof Error ? error.message : String(error));
     await stopEverything(1);
   }
+}
+
+/**
+ * The API answers an authenticated request end to end: a customer's token lists its orders (none
+ * needed), and a request without one is refused. Catches a stack whose keys do not match.
+ */
+async function smokeCheck(ordersUrl: string, customerToken: string): Promise<void> {
+  const withToken = await fetch(`${ordersUrl}/orders?limit=1`, { headers: { authorization: `Bearer ${customerToken}` }, signal: AbortSignal.timeout(10_000) });
+  if (withToken.status !== 200) throw new Error(`smoke check: GET /orders with a customer token answered ${withToken.status}: ${(await withToken.text()).slice(0, 300)}`);
+  const without = await fetch(`${ordersUrl}/orders?limit=1`, { signal: AbortSignal.timeout(10_000) });
+  if (without.status !== 401) throw new Error(`smoke check: GET /orders without a token answered ${without.status}, not 401`);
 }
 
 void main();

@@ -6,7 +6,7 @@ import { Kafka, logLevel, Partitioners, Producer } from 'kafkajs';
 import { Client } from 'pg';
 import { anOrderPlacedV1, deadLetterTopicFor, decodeEvent, Topics } from '@relay/contracts';
 import { DeadLetterHeaders, peekWalOutbox, WalOutboxSlotInUseError, walOutboxSlotName } from '@relay/messaging';
-import { AppProcess, buildApps, findFreePort, REPO_ROOT, runCommand, ServiceName, SERVICES, startAppProcess } from '@relay/local-stack';
+import { AppProcess, authEnvFor, buildApps, ensureSigningKey, findFreePort, mintToken, REPO_ROOT, runCommand, ServiceName, SERVICES, SigningKey, startAppProcess } from '@relay/local-stack';
 import { integrationEnv, uniqueName, waitFor } from '@relay/testing';
 import { scanTopic, topicOffsets, withAdmin } from './kafka';
 import { AuditReport, gapExamples, groupsLag, listDeadLetters, noteExamples, orderStory, purgeDeadLetters, replayDeadLetters, runAudit, showDeadLetter, OpsError } from './index';
@@ -29,10 +29,16 @@ let producer: Producer;
 let workDir: string;
 const placed: string[] = [];
 
-const url = (service: ServiceName, route: string) => `${apps.get(service)!.url}${route}`;
+// The apps verify tokens signed by a key pair made for this file; the API is called as an admin.
+let signingKey: SigningKey;
+let adminToken: string;
+
+/** /consumer is served on the management port only; the API on the public one. */
+const url = (service: ServiceName, route: string) => `${route === '/consumer' ? apps.get(service)!.managementUrl : apps.get(service)!.url}${route}`;
 
 async function http<T>(service: ServiceName, method: string, route: string, body?: unknown): Promise<T> {
-  const response = await fetch(url(service, route), { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const headers = { 'content-type': 'application/json', authorization: `Bearer ${adminToken}` };
+  const response = await fetch(url(service, route), { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   const text = await response.text();
   if (!response.ok) throw new Error(`${method} ${route} on ${service}: ${response.status} ${text}`);
   return JSON.parse(text) as T;
@@ -87,7 +93,7 @@ async function startApp(service: ServiceName, env: Record<string, string> = {}):
   const app = await startAppProcess({
     service,
     port: await findFreePort(),
-    env: { KAFKA_BROKERS: kafkaBrokers.join(','), DATABASE_URL: databaseUrl, DATABASE_SCHEMA: schemas[service], KAFKA_GROUP_ID: groups[service], ...env },
+    env: { ...authEnvFor(signingKey), KAFKA_BROKERS: kafkaBrokers.join(','), DATABASE_URL: databaseUrl, DATABASE_SCHEMA: schemas[service], KAFKA_GROUP_ID: groups[service], ...env },
   });
   apps.set(service, app);
   return app;
@@ -169,6 +175,8 @@ function describeGaps(report: AuditReport): string {
 
 beforeAll(async () => {
   workDir = await mkdtemp(path.join(os.tmpdir(), 'relay-ops-test-'));
+  signingKey = await ensureSigningKey(path.join(workDir, 'auth'));
+  adminToken = await mintToken(signingKey.privateKey, { subject: 'ops-test', roles: ['admin'], ttlSeconds: 3_600 });
   db = new Client({ connectionString: databaseUrl });
   await db.connect();
   const kafka = new Kafka({ brokers: kafkaBrokers, logLevel: logLevel.NOTHING });

@@ -15,6 +15,7 @@ const COMMANDS: { name: string; summary: string; load: Loader }[] = [
   { name: 'dlq purge', summary: "delete a group's dead-letter records up to the current end", load: async () => (await import('./commands/dlq-purge')).dlqPurgeCommand },
   { name: 'outbox quarantine', summary: 'events the outbox relays could never publish (Kafka refused them for good)', load: async () => (await import('./commands/outbox-quarantine')).outboxQuarantineCommand },
   { name: 'outbox republish', summary: 'publish a quarantined event to its topic (once its topic accepts it)', load: async () => (await import('./commands/outbox-republish')).outboxRepublishCommand },
+  { name: 'token', summary: "mint a bearer token for the local stack (a customer's, or an admin's)", load: async () => (await import('./commands/token')).tokenCommand },
   { name: 'audit', summary: 'reconciliation audit: outboxes ↔ topics ↔ consumer effects, lag, final statuses', load: async () => (await import('./commands/audit')).auditCommand },
 ];
 
@@ -72,7 +73,7 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
         throw new UsageError(`unknown dlq subcommand "${sub}"; use list, show, replay or purge`);
       }
       if (first === 'outbox') throw new UsageError(`unknown outbox subcommand "${argv[1] ?? ''}"; use quarantine or republish. See \`npm run ops -- outbox quarantine --help\`.`);
-      throw new UsageError(`unknown command "${first}"; commands: topics, lag, dlq, outbox, audit. See \`npm run ops -- --help\`.`);
+      throw new UsageError(`unknown command "${first}"; commands: topics, lag, dlq, outbox, audit, token. See \`npm run ops -- --help\`.`);
     }
     const command = await resolved.entry.load();
     return await command.run(resolved.rest, io);

@@ -72,14 +72,14 @@ describe('fault suite: consumer group membership', () => {
   faultScenario(rig, '4', 'SIGSTOP an inventory instance mid-transaction past its session timeout, then SIGCONT (zombie)', async (run) => {
     await run.prepare();
     const second = await startExtraInstance(stack.inventory, 'second', extras);
-    const urls = [stack.inventory.url, second.url];
+    const urls = [stack.inventory.managementUrl, second.managementUrl];
     const split = await waitForSplit(urls, 90_000, 'the two inventory instances to share the six partitions');
     run.note(`partitions split ${JSON.stringify(split)}`);
     run.start();
     await run.waitForPlaced(run.rate * 2);
 
     const frozen = stack.inventory.pid()!;
-    const frozenBefore = await consumerOf(stack.inventory.url);
+    const frozenBefore = await consumerOf(stack.inventory.managementUrl);
     // Frozen at the worst moment: inside a consumer transaction that has claimed events (and maybe
     // locked stock), as a process stalled by a GC pause, a swap storm or a paused VM would be.
     const open = await freezeInsideTransaction(frozen, run.rig.databaseUrl);
@@ -94,7 +94,7 @@ describe('fault suite: consumer group membership', () => {
     let probe: string | undefined;
     try {
       const deadline = Date.now() + TAKEOVER_TIMEOUT_MS;
-      await waitForAllOwnedBy(second.url, TAKEOVER_TIMEOUT_MS, 'the second instance to own all six partitions while the first is frozen');
+      await waitForAllOwnedBy(second.managementUrl, TAKEOVER_TIMEOUT_MS, 'the second instance to own all six partitions while the first is frozen');
       const tookOverAt = Date.now();
       run.note('the second instance owns all six partitions');
       const next = await waitFor(() => run.loader.placed().find((request) => request.placedAt! > tookOverAt), {
@@ -114,7 +114,7 @@ describe('fault suite: consumer group membership', () => {
       run.note('orders placed after the takeover go all the way while the first instance is frozen');
     } catch (error) {
       const sessions = await stuckSessions(run.rig.databaseUrl, 'inventory', stack.inventory.env.DATABASE_SCHEMA).catch((failure: unknown) => `(cannot read: ${firstLine(failure)})`);
-      const owned = await assignments([second.url]).catch(() => undefined);
+      const owned = await assignments([second.managementUrl]).catch(() => undefined);
       const where = probe ? await orderProgress(probe, second.url).catch(() => undefined) : undefined;
       stalled = `${firstLine(error)}; the second instance owns ${JSON.stringify(owned)}; ${probe ? `order ${probe}: ${JSON.stringify(where)}; ` : ''}the frozen process's open transaction: ${JSON.stringify(open)}; inventory sessions in a transaction or waiting for a lock: ${JSON.stringify(sessions)}`;
       run.note(`LIVENESS FAILURE: ${stalled}`);
@@ -152,7 +152,7 @@ describe('fault suite: consumer group membership', () => {
 
     run.fault('two inventory instances join the group');
     const [joining, doomed] = await Promise.all([startExtraInstance(stack.inventory, 'third', extras), startExtraInstance(stack.inventory, 'fourth', extras)]);
-    const split = await waitForSplit([stack.inventory.url, joining.url, doomed.url], 90_000, 'three inventory instances to share the six partitions');
+    const split = await waitForSplit([stack.inventory.managementUrl, joining.managementUrl, doomed.managementUrl], 90_000, 'three inventory instances to share the six partitions');
     run.note(`three instances share the partitions: ${JSON.stringify(split)}`);
     await run.waitForPlaced(run.loader.placed().length + run.rate, 60_000, 'more orders placed while three instances share the group');
 
@@ -160,14 +160,14 @@ describe('fault suite: consumer group membership', () => {
     run.note('one extra instance stopped gracefully (SIGTERM: it leaves the group)');
     await doomed.process.stop({ signal: 'SIGKILL', timeoutMs: 5_000 });
     run.healed('the other extra instance killed (SIGKILL)');
-    const left = await waitForAllOwnedBy(stack.inventory.url, 90_000, 'the remaining instance to own all six partitions');
+    const left = await waitForAllOwnedBy(stack.inventory.managementUrl, 90_000, 'the remaining instance to own all six partitions');
     run.note(`the remaining instance owns ${JSON.stringify(left)}`);
 
     await run.settle();
     await run.verify();
     expect(live()).toEqual([]);
-    expect(await assignments([stack.inventory.url])).toEqual([[0, 1, 2, 3, 4, 5]]);
+    expect(await assignments([stack.inventory.managementUrl])).toEqual([[0, 1, 2, 3, 4, 5]]);
     run.result.details.sessionTimeoutMs = Number(SESSION_TIMEOUT_MS);
-    run.result.details.counters = { remainingInstance: (await consumerOf(stack.inventory.url)).counters };
+    run.result.details.counters = { remainingInstance: (await consumerOf(stack.inventory.managementUrl)).counters };
   });
 });

@@ -198,7 +198,7 @@ describe('fault suite: infrastructure outages and bad input (own Kafka and Postg
           expect(records[0].value?.equals(message.value)).toBe(true);
         }
       }
-      const [inventoryBefore, deliveryBefore] = await Promise.all([consumerOf(stack.inventory.url), consumerOf(stack.delivery.url)]);
+      const [inventoryBefore, deliveryBefore] = await Promise.all([consumerOf(stack.inventory.managementUrl), consumerOf(stack.delivery.managementUrl)]);
       expect(inventoryBefore.counters.deadLettered).toBeGreaterThanOrEqual(3);
 
       // The operator fixes the bad-data message and replays it from inventory's dead-letter topic

@@ -59,7 +59,7 @@ describe('fault suite: processes killed at the failpoints', () => {
 
   faultScenario(rig, '2', 'kill -9 the relay after Kafka acknowledged, before the rows are marked sent', async (run) => {
     await run.prepare();
-    const before = await Promise.all([consumerOf(stack.inventory.url), consumerOf(stack.delivery.url)]);
+    const before = await Promise.all([consumerOf(stack.inventory.managementUrl), consumerOf(stack.delivery.managementUrl)]);
     const orders = await startArmed(stack.orders, 'relay-after-publish@10', armed);
     run.start();
     const { at: diedAt } = await waitForFailpointKill(orders, 'relay-after-publish');
@@ -79,7 +79,7 @@ describe('fault suite: processes killed at the failpoints', () => {
       .reduce((sum, example) => sum + Number(example.copies) - 1, 0);
     // …and each group recognised every copy by its eventId: one duplicate each, no second effect
     // (the stock and the audit above prove the "no second effect").
-    const after = await Promise.all([consumerOf(stack.inventory.url), consumerOf(stack.delivery.url)]);
+    const after = await Promise.all([consumerOf(stack.inventory.managementUrl), consumerOf(stack.delivery.managementUrl)]);
     const duplicates = { inventory: after[0].counters.duplicates - before[0].counters.duplicates, delivery: after[1].counters.duplicates - before[1].counters.duplicates };
     run.result.details.failpoint = 'relay-after-publish@10';
     run.result.details.duplicateCopiesOnTopic = copies;
@@ -112,7 +112,7 @@ describe('fault suite: processes killed at the failpoints', () => {
     // Delivery died after committing a chunk but before committing its offsets: the restarted
     // instance found its stored position ahead of Kafka's committed offset and sought past the
     // chunk instead of fetching it again (its counters start at 0 with the process).
-    const [inventoryNow, deliveryNow] = await Promise.all([consumerOf(stack.inventory.url), consumerOf(stack.delivery.url)]);
+    const [inventoryNow, deliveryNow] = await Promise.all([consumerOf(stack.inventory.managementUrl), consumerOf(stack.delivery.managementUrl)]);
     run.result.details.failpoints = { inventory: 'consumer-mid-effect@20', delivery: 'consumer-after-effect@10' };
     run.result.details.restartedCounters = { inventory: inventoryNow.counters, delivery: deliveryNow.counters };
     expect(deliveryNow.counters.seeks).toBeGreaterThan(0);

@@ -88,8 +88,10 @@ export function placeOrder<T = OrderBody>(stack: Stack, body: unknown): Promise<
   return postJson<T>(`${stack.orders.url}/orders`, body);
 }
 
+/** POST /orders as the customer itself (its own token), as a shop's client would. */
 export async function placeOrderOk(stack: Stack, customerId: string, items: OrderLine[]): Promise<OrderBody> {
-  return expectStatus(await placeOrder(stack, { customerId, items }), 201, 'POST /orders');
+  const authorization = `Bearer ${await stack.tokens.customer(customerId)}`;
+  return expectStatus(await postJson<OrderBody>(`${stack.orders.url}/orders`, { customerId, items }, { headers: { authorization } }), 201, 'POST /orders');
 }
 
 export async function setStock(stack: Stack, sku: string, onHand: number): Promise<StockBody> {
@@ -136,7 +138,7 @@ export async function waitForDeliveryStatus(stack: Stack, orderId: string, statu
 }
 
 export async function consumerStatus(app: AppHandle): Promise<ConsumerStatusBody> {
-  return expectStatus(await getJson<ConsumerStatusBody>(`${app.url}/consumer`), 200, `GET ${app.service} /consumer`);
+  return expectStatus(await getJson<ConsumerStatusBody>(`${app.managementUrl}/consumer`), 200, `GET ${app.service} /consumer (management port)`);
 }
 
 /**

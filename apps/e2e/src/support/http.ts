@@ -14,6 +14,31 @@ export interface HttpRequestOptions {
   headers?: Record<string, string>;
   /** Default 10 s: no request may hang a test until Jest's own timeout. */
   timeoutMs?: number;
+  /** Send no Authorization header, not even the stack's default token. */
+  anonymous?: boolean;
+}
+
+let defaultToken: string | undefined;
+
+/**
+ * Requests to an app on this machine (127.0.0.1, localhost: the stacks' apps, extra instances
+ * included) carry `token` unless they set their own Authorization header or are `anonymous`, so
+ * the suites written before authentication keep asserting what they asserted, as an operator. Set
+ * by startStack to its admin token (one stack per test file runs at a time).
+ */
+export function useBearerToken(token: string): void {
+  defaultToken = token;
+}
+
+function defaultTokenFor(url: string): string | undefined {
+  const { hostname } = new URL(url);
+  return hostname === '127.0.0.1' || hostname === 'localhost' ? defaultToken : undefined;
+}
+
+function authorizationOf(url: string, options: HttpRequestOptions): Record<string, string> {
+  if (options.anonymous || Object.keys(options.headers ?? {}).some((name) => name.toLowerCase() === 'authorization')) return {};
+  const token = defaultTokenFor(url);
+  return token ? { authorization: `Bearer ${token}` } : {};
 }
 
 /** One HTTP exchange with an app; never throws on an error status, only on a transport failure. */
@@ -21,7 +46,7 @@ export async function http<T = unknown>(method: string, url: string, options: Ht
   const hasBody = options.json !== undefined || options.rawBody !== undefined;
   const response = await fetch(url, {
     method,
-    headers: { accept: 'application/json', ...(hasBody ? { 'content-type': 'application/json' } : {}), ...options.headers },
+    headers: { accept: 'application/json', ...(hasBody ? { 'content-type': 'application/json' } : {}), ...authorizationOf(url, options), ...options.headers },
     body: options.rawBody ?? (options.json !== undefined ? JSON.stringify(options.json) : undefined),
     signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
   });

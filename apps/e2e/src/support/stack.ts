@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { AppProcess, findFreePort, REPO_ROOT, ServiceName, startAppProcess } from '@relay/local-stack';
-import { getJson } from './http';
+import { AppProcess, authEnvFor, ensureSigningKey, findFreePort, mintToken, REPO_ROOT, ServiceName, startAppProcess } from '@relay/local-stack';
+import { getJson, useBearerToken } from './http';
 import { waitFor } from './wait-for';
 
 /** One app of a stack: a real OS process that a test can stop, kill and start again. */
@@ -9,7 +9,11 @@ export interface AppHandle {
   readonly service: ServiceName;
   /** Fixed for the stack's life: a restarted app listens on the same port. */
   readonly port: number;
+  /** The public port: the API (token needed) and health. */
   readonly url: string;
+  /** The management port (fixed for the stack's life too): /metrics, /docs, /consumer, health. */
+  readonly managementPort: number;
+  readonly managementUrl: string;
   readonly logFile: string;
   /** The env the app is started with (besides this process's own), the same on every start. */
   readonly env: Readonly<Record<string, string>>;
@@ -42,9 +46,27 @@ export interface Stack {
   readonly inventory: AppHandle;
   readonly delivery: AppHandle;
   readonly apps: readonly AppHandle[];
+  /**
+   * Bearer tokens the stack's apps accept, signed with the stack's own key pair (made in its log
+   * folder for this stack only). Every request to one of its apps through support/http carries
+   * `tokens.admin` unless it sets its own Authorization header (or `anonymous`).
+   */
+  readonly tokens: StackTokens;
   /** Stops every app that is still running (gracefully, SIGKILL after a deadline). Never throws. */
   stop(): Promise<void>;
 }
+
+export interface StackTokens {
+  /** An operator's token (roles ["admin"]), valid for the stack's life. */
+  readonly admin: string;
+  /** A customer's token: `sub` is the customer id. */
+  customer(customerId: string): Promise<string>;
+  /** Any token signed with the stack's key: for the tests of what is refused. */
+  mint(claims: { subject: string; roles?: string[]; ttlSeconds?: number; issuer?: string; audience?: string }): Promise<string>;
+}
+
+/** Long enough for the longest suite: a token expiring mid-run would fail tests for nothing. */
+const STACK_TOKEN_TTL_SECONDS = 6 * 3_600;
 
 export interface StackOptions {
   /** Short tag for the suffix, e.g. the test file's theme (lower-case letters and digits). */
@@ -75,6 +97,7 @@ class ManagedApp implements AppHandle {
   constructor(
     readonly service: ServiceName,
     private port_: number,
+    readonly managementPort: number,
     readonly env: Readonly<Record<string, string>>,
     readonly logFile: string,
     private readonly pickPort: () => Promise<number>,
@@ -86,6 +109,10 @@ class ManagedApp implements AppHandle {
 
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
+  }
+
+  get managementUrl(): string {
+    return `http://127.0.0.1:${this.managementPort}`;
   }
 
   isRunning(): boolean {
@@ -100,7 +127,7 @@ class ManagedApp implements AppHandle {
     if (this.isRunning()) return;
     for (let attempt = 1; ; attempt++) {
       try {
-        this.current = await startAppProcess({ service: this.service, env: { ...this.env }, port: this.port_, logFile: this.logFile, startTimeoutMs: 60_000 });
+        this.current = await startAppProcess({ service: this.service, env: { ...this.env }, port: this.port_, managementPort: this.managementPort, logFile: this.logFile, startTimeoutMs: 60_000 });
         this.started = true;
         break;
       } catch (error) {
@@ -184,8 +211,16 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       }
     }
   };
+  const signingKey = await ensureSigningKey(path.join(logDir, 'auth'));
+  const mint: StackTokens['mint'] = (claims) => mintToken(signingKey.privateKey, { ttlSeconds: STACK_TOKEN_TTL_SECONDS, ...claims });
+  const tokens: StackTokens = {
+    admin: await mint({ subject: `e2e-admin-${suffix}`, roles: ['admin'] }),
+    customer: (customerId) => mint({ subject: customerId }),
+    mint,
+  };
   const makeApp = async (service: ServiceName): Promise<ManagedApp> => {
     const env = {
+      ...authEnvFor(signingKey),
       KAFKA_BROKERS: kafkaBrokers,
       DATABASE_URL: databaseUrl,
       DATABASE_SCHEMA: `${service}_${suffix}`,
@@ -194,12 +229,13 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       LOG_LEVEL: 'log',
       ...options.env?.[service],
     };
-    return new ManagedApp(service, await freePort(), env, path.join(logDir, `${service}.log`), freePort);
+    return new ManagedApp(service, await freePort(), await freePort(), env, path.join(logDir, `${service}.log`), freePort);
   };
   const orders = await makeApp('orders');
   const inventory = await makeApp('inventory');
   const delivery = await makeApp('delivery');
   const apps = [orders, inventory, delivery];
+  useBearerToken(tokens.admin);
 
   const stop = async (): Promise<void> => {
     await Promise.allSettled(apps.map((app) => app.stop(15_000)));
@@ -220,7 +256,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     await stop();
     throw error;
   }
-  return { suffix, kafkaBrokers, logDir, groups, orders, inventory, delivery, apps, stop };
+  return { suffix, kafkaBrokers, logDir, groups, orders, inventory, delivery, apps, tokens, stop };
 }
 
 const BACKLOG_TIMEOUT_MS = 180_000;
@@ -228,7 +264,7 @@ const BACKLOG_TIMEOUT_MS = 180_000;
 async function waitForBacklog(app: AppHandle): Promise<void> {
   await waitFor(
     async () => {
-      const status = await getJson<{ totalLag?: string }>(`${app.url}/consumer`, { timeoutMs: 5_000 });
+      const status = await getJson<{ totalLag?: string }>(`${app.managementUrl}/consumer`, { timeoutMs: 5_000 });
       return status.status === 404 || status.body?.totalLag === '0' ? true : undefined;
     },
     { timeoutMs: BACKLOG_TIMEOUT_MS, intervalMs: 250, description: `${app.service} to work through the shared topics' backlog (log: ${app.logFile})` },

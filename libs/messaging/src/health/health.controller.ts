@@ -1,6 +1,7 @@
 import { BeforeApplicationShutdown, Controller, Get, Inject, Injectable, Optional } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckResult, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { Public } from '@relay/service-runtime';
 import { ConsumerStats } from '../consumer/consumer-stats';
 
 /** Flips when the app starts shutting down, so readiness fails while it drains. */
@@ -26,6 +27,7 @@ export const DATABASE_PING_TIMEOUT_MS = 1_000;
  * their own, and `consumer.inGroup` in the body says whether they are in their group right now.
  */
 @ApiTags('health')
+@Public()
 @Controller('health')
 export class HealthController {
   constructor(

@@ -13,7 +13,7 @@ describe('OrdersController POST /orders', () => {
   it('answers an overloaded intake with 503 SERVICE_OVERLOADED and Retry-After: nothing was saved', async () => {
     const headers: Record<string, string> = {};
     const response = { header: (name: string, value: string) => void (headers[name] = value) };
-    const answer = controllerAnswering({ kind: 'overloaded', retryAfterSeconds: 1 }).place(body, undefined, response);
+    const answer = controllerAnswering({ kind: 'overloaded', retryAfterSeconds: 1 }).place({ subject: 'c-1', roles: [] }, body, undefined, response);
 
     await expect(answer).rejects.toBeInstanceOf(ServiceUnavailableException);
     await expect(answer).rejects.toMatchObject({ response: { code: 'SERVICE_OVERLOADED' } });

@@ -17,6 +17,7 @@ import {
 } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
+  ApiBearerAuth,
   ApiConflictResponse,
   ApiCreatedResponse,
   ApiHeader,
@@ -24,11 +25,13 @@ import {
   ApiOkResponse,
   ApiServiceUnavailableResponse,
   ApiTags,
+  ApiUnauthorizedResponse,
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
-import { ApiErrorDto } from '@relay/service-runtime';
+import { ApiErrorDto, Caller, customerScope, mayActFor, Principal } from '@relay/service-runtime';
 import { PlaceOrderDto } from './place-order/place-order.dto';
 import { PlaceOrderUseCase } from './place-order/place-order.use-case';
+import { orderCustomer } from './place-order/order-customer';
 import { GetOrderUseCase } from './get-order/get-order.use-case';
 import { CancelOrderDto } from './cancel-order/cancel-order.dto';
 import { CancelOrderUseCase } from './cancel-order/cancel-order.use-case';
@@ -46,7 +49,15 @@ interface HeaderSetter {
   header(name: string, value: string): unknown;
 }
 
+const notFound = (id: string) => new NotFoundException({ code: 'ORDERS.NOT_FOUND', message: `order ${id} does not exist` });
+
+/**
+ * A customer's token sees and acts on its own orders only; another customer's order answers 404,
+ * exactly as an order that does not exist (so order ids cannot be probed). An admin's token sees all.
+ */
 @ApiTags('orders')
+@ApiBearerAuth()
+@ApiUnauthorizedResponse({ type: ApiErrorDto, description: 'No token, or a refused one (AUTH.TOKEN_MISSING, AUTH.TOKEN_INVALID, AUTH.TOKEN_EXPIRED).' })
 @ApiBadRequestResponse({ type: ApiErrorDto, description: 'Invalid input; `details` names each wrong field.' })
 @Controller('orders')
 export class OrdersController {
@@ -71,6 +82,7 @@ export class OrdersController {
   @ApiUnprocessableEntityResponse({ type: ApiErrorDto, description: 'The Idempotency-Key was used with another body.' })
   @ApiServiceUnavailableResponse({ type: ApiErrorDto, description: 'Nothing was saved (DATABASE_UNAVAILABLE or SERVICE_OVERLOADED): retry after Retry-After seconds, with the same Idempotency-Key.' })
   async place(
+    @Caller() caller: Principal,
     @Body() body: PlaceOrderDto,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
     @Res({ passthrough: true }) response: HeaderSetter,
@@ -78,7 +90,9 @@ export class OrdersController {
     if (idempotencyKey !== undefined && !/^[\x21-\x7e]{1,200}$/.test(idempotencyKey)) {
       throw invalid('Idempotency-Key', 'must be 1-200 visible ASCII characters');
     }
-    const outcome = await this.placeOrder.execute(body, idempotencyKey);
+    const customer = orderCustomer(caller, body.customerId);
+    if (!customer.ok) throw invalid('customerId', customer.problem);
+    const outcome = await this.placeOrder.execute({ ...body, customerId: customer.customerId }, idempotencyKey);
     switch (outcome.kind) {
       case 'created':
         return toOrderResponse(outcome.order);
@@ -103,22 +117,22 @@ export class OrdersController {
     }
   }
 
-  /** Newest first; `cursor` comes from the previous page's `nextCursor`. */
+  /** Newest first; `cursor` comes from the previous page's `nextCursor`. A customer's token lists its own orders, whatever `customerId` says. */
   @Get()
   @ApiOkResponse({ type: OrderPageResponse })
-  async list(@Query() query: ListOrdersQuery): Promise<OrderPageResponse> {
+  async list(@Caller() caller: Principal, @Query() query: ListOrdersQuery): Promise<OrderPageResponse> {
     const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
     if (query.cursor !== undefined && !after) throw invalid('cursor', 'is not a cursor returned by this API');
-    const page = await this.listOrders.execute({ status: query.status, customerId: query.customerId, after, limit: query.limit ?? 20 });
+    const page = await this.listOrders.execute({ status: query.status, customerId: customerScope(caller, query.customerId), after, limit: query.limit ?? 20 });
     return { orders: page.orders.map((order) => toOrderResponse(order)), nextCursor: page.nextCursor };
   }
 
   @Get(':id')
   @ApiOkResponse({ type: OrderResponse, description: 'The order with its status history.' })
   @ApiNotFoundResponse({ type: ApiErrorDto })
-  async get(@Param('id', orderIdPipe) id: string): Promise<OrderResponse> {
+  async get(@Caller() caller: Principal, @Param('id', orderIdPipe) id: string): Promise<OrderResponse> {
     const found = await this.getOrder.execute(id);
-    if (!found) throw new NotFoundException({ code: 'ORDERS.NOT_FOUND', message: `order ${id} does not exist` });
+    if (!found || !mayActFor(caller, found.order.customerId)) throw notFound(id);
     return toOrderResponse(found.order, found.history);
   }
 
@@ -128,11 +142,11 @@ export class OrdersController {
   @ApiOkResponse({ type: OrderResponse })
   @ApiNotFoundResponse({ type: ApiErrorDto })
   @ApiConflictResponse({ type: ApiErrorDto, description: 'The order was rejected: there is nothing to cancel.' })
-  async cancel(@Param('id', orderIdPipe) id: string, @Body() body: CancelOrderDto): Promise<OrderResponse> {
-    const outcome = await this.cancelOrder.execute(id, body.reason ?? 'cancelled by the customer');
+  async cancel(@Caller() caller: Principal, @Param('id', orderIdPipe) id: string, @Body() body: CancelOrderDto): Promise<OrderResponse> {
+    const outcome = await this.cancelOrder.execute(id, body.reason ?? 'cancelled by the customer', (order) => mayActFor(caller, order.customerId));
     switch (outcome.kind) {
       case 'not-found':
-        throw new NotFoundException({ code: 'ORDERS.NOT_FOUND', message: `order ${id} does not exist` });
+        throw notFound(id);
       case 'refused':
         throw new ConflictException({ code: outcome.code, message: outcome.message, details: [{ field: 'status', problem: `order is ${outcome.order.status}` }] });
       default:

@@ -1,10 +1,29 @@
 import { z } from 'zod';
+import { authEnvShape } from '../auth/auth.settings';
 import { envFields } from './env-fields';
+import { ConfigError } from './read-env';
+
+/** Added to PORT when MANAGEMENT_PORT is not set: 3000 → 4000, and instances on 3000, 3010, … get 4000, 4010, …. */
+export const MANAGEMENT_PORT_OFFSET = 1000;
+
+/**
+ * Requests per minute one client (a token's subject, else an IP address) may make to one instance.
+ * 6000 (100 a second, sustained for a minute) is far above what a person or a well-behaved
+ * integration sends, and well under what one instance serves, so one runaway client cannot starve
+ * the others; the bench spreads its load over many customers (tools/bench), each far below it.
+ */
+export const DEFAULT_RATE_LIMIT_PER_MINUTE = 6_000;
 
 /** The variables every service reads. Service-specific ones are added next to them. */
 export function serviceEnvShape(defaults: { port: number; schema: string; clientId: string }) {
   return {
     PORT: envFields.port(defaults.port),
+    /** Metrics, OpenAPI docs and consumer status (never on PORT); default PORT + 1000. */
+    MANAGEMENT_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+    /** Where the management port listens: loopback unless monitoring must reach it over a network. */
+    MANAGEMENT_HOST: z.string().regex(/^[A-Za-z0-9.:-]{1,253}$/, 'must be an IP address or host name, e.g. 127.0.0.1 or 0.0.0.0').default('127.0.0.1'),
+    RATE_LIMIT_PER_MINUTE: envFields.positiveInt(DEFAULT_RATE_LIMIT_PER_MINUTE, 10_000_000),
+    ...authEnvShape(),
     DATABASE_URL: envFields.postgresUrl,
     DATABASE_SCHEMA: envFields.schemaName(defaults.schema),
     DATABASE_POOL_SIZE: envFields.positiveInt(10, 200),
@@ -46,4 +65,12 @@ export function outboxEnvShape() {
     // server can decode it and says so at start-up; `wal` refuses to start where it cannot.
     OUTBOX_STORE: z.enum(['auto', 'wal', 'table']).default('auto'),
   };
+}
+
+/** Where a service's management port listens, from its validated environment. */
+export function managementListenFrom(env: { PORT: number; MANAGEMENT_PORT?: number; MANAGEMENT_HOST: string }): { port: number; host: string } {
+  const port = env.MANAGEMENT_PORT ?? env.PORT + MANAGEMENT_PORT_OFFSET;
+  if (port > 65_535) throw new ConfigError([`MANAGEMENT_PORT: required when PORT is above ${65_535 - MANAGEMENT_PORT_OFFSET} (PORT + ${MANAGEMENT_PORT_OFFSET} is no port)`]);
+  if (port === env.PORT) throw new ConfigError([`MANAGEMENT_PORT: must differ from PORT (both ${port}): metrics and docs must not be served on the public port`]);
+  return { port, host: env.MANAGEMENT_HOST };
 }

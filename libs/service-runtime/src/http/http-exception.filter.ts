@@ -30,6 +30,15 @@ interface FastifyClientError {
 const MALFORMED_BODY = new Set(['FST_ERR_CTP_INVALID_JSON_BODY', 'FST_ERR_CTP_EMPTY_JSON_BODY']);
 
 /**
+ * RFC 6750's challenge: `Bearer` alone when no token came, with `error="invalid_token"` when one
+ * was refused (a client then knows to get a new token rather than retry).
+ */
+function wwwAuthenticate(body: ApiErrorBody): string {
+  if (body.code === 'AUTH.TOKEN_MISSING') return 'Bearer realm="relay"';
+  return `Bearer realm="relay", error="invalid_token", error_description="${body.message.replace(/["\\]/g, "'")}"`;
+}
+
+/**
  * Maps every error to the shared ApiErrorBody shape. Client errors keep their status and message;
  * anything unexpected becomes a 500 with a generic message (the stack goes to the log, never to
  * the caller).
@@ -48,6 +57,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
     } else if (body.status >= 500 && !EXPECTED_UNAVAILABILITY.has(body.code)) {
       this.logger.error(exception instanceof Error ? exception.stack : String(exception));
     }
+    if (body.status === 401 && !reply.sent) reply.header('WWW-Authenticate', wwwAuthenticate(body));
     if (!reply.sent) reply.status(body.status).send(body);
   }
 

@@ -12,6 +12,7 @@ export function setupOpenApi(app: INestApplication, info: { title: string; descr
       `${info.description}\n\nErrors share one shape: \`{ status, code, message, details?: [{ field, problem }] }\`; ` +
         '`code` is stable (e.g. `VALIDATION_FAILED`, `ORDERS.NOT_FOUND`).',
     )
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
     .setVersion('1')
     .build();
   SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, config), { jsonDocumentUrl: 'docs-json' });

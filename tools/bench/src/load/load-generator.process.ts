@@ -11,13 +11,13 @@
  */
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
-import type { LoadConfig, LoadMessage, LoadResult } from './load-protocol';
+import { benchCustomerId, type LoadConfig, type LoadMessage, type LoadResult } from './load-protocol';
 
 const ID_PATTERN = /"id"\s*:\s*"([0-9a-f-]{36})"/;
 
 function bodyFor(config: LoadConfig, i: number): string {
   const sku = config.skus[i % config.skus.length];
-  return `{"customerId":"bench-c-${i % 1000}","items":[{"sku":"${sku}","quantity":1}]}`;
+  return `{"customerId":"${benchCustomerId(i)}","items":[{"sku":"${sku}","quantity":1}]}`;
 }
 
 async function run(config: LoadConfig): Promise<LoadResult> {
@@ -57,7 +57,7 @@ async function run(config: LoadConfig): Promise<LoadResult> {
         port: url.port,
         path: config.path,
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: `Bearer ${config.tokens[i % config.tokens.length]}` },
       },
       (response) => {
         const code = response.statusCode ?? 0;

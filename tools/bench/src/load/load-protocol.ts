@@ -1,3 +1,13 @@
+/**
+ * The load is spread over this many customers, each placing its own orders with its own token (as
+ * a shop's clients would): the services verify a token per request, and each customer stays far
+ * under the per-client rate limit (at 5000 orders/s, 5/s each against 6000/min), so the bench
+ * measures the limit's bookkeeping, never its refusals.
+ */
+export const BENCH_CUSTOMERS = 1_000;
+
+export const benchCustomerId = (i: number): string => `bench-c-${i % BENCH_CUSTOMERS}`;
+
 /** Messages between the bench and its load-generator process. */
 export interface LoadConfig {
   /** Base URL of the orders service, e.g. http://127.0.0.1:3000 */
@@ -15,6 +25,8 @@ export interface LoadConfig {
   requestTimeoutMs: number;
   /** After the last scheduled send: how long to wait for outstanding answers. */
   drainTimeoutMs: number;
+  /** Bearer tokens: request i is customer benchCustomerId(i)'s, with tokens[i % tokens.length]. */
+  tokens: string[];
 }
 
 export interface LoadResult {

@@ -1,5 +1,6 @@
 import { fork } from 'node:child_process';
 import path from 'node:path';
+import { benchAuth } from './bench-auth';
 import type { LoadConfig, LoadMessage, LoadResult } from './load-protocol';
 
 export interface LoadProgress {
@@ -13,7 +14,7 @@ export interface LoadProgress {
  * Runs one open-loop load in a separate Node process (so the generator's CPU is not the bench's, and
  * the bench's polling does not delay the schedule), and returns its result.
  */
-export function runLoad(config: LoadConfig, onProgress?: (progress: LoadProgress) => void): Promise<LoadResult> {
+export function runLoad(config: Omit<LoadConfig, 'tokens'>, onProgress?: (progress: LoadProgress) => void): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
     // Forked with this process's execArgv: under tsx that includes its loader, so the .ts file runs.
     const child = fork(path.join(__dirname, 'load-generator.process.ts'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
@@ -30,7 +31,8 @@ export function runLoad(config: LoadConfig, onProgress?: (progress: LoadProgress
     });
     child.once('error', (error) => settle(() => reject(error)));
     child.once('close', (code, signal) => settle(() => reject(new Error(`load generator exited (${code ?? signal}) without a result`))));
-    const start: LoadMessage = { type: 'run', config };
+    // The run's customer tokens (BenchStack made them); the peer ignores them.
+    const start: LoadMessage = { type: 'run', config: { ...config, tokens: benchAuth().customers } };
     child.send(start);
   });
 }

@@ -68,7 +68,7 @@ async function startInstances(stack: BenchStack, setup: GroupSetup, count: numbe
 
 async function appliedBy(handle: ServiceHandle): Promise<number> {
   try {
-    const response = await fetch(`${handle.url}/consumer`, { signal: AbortSignal.timeout(10_000) });
+    const response = await fetch(`${handle.managementUrl}/consumer`, { signal: AbortSignal.timeout(10_000) });
     const body = (await response.json()) as { counters?: { applied?: number } };
     return body.counters?.applied ?? 0;
   } catch {

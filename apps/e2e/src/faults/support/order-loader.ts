@@ -18,6 +18,8 @@ export interface LoaderOptions {
   ratePerSecond: number;
   /** Every order of this loader has this customerId, so GET /orders?customerId= lists exactly them. */
   customerId: string;
+  /** The customer's bearer token: the loader places orders as the customer itself. */
+  token: () => Promise<string>;
   /** Unique per loader; keys are `<keyPrefix>-<n>`. */
   keyPrefix: string;
   /** The lines of the n-th order (n from 0). */
@@ -203,6 +205,17 @@ export class OrderLoader {
     this.queue.push(request);
   }
 
+  private tokenPromise: Promise<string> | undefined;
+
+  /** Minted once per loader (a failed mint is retried on the next request). */
+  private token(): Promise<string> {
+    this.tokenPromise ??= this.options.token().catch((error: unknown) => {
+      this.tokenPromise = undefined;
+      throw error;
+    });
+    return this.tokenPromise;
+  }
+
   private dispatch(): void {
     while (!this.aborted && this.queue.length > 0 && this.inFlight < (this.options.maxInFlight ?? 16)) void this.send(this.queue.shift()!);
   }
@@ -215,7 +228,7 @@ export class OrderLoader {
     try {
       const response = await http<OrderBody & { code?: string }>('POST', `${this.options.ordersUrl}/orders`, {
         json: { customerId: this.options.customerId, items: request.items },
-        headers: { 'idempotency-key': request.key },
+        headers: { 'idempotency-key': request.key, authorization: `Bearer ${await this.token()}` },
         timeoutMs: this.options.requestTimeoutMs ?? 10_000,
       });
       body = response.body;

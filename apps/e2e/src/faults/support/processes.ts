@@ -14,6 +14,7 @@ export async function startArmed(app: AppHandle, failpoints: string, started: Ap
     service: app.service,
     env: { ...app.env, RELAY_FAILPOINTS: failpoints },
     port: app.port,
+    managementPort: app.managementPort,
     logFile: path.join(path.dirname(app.logFile), `${app.service}-armed-${Date.now().toString(36)}.log`),
     startTimeoutMs: 60_000,
   });

@@ -81,6 +81,7 @@ export class ScenarioRun {
       ordersUrl: rig.stack.orders.url,
       ratePerSecond: rate,
       customerId: this.customerId,
+      token: () => rig.stack.tokens.customer(this.customerId),
       keyPrefix: `fault-${result.id}-${rig.stack.suffix}`,
       // 1, 2 or 3 units: the stock check then proves each order was reserved exactly once.
       items: (n) => [{ sku: this.sku, quantity: (n % 3) + 1 }],
@@ -171,7 +172,7 @@ export class ScenarioRun {
       await this.loader.drain(60_000);
       this.loadStoppedAt = Date.now();
       this.note(`loader drained (${this.loader.placed().length} placed)`);
-      const consumerUrls = options.consumerUrls ?? [stack.orders.url, stack.inventory.url, stack.delivery.url];
+      const consumerUrls = options.consumerUrls ?? [stack.orders.managementUrl, stack.inventory.managementUrl, stack.delivery.managementUrl];
       let last = '';
       await waitFor(
         async () => {
@@ -315,7 +316,7 @@ export function faultScenario(
   );
 }
 
-/** GET /consumer of one app (any instance): counters of that instance, lag of the whole group. */
+/** GET /consumer of one app (any instance) on its management URL: counters of that instance, lag of the whole group. */
 export async function consumerOf(url: string): Promise<ConsumerStatusBody & { assignment: Record<string, number[]> }> {
   const response = await getJson<ConsumerStatusBody & { assignment: Record<string, number[]> }>(`${url}/consumer`);
   if (response.status !== 200) throw new Error(`GET ${url}/consumer: HTTP ${response.status} ${response.text.slice(0, 300)}`);

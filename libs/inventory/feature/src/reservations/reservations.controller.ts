@@ -1,7 +1,7 @@
 import { BadRequestException, Controller, Get, NotFoundException, Param, ParseUUIDPipe } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOkResponse, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiBearerAuth, ApiForbiddenResponse, ApiNotFoundResponse, ApiOkResponse, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
-import { ApiErrorDto } from '@relay/service-runtime';
+import { ADMIN_ROLE, ApiErrorDto, RequireRole } from '@relay/service-runtime';
 import { ReservationEntity } from '@relay/inventory/data-access';
 
 class ReservationLineResponse {
@@ -34,7 +34,15 @@ const orderIdPipe = new ParseUUIDPipe({
     new BadRequestException({ code: 'VALIDATION_FAILED', message: 'orderId: must be a UUID', details: [{ field: 'orderId', problem: 'must be a UUID' }] }),
 });
 
+/**
+ * Operators only: this service does not know whose order it is (the customer lives in orders), and
+ * asking orders on every read would couple the services; a customer follows its order's status
+ * history through GET /orders/:id instead.
+ */
 @ApiTags('reservations')
+@ApiBearerAuth()
+@RequireRole(ADMIN_ROLE)
+@ApiForbiddenResponse({ type: ApiErrorDto, description: 'The token lacks the admin role.' })
 @Controller('reservations')
 export class ReservationsController {
   constructor(private readonly dataSource: DataSource) {}

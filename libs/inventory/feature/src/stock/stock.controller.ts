@@ -1,6 +1,6 @@
 import { Body, ConflictException, Controller, Get, NotFoundException, Param, Put } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiProperty, ApiTags } from '@nestjs/swagger';
-import { ApiErrorDto } from '@relay/service-runtime';
+import { ApiBadRequestResponse, ApiBearerAuth, ApiConflictResponse, ApiForbiddenResponse, ApiNotFoundResponse, ApiOkResponse, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { ADMIN_ROLE, ApiErrorDto, RequireRole } from '@relay/service-runtime';
 import { available, StockLevel } from '@relay/inventory/domain';
 import { skuPipe } from '../sku.pipe';
 import { SetStockDto } from './set-stock.dto';
@@ -22,7 +22,9 @@ export class StockResponse {
 
 const toResponse = (level: StockLevel): StockResponse => ({ ...level, available: available(level) });
 
+/** Any token reads a SKU's stock (what a shop shows as available); only an admin sets it. */
 @ApiTags('stock')
+@ApiBearerAuth()
 @ApiBadRequestResponse({ type: ApiErrorDto })
 @Controller('stock')
 export class StockController {
@@ -38,6 +40,8 @@ export class StockController {
   }
 
   @Put(':sku')
+  @RequireRole(ADMIN_ROLE)
+  @ApiForbiddenResponse({ type: ApiErrorDto, description: 'The token lacks the admin role.' })
   @ApiOkResponse({ type: StockResponse })
   @ApiConflictResponse({ type: ApiErrorDto, description: 'onHand would drop below what is reserved.' })
   async set(@Param('sku', skuPipe) sku: string, @Body() body: SetStockDto): Promise<StockResponse> {

@@ -14,17 +14,18 @@ export type CancelOrderOutcome =
   | { kind: 'not-found' };
 
 /**
- * Cancels an order that has not shipped. The status change and the order-cancelled event commit
+ * Cancels an order that has not shipped, if `allowed` (the caller may act for its customer): an
+ * order the caller may not touch is `not-found`, like one that does not exist. The status change and the order-cancelled event commit
  * together; inventory then releases the stock and delivery cancels. A second cancel is a no-op.
  */
 @Injectable()
 export class CancelOrderUseCase {
   constructor(private readonly dataSource: DataSource) {}
 
-  execute(orderId: string, reason: string): Promise<CancelOrderOutcome> {
+  execute(orderId: string, reason: string, allowed: (order: Order) => boolean = () => true): Promise<CancelOrderOutcome> {
     return this.dataSource.transaction(async (manager) => {
       const order = await findOrder(manager, orderId, { lock: true });
-      if (!order) return { kind: 'not-found' };
+      if (!order || !allowed(order)) return { kind: 'not-found' };
       const result = transition(order.status, { kind: 'CANCEL_REQUESTED', reason });
       if (result.outcome === 'unchanged') return { kind: 'already-cancelled', order };
       if (result.outcome === 'refused') return { kind: 'refused', code: result.code, message: result.message, order };

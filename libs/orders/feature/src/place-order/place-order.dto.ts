@@ -62,11 +62,11 @@ export class ShippingAddressDto {
 }
 
 export class PlaceOrderDto {
-  @ApiProperty({ example: 'c-1' })
-  @IsDefined()
+  @ApiPropertyOptional({ example: 'c-1', description: "A customer's token places its own orders: leave it out, or give the token's subject. An admin names the customer." })
+  @IsOptional()
   @IsString()
   @Length(1, customerIdLength)
-  customerId!: string;
+  customerId?: string;
 
   @ApiProperty({ type: [OrderLineDto], minItems: 1, maxItems: MAX_LINES, description: 'One line per SKU.' })
   @IsDefined()
