@@ -5,6 +5,7 @@ import { TopicName } from '@relay/contracts';
 import {
   configureHttpApp,
   createHttpAdapter,
+  describeKafkaSecurity,
   HttpRequestLogging,
   LogFormat,
   ObservabilityModule,
@@ -74,6 +75,7 @@ export function eventServiceModule(service: EventServiceDefinition, config: Even
 export function runEventService(service: EventServiceDefinition, readConfig: () => EventServiceEnv): void {
   runService(service.name, async () => {
     const config = readConfig();
+    const kafka = kafkaSettingsFrom(config);
     const app = await NestFactory.create(eventServiceModule(service, config), createHttpAdapter(), { bufferLogs: true });
     configureHttpApp(app, { service: service.name, shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS });
     setupOpenApi(app, { title: `Relay ${service.name}`, description: service.description });
@@ -82,7 +84,7 @@ export function runEventService(service: EventServiceDefinition, readConfig: () 
     // Every interface, as a container needs; Fastify alone would listen on localhost only.
     await app.listen(config.PORT, '0.0.0.0');
     new Logger(service.name).log(
-      `${service.name} listening on http://127.0.0.1:${config.PORT} (schema "${config.DATABASE_SCHEMA}", group "${config.KAFKA_GROUP_ID}")`,
+      `${service.name} listening on http://127.0.0.1:${config.PORT} (schema "${config.DATABASE_SCHEMA}", group "${config.KAFKA_GROUP_ID}", Kafka ${describeKafkaSecurity(kafka.security)})`,
     );
   });
 }

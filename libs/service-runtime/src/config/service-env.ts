@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { envFields } from './env-fields';
+import { kafkaSecurityEnvShape } from './kafka-security';
 
 /** The variables every service reads. Service-specific ones are added next to them. */
 export function serviceEnvShape(defaults: { port: number; schema: string; clientId: string }) {
@@ -12,6 +13,7 @@ export function serviceEnvShape(defaults: { port: number; schema: string; client
     KAFKA_CLIENT_ID: envFields.clientId(defaults.clientId),
     KAFKA_TOPIC_PARTITIONS: envFields.positiveInt(6, 10_000),
     KAFKA_REPLICATION_FACTOR: envFields.positiveInt(1, 10),
+    ...kafkaSecurityEnvShape,
     LOG_LEVEL: envFields.logLevel,
     LOG_FORMAT: envFields.logFormat,
     LOG_HTTP_REQUESTS: envFields.httpRequestLogging,
