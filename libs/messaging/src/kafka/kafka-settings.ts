@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { Kafka, logLevel, LogEntry } from 'kafkajs';
+import { Kafka, KafkaConfig, logLevel, LogEntry } from 'kafkajs';
 import { kafkaClientSecurity, KafkaSecurity } from '@relay/service-runtime';
 import { withCheckedBatches } from './checked-batches';
 
@@ -63,19 +63,24 @@ export function nestLogCreator() {
 }
 
 /**
- * Every Kafka client a service makes comes from here, so each one connects the same way: TLS and a
- * SASL login as the service's own principal (the broker's ACLs allow that principal its own topics
- * and groups only), or plaintext when KAFKA_SECURITY_PROTOCOL says so.
+ * The configuration of every Kafka client a service makes (createKafka here, and the consumer's,
+ * which Nest's ServerKafka builds from it), so each one connects the same way: TLS and a SASL login
+ * as the service's own principal (the broker's ACLs allow that principal its own topics and groups
+ * only), or plaintext when KAFKA_SECURITY_PROTOCOL says so.
  */
-export function createKafka(settings: KafkaSettings, clientIdSuffix = ''): Kafka {
-  return new Kafka({
+export function kafkaClientConfig(settings: KafkaSettings, clientIdSuffix = ''): KafkaConfig {
+  return {
     clientId: `${settings.clientId}${clientIdSuffix}`,
     brokers: settings.brokers,
     ...kafkaClientSecurity(settings.security),
     logLevel: logLevel.WARN,
     logCreator: () => nestLogCreator(),
     retry: { initialRetryTime: 200, retries: 8 },
-  });
+  };
+}
+
+export function createKafka(settings: KafkaSettings, clientIdSuffix = ''): Kafka {
+  return new Kafka(kafkaClientConfig(settings, clientIdSuffix));
 }
 
 /**
