@@ -3,7 +3,7 @@ import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, Kafka, logLeve
 import { Topics } from '../../../libs/contracts/src/topics';
 // The client security settings have one home; loaded by path (the Jest global setups resolve no aliases).
 // eslint-disable-next-line @nx/enforce-module-boundaries
-import { kafkaClientSecurity } from '../../../libs/service-runtime/src/config/kafka-security';
+import { kafkaClientSecurity, type KafkaClientSecurity, readKafkaSecurity } from '../../../libs/service-runtime/src/config/kafka-security';
 import { relayAclTable, type AclOperation, type AclRule } from './kafka-acls';
 import type { KafkaSecurityMaterial } from './kafka-security';
 
@@ -55,7 +55,11 @@ export function adminKafka(brokers: readonly string[], material: KafkaSecurityMa
  * platform topics, as `admin`. The topics are made here so that a consumer starting before the
  * topic's producer finds it: a service may create only its own topics.
  */
-export async function applyKafkaAccess(brokers: readonly string[], material: KafkaSecurityMaterial, topics: { partitions: number; replicationFactor: number }): Promise<void> {
+export async function applyKafkaAccess(
+  brokers: readonly string[],
+  material: KafkaSecurityMaterial,
+  topics: { partitions: number; replicationFactor: number; minInsyncReplicas: number },
+): Promise<void> {
   const admin = adminKafka(brokers, material).admin();
   await admin.connect();
   try {
@@ -65,10 +69,25 @@ export async function applyKafkaAccess(brokers: readonly string[], material: Kaf
     if (missing.length > 0) {
       await admin.createTopics({
         waitForLeaders: true,
-        topics: missing.map((topic) => ({ topic, numPartitions: topics.partitions, replicationFactor: topics.replicationFactor })),
+        // min.insync.replicas on the topic itself, as the services set it (topic-provisioner.ts): the
+        // guarantee of acks=all must not depend on the brokers' default.
+        topics: missing.map((topic) => ({
+          topic,
+          numPartitions: topics.partitions,
+          replicationFactor: topics.replicationFactor,
+          configEntries: topics.replicationFactor >= 2 ? [{ name: 'min.insync.replicas', value: String(topics.minInsyncReplicas) }] : [],
+        })),
       });
     }
   } finally {
     await admin.disconnect();
   }
+}
+
+/**
+ * The `ssl` / `sasl` options of a kafkajs client from the KAFKA_* variables of `env`, for code that
+ * the Jest global setups load (no path aliases there, so not through @relay/service-runtime).
+ */
+export function kafkaClientSecurityFromEnv(env: NodeJS.ProcessEnv): KafkaClientSecurity {
+  return kafkaClientSecurity(readKafkaSecurity(env));
 }

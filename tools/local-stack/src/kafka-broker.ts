@@ -601,7 +601,7 @@ export async function startKafkaBroker(options: KafkaBrokerOptions): Promise<Run
     const brokers = [`${LOOPBACK_HOST}:${port}`];
     if (security) {
       try {
-        await applyKafkaAccess(brokers, security, { partitions: 6, replicationFactor: replicationForNodes(1).replicationFactor });
+        await applyKafkaAccess(brokers, security, { partitions: 6, ...replicationForNodes(1) });
       } catch (error) {
         await broker.stop({ signal: 'SIGTERM', timeoutMs: 20_000 });
         throw new Error(`Kafka ${KAFKA_VERSION} broker started but its ACLs and topics could not be set up (log ${path.join(dataDir, 'broker.log')}): ${(error as Error).message}`, { cause: error });

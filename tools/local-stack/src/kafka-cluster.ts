@@ -261,7 +261,7 @@ export async function startKafkaCluster(options: KafkaClusterOptions): Promise<R
         await applyKafkaAccess(
           nodes.map((node) => node.broker),
           security,
-          { partitions: 6, replicationFactor },
+          { partitions: 6, replicationFactor, minInsyncReplicas },
         );
       } catch (error) {
         await Promise.allSettled(nodes.map((node) => node.stop()));

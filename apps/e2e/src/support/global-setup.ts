@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { waitForGroupCoordinator } from './kafka';
+import { waitForGroupCoordinator } from './group-coordinator';
 import { loadBuildApps, loadLocalStack } from './local-stack-loader';
 
 declare global {
@@ -29,7 +29,7 @@ export default async function globalSetup(): Promise<void> {
       log(`building the apps (${missingBuilds.join(', ')} not built)…`);
       await buildApps();
     }
-    await waitForGroupCoordinator(process.env.KAFKA_BROKERS, process.env);
+    await waitForGroupCoordinator(process.env.KAFKA_BROKERS, localStack.kafkaClientSecurityFromEnv(process.env));
     return;
   }
 
@@ -47,7 +47,7 @@ export default async function globalSetup(): Promise<void> {
   const infra = await infrastructure;
   for (const line of infra.started) log(`started ${line}`);
   try {
-    await waitForGroupCoordinator(infra.kafkaBrokers, infra.kafkaEnv('admin'));
+    await waitForGroupCoordinator(infra.kafkaBrokers, localStack.kafkaClientSecurityFromEnv(infra.kafkaEnv('admin')));
   } catch (error) {
     await infra.stop();
     throw error;

@@ -18,32 +18,6 @@ export interface PartitionOffsets {
 }
 
 /**
- * Waits until the broker can coordinate consumer groups. On a fresh broker the first FindCoordinator
- * request creates `__consumer_offsets`, and until it is loaded group joins fail; under load that can
- * take long enough for an app's consumer to give up at boot. globalSetup calls this once, so every
- * test file starts with a broker in its steady state.
- */
-export async function waitForGroupCoordinator(brokers: string, env: NodeJS.ProcessEnv, timeoutMs = 60_000): Promise<void> {
-  const kafka = e2eKafka(brokers, 'e2e-warm-up', { retry: { retries: 0 } }, env);
-  const admin = kafka.admin();
-  const deadline = Date.now() + timeoutMs;
-  try {
-    await admin.connect();
-    for (;;) {
-      try {
-        await admin.describeGroups(['relay-e2e-warm-up']);
-        return;
-      } catch (error) {
-        if (Date.now() > deadline) throw new Error(`Kafka at ${brokers} could not coordinate consumer groups within ${timeoutMs} ms: ${(error as Error).message}`);
-        await new Promise((resolve) => setTimeout(resolve, 250));
-      }
-    }
-  } finally {
-    await admin.disconnect();
-  }
-}
-
-/**
  * The suite's own view of Kafka, through the same admin API an operator would use: committed offsets
  * of a group, end offsets of a topic, and raw produce (to replay or duplicate a message by hand).
  */
