@@ -76,3 +76,13 @@ function opsRules(): AclRule[] {
 export function relayAclTable(): AclRule[] {
   return [...(Object.keys(ServiceTopology) as ServiceName[]).flatMap(serviceRules), ...opsRules()];
 }
+
+/**
+ * One rule as the arguments of Kafka's `kafka-acls.sh --add` (docker/compose.yaml applies the table
+ * this way; deploy/docker/compose.spec.ts checks that it is this table).
+ */
+export function aclToolArguments(rule: AclRule): string {
+  const resource = rule.resource === 'cluster' ? '--cluster' : `--${rule.resource} ${rule.name === '*' ? "'*'" : rule.name}`;
+  const pattern = rule.pattern === 'prefixed' ? ' --resource-pattern-type prefixed' : '';
+  return `--add --allow-principal User:${rule.principal} ${rule.operations.map((operation) => `--operation ${operation}`).join(' ')} ${resource}${pattern}`;
+}
