@@ -44,7 +44,8 @@ function serviceRules(service: ServiceName): AclRule[] {
       pattern: 'literal',
       // Write alone also allows the idempotent producer (Kafka >= 3.0, KIP-679: no IdempotentWrite on the cluster).
       // Create: a service creates its own topic when it starts first (topic-provisioner.ts).
-      operations: ['Write', 'Describe', 'Create'],
+      // DescribeConfigs: the relay reads the topic's max.message.bytes to size its batches (relay-producer.ts).
+      operations: ['Write', 'Describe', 'Create', 'DescribeConfigs'],
       reason: 'publishes it (outbox relay)',
     })),
     ...consumes.map((topic): AclRule => ({ principal: service, resource: 'topic', name: topic, pattern: 'literal', operations: ['Read', 'Describe'], reason: 'consumes it' })),

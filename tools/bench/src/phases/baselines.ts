@@ -391,7 +391,7 @@ const headerText = (value: Buffer | string | (Buffer | string)[] | undefined): s
 async function kafkajsConsumerWithEffect(stack: BenchStack, topic: string, messages: number, partitionsAtOnce: number, store: OutboxStore): Promise<KafkajsEffectConsumerResult> {
   // The schema inventory's migrations make, with the bench's stock; nothing reads its group.
   const schema = stack.schemaFor('raw_effect');
-  await prepareInventorySchemas(stack, [{ schema, group: stack.groupFor('raw-effect-seed'), label: 'inventory-raw-effect' }], topic);
+  await prepareInventorySchemas(stack, [{ schema, group: stack.groupFor('inventory-raw-effect-seed'), label: 'inventory-raw-effect' }], topic);
   const pool = new Pool({ connectionString: stack.databaseUrl, options: `-c search_path=${schema}`, application_name: 'relay-bench-raw-effect', max: partitionsAtOnce });
   pool.on('error', () => undefined);
   const groupId = `relay-bench-raw-effect-${randomUUID()}`;
