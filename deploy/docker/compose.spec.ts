@@ -1,6 +1,6 @@
 import { Topics } from '@relay/contracts';
 import { readFileSync } from 'node:fs';
-import { nodeFlagsIn, SERVICE_NODE_FLAGS, SUPPORTED_NODE_MAJOR } from '@relay/local-stack';
+import { aclToolArguments, nodeFlagsIn, relayAclTable, SERVICE_NODE_FLAGS, SUPPORTED_NODE_MAJOR } from '@relay/local-stack';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { readEnvExample, repoRoot } from '../support/env-example';
@@ -133,5 +133,24 @@ describe('docker/compose.yaml topics-init', () => {
     expect(topics).toEqual(Object.values(Topics).sort());
     expect(script).toContain('--partitions 6');
     expect(script).toContain('--if-not-exists');
+  });
+});
+
+describe('docker/compose.yaml Kafka security', () => {
+  const text = readFileSync(path.join(repoRoot, 'docker', 'compose.yaml'), 'utf8');
+  const compose = parse(text, { merge: true }) as { services: Record<string, ComposeService & { command?: string[] }> };
+
+  it('applies exactly the ACL table of kafka-acls.ts, before the topics and the services', () => {
+    const script = (compose.services['topics-init']?.command ?? []).join(' ');
+    const applied = [...script.matchAll(/kafka-acls\.sh .*?(--add .*?) > \/dev\/null &&/g)].map((match) => match[1]).sort();
+    expect(applied).toEqual(relayAclTable().map(aclToolArguments).sort());
+  });
+
+  it.each(APPS)('%s: logs in as its own principal, its password from docker/.env, trusting the stack\'s CA', (app) => {
+    const environment = compose.services[app].environment ?? {};
+    expect(environment.KAFKA_USERNAME).toBe(app);
+    expect(text).toContain(`KAFKA_PASSWORD: \${${app.toUpperCase()}_KAFKA_PASSWORD:?`);
+    expect(environment.KAFKA_SECURITY_PROTOCOL ?? 'sasl_ssl').toBe('sasl_ssl');
+    expect(environment.KAFKA_SSL_CA_FILE).toBe('/kafka-ca/ca.pem');
   });
 });

@@ -57,6 +57,8 @@ interface SecretGenerator {
   name: string;
   envs?: string[];
   type?: string;
+  /** e.g. disableNameSuffixHash, for a Secret named by resources kustomize does not rewrite (KEDA's). */
+  options?: { disableNameSuffixHash?: boolean };
 }
 
 export interface Kustomization {
@@ -71,7 +73,7 @@ export interface Kustomization {
 
 const SUPPORTED_FIELDS = new Set(['apiVersion', 'kind', 'namespace', 'resources', 'images', 'configMapGenerator', 'secretGenerator']);
 const SUPPORTED_CONFIGMAP_FIELDS = new Set(['name', 'behavior', 'literals', 'envs']);
-const SUPPORTED_SECRET_FIELDS = new Set(['name', 'envs', 'type']);
+const SUPPORTED_SECRET_FIELDS = new Set(['name', 'envs', 'type', 'options']);
 /** Kinds kustomize's namespace transformer leaves alone (the ones this folder could use). */
 const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'PriorityClass', 'StorageClass']);
 

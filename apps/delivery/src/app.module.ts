@@ -1,4 +1,4 @@
-import { Topics } from '@relay/contracts';
+import { ServiceTopology } from '@relay/contracts';
 import { EventServiceDefinition } from '@relay/messaging';
 import { deliveryPersistence } from '@relay/delivery/data-access';
 import { DeliveryModule } from '@relay/delivery/feature';
@@ -8,7 +8,7 @@ export const deliveryService: EventServiceDefinition = {
   name: 'delivery',
   description: 'Delivery slots and routes, prepared on order placement and confirmed once stock is reserved.',
   persistence: deliveryPersistence,
-  publishes: [Topics.deliveryEvents],
-  consumes: [Topics.orderEvents, Topics.inventoryEvents],
+  publishes: [...ServiceTopology.delivery.publishes],
+  consumes: [...ServiceTopology.delivery.consumes],
   feature: DeliveryModule,
 };

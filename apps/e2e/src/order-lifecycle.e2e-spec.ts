@@ -1,8 +1,9 @@
-import { Consumer, Kafka, logLevel } from 'kafkajs';
+import { Consumer } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
 import { Topics } from '@relay/contracts';
 import { getStock, placeOrder, placeOrderOk, setStock, skuFor, waitForDelivery, waitForReservation } from './support/api';
 import { getJson, HttpResponse, mapWithConcurrency, postJson } from './support/http';
+import { e2eKafka } from './support/kafka';
 import { startStack, Stack } from './support/stack';
 import { waitFor } from './support/wait-for';
 
@@ -39,7 +40,7 @@ describe('order lifecycle', () => {
   beforeAll(async () => {
     stack = await startStack({ name: 'lifecycle' });
     // A reader of every topic, to check what the services told each other.
-    const kafka = new Kafka({ clientId: `lifecycle-reader-${stack.suffix}`, brokers: stack.kafkaBrokers.split(','), logLevel: logLevel.NOTHING });
+    const kafka = e2eKafka(stack.kafkaBrokers, `lifecycle-reader-${stack.suffix}`);
     // restartOnFailure: on a broker that has just started, joining can fail with an error kafkajs
     // does not retry by itself; the reader must keep trying rather than silently stop.
     reader = kafka.consumer({ groupId: `lifecycle-reader-${stack.suffix}`, retry: { restartOnFailure: async () => true } });

@@ -1,4 +1,4 @@
-import { Topics } from '@relay/contracts';
+import { ServiceTopology } from '@relay/contracts';
 import { EventServiceDefinition } from '@relay/messaging';
 import { inventoryPersistence } from '@relay/inventory/data-access';
 import { InventoryModule } from '@relay/inventory/feature';
@@ -8,7 +8,7 @@ export const inventoryService: EventServiceDefinition = {
   name: 'inventory',
   description: 'Stock levels and per-order reservations (all lines or none), driven by order events.',
   persistence: inventoryPersistence,
-  publishes: [Topics.inventoryEvents],
-  consumes: [Topics.orderEvents],
+  publishes: [...ServiceTopology.inventory.publishes],
+  consumes: [...ServiceTopology.inventory.consumes],
   feature: InventoryModule,
 };

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { Topics } from '@relay/contracts';
+import { ServiceTopology } from '@relay/contracts';
 import { EventServiceDefinition } from '@relay/messaging';
 import { ordersPersistence } from '@relay/orders/data-access';
 import { OrderIntakeOptions, OrdersModule } from '@relay/orders/feature';
@@ -17,8 +17,8 @@ export function ordersService(intake: () => OrderIntakeOptions): EventServiceDef
     name: 'orders',
     description: 'Takes orders, tracks their status through inventory and delivery events, and lets customers cancel.',
     persistence: ordersPersistence,
-    publishes: [Topics.orderEvents],
-    consumes: [Topics.inventoryEvents, Topics.deliveryEvents],
+    publishes: [...ServiceTopology.orders.publishes],
+    consumes: [...ServiceTopology.orders.consumes],
     feature: OrdersFeatureModule,
   };
 }

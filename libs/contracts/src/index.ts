@@ -1,4 +1,5 @@
 export * from './topics';
+export * from './topology';
 export * from './envelope';
 export * from './text';
 export * from './event-contract';

@@ -8,6 +8,7 @@ import {
   configureHttpApp,
   createTokenVerifier,
   createHttpAdapter,
+  describeKafkaSecurity,
   HttpRequestLogging,
   listenOnManagementPort,
   LogFormat,
@@ -92,6 +93,7 @@ export function runEventService(service: EventServiceDefinition, readConfig: () 
     const config = readConfig();
     const management = managementListenFrom(config);
     const verifier = await createTokenVerifier(authSettingsFrom(config));
+    const kafka = kafkaSettingsFrom(config);
     const app = await NestFactory.create(eventServiceModule(service, config), createHttpAdapter(), { bufferLogs: true });
     await configureHttpApp(app, { service: service.name, shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS, verifier, rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE });
     setupOpenApi(app, { title: `Relay ${service.name}`, description: service.description });
@@ -101,7 +103,7 @@ export function runEventService(service: EventServiceDefinition, readConfig: () 
     await app.listen(config.PORT, '0.0.0.0');
     await listenOnManagementPort(app.getHttpAdapter().getInstance(), management);
     new Logger(service.name).log(
-      `${service.name} listening on http://127.0.0.1:${config.PORT} (management http://${management.host}:${management.port}; schema "${config.DATABASE_SCHEMA}", group "${config.KAFKA_GROUP_ID}")`,
+      `${service.name} listening on http://127.0.0.1:${config.PORT} (management http://${management.host}:${management.port}; schema "${config.DATABASE_SCHEMA}", group "${config.KAFKA_GROUP_ID}", Kafka ${describeKafkaSecurity(kafka.security)})`,
     );
   });
 }

@@ -5,7 +5,7 @@ import { DEFAULT_CONSUMER_FETCH } from './kafka/kafka-settings';
 import { consumerOptionsFrom } from './service-config';
 
 const shape = { ...serviceEnvShape({ port: 3001, schema: 'inventory', clientId: 'inventory' }), ...consumerEnvShape({ group: 'inventory' }) };
-const required = { KAFKA_BROKERS: '127.0.0.1:9092', DATABASE_URL: 'postgres://relay@127.0.0.1:5432/relay' };
+const required = { KAFKA_BROKERS: '127.0.0.1:9092', DATABASE_URL: 'postgres://relay@127.0.0.1:5432/relay', KAFKA_USERNAME: 'inventory', KAFKA_PASSWORD: 'not-a-real-secret' };
 
 /** The options the server gives kafkajs's consumer (what one fetch may bring into memory). */
 function kafkajsConsumerOptions(server: EventConsumerServer): { maxBytes?: number; maxBytesPerPartition?: number } {

@@ -1,10 +1,11 @@
 import { TopicName } from '@relay/contracts';
+import { kafkaSecurityFrom, KafkaSecurityEnv } from '@relay/service-runtime';
 import { FailurePolicy, defaultFailurePolicy } from './consumer/failure-policy';
 import { KafkaSettings } from './kafka/kafka-settings';
 import type { OutboxRelayModuleOptions } from './messaging.module';
 
 /** The Kafka part of a service's validated environment (see serviceEnvShape). */
-export interface KafkaEnv {
+export interface KafkaEnv extends KafkaSecurityEnv {
   KAFKA_BROKERS: string[];
   KAFKA_CLIENT_ID: string;
   KAFKA_TOPIC_PARTITIONS: number;
@@ -15,6 +16,7 @@ export function kafkaSettingsFrom(env: KafkaEnv): KafkaSettings {
   return {
     brokers: env.KAFKA_BROKERS,
     clientId: env.KAFKA_CLIENT_ID,
+    security: kafkaSecurityFrom(env),
     topicPartitions: env.KAFKA_TOPIC_PARTITIONS,
     replicationFactor: env.KAFKA_REPLICATION_FACTOR,
   };

@@ -1,6 +1,7 @@
 export * from './config/read-env';
 export * from './config/env-fields';
 export * from './config/service-env';
+export * from './config/kafka-security';
 export * from './database/postgres-data-source';
 export * from './http/api-error';
 export * from './http/http-exception.filter';

@@ -1,8 +1,13 @@
 import { randomBytes } from 'node:crypto';
+import { kafkaClientSecurity, KafkaClientSecurity, KafkaSecurity, readKafkaSecurity } from '@relay/service-runtime';
 
 export interface IntegrationEnv {
   kafkaBrokers: string[];
   databaseUrl: string;
+  /** How the tests log in: the KAFKA_* security variables (`npm test` and the global setup give the local admin principal). */
+  kafkaSecurity: KafkaSecurity;
+  /** kafkaSecurity as the `ssl` / `sasl` options of a kafkajs client, to spread into `new Kafka({ ... })`. */
+  kafkaClient: KafkaClientSecurity;
 }
 
 /**
@@ -15,10 +20,19 @@ export function integrationEnv(): IntegrationEnv {
   if (!brokers || !databaseUrl) {
     throw new Error('integration tests need KAFKA_BROKERS and DATABASE_URL; run them with `npm test` or through Jest (its global setup starts both)');
   }
-  return { kafkaBrokers: brokers.split(','), databaseUrl };
+  const kafkaSecurity = readKafkaSecurity();
+  return { kafkaBrokers: brokers.split(','), databaseUrl, kafkaSecurity, kafkaClient: kafkaClientSecurity(kafkaSecurity) };
 }
 
 /** A name no other test run uses: for topics, consumer groups and schemas (lower-case, [a-z0-9_]). */
 export function uniqueName(prefix: string): string {
   return `${prefix}_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+}
+
+/**
+ * The `ssl` / `sasl` options of a kafkajs client from the KAFKA_* security variables of `env`
+ * (the e2e suite's own clients: `admin` under `npm test` and the global setups).
+ */
+export function kafkaClientFromEnv(env: NodeJS.ProcessEnv = process.env): KafkaClientSecurity {
+  return kafkaClientSecurity(readKafkaSecurity(env));
 }

@@ -143,7 +143,7 @@ async function run(plan: BenchPlan, argv: string[]): Promise<number> {
   progress.say(`${command}: phases ${plan.phases.join(', ')}; results in ${path.relative(REPO_ROOT, resultsDir)}`);
 
   useSkuCount(plan.skus);
-  const stack = await BenchStack.start({ runId, resultsDir, sampler: memory, profile: plan.profile, serviceEnv: plan.serviceEnv, nodeFlags: plan.nodeFlags, kafkaNodes: plan.kafkaNodes });
+  const stack = await BenchStack.start({ runId, resultsDir, sampler: memory, profile: plan.profile, serviceEnv: plan.serviceEnv, nodeFlags: plan.nodeFlags, kafkaNodes: plan.kafkaNodes, insecureKafka: plan.insecureKafka });
   let interrupted = false;
   const onSignal = (signal: NodeJS.Signals): void => {
     if (interrupted) process.exit(130);

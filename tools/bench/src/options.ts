@@ -47,6 +47,8 @@ export interface BenchPlan {
   nodeFlags?: string[];
   /** Kafka nodes the bench starts (1, or 3: replication 3, min ISR 2); topics follow. */
   kafkaNodes: number;
+  /** --insecure: the bench's Kafka runs PLAINTEXT (no TLS, logins or ACLs), to measure what security costs. */
+  insecureKafka: boolean;
   /** Keep bench schemas, groups and throw-away topics on external infrastructure. */
   keepData: boolean;
   outputDir?: string;
@@ -82,6 +84,8 @@ Options:
                         them with Node's defaults
   --brokers N           Kafka nodes: 1 (default) or 3 (a cluster; every topic 3 replicas, min ISR 2;
                         with KAFKA_BROKERS set: the replication of the topics the bench creates)
+  --insecure            run the bench's Kafka PLAINTEXT: no TLS, no SASL logins, no ACLs (default:
+                        SASL_SSL with ACLs, as npm start), to measure what Kafka security costs
   --keep-data           on external infrastructure: keep bench schemas, groups and topics
   --out DIR             results folder (default bench-results/<timestamp>)
   -h, --help            this text
@@ -119,6 +123,7 @@ export function parseBenchArgs(argv: string[]): BenchPlan | 'help' {
         'sustain-start': { type: 'string' },
         'sustain-trials': { type: 'string' },
         'keep-data': { type: 'boolean' },
+        insecure: { type: 'boolean' },
         brokers: { type: 'string' },
         skus: { type: 'string' },
         'service-env': { type: 'string' },
@@ -177,6 +182,7 @@ export function parseBenchArgs(argv: string[]): BenchPlan | 'help' {
   return {
     quick,
     kafkaNodes,
+    insecureKafka: values.insecure === true,
     skus: typeof values.skus === 'string' ? positiveInt('--skus', values.skus) : 100,
     serviceEnv,
     nodeFlags,

@@ -3,11 +3,14 @@ import path from 'node:path';
 import { Admin, Kafka, logLevel } from 'kafkajs';
 import { Pool } from 'pg';
 import { Topics } from '@relay/contracts';
+import { kafkaClientSecurity, readKafkaSecurity } from '@relay/service-runtime';
 import { creationConfigOf, peekWalOutbox, WalOutboxSlotInUseError, walOutboxSlotName } from '@relay/messaging';
 import {
+  adminClientProperties,
   buildApps,
   findFreePort,
   Infrastructure,
+  KafkaPrincipal,
   ManagedProcess,
   REPO_ROOT,
   SERVICE_NODE_FLAGS,
@@ -74,6 +77,7 @@ export interface StartServiceOptions {
   label: string;
   service: ServiceName;
   schema: string;
+  /** Starts with the service's name (groupFor): the service's login may use only such groups. */
   group: string;
   env?: Record<string, string>;
 }
@@ -110,7 +114,9 @@ export class BenchStack {
     private readonly serviceEnv: Record<string, string>,
     private readonly nodeFlags: readonly string[],
   ) {
-    this.kafka = new Kafka({ clientId: `relay-bench-${runId}`, brokers: infrastructure.kafkaBrokers.split(','), logLevel: logLevel.NOTHING });
+    // The bench's own client (topics, group positions, clean-up) logs in as `admin`.
+    const security = kafkaClientSecurity(readKafkaSecurity({ ...process.env, ...infrastructure.kafkaEnv('admin') }));
+    this.kafka = new Kafka({ clientId: `relay-bench-${runId}`, brokers: infrastructure.kafkaBrokers.split(','), logLevel: logLevel.NOTHING, ...security });
     this.admin = this.kafka.admin();
     this.db = new Pool({ connectionString: infrastructure.databaseUrl, max: 4, application_name: 'relay-bench' });
     // An idle client whose server went away (the database stopping at the end) must not crash the bench.
@@ -127,9 +133,16 @@ export class BenchStack {
     nodeFlags?: readonly string[];
     /** Kafka nodes (1 by default, or 3); the replication of every topic follows. */
     kafkaNodes?: number;
+    /** PLAINTEXT Kafka (bench --insecure); default SASL_SSL with ACLs. */
+    insecureKafka?: boolean;
   }): Promise<BenchStack> {
     progress.say('building the apps and starting Kafka + PostgreSQL…');
-    const infrastructure = startInfrastructure({ mode: 'ephemeral', kafkaNodes: options.kafkaNodes, onProgress: (message) => progress.say(message) });
+    const infrastructure = startInfrastructure({
+      mode: 'ephemeral',
+      kafkaNodes: options.kafkaNodes,
+      kafkaSecurity: options.insecureKafka ? 'plaintext' : 'secured',
+      onProgress: (message) => progress.say(message),
+    });
     infrastructure.catch(() => undefined);
     const distDir = path.join(options.resultsDir, 'dist');
     try {
@@ -166,8 +179,18 @@ export class BenchStack {
     return `bench_${this.runId}_${suffix}`.toLowerCase().replace(/[^a-z0-9_]/g, '_');
   }
 
+  /**
+   * `<suffix>-bench-<run id>`: a service's group starts with its name (groupFor('inventory-cu1')), as
+   * the ACLs of its login require (kafka-acls.ts); throw-away topics are named the same way.
+   */
   groupFor(suffix: string): string {
-    return `bench-${this.runId}-${suffix}`;
+    return `${suffix}-bench-${this.runId}`;
+  }
+
+  /** `--command-config` / `--producer.config` of Kafka's perf tools: `admin`'s login, or none on PLAINTEXT or external brokers. */
+  async kafkaToolConfig(flag: string): Promise<string[]> {
+    const security = this.infrastructure.kafkaSecurity;
+    return security ? [flag, await adminClientProperties(security)] : [];
   }
 
   running(label: string): ProgramHandle | undefined {
@@ -182,6 +205,7 @@ export class BenchStack {
       entryPoint: path.join(this.distDir, 'apps', options.service, 'src', 'main.js'),
       profiled: this.profile.includes(options.service),
       managementPort: await findFreePort(),
+      principal: options.service,
     });
     // The same object the stack keeps, so what it stops and what the caller holds stay one.
     return Object.assign(started, { service: options.service });
@@ -191,7 +215,7 @@ export class BenchStack {
    * Starts a Node program the way the services run (their environment, Node flags and log folder),
    * tracked by the sampler under `label`, and resolves once it prints "<name> listening on".
    */
-  async startProgram(options: Omit<StartServiceOptions, 'service'> & { name: string; entryPoint: string; profiled: boolean; managementPort?: number }): Promise<ProgramHandle> {
+  async startProgram(options: Omit<StartServiceOptions, 'service'> & { name: string; entryPoint: string; profiled: boolean; principal: KafkaPrincipal; managementPort?: number }): Promise<ProgramHandle> {
     const port = await findFreePort();
     const { profiled } = options;
     const inherited = { ...process.env };
@@ -207,6 +231,8 @@ export class BenchStack {
       KAFKA_GROUP_ID: options.group,
       KAFKA_CLIENT_ID: `${options.label}-${this.runId}`,
       KAFKA_REPLICATION_FACTOR: String(this.infrastructure.replicationFactor),
+      // Each service logs in as itself, as npm start runs it.
+      ...this.infrastructure.kafkaEnv(options.principal),
       ...this.serviceEnv,
       ...options.env,
       ...(profiled ? profilerEnv(path.join(this.resultsDir, 'profiles')) : {}),
@@ -441,7 +467,7 @@ export class BenchStack {
     for (const { nspname } of schemas.rows) await this.dropSchema(nspname);
     // Slots whose schema is gone already (dropped by a phase, or never made).
     await this.db.query(`SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE starts_with(slot_name, $1) AND NOT active`, [walOutboxSlotName(this.schemaPrefix)]);
-    const groups = (await this.admin.listGroups()).groups.map((group) => group.groupId).filter((id) => id.startsWith(`bench-${this.runId}-`));
+    const groups = (await this.admin.listGroups()).groups.map((group) => group.groupId).filter((id) => id.endsWith(`-bench-${this.runId}`));
     if (groups.length > 0) await this.admin.deleteGroups(groups).catch(() => undefined);
     const topics = (await this.admin.listTopics()).filter((topic) => extraTopics.includes(topic));
     if (topics.length > 0) await this.admin.deleteTopics({ topics }).catch(() => undefined);

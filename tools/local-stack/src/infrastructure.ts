@@ -4,6 +4,7 @@ import path from 'node:path';
 import { startKafkaBroker } from './kafka-broker';
 import { startKafkaCluster } from './kafka-cluster';
 import { replicationForNodes } from './kafka-properties';
+import { kafkaClientEnv, kafkaSecurityDir, readKafkaSecurity, readOrCreateKafkaSecurity, type KafkaPrincipal, type KafkaSecurityMaterial } from './kafka-security';
 import { startPostgres } from './postgres-server';
 import { LOCAL_STATE_DIR } from './repo-paths';
 
@@ -15,6 +16,15 @@ export interface Infrastructure {
    */
   replicationFactor: number;
   databaseUrl: string;
+  /** The local brokers' CA and logins; undefined for a plaintext broker, or one given by KAFKA_BROKERS outside the local stack. */
+  kafkaSecurity: KafkaSecurityMaterial | undefined;
+  /**
+   * The variables a client needs to log in as `principal` (KAFKA_SECURITY_PROTOCOL, KAFKA_USERNAME,
+   * KAFKA_PASSWORD, KAFKA_SSL_CA_FILE …) and RELAY_KAFKA_SECURITY_DIR, so that a child process
+   * (the e2e suite) finds the other principals' logins and starts its own brokers with the same ones.
+   * Empty when there is no kafkaSecurity: the caller's own KAFKA_* variables apply.
+   */
+  kafkaEnv(principal: KafkaPrincipal): Record<string, string>;
   /** What was started here (as opposed to given by KAFKA_BROKERS / DATABASE_URL). */
   started: string[];
   stop(): Promise<void>;
@@ -32,6 +42,8 @@ export interface InfrastructureOptions {
    * .relay/postgres-cluster/; a single node: 9092, .relay/kafka-data/ and .relay/postgres/.
    */
   kafkaNodes?: number;
+  /** 'plaintext': the broker runs without TLS, logins or ACLs (bench --insecure, to measure what security costs). Default: secured. */
+  kafkaSecurity?: 'secured' | 'plaintext';
   env?: NodeJS.ProcessEnv;
   onProgress?: (message: string) => void;
 }
@@ -51,14 +63,33 @@ export async function startInfrastructure(options: InfrastructureOptions): Promi
   const kafkaNodes = options.kafkaNodes ?? 1;
   const { replicationFactor } = replicationForNodes(kafkaNodes);
   const kafkaProgress = (message: string) => progress(`kafka: ${message}`);
+  // Secured brokers of `npm start` keep their CA and logins in .relay/ (or RELAY_KAFKA_SECURITY_DIR);
+  // an ephemeral run makes its own in its temp dir. Brokers given by KAFKA_BROKERS: the material of
+  // RELAY_KAFKA_SECURITY_DIR when set (a parent run's), else none.
+  const securityDir = persistent ? kafkaSecurityDir(env) : path.join(tempRoot!, 'kafka-security');
+  let security: KafkaSecurityMaterial | undefined;
+  try {
+    security = env.KAFKA_BROKERS
+      ? env.RELAY_KAFKA_SECURITY_DIR
+        ? await readKafkaSecurity(path.resolve(env.RELAY_KAFKA_SECURITY_DIR))
+        : undefined
+      : options.kafkaSecurity === 'plaintext'
+        ? undefined
+        : await readOrCreateKafkaSecurity(securityDir, kafkaProgress);
+  } catch (error) {
+    if (tempRoot) await rm(tempRoot, { recursive: true, force: true });
+    throw error;
+  }
+  const brokerSecurity = security ?? 'plaintext';
   const kafka = env.KAFKA_BROKERS
     ? undefined
     : kafkaNodes === 1
-      ? startKafkaBroker({ dataDir: dir('kafka-data'), port: persistent ? 9092 : 0, onProgress: kafkaProgress })
+      ? startKafkaBroker({ dataDir: dir('kafka-data'), port: persistent ? 9092 : 0, security: brokerSecurity, onProgress: kafkaProgress })
       : startKafkaCluster({
           dataDir: dir('kafka-cluster'),
           nodes: kafkaNodes,
           ports: persistent ? Array.from({ length: kafkaNodes }, (_, index) => 9092 + index) : undefined,
+          security: brokerSecurity,
           onProgress: kafkaProgress,
         });
   // The topics and the database are one state: consumers store their positions in the topics'
@@ -88,7 +119,13 @@ export async function startInfrastructure(options: InfrastructureOptions): Promi
     kafkaBrokers: broker ? broker.brokers.join(',') : env.KAFKA_BROKERS!,
     replicationFactor,
     databaseUrl: database ? database.url : env.DATABASE_URL!,
-    started: [...(broker ? [`Kafka ${broker.kafkaVersion} on ${broker.brokers.join(',')}${kafkaNodes > 1 ? ` (${kafkaNodes} nodes, replication ${replicationFactor})` : ''}`] : []), ...(database ? [`PostgreSQL on ${database.url}`] : [])],
+    kafkaSecurity: security,
+    kafkaEnv: (principal): Record<string, string> => {
+      if (security) return { ...kafkaClientEnv(security, principal), RELAY_KAFKA_SECURITY_DIR: security.dir };
+      // A plaintext broker of ours is said so explicitly; someone else's keeps the caller's KAFKA_* variables.
+      return broker ? { KAFKA_SECURITY_PROTOCOL: 'plaintext' } : {};
+    },
+    started: [...(broker ? [`Kafka ${broker.kafkaVersion} on ${broker.brokers.join(',')}${kafkaNodes > 1 ? ` (${kafkaNodes} nodes, replication ${replicationFactor})` : ''}, ${security ? `SASL_SSL (SCRAM-SHA-512, ACLs; CA and logins in ${security.dir})` : 'PLAINTEXT (no TLS, no logins, no ACLs)'}`] : []), ...(database ? [`PostgreSQL on ${database.url}`] : [])],
     stop: stopAll,
   };
 }

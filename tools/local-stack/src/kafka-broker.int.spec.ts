@@ -32,6 +32,9 @@ import {
   type RunningKafkaBroker,
 } from './kafka-broker';
 import { waitForCondition } from './process-utils';
+import { adminClientProperties, kafkaClientEnv } from './kafka-security';
+// eslint-disable-next-line @nx/enforce-module-boundaries
+import { kafkaClientSecurity, readKafkaSecurity } from '../../../libs/service-runtime/src/config/kafka-security';
 
 const HOOK_TIMEOUT_MS = 180_000;
 jest.setTimeout(60_000);
@@ -87,10 +90,13 @@ function isAlive(pid: number): boolean {
 /** kafkajs WARN/ERROR log lines, printed at the end so client/broker incompatibilities are visible. */
 const kafkajsWarnings: string[] = [];
 
+/** As `admin`: of the broker started here, or as the KAFKA_* variables say for KAFKA_BROKERS. */
 function createKafka(brokers: string[]): Kafka {
+  const local = localBroker !== undefined && brokers.join(',') === localBroker.brokers.join(',') ? localBroker.security : undefined;
   return new Kafka({
     clientId: `smoke-${runId}`,
     brokers,
+    ...kafkaClientSecurity(readKafkaSecurity(local ? kafkaClientEnv(local, 'admin') : process.env)),
     logLevel: logLevel.WARN,
     logCreator:
       () =>
@@ -323,15 +329,22 @@ describeRunner('startKafkaBroker (local runner)', () => {
     const properties = await fs.readFile(path.join(broker.dataDir, 'server.properties'), 'utf8');
     expect(properties).toContain('process.roles=broker,controller');
     expect(properties).toContain('auto.create.topics.enable=false');
+    // Secured by default (issue 13): SASL_SSL clients, mutual TLS controllers, deny unless an ACL allows.
+    expect(properties).toContain('listener.security.protocol.map=CLIENT:SASL_SSL,CONTROLLER:SSL');
+    expect(properties).toContain('allow.everyone.if.no.acl.found=false');
+    // It holds the keystore password and the inter-broker login.
+    expect((await fs.stat(path.join(broker.dataDir, 'server.properties'))).mode & 0o077).toBe(0);
     const rss = await rssMb(broker.pid);
     if (rss !== undefined) report(`broker RSS after start: ${rss} MB`);
   });
 
   it('runs Kafka CLI tools on the same jars (TopicCommand)', async () => {
     const bootstrap = running().brokers.join(',');
+    const login = ['--command-config', await adminClientProperties(running().security!)];
     const created = await runKafkaTool(KAFKA_TOOL_CLASSES.topics, [
       '--bootstrap-server',
       bootstrap,
+      ...login,
       '--create',
       '--topic',
       topic,
@@ -343,7 +356,7 @@ describeRunner('startKafkaBroker (local runner)', () => {
     expect(created.stderr).not.toMatch(/Exception|ERROR/);
     expect(created.code).toBe(0);
 
-    const described = await runKafkaTool(KAFKA_TOOL_CLASSES.topics, ['--bootstrap-server', bootstrap, '--describe', '--topic', topic]);
+    const described = await runKafkaTool(KAFKA_TOOL_CLASSES.topics, ['--bootstrap-server', bootstrap, ...login, '--describe', '--topic', topic]);
     expect(described.code).toBe(0);
     expect(described.stdout).toMatch(/PartitionCount:\s*3/);
   });

@@ -2,7 +2,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { findFreePort, isPortFree, LOOPBACK_HOST, waitForPort } from './free-port';
-import { renderServerProperties } from './kafka-properties';
+import { applyKafkaAccess } from './kafka-access';
+import { renderServerProperties, replicationForNodes, type KafkaNodeSecurity } from './kafka-properties';
+import { BROKER_CERTIFICATE_DN, kafkaSecurityDir, readOrCreateKafkaSecurity, type KafkaSecurityMaterial } from './kafka-security';
 import {
   findExecutable,
   ProcessExitedError,
@@ -293,7 +295,7 @@ export async function runKafkaTool(
 export interface KafkaBrokerOptions {
   /** Holds log.dirs (logs/), the generated server.properties, cluster.id and broker.log. Reusable. */
   dataDir: string;
-  /** Client (PLAINTEXT) listener on 127.0.0.1; default 9092; 0 picks a free port. */
+  /** Client listener on 127.0.0.1 (SASL_SSL, or PLAINTEXT with security 'plaintext'); default 9092; 0 picks a free port. */
   port?: number;
   /** KRaft controller listener on 127.0.0.1; default: a free port. */
   controllerPort?: number;
@@ -301,6 +303,11 @@ export interface KafkaBrokerOptions {
   heapMb?: number;
   /** Default 90 000 ms, not counting the first-run jar download. */
   startTimeoutMs?: number;
+  /**
+   * Default: secured (SASL_SSL, ACLs) with the material of kafkaSecurityDir() (RELAY_KAFKA_SECURITY_DIR,
+   * else .relay/kafka-security), made on first use. 'plaintext': no TLS, no logins, no ACLs (bench --insecure).
+   */
+  security?: KafkaSecurityMaterial | 'plaintext';
   onProgress?: ProgressListener;
 }
 
@@ -314,8 +321,27 @@ export interface RunningKafkaBroker {
   logFile: string;
   dataDir: string;
   kafkaVersion: string;
+  /** The CA and logins clients use (kafkaClientEnv); undefined when started with security 'plaintext'. */
+  security: KafkaSecurityMaterial | undefined;
   /** SIGTERM, up to 20 s for a clean shutdown, then SIGKILL. Idempotent. */
   stop(): Promise<void>;
+}
+
+/** The material a secured node runs with: the option's, or the one of kafkaSecurityDir(). */
+export async function resolveBrokerSecurity(security: KafkaSecurityMaterial | 'plaintext' | undefined, onProgress: ProgressListener): Promise<KafkaSecurityMaterial | undefined> {
+  if (security === 'plaintext') return undefined;
+  return security ?? (await readOrCreateKafkaSecurity(kafkaSecurityDir(), onProgress));
+}
+
+/** What renderServerProperties needs of the material. */
+export function nodeSecurityOf(material: KafkaSecurityMaterial): KafkaNodeSecurity {
+  return {
+    keystoreFile: material.keystoreFile,
+    truststoreFile: material.truststoreFile,
+    storePassword: material.storePassword,
+    interBroker: material.users.admin,
+    brokerCertificateDn: BROKER_CERTIFICATE_DN,
+  };
 }
 
 const STARTED_LINE = /Kafka Server started/;
@@ -376,9 +402,13 @@ async function formatStorage(
   classpath: string,
   propertiesFile: string,
   clusterId: string,
+  security: KafkaSecurityMaterial | undefined,
   onProgress: ProgressListener,
 ): Promise<void> {
   onProgress('formatting storage…');
+  // The SCRAM logins go into the metadata log at format time (KRaft keeps them there): the brokers
+  // need the inter-broker one before any client could add it. On the command line of a one-second JVM.
+  const scram = Object.values(security?.users ?? {}).flatMap(({ username, password }) => ['--add-scram', `SCRAM-SHA-512=[name=${username},password=${password}]`]);
   const result = await runCommand(
     java,
     [
@@ -397,6 +427,7 @@ async function formatStorage(
       '-c',
       propertiesFile,
       '--ignore-formatted',
+      ...scram,
     ],
     { timeoutMs: 120_000 },
   );
@@ -419,6 +450,8 @@ export interface KafkaNodeLaunch {
   properties: string;
   heapMb: number;
   startTimeoutMs: number;
+  /** Secured nodes: the logins to format the storage with, checked against the data dir's on later starts. */
+  security: KafkaSecurityMaterial | undefined;
   /** Extra JVM options (e.g. -XX:ActiveProcessorCount for the nodes of a cluster). */
   jvmArgs?: readonly string[];
   /** What the progress and log lines call it: "broker" or "node 2". */
@@ -449,10 +482,27 @@ export async function launchKafkaNode(launch: KafkaNodeLaunch): Promise<ManagedP
   const propertiesFile = path.join(nodeDir, 'server.properties');
   const logFile = path.join(nodeDir, 'broker.log');
   await fs.mkdir(logDirs, { recursive: true });
-  await fs.writeFile(propertiesFile, launch.properties);
+  // It holds the keystore password and the inter-broker login.
+  await fs.writeFile(propertiesFile, launch.properties, { mode: 0o600 });
+  await fs.chmod(propertiesFile, 0o600);
+  // Which logins the metadata log was formatted with: a secured start on data formatted otherwise
+  // (before issue 13, or with another security dir) would fail at every login, so it is refused here.
+  const loginsFile = path.join(nodeDir, 'scram-logins');
+  const logins = launch.security ? launch.security.fingerprint : 'none';
   // meta.properties marks a formatted log dir; skipping the format JVM saves ~1 s per restart.
   if (!(await exists(path.join(logDirs, 'meta.properties')))) {
-    await formatStorage(java, classpath, propertiesFile, launch.clusterId, launch.onProgress);
+    await formatStorage(java, classpath, propertiesFile, launch.clusterId, launch.security, launch.onProgress);
+    await fs.writeFile(loginsFile, `${logins}\n`);
+  } else if (launch.security) {
+    const formatted = (await fs.readFile(loginsFile, 'utf8').catch(() => 'none')).trim();
+    if (formatted !== logins) {
+      throw new KafkaNodeStartError(
+        `The Kafka data in ${nodeDir} was formatted ${formatted === 'none' ? 'without SCRAM logins (before Kafka ran secured)' : 'with other SCRAM logins'} than those of ${launch.security.dir}. ` +
+          `Remove ${nodeDir} (and the PostgreSQL data kept with it, e.g. .relay/postgres) to start afresh.`,
+        false,
+        { cause: undefined },
+      );
+    }
   }
 
   launch.onProgress(`starting ${launch.label} (Kafka ${KAFKA_VERSION}) on ${LOOPBACK_HOST}:${port}…`);
@@ -507,6 +557,7 @@ export async function startKafkaBroker(options: KafkaBrokerOptions): Promise<Run
   const classpath = await resolveKafkaClasspath(onProgress);
   await fs.mkdir(dataDir, { recursive: true });
   const clusterId = await readOrCreateClusterId(dataDir);
+  const security = await resolveBrokerSecurity(options.security, onProgress);
 
   // Auto-picked ports can be grabbed by someone else between picking and binding; retry those.
   const portsArePicked = options.port === 0 || options.controllerPort === undefined || options.controllerPort === 0;
@@ -527,7 +578,14 @@ export async function startKafkaBroker(options: KafkaBrokerOptions): Promise<Run
         clusterId,
         port,
         controllerPort,
-        properties: renderServerProperties({ nodeId: 1, logDirs: path.join(dataDir, 'logs'), port, voters: [{ nodeId: 1, controllerPort }] }),
+        properties: renderServerProperties({
+          nodeId: 1,
+          logDirs: path.join(dataDir, 'logs'),
+          port,
+          voters: [{ nodeId: 1, controllerPort }],
+          security: security && nodeSecurityOf(security),
+        }),
+        security,
         heapMb: options.heapMb ?? 512,
         startTimeoutMs: options.startTimeoutMs ?? 90_000,
         label: 'broker',
@@ -540,15 +598,25 @@ export async function startKafkaBroker(options: KafkaBrokerOptions): Promise<Run
       }
       throw error;
     }
+    const brokers = [`${LOOPBACK_HOST}:${port}`];
+    if (security) {
+      try {
+        await applyKafkaAccess(brokers, security, { partitions: 6, ...replicationForNodes(1) });
+      } catch (error) {
+        await broker.stop({ signal: 'SIGTERM', timeoutMs: 20_000 });
+        throw new Error(`Kafka ${KAFKA_VERSION} broker started but its ACLs and topics could not be set up (log ${path.join(dataDir, 'broker.log')}): ${(error as Error).message}`, { cause: error });
+      }
+    }
 
     return {
-      brokers: [`${LOOPBACK_HOST}:${port}`],
+      brokers,
       port,
       controllerPort,
       pid: broker.pid,
       logFile: path.join(dataDir, 'broker.log'),
       dataDir,
       kafkaVersion: KAFKA_VERSION,
+      security,
       stop: async () => {
         await broker.stop({ signal: 'SIGTERM', timeoutMs: 20_000 });
       },

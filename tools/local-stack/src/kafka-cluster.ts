@@ -8,12 +8,16 @@ import {
   KAFKA_VERSION,
   KafkaNodeStartError,
   launchKafkaNode,
+  nodeSecurityOf,
   readOrCreateClusterId,
+  resolveBrokerSecurity,
   resolveKafkaClasspath,
   runKafkaTool,
   type ProgressListener,
 } from './kafka-broker';
+import { applyKafkaAccess } from './kafka-access';
 import { renderServerProperties, replicationForNodes, type KafkaVoter, type PropertyValue } from './kafka-properties';
+import { adminClientProperties, type KafkaSecurityMaterial } from './kafka-security';
 import type { ManagedProcess } from './process-utils';
 
 export interface KafkaClusterOptions {
@@ -21,7 +25,7 @@ export interface KafkaClusterOptions {
   dataDir: string;
   /** Combined controller + broker nodes, ids 1…N, every one a voter; default 3. */
   nodes?: number;
-  /** Client (PLAINTEXT) ports on 127.0.0.1, one per node; default: free ports. */
+  /** Client (SASL_SSL, or PLAINTEXT with security 'plaintext') ports on 127.0.0.1, one per node; default: free ports. */
   ports?: readonly number[];
   /** Controller ports, one per node; default: free ports. Kept for the cluster's life: a restarted node reuses its own. */
   controllerPorts?: readonly number[];
@@ -31,6 +35,8 @@ export interface KafkaClusterOptions {
   brokerProperties?: Readonly<Record<string, PropertyValue>>;
   /** For the whole cluster to start (every node waits for a quorum); default 120 000 ms, not counting the first-run jar download. */
   startTimeoutMs?: number;
+  /** As startKafkaBroker's: secured by default with the material of kafkaSecurityDir(); 'plaintext' for none. */
+  security?: KafkaSecurityMaterial | 'plaintext';
   onProgress?: ProgressListener;
 }
 
@@ -71,6 +77,8 @@ export interface RunningKafkaCluster {
   /** What the nodes were configured with (replicationForNodes). */
   replicationFactor: number;
   minInsyncReplicas: number;
+  /** The CA and logins clients use (kafkaClientEnv); undefined when started with security 'plaintext'. */
+  security: KafkaSecurityMaterial | undefined;
   node(nodeId: number): KafkaClusterNode;
   /** Stops every node (in parallel). Idempotent. */
   stop(): Promise<void>;
@@ -194,6 +202,7 @@ export async function startKafkaCluster(options: KafkaClusterOptions): Promise<R
   const classpath = await resolveKafkaClasspath(onProgress);
   await fs.mkdir(dataDir, { recursive: true });
   const clusterId = await readOrCreateClusterId(dataDir);
+  const security = await resolveBrokerSecurity(options.security, onProgress);
 
   const portsArePicked = options.ports === undefined || options.controllerPorts === undefined;
   const maxAttempts = portsArePicked ? 3 : 1;
@@ -209,7 +218,14 @@ export async function startKafkaCluster(options: KafkaClusterOptions): Promise<R
     const nodes = voters.map(({ nodeId, controllerPort }) => {
       const port = ports[nodeId - 1];
       const nodeDir = path.join(dataDir, `node-${nodeId}`);
-      const properties = renderServerProperties({ nodeId, logDirs: path.join(nodeDir, 'logs'), port, voters, overrides: options.brokerProperties });
+      const properties = renderServerProperties({
+        nodeId,
+        logDirs: path.join(nodeDir, 'logs'),
+        port,
+        voters,
+        security: security && nodeSecurityOf(security),
+        overrides: options.brokerProperties,
+      });
       return new ClusterNode(nodeId, port, controllerPort, nodeDir, () =>
         launchKafkaNode({
           java,
@@ -219,6 +235,7 @@ export async function startKafkaCluster(options: KafkaClusterOptions): Promise<R
           port,
           controllerPort,
           properties,
+          security,
           heapMb,
           startTimeoutMs,
           label: `node ${nodeId}`,
@@ -239,6 +256,18 @@ export async function startKafkaCluster(options: KafkaClusterOptions): Promise<R
       }
       throw failures[0];
     }
+    if (security) {
+      try {
+        await applyKafkaAccess(
+          nodes.map((node) => node.broker),
+          security,
+          { partitions: 6, replicationFactor, minInsyncReplicas },
+        );
+      } catch (error) {
+        await Promise.allSettled(nodes.map((node) => node.stop()));
+        throw new Error(`the Kafka cluster started but its ACLs and topics could not be set up (logs in ${dataDir}/node-*/broker.log): ${(error as Error).message}`, { cause: error });
+      }
+    }
 
     let stopping: Promise<void> | undefined;
     return {
@@ -249,6 +278,7 @@ export async function startKafkaCluster(options: KafkaClusterOptions): Promise<R
       kafkaVersion: KAFKA_VERSION,
       replicationFactor,
       minInsyncReplicas,
+      security,
       node(nodeId: number) {
         const node = nodes.find((candidate) => candidate.nodeId === nodeId);
         if (node === undefined) throw new Error(`no Kafka node ${nodeId} (nodes ${nodes.map((each) => each.nodeId).join(', ')})`);
@@ -291,11 +321,12 @@ export function parseQuorumStatus(output: string): QuorumStatus {
 
 /**
  * The controller quorum of the cluster behind `bootstrapServers` (any live broker answers): its
- * leader, the active controller. Runs Kafka's own MetadataQuorumCommand on the cached jars (a JVM,
+ * leader, the active controller (as `admin` on a secured cluster). Runs Kafka's own MetadataQuorumCommand on the cached jars (a JVM,
  * a few seconds); throws if it fails.
  */
-export async function describeQuorum(bootstrapServers: readonly string[], timeoutMs = 60_000): Promise<QuorumStatus> {
-  const result = await runKafkaTool(KAFKA_TOOL_CLASSES.metadataQuorum, ['--bootstrap-server', bootstrapServers.join(','), 'describe', '--status'], {
+export async function describeQuorum(bootstrapServers: readonly string[], timeoutMs = 60_000, security?: KafkaSecurityMaterial): Promise<QuorumStatus> {
+  const commandConfig = security ? ['--command-config', await adminClientProperties(security)] : [];
+  const result = await runKafkaTool(KAFKA_TOOL_CLASSES.metadataQuorum, ['--bootstrap-server', bootstrapServers.join(','), ...commandConfig, 'describe', '--status'], {
     timeoutMs,
     heapMb: 128,
     jvmArgs: ['-XX:TieredStopAtLevel=1', '-XX:+UseSerialGC'],

@@ -33,6 +33,35 @@ describe('renderServerProperties', () => {
     { nodeId: 3, controllerPort: 19003 },
   ];
 
+  it('secured: SASL_SSL clients and replication, mutual-TLS controllers, deny unless an ACL allows', () => {
+    const security = {
+      keystoreFile: '/sec/broker.p12',
+      truststoreFile: '/sec/truststore.p12',
+      storePassword: 'store-pw',
+      interBroker: { username: 'admin', password: 'admin-pw' },
+      brokerCertificateDn: 'CN=relay-broker',
+    };
+    const properties = parse(renderServerProperties({ nodeId: 2, logDirs: '/data/node-2/logs', port: 9093, voters, security }));
+    expect(Object.fromEntries(properties)).toEqual(
+      expect.objectContaining({
+        listeners: 'CLIENT://127.0.0.1:9093,CONTROLLER://127.0.0.1:19002',
+        'advertised.listeners': 'CLIENT://127.0.0.1:9093',
+        'listener.security.protocol.map': 'CLIENT:SASL_SSL,CONTROLLER:SSL',
+        'inter.broker.listener.name': 'CLIENT',
+        'sasl.enabled.mechanisms': 'SCRAM-SHA-512',
+        'sasl.mechanism.inter.broker.protocol': 'SCRAM-SHA-512',
+        'listener.name.client.scram-sha-512.sasl.jaas.config': 'org.apache.kafka.common.security.scram.ScramLoginModule required username="admin" password="admin-pw";',
+        'listener.name.controller.ssl.client.auth': 'required',
+        'ssl.keystore.location': '/sec/broker.p12',
+        'ssl.truststore.location': '/sec/truststore.p12',
+        'authorizer.class.name': 'org.apache.kafka.metadata.authorizer.StandardAuthorizer',
+        'allow.everyone.if.no.acl.found': 'false',
+        'super.users': 'User:admin;User:CN=relay-broker',
+      }),
+    );
+    expect([...properties.values()].some((value) => value.includes('PLAINTEXT'))).toBe(false);
+  });
+
   it('renders one node of three: every node a voter, its own listeners, replication 3 and min ISR 2 everywhere', () => {
     const properties = parse(renderServerProperties({ nodeId: 2, logDirs: '/data/node-2/logs', port: 9093, voters }));
     expect(Object.fromEntries(properties)).toEqual(

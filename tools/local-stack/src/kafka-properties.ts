@@ -43,16 +43,77 @@ export interface KafkaVoter {
   controllerPort: number;
 }
 
+/**
+ * What a node needs to run secured (kafka-security.ts makes it). Without it the node runs as
+ * before issue 13: PLAINTEXT, no authorizer (the bench's --insecure, for comparison only).
+ */
+export interface KafkaNodeSecurity {
+  keystoreFile: string;
+  truststoreFile: string;
+  storePassword: string;
+  /** The SCRAM login the brokers use between themselves: a super user. */
+  interBroker: { username: string; password: string };
+  /** The principal of the brokers' certificate, e.g. `CN=relay-broker`: what a controller sees over mutual TLS. */
+  brokerCertificateDn: string;
+}
+
 export interface KafkaNodeProperties {
   nodeId: number;
   /** Where the node keeps its log segments and metadata log. */
   logDirs: string;
-  /** Client (PLAINTEXT) listener on 127.0.0.1. */
+  /** Client listener on 127.0.0.1: SASL_SSL (SCRAM-SHA-512) when `security` is given, else PLAINTEXT. */
   port: number;
   /** Every controller of the cluster, this node included (its controller listener is its own entry). */
   voters: readonly KafkaVoter[];
+  security?: KafkaNodeSecurity;
   /** Set last, over the generated values (e.g. a shorter broker.session.timeout.ms for fault tests). */
   overrides?: Readonly<Record<string, PropertyValue>>;
+}
+
+function plaintextListeners(port: number, controllerPort: number): Array<[string, PropertyValue]> {
+  return [
+    ['listeners', `PLAINTEXT://${LOOPBACK_HOST}:${port},CONTROLLER://${LOOPBACK_HOST}:${controllerPort}`],
+    ['advertised.listeners', `PLAINTEXT://${LOOPBACK_HOST}:${port}`],
+    ['controller.listener.names', 'CONTROLLER'],
+    ['listener.security.protocol.map', 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT'],
+    ['inter.broker.listener.name', 'PLAINTEXT'],
+  ];
+}
+
+/**
+ * Two listeners, both on 127.0.0.1 and both encrypted:
+ * - CLIENT, SASL_SSL with SCRAM-SHA-512: every client, and the brokers' replication among
+ *   themselves as the `admin` super user (the only login the brokers hold).
+ * - CONTROLLER, SSL with client certificates required (mutual TLS): KRaft cannot use SCRAM there
+ *   (the SCRAM credentials live in the metadata log the controllers serve), so a node proves itself
+ *   with the brokers' key, which only the stack's 0600 files hold; its certificate's DN is a super
+ *   user. A PLAINTEXT controller listener would make anyone on the machine (it is shared) a super user.
+ * The StandardAuthorizer denies whatever no ACL allows (allow.everyone.if.no.acl.found=false); the
+ * ACLs come from kafka-acls.ts, applied once the node serves (kafka-access.ts).
+ */
+function securedListeners(port: number, controllerPort: number, security: KafkaNodeSecurity): Array<[string, PropertyValue]> {
+  const jaas = `org.apache.kafka.common.security.scram.ScramLoginModule required username="${security.interBroker.username}" password="${security.interBroker.password}";`;
+  return [
+    ['listeners', `CLIENT://${LOOPBACK_HOST}:${port},CONTROLLER://${LOOPBACK_HOST}:${controllerPort}`],
+    ['advertised.listeners', `CLIENT://${LOOPBACK_HOST}:${port}`],
+    ['controller.listener.names', 'CONTROLLER'],
+    ['listener.security.protocol.map', 'CLIENT:SASL_SSL,CONTROLLER:SSL'],
+    ['inter.broker.listener.name', 'CLIENT'],
+    ['sasl.enabled.mechanisms', 'SCRAM-SHA-512'],
+    ['sasl.mechanism.inter.broker.protocol', 'SCRAM-SHA-512'],
+    ['listener.name.client.scram-sha-512.sasl.jaas.config', jaas],
+    ['listener.name.controller.ssl.client.auth', 'required'],
+    ['ssl.keystore.type', 'PKCS12'],
+    ['ssl.keystore.location', security.keystoreFile],
+    ['ssl.keystore.password', security.storePassword],
+    ['ssl.truststore.type', 'PKCS12'],
+    ['ssl.truststore.location', security.truststoreFile],
+    ['ssl.truststore.password', security.storePassword],
+    ['ssl.endpoint.identification.algorithm', 'https'],
+    ['authorizer.class.name', 'org.apache.kafka.metadata.authorizer.StandardAuthorizer'],
+    ['allow.everyone.if.no.acl.found', false],
+    ['super.users', `User:${security.interBroker.username};User:${security.brokerCertificateDn}`],
+  ];
 }
 
 function propertyValue(value: PropertyValue): string {
@@ -71,11 +132,7 @@ export function renderServerProperties(node: KafkaNodeProperties): string {
     // every start instead of being frozen into the formatted log, so a whole-cluster restart may use
     // different (freshly picked) controller ports, and every node is formatted the same way.
     ['controller.quorum.voters', node.voters.map((voter) => `${voter.nodeId}@${LOOPBACK_HOST}:${voter.controllerPort}`).join(',')],
-    ['listeners', `PLAINTEXT://${LOOPBACK_HOST}:${node.port},CONTROLLER://${LOOPBACK_HOST}:${self.controllerPort}`],
-    ['advertised.listeners', `PLAINTEXT://${LOOPBACK_HOST}:${node.port}`],
-    ['controller.listener.names', 'CONTROLLER'],
-    ['listener.security.protocol.map', 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT'],
-    ['inter.broker.listener.name', 'PLAINTEXT'],
+    ...(node.security ? securedListeners(node.port, self.controllerPort, node.security) : plaintextListeners(node.port, self.controllerPort)),
     // Topics are created explicitly (admin API / TopicCommand); typos must fail, not create topics.
     ['auto.create.topics.enable', false],
     ['num.partitions', 6],

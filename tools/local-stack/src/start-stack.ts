@@ -130,7 +130,8 @@ async function main(): Promise<void> {
         const launch = () =>
           startAppProcess({
             service,
-            env,
+            // Each service logs in as itself: the ACLs let it write its own topics only.
+            env: { ...env, ...infrastructure!.kafkaEnv(service) },
             port: ports[service] + 10 * index,
             managementPort: ports[service] + 10 * index + MANAGEMENT_PORT_OFFSET,
             logFile: path.join(LOCAL_STATE_DIR, 'logs', `${index === 0 ? service : `${service}-${index + 1}`}.log`),

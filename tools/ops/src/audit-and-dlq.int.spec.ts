@@ -16,7 +16,7 @@ import { AuditReport, gapExamples, groupsLag, listDeadLetters, noteExamples, ord
  * and consumer groups, real Kafka and PostgreSQL. The topic is shared with every other test of
  * the run, so the audit runs with `sharedTopic` and DLQ assertions look for this test's records.
  */
-const { kafkaBrokers, databaseUrl } = integrationEnv();
+const { kafkaBrokers, databaseUrl, kafkaClient } = integrationEnv();
 const schemas = { orders: uniqueName('ops_orders'), inventory: uniqueName('ops_inventory'), delivery: uniqueName('ops_delivery') };
 const groups: Record<ServiceName, string> = { orders: uniqueName('ops_orders'), inventory: uniqueName('ops_inventory'), delivery: uniqueName('ops_delivery') };
 const SKU = 'SKU-1';
@@ -76,7 +76,7 @@ const auditFlags = [
 
 /** The group has consumed `partition` of `topic` past `offset`. */
 async function consumedPast(group: string, topic: string, partition: number, offset: string): Promise<boolean> {
-  const kafka = new Kafka({ brokers: kafkaBrokers, logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({ brokers: kafkaBrokers, ...kafkaClient, logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();
   try {
@@ -143,7 +143,7 @@ async function idle(): Promise<boolean> {
 
 /** The events about one order on `topic` (its key), first copies. */
 async function eventsAbout(topic: string, orderId: string): Promise<Array<{ eventId: string; type: string; partition: number; offset: bigint }>> {
-  const kafka = new Kafka({ brokers: kafkaBrokers, logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({ brokers: kafkaBrokers, ...kafkaClient, logLevel: logLevel.NOTHING });
   const offsets = await withAdmin(kafka, (admin) => topicOffsets(admin, topic));
   const found = new Map<string, { eventId: string; type: string; partition: number; offset: bigint }>();
   await scanTopic(kafka, {
@@ -179,7 +179,7 @@ beforeAll(async () => {
   adminToken = await mintToken(signingKey.privateKey, { subject: 'ops-test', roles: ['admin'], ttlSeconds: 3_600 });
   db = new Client({ connectionString: databaseUrl });
   await db.connect();
-  const kafka = new Kafka({ brokers: kafkaBrokers, logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({ brokers: kafkaBrokers, ...kafkaClient, logLevel: logLevel.NOTHING });
   producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
   await buildApps();

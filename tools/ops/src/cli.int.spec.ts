@@ -63,7 +63,7 @@ describe('ops CLI plumbing', () => {
 
   it('lists and describes topics of the real broker', async () => {
     const topic = uniqueName('ops.cli.topic').replace(/_/g, '-');
-    const kafka = new Kafka({ brokers: integrationEnv().kafkaBrokers, logLevel: logLevel.NOTHING });
+    const kafka = new Kafka({ brokers: integrationEnv().kafkaBrokers, ...integrationEnv().kafkaClient, logLevel: logLevel.NOTHING });
     const admin = kafka.admin();
     await admin.connect();
     const producer = kafka.producer();

@@ -30,6 +30,9 @@ ${COMMANDS.map((command) => `  ${command.name.padEnd(19)}${command.summary}`).jo
 Environment:
   KAFKA_BROKERS   Kafka bootstrap servers, host:port[,host:port…] (default 127.0.0.1:9092, as npm start)
   DATABASE_URL    PostgreSQL URL (default postgres://relay:relay@127.0.0.1:5433/relay, as npm start)
+  KAFKA_SECURITY_PROTOCOL, KAFKA_SASL_MECHANISM, KAFKA_USERNAME, KAFKA_PASSWORD, KAFKA_SSL_CA_FILE
+                  How to log in to Kafka (docs/operations.md). Default: SASL_SSL as the local stack's
+                  ops principal (.relay/kafka-security), as npm start
 
 Exit codes: 0 ok, 1 a finding or failure (e.g. an audit gap, an unreachable broker), 2 usage error.`;
 

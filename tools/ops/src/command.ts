@@ -23,7 +23,10 @@ export type KafkaConnection = Pick<Connection, 'kafkaBrokers'>;
 
 export const ENVIRONMENT_HELP = `Environment:
   KAFKA_BROKERS   Kafka bootstrap servers, host:port[,host:port…] (default 127.0.0.1:9092, as npm start)
-  DATABASE_URL    PostgreSQL URL (default postgres://relay:relay@127.0.0.1:5433/relay, as npm start)`;
+  DATABASE_URL    PostgreSQL URL (default postgres://relay:relay@127.0.0.1:5433/relay, as npm start)
+  KAFKA_SECURITY_PROTOCOL, KAFKA_SASL_MECHANISM, KAFKA_USERNAME, KAFKA_PASSWORD, KAFKA_SSL_CA_FILE
+                  How to log in to Kafka (docs/operations.md). Default: SASL_SSL as the local stack's
+                  ops principal (.relay/kafka-security), as npm start`;
 
 export const kafkaFromEnv = (io: Io): KafkaConnection => ({ kafkaBrokers: kafkaBrokersFrom(io.env) });
 

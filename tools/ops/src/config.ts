@@ -1,5 +1,6 @@
 import { Topics } from '@relay/contracts';
-import { redactSecrets } from '@relay/service-runtime';
+import { localKafkaClientEnv } from '@relay/local-stack';
+import { ConfigError, KafkaSecurity, readKafkaSecurity, redactSecrets } from '@relay/service-runtime';
 import { UsageError } from './errors';
 
 /** Same defaults as `npm start`. */
@@ -17,6 +18,21 @@ export const DEFAULT_SOURCE_TOPIC = Topics.orderEvents;
 export function kafkaBrokersFrom(env: NodeJS.ProcessEnv): string[] {
   const raw = env.KAFKA_BROKERS === undefined || env.KAFKA_BROKERS.trim() === '' ? DEFAULT_KAFKA_BROKERS : env.KAFKA_BROKERS;
   return parseBrokers(raw, 'KAFKA_BROKERS');
+}
+
+/**
+ * How ops logs in to Kafka: the KAFKA_* security variables, as the services read them (SASL_SSL by
+ * default). With no KAFKA_USERNAME and a local stack's logins in .relay/kafka-security (or
+ * RELAY_KAFKA_SECURITY_DIR), the `ops` principal's: zero configuration after `npm start`.
+ */
+export function kafkaSecurityFrom(env: NodeJS.ProcessEnv): KafkaSecurity {
+  const local = env.KAFKA_USERNAME || env.KAFKA_SECURITY_PROTOCOL === 'plaintext' ? undefined : localKafkaClientEnv('ops', env);
+  try {
+    return readKafkaSecurity({ ...env, ...local });
+  } catch (error) {
+    if (error instanceof ConfigError) throw new UsageError(`Kafka login settings: ${error.problems.join('; ')}`);
+    throw error;
+  }
 }
 
 export function parseBrokers(raw: string, name: string): string[] {

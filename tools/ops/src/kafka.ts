@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Admin, Kafka, KafkaMessage, logLevel, Partitioners, Producer } from 'kafkajs';
+import { kafkaClientSecurity, KafkaSecurity } from '@relay/service-runtime';
+import { kafkaSecurityFrom } from './config';
 import { OpsError } from './errors';
 import { ProgressCallback } from './io';
 
@@ -20,12 +22,14 @@ export interface PartitionRange {
 
 /**
  * A client for short operator sessions: quiet (errors reach the caller as exceptions) and quick to
- * give up on an unreachable broker (about ten seconds instead of kafkajs's minutes).
+ * give up on an unreachable broker (about ten seconds instead of kafkajs's minutes). It logs in as
+ * `security` says, by default as this process's KAFKA_* variables (kafkaSecurityFrom) say.
  */
-export function createOpsKafka(brokers: string[]): Kafka {
+export function createOpsKafka(brokers: string[], security: KafkaSecurity = kafkaSecurityFrom(process.env)): Kafka {
   return new Kafka({
     clientId: 'relay-ops',
     brokers,
+    ...kafkaClientSecurity(security),
     logLevel: logLevel.NOTHING,
     connectionTimeout: 3_000,
     requestTimeout: 30_000,

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { ensureChromium } from './chromium';
-import { waitForGroupCoordinator } from './kafka';
+import { waitForGroupCoordinator } from './group-coordinator';
 import { loadBuildApps, loadLocalStack } from './local-stack-loader';
 
 declare global {
@@ -32,7 +32,7 @@ export default async function globalSetup(): Promise<void> {
       log(`building the apps (${missingBuilds.join(', ')} not built)…`);
       await buildApps();
     }
-    await waitForGroupCoordinator(process.env.KAFKA_BROKERS);
+    await waitForGroupCoordinator(process.env.KAFKA_BROKERS, localStack.kafkaClientSecurityFromEnv(process.env));
     return;
   }
 
@@ -50,7 +50,7 @@ export default async function globalSetup(): Promise<void> {
   const infra = await infrastructure;
   for (const line of infra.started) log(`started ${line}`);
   try {
-    await waitForGroupCoordinator(infra.kafkaBrokers);
+    await waitForGroupCoordinator(infra.kafkaBrokers, localStack.kafkaClientSecurityFromEnv(infra.kafkaEnv('admin')));
   } catch (error) {
     await infra.stop();
     throw error;
@@ -58,5 +58,7 @@ export default async function globalSetup(): Promise<void> {
   globalThis.__relayE2eInfrastructure = infra;
   process.env.KAFKA_BROKERS = infra.kafkaBrokers;
   process.env.DATABASE_URL = infra.databaseUrl;
+  // The suite's own clients log in as `admin`; each stack's services as themselves (stack.ts).
+  Object.assign(process.env, infra.kafkaEnv('admin'));
   log(`ready after ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }

@@ -1,4 +1,13 @@
-import { Admin, Kafka, logLevel, Message, Partitioners, Producer } from 'kafkajs';
+import { Admin, Kafka, KafkaConfig, logLevel, Message, Partitioners, Producer } from 'kafkajs';
+import { kafkaClientFromEnv } from '@relay/testing';
+
+/**
+ * A client of the suite's own (probes, raw producers, readers): it logs in as the KAFKA_* variables
+ * of `env` say, `admin` under `npm test` and the global setup; the stacks' services as themselves.
+ */
+export function e2eKafka(brokers: string, clientId: string, options: Partial<KafkaConfig> = {}, env: NodeJS.ProcessEnv = process.env): Kafka {
+  return new Kafka({ clientId, brokers: brokers.split(','), logLevel: logLevel.NOTHING, ...kafkaClientFromEnv(env), ...options });
+}
 
 export interface PartitionOffsets {
   partition: number;
@@ -6,32 +15,6 @@ export interface PartitionOffsets {
   low: bigint;
   /** End offset (high watermark): the offset the next message will get. */
   high: bigint;
-}
-
-/**
- * Waits until the broker can coordinate consumer groups. On a fresh broker the first FindCoordinator
- * request creates `__consumer_offsets`, and until it is loaded group joins fail; under load that can
- * take long enough for an app's consumer to give up at boot. globalSetup calls this once, so every
- * test file starts with a broker in its steady state.
- */
-export async function waitForGroupCoordinator(brokers: string, timeoutMs = 60_000): Promise<void> {
-  const kafka = new Kafka({ clientId: 'e2e-warm-up', brokers: brokers.split(','), logLevel: logLevel.NOTHING, retry: { retries: 0 } });
-  const admin = kafka.admin();
-  const deadline = Date.now() + timeoutMs;
-  try {
-    await admin.connect();
-    for (;;) {
-      try {
-        await admin.describeGroups(['relay-e2e-warm-up']);
-        return;
-      } catch (error) {
-        if (Date.now() > deadline) throw new Error(`Kafka at ${brokers} could not coordinate consumer groups within ${timeoutMs} ms: ${(error as Error).message}`);
-        await new Promise((resolve) => setTimeout(resolve, 250));
-      }
-    }
-  } finally {
-    await admin.disconnect();
-  }
 }
 
 /**
@@ -45,7 +28,7 @@ export class KafkaProbe {
   ) {}
 
   static async connect(brokers: string, clientId: string): Promise<KafkaProbe> {
-    const kafka = new Kafka({ clientId, brokers: brokers.split(','), logLevel: logLevel.NOTHING, retry: { initialRetryTime: 200, retries: 8 } });
+    const kafka = e2eKafka(brokers, clientId, { retry: { initialRetryTime: 200, retries: 8 } });
     const admin = kafka.admin();
     const producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
     await admin.connect();

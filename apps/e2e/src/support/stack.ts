@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { AppProcess, authEnvFor, ensureSigningKey, findFreePort, mintToken, REPO_ROOT, ServiceName, startAppProcess } from '@relay/local-stack';
+import { AppProcess, authEnvFor, ensureSigningKey, findFreePort, kafkaClientEnv, kafkaSecurityDir, mintToken, readKafkaSecurity, REPO_ROOT, ServiceName, startAppProcess } from '@relay/local-stack';
 import { getJson, useBearerToken } from './http';
 import { waitFor } from './wait-for';
 
@@ -200,6 +200,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const suffix = uniqueSuffix(options.name);
   const logDir = path.join(E2E_LOG_ROOT, suffix);
   const groups = { orders: `orders-${suffix}`, inventory: `inventory-${suffix}`, delivery: `delivery-${suffix}` };
+  // Each service logs in as itself, as in production: the local brokers' logins are in the security
+  // dir the global setup (or npm test) named. None there: a broker outside the local stack, whose
+  // KAFKA_* variables the apps inherit.
+  const security = await readKafkaSecurity(kafkaSecurityDir());
 
   const taken = new Set<number>();
   const freePort = async (): Promise<number> => {
@@ -226,6 +230,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       DATABASE_SCHEMA: `${service}_${suffix}`,
       KAFKA_CLIENT_ID: `${service}-${suffix}`,
       KAFKA_GROUP_ID: groups[service],
+      ...(security ? kafkaClientEnv(security, service) : {}),
       LOG_LEVEL: 'log',
       ...options.env?.[service],
     };

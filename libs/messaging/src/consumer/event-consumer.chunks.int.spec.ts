@@ -53,7 +53,7 @@ describe('EventConsumerServer applying chunks of a partition in one transaction'
   const env = integrationEnv();
   const group = uniqueName('it_chunks');
   const stats = new ConsumerStats();
-  const kafka = new Kafka({ clientId: 'chunks-it', brokers: env.kafkaBrokers, logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({ clientId: 'chunks-it', brokers: env.kafkaBrokers, ...env.kafkaClient, logLevel: logLevel.NOTHING });
   let dataSource: Awaited<ReturnType<typeof openTestDataSource>>;
   let app: INestMicroservice;
   let producer: Producer;
@@ -66,7 +66,7 @@ describe('EventConsumerServer applying chunks of a partition in one transaction'
     app = await NestFactory.createMicroservice(ChunkTestModule, {
       logger: false,
       strategy: new EventConsumerServer({
-        kafka: { brokers: env.kafkaBrokers, clientId: group, topicPartitions: 6, replicationFactor: 1 },
+        kafka: { brokers: env.kafkaBrokers, clientId: group, security: env.kafkaSecurity, topicPartitions: 6, replicationFactor: 1 },
         consumerGroup: group,
         dataSource,
         stats,

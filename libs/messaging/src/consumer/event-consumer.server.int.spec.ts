@@ -46,7 +46,7 @@ class TestModule {}
 describe('EventConsumerServer against real Kafka and PostgreSQL', () => {
   const env = integrationEnv();
   const group = uniqueName('it_consumer');
-  const kafka = new Kafka({ clientId: 'consumer-it', brokers: env.kafkaBrokers, logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({ clientId: 'consumer-it', brokers: env.kafkaBrokers, ...env.kafkaClient, logLevel: logLevel.NOTHING });
   const stats = new ConsumerStats();
   const dlqMessages: KafkaMessage[] = [];
   let dataSource: Awaited<ReturnType<typeof openTestDataSource>>;
@@ -68,7 +68,7 @@ describe('EventConsumerServer against real Kafka and PostgreSQL', () => {
     const started = await NestFactory.createMicroservice(TestModule, {
       logger: false,
       strategy: new EventConsumerServer({
-        kafka: { brokers: env.kafkaBrokers, clientId: group, topicPartitions: 6, replicationFactor: 1 },
+        kafka: { brokers: env.kafkaBrokers, clientId: group, security: env.kafkaSecurity, topicPartitions: 6, replicationFactor: 1 },
         consumerGroup: group,
         dataSource,
         stats: counters,

@@ -1,12 +1,12 @@
 import { MessageHandler, ServerKafka } from '@nestjs/microservices';
-import { Consumer, EachBatchPayload, Kafka, KafkaMessage, logLevel, Partitioners } from 'kafkajs';
+import { Consumer, EachBatchPayload, Kafka, KafkaMessage, Partitioners } from 'kafkajs';
 import { Observable } from 'rxjs';
 import { DataSource } from 'typeorm';
 import { deadLetterTopicFor, EventCatalogue, EventEnvelope } from '@relay/contracts';
 import { ApplyOutcome } from '../inbox/processed-events.claim';
 import { failpoint } from '../failpoints';
 import { currentWorkContext, runInWorkContext, WorkSpan } from '@relay/service-runtime';
-import { KafkaSettings, nestLogCreator } from '../kafka/kafka-settings';
+import { kafkaClientConfig, KafkaSettings } from '../kafka/kafka-settings';
 import { ensureTopics } from '../kafka/topic-provisioner';
 import { ConsumerStats } from './consumer-stats';
 import { ConsumerMetricsRecorder, FinishedOutcome } from './consumer-metrics.recorder';
@@ -84,13 +84,7 @@ export class EventConsumerServer extends ServerKafka {
 
   constructor(private readonly consumerOptions: EventConsumerOptions) {
     super({
-      client: {
-        clientId: consumerOptions.kafka.clientId,
-        brokers: consumerOptions.kafka.brokers,
-        retry: { initialRetryTime: 200, retries: 8 },
-        logLevel: logLevel.WARN,
-        logCreator: () => nestLogCreator(),
-      },
+      client: kafkaClientConfig(consumerOptions.kafka),
       consumer: {
         groupId: consumerOptions.consumerGroup,
         allowAutoTopicCreation: false,

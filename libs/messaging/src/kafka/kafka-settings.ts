@@ -1,10 +1,13 @@
 import { Logger } from '@nestjs/common';
-import { Kafka, logLevel, LogEntry } from 'kafkajs';
+import { Kafka, KafkaConfig, logLevel, LogEntry } from 'kafkajs';
+import { kafkaClientSecurity, KafkaSecurity } from '@relay/service-runtime';
 import { withCheckedBatches } from './checked-batches';
 
 export interface KafkaSettings {
   brokers: string[];
   clientId: string;
+  /** TLS and SASL login (KAFKA_SECURITY_PROTOCOL & co, kafka-security.ts in service-runtime), or plaintext. */
+  security: KafkaSecurity;
   /** Partitions for topics this service creates. More partitions, more consumer instances. */
   topicPartitions: number;
   replicationFactor: number;
@@ -59,14 +62,25 @@ export function nestLogCreator() {
   };
 }
 
-export function createKafka(settings: KafkaSettings, clientIdSuffix = ''): Kafka {
-  return new Kafka({
+/**
+ * The configuration of every Kafka client a service makes (createKafka here, and the consumer's,
+ * which Nest's ServerKafka builds from it), so each one connects the same way: TLS and a SASL login
+ * as the service's own principal (the broker's ACLs allow that principal its own topics and groups
+ * only), or plaintext when KAFKA_SECURITY_PROTOCOL says so.
+ */
+export function kafkaClientConfig(settings: KafkaSettings, clientIdSuffix = ''): KafkaConfig {
+  return {
     clientId: `${settings.clientId}${clientIdSuffix}`,
     brokers: settings.brokers,
+    ...kafkaClientSecurity(settings.security),
     logLevel: logLevel.WARN,
     logCreator: () => nestLogCreator(),
     retry: { initialRetryTime: 200, retries: 8 },
-  });
+  };
+}
+
+export function createKafka(settings: KafkaSettings, clientIdSuffix = ''): Kafka {
+  return new Kafka(kafkaClientConfig(settings, clientIdSuffix));
 }
 
 /**

@@ -7,7 +7,7 @@ jest.setTimeout(60_000);
 
 describe('ensureTopics against a real broker', () => {
   const env = integrationEnv();
-  const kafka = new Kafka({ clientId: 'provisioner-it', brokers: env.kafkaBrokers, logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({ clientId: 'provisioner-it', brokers: env.kafkaBrokers, ...env.kafkaClient, logLevel: logLevel.NOTHING });
   let admin: Admin;
 
   beforeAll(async () => {

@@ -12,7 +12,7 @@ jest.setTimeout(120_000);
 /** The service's outbox as chosen at start-up, on the test PostgreSQL (wal_level=logical) and real Kafka. */
 describe('OutboxPublisher', () => {
   const env = integrationEnv();
-  const kafka = new Kafka({ clientId: 'outbox-publisher-it', brokers: env.kafkaBrokers, logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({ clientId: 'outbox-publisher-it', brokers: env.kafkaBrokers, ...env.kafkaClient, logLevel: logLevel.NOTHING });
   const opened: Array<{ drop(): Promise<void> }> = [];
   const publishers: OutboxPublisher[] = [];
   const consumers: Consumer[] = [];

@@ -18,7 +18,7 @@ describe('OutboxRelay against real Kafka and PostgreSQL', () => {
   // The contract with a topic of this test's own, so nothing else reads or writes it.
   const topic = uniqueName('it-outbox-topic') as TopicName;
   const contract = { ...OrderPlacedV1, topic };
-  const kafka = new Kafka({ clientId: 'outbox-it', brokers: env.kafkaBrokers, logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({ clientId: 'outbox-it', brokers: env.kafkaBrokers, ...env.kafkaClient, logLevel: logLevel.NOTHING });
   const received: KafkaMessage[] = [];
   const topics = [{ topic, numPartitions: 3, replicationFactor: 1 }];
   let dataSource: Awaited<ReturnType<typeof openTestDataSource>>;
@@ -194,7 +194,7 @@ describe('OutboxRelay producer sequences: commit-safe order, against real Kafka 
   const topic = uniqueName('it-outbox-seq-topic') as TopicName;
   const contract = { ...OrderPlacedV1, topic };
   const topics = [{ topic, numPartitions: 3, replicationFactor: 1 }];
-  const kafka = new Kafka({ clientId: 'outbox-seq-it', brokers: env.kafkaBrokers, logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({ clientId: 'outbox-seq-it', brokers: env.kafkaBrokers, ...env.kafkaClient, logLevel: logLevel.NOTHING });
   const relays: OutboxRelay[] = [];
   /** Every message on the topic, in the order consumed (offset order within a partition). */
   const consumed: Array<{ eventId: string; partition: number; offset: bigint; headers: Record<string, string | undefined> }> = [];

@@ -31,7 +31,7 @@ describe.each<Store>(['wal', 'table'])('the %s outbox relay against real Kafka a
   const topic = uniqueName(`it-quarantine-${store}`) as TopicName;
   const contract = { ...OrderPlacedV1, topic };
   const topics = [{ topic, numPartitions: 1, replicationFactor: 1 }];
-  const kafka = new Kafka({ clientId: `quarantine-it-${store}`, brokers: env.kafkaBrokers, logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({ clientId: `quarantine-it-${store}`, brokers: env.kafkaBrokers, ...env.kafkaClient, logLevel: logLevel.NOTHING });
   const received: KafkaMessage[] = [];
   /** Produce requests the relays sent (sendBatch calls). */
   let requests = 0;

@@ -16,7 +16,7 @@ describe('WalOutboxRelay against real Kafka and PostgreSQL', () => {
   // A topic of this test's own, so nothing else reads or writes it.
   const topic = uniqueName('it-wal-relay-topic') as TopicName;
   const contract = { ...OrderPlacedV1, topic };
-  const kafka = new Kafka({ clientId: 'wal-relay-it', brokers: env.kafkaBrokers, logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({ clientId: 'wal-relay-it', brokers: env.kafkaBrokers, ...env.kafkaClient, logLevel: logLevel.NOTHING });
   const options: WalOutboxRelayOptions = { databaseUrl: env.databaseUrl, schema, slotName, topics: [{ topic, numPartitions: 1, replicationFactor: 1 }], producerId: `it:${schema}` };
   const received: KafkaMessage[] = [];
   const relays: WalOutboxRelay[] = [];

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { authEnvShape } from '../auth/auth.settings';
 import { envFields } from './env-fields';
+import { kafkaSecurityEnvShape } from './kafka-security';
 import { ConfigError } from './read-env';
 
 /** Added to PORT when MANAGEMENT_PORT is not set: 3000 → 4000, and instances on 3000, 3010, … get 4000, 4010, …. */
@@ -31,6 +32,7 @@ export function serviceEnvShape(defaults: { port: number; schema: string; client
     KAFKA_CLIENT_ID: envFields.clientId(defaults.clientId),
     KAFKA_TOPIC_PARTITIONS: envFields.positiveInt(6, 10_000),
     KAFKA_REPLICATION_FACTOR: envFields.positiveInt(1, 10),
+    ...kafkaSecurityEnvShape,
     LOG_LEVEL: envFields.logLevel,
     LOG_FORMAT: envFields.logFormat,
     LOG_HTTP_REQUESTS: envFields.httpRequestLogging,

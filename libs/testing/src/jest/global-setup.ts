@@ -51,5 +51,7 @@ export default async function globalSetup(globalConfig: GlobalConfig, projectCon
   const infrastructure = await startInfrastructure({ mode: 'ephemeral' });
   process.env.KAFKA_BROKERS = infrastructure.kafkaBrokers;
   process.env.DATABASE_URL = infrastructure.databaseUrl;
+  // Integration tests make their own topics and groups: they log in as the broker's super user.
+  Object.assign(process.env, infrastructure.kafkaEnv('admin'));
   globalThis.__relayInfrastructure = infrastructure;
 }

@@ -21,6 +21,7 @@
  * DATABASE_SCHEMA.
  */
 import 'reflect-metadata';
+import { readFileSync } from 'node:fs';
 import { INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { KafkaOptions, MicroserviceOptions, Transport } from '@nestjs/microservices';
@@ -54,7 +55,20 @@ export function peerTypeOrm(entities: TypeOrmModuleOptions['entities'], migratio
 
 /** The kafkajs client settings shared by `ServerKafka` and `ClientKafka`. */
 export function peerKafkaClient(): NonNullable<KafkaOptions['options']>['client'] {
-  return { clientId: env('KAFKA_CLIENT_ID'), brokers: env('KAFKA_BROKERS').split(',') };
+  return { clientId: env('KAFKA_CLIENT_ID'), brokers: env('KAFKA_BROKERS').split(','), ...peerKafkaLogin() };
+}
+
+/**
+ * The login the bench gives the peer (KAFKA_SECURITY_PROTOCOL & co), so both sides pay for TLS and
+ * SCRAM alike. Read here rather than through service-runtime: the peer is built alone, without the
+ * repository's path aliases, and is deliberately plain NestJS.
+ */
+function peerKafkaLogin(): { ssl?: { ca: string[] }; sasl?: { mechanism: 'scram-sha-512'; username: string; password: string } } {
+  if (process.env.KAFKA_SECURITY_PROTOCOL === 'plaintext') return {};
+  return {
+    ssl: { ca: [readFileSync(env('KAFKA_SSL_CA_FILE'), 'utf8')] },
+    sasl: { mechanism: 'scram-sha-512', username: env('KAFKA_USERNAME'), password: env('KAFKA_PASSWORD') },
+  };
 }
 
 /**

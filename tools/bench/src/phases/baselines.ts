@@ -120,7 +120,7 @@ async function producerPerformance(stack: BenchStack, topic: string, records: nu
   await stack.ensureTopic(topic);
   const result = await runKafkaTool(
     KAFKA_TOOL_CLASSES.producerPerformance,
-    ['--topic', topic, '--num-records', String(records), '--record-size', String(recordSize), '--throughput', '-1', '--producer-props', `bootstrap.servers=${stack.kafkaBrokers}`, 'acks=all'],
+    ['--topic', topic, '--num-records', String(records), '--record-size', String(recordSize), '--throughput', '-1', '--producer-props', `bootstrap.servers=${stack.kafkaBrokers}`, 'acks=all', ...(await stack.kafkaToolConfig('--producer.config'))],
     { heapMb: 512, timeoutMs: 600_000 },
   );
   if (result.code !== 0) throw new Error(`ProducerPerformance exited ${result.code}: ${result.stderr.slice(-2_000)}`);
@@ -130,7 +130,7 @@ async function producerPerformance(stack: BenchStack, topic: string, records: nu
 async function consumerPerformance(stack: BenchStack, topic: string, messages: number): Promise<ConsumerPerfResult> {
   const result = await runKafkaTool(
     KAFKA_TOOL_CLASSES.consumerPerformance,
-    ['--bootstrap-server', stack.kafkaBrokers, '--topic', topic, '--messages', String(messages), '--group', stack.groupFor('consumer-perf'), '--timeout', '60000'],
+    ['--bootstrap-server', stack.kafkaBrokers, '--topic', topic, '--messages', String(messages), '--group', stack.groupFor('consumer-perf'), '--timeout', '60000', ...(await stack.kafkaToolConfig('--consumer.config'))],
     { heapMb: 512, timeoutMs: 600_000 },
   );
   if (result.code !== 0) throw new Error(`ConsumerPerformance exited ${result.code}: ${result.stderr.slice(-2_000)}`);
@@ -391,7 +391,7 @@ const headerText = (value: Buffer | string | (Buffer | string)[] | undefined): s
 async function kafkajsConsumerWithEffect(stack: BenchStack, topic: string, messages: number, partitionsAtOnce: number, store: OutboxStore): Promise<KafkajsEffectConsumerResult> {
   // The schema inventory's migrations make, with the bench's stock; nothing reads its group.
   const schema = stack.schemaFor('raw_effect');
-  await prepareInventorySchemas(stack, [{ schema, group: stack.groupFor('raw-effect-seed'), label: 'inventory-raw-effect' }], topic);
+  await prepareInventorySchemas(stack, [{ schema, group: stack.groupFor('inventory-raw-effect-seed'), label: 'inventory-raw-effect' }], topic);
   const pool = new Pool({ connectionString: stack.databaseUrl, options: `-c search_path=${schema}`, application_name: 'relay-bench-raw-effect', max: partitionsAtOnce });
   pool.on('error', () => undefined);
   const groupId = `relay-bench-raw-effect-${randomUUID()}`;

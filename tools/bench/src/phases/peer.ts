@@ -54,6 +54,8 @@ async function startPeer(stack: BenchStack, builtDir: string): Promise<PeerSetup
     schema: stack.schemaFor(name.replace('-', '_')),
     group: stack.groupFor(name),
     profiled: false,
+    // The peer is not Relay: its topics and groups have no ACLs of their own, so it logs in as `admin`.
+    principal: 'admin' as const,
     // The build sits in the results folder, which --out may put outside the repository.
     env: { NODE_PATH: path.join(REPO_ROOT, 'node_modules') },
   }));

@@ -1,5 +1,6 @@
-import { Admin, ConfigResourceTypes, Kafka, logLevel } from 'kafkajs';
-import { describeQuorum, KafkaClusterNode, QuorumStatus, RunningKafkaCluster } from '@relay/local-stack';
+import { Admin, ConfigResourceTypes } from 'kafkajs';
+import { describeQuorum, kafkaClientEnv, KafkaClusterNode, QuorumStatus, RunningKafkaCluster } from '@relay/local-stack';
+import { e2eKafka } from '../../support/kafka';
 
 export interface PartitionState {
   topic: string;
@@ -27,14 +28,13 @@ export class ClusterProbe {
   private async withAdmin<T>(use: (admin: Admin) => Promise<T>): Promise<T> {
     const brokers = this.liveNodes().map((node) => node.broker);
     if (brokers.length === 0) throw new Error('no Kafka node is up');
-    const kafka = new Kafka({
-      clientId: 'e2e-cluster-probe',
-      brokers,
-      logLevel: logLevel.NOTHING,
-      connectionTimeout: 1_000,
-      requestTimeout: 5_000,
-      retry: { retries: 1, initialRetryTime: 100 },
-    });
+    const security = this.cluster.security;
+    const kafka = e2eKafka(
+      brokers.join(','),
+      'e2e-cluster-probe',
+      { connectionTimeout: 1_000, requestTimeout: 5_000, retry: { retries: 1, initialRetryTime: 100 } },
+      security ? kafkaClientEnv(security, 'admin') : { KAFKA_SECURITY_PROTOCOL: 'plaintext' },
+    );
     const admin = kafka.admin();
     await admin.connect();
     try {
@@ -74,7 +74,7 @@ export class ClusterProbe {
 
   /** The controller quorum as the live nodes report it (Kafka's own MetadataQuorumCommand). */
   quorum(): Promise<QuorumStatus> {
-    return describeQuorum(this.liveNodes().map((node) => node.broker), 30_000);
+    return describeQuorum(this.liveNodes().map((node) => node.broker), 30_000, this.cluster.security);
   }
 }
 

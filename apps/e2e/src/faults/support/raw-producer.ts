@@ -1,4 +1,5 @@
-import { Kafka, logLevel, Message, Partitioners, Producer } from 'kafkajs';
+import { Message, Partitioners, Producer } from 'kafkajs';
+import { e2eKafka } from '../../support/kafka';
 
 export interface ProducedAt {
   topic: string;
@@ -14,7 +15,7 @@ export class RawProducer {
   private constructor(private readonly producer: Producer) {}
 
   static async connect(brokers: string, clientId: string): Promise<RawProducer> {
-    const kafka = new Kafka({ clientId, brokers: brokers.split(','), logLevel: logLevel.NOTHING, retry: { initialRetryTime: 200, retries: 8 } });
+    const kafka = e2eKafka(brokers, clientId, { retry: { initialRetryTime: 200, retries: 8 } });
     const producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
     await producer.connect();
     return new RawProducer(producer);
