@@ -53,8 +53,15 @@ async function api(path, options = {}) {
     body: options.body === undefined ? undefined : JSON.stringify(options.body),
   });
   const body = await response.json().catch(() => null);
-  if (!response.ok) throw new Error(body?.message ?? `${response.status} ${response.statusText}`);
+  if (!response.ok) throw new Error(response.status === 401 || response.status === 403 ? refusal(response) : (body?.message ?? `${response.status} ${response.statusText}`));
   return body;
+}
+
+/** What to tell the operator when the API refuses: the console's API needs an admin token. */
+function refusal(response) {
+  if (response.status === 401) return 'an admin token is needed: paste one at the top right (npm run -s ops -- token --role admin)';
+  if (response.status === 403) return 'this token lacks the admin role (npm run -s ops -- token --role admin)';
+  return `${response.status} ${response.statusText}`;
 }
 
 // ---- navigation ----------------------------------------------------------------------------
@@ -72,7 +79,7 @@ async function streamLive() {
   for (;;) {
     try {
       const response = await fetch('/api/live/stream', { headers: { ...authHeaders(), accept: 'text/event-stream' } });
-      if (!response.ok || !response.body) throw new Error(`${response.status} ${response.statusText}`);
+      if (!response.ok || !response.body) throw new Error(refusal(response));
       const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
       let buffer = '';
       for (;;) {
@@ -501,6 +508,8 @@ $('#token-form').addEventListener('submit', (event) => {
   const token = $('#token').value.trim();
   if (token) sessionStorage.setItem(TOKEN_KEY, token);
   else sessionStorage.removeItem(TOKEN_KEY);
+  // Start again with the new token: the live stream and the view reconnect at once.
+  location.reload();
 });
 
 window.addEventListener('hashchange', showView);

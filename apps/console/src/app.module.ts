@@ -1,6 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ObservabilityModule } from '@relay/service-runtime';
-import { ConsoleAccessGuard } from './access/console-access.guard';
 import { AuditController } from './audit/audit.controller';
 import { CONSOLE_CONFIG, ConsoleConfig } from './config/console.config';
 import { DeadLettersController } from './dead-letters/dead-letters.controller';
@@ -21,9 +20,9 @@ export class ConsoleModule {
       module: ConsoleModule,
       // Every request is logged: an operator's replay or purge leaves a line, and the console's
       // traffic is a few people, not a service's load.
-      imports: [ObservabilityModule.forRoot({ service: 'console', level: config.LOG_LEVEL, format: config.LOG_FORMAT, requests: 'all' })],
+      imports: [ObservabilityModule.forRoot({ service: 'console', level: config.LOG_LEVEL, format: config.LOG_FORMAT, requests: 'all', otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT })],
       controllers: [PageController, LiveController, DeadLettersController, AuditController, OrderStoryController],
-      providers: [{ provide: CONSOLE_CONFIG, useValue: config }, LiveStateService, ConsoleAccessGuard],
+      providers: [{ provide: CONSOLE_CONFIG, useValue: config }, LiveStateService],
     };
   }
 }

@@ -1,16 +1,21 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { configureHttpApp, createHttpAdapter, runService } from '@relay/service-runtime';
+import { authSettingsFrom, configureHttpApp, createHttpAdapter, createTokenVerifier, DEFAULT_RATE_LIMIT_PER_MINUTE, kafkaSecurityFrom, runService } from '@relay/service-runtime';
 import { ConsoleModule } from './app.module';
 import { readConsoleConfig } from './config/console.config';
 
 runService('console', async () => {
   const config = readConsoleConfig();
+  // Checked at boot, as the services do: a missing Kafka login stops it here, naming the variable
+  // (the ops library then builds its clients from the same variables).
+  kafkaSecurityFrom(config);
+  // The same token verification as the services: its API needs an operator's (admin) token.
+  const verifier = await createTokenVerifier(authSettingsFrom(config));
   const app = await NestFactory.create(ConsoleModule.forRoot(config), createHttpAdapter(), { bufferLogs: true });
-  configureHttpApp(app, { service: 'console', shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS });
-  // Loopback only: until the console requires the admin role (see ConsoleAccessGuard), it must
-  // not be reachable from another machine; it can replay and purge dead letters.
-  await app.listen(config.PORT, '127.0.0.1');
+  await configureHttpApp(app, { service: 'console', shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS, verifier, rateLimitPerMinute: DEFAULT_RATE_LIMIT_PER_MINUTE });
+  // Loopback by default (CONSOLE_HOST): it can replay and purge dead letters, so even with the admin
+  // role required it is only exposed where an operator decides to.
+  await app.listen(config.PORT, config.CONSOLE_HOST);
   new Logger('console').log(`console listening on http://127.0.0.1:${config.PORT}`);
 });

@@ -159,14 +159,16 @@ async function main(): Promise<void> {
     await smokeCheck(`http://127.0.0.1:${ports.orders}`, await mintToken(signingKey.privateKey, { subject: 'smoke-check', ttlSeconds: 60 }));
     if (seeded.length > 0) say('relay', `seeded demo stock: ${seeded.join(', ')} (npm run seed -- --reset sets it again)`);
 
-    // The operations console watches every instance: their URLs follow the ports given above.
-    const instanceUrls = (service: ServiceName) => Array.from({ length: counts[service] }, (_, i) => `http://127.0.0.1:${ports[service] + 10 * i}`).join(',');
+    // The operations console watches every instance: their URLs follow the ports given above
+    // (their management ports, where /metrics is), and it logs in to Kafka as the ops principal.
+    const instanceUrls = (service: ServiceName) =>
+      Array.from({ length: counts[service] }, (_, i) => `http://127.0.0.1:${ports[service] + 10 * i + MANAGEMENT_PORT_OFFSET}`).join(',');
     const consoleSupervisor = new ServiceSupervisor({
       name: CONSOLE_APP,
       start: () =>
         startAppProcess({
           service: CONSOLE_APP,
-          env: { ...env, ORDERS_URLS: instanceUrls('orders'), INVENTORY_URLS: instanceUrls('inventory'), DELIVERY_URLS: instanceUrls('delivery') },
+          env: { ...env, ...infrastructure!.kafkaEnv('ops'), ORDERS_URLS: instanceUrls('orders'), INVENTORY_URLS: instanceUrls('inventory'), DELIVERY_URLS: instanceUrls('delivery') },
           port: consolePort,
           logFile: path.join(LOCAL_STATE_DIR, 'logs', 'console.log'),
           onLine: (line) => say(CONSOLE_APP, line),
@@ -190,7 +192,7 @@ async function main(): Promise<void> {
       `  orders     http://127.0.0.1:${ports.orders}      POST /orders, GET /orders/:id`,
       `  inventory  http://127.0.0.1:${ports.inventory}      GET /stock/:sku, PUT /stock/:sku, GET /reservations/:orderId`,
       `  delivery   http://127.0.0.1:${ports.delivery}      GET /deliveries/:orderId`,
-      `  console    http://127.0.0.1:${consolePort}      live flow, lag, dead letters, audit, an order's story (operators: open it in a browser)`,
+      `  console    http://127.0.0.1:${consolePort}      live flow, lag, dead letters, audit, an order's story (paste an admin token: npm run -s ops -- token --role admin)`,
       `  Kafka      ${infrastructure.kafkaBrokers}${kafkaNodes > 1 ? ` (${kafkaNodes} nodes; topics: ${infrastructure.replicationFactor} replicas)` : ''}`,
       `  PostgreSQL ${infrastructure.databaseUrl}`,
       `  metrics, docs, consumer status on 127.0.0.1:${ports.orders + MANAGEMENT_PORT_OFFSET} / ${ports.inventory + MANAGEMENT_PORT_OFFSET} / ${ports.delivery + MANAGEMENT_PORT_OFFSET} (management ports; e.g. /docs)`,

@@ -1,6 +1,6 @@
-import { Controller, HttpCode, Inject, Post, UseGuards } from '@nestjs/common';
+import { Controller, HttpCode, Inject, Post } from '@nestjs/common';
+import { ADMIN_ROLE, RequireRole } from '@relay/service-runtime';
 import { AuditReport, runAudit } from '@relay/ops';
-import { ConsoleAccessGuard } from '../access/console-access.guard';
 import { CONSOLE_CONFIG, ConsoleConfig } from '../config/console.config';
 import { opsCall } from '../ops/ops-call';
 
@@ -8,7 +8,8 @@ import { opsCall } from '../ops/ops-call';
  * The reconciliation audit (`npm run ops -- audit`), run from the page: read-only, but it reads
  * every topic and a database snapshot, so it is a POST an operator asks for, never a poll.
  */
-@UseGuards(ConsoleAccessGuard)
+// Operators only: the console reads every customer's orders and can replay and purge.
+@RequireRole(ADMIN_ROLE)
 @Controller('api/audit')
 export class AuditController {
   constructor(@Inject(CONSOLE_CONFIG) private readonly config: ConsoleConfig) {}

@@ -17,9 +17,9 @@ describe('console configuration', () => {
     const config = readConsoleConfig(required);
     expect(config.PORT).toBe(3003);
     expect(watchedServices(config).map(({ id, urls, group, schema }) => [id, urls, group, schema])).toEqual([
-      ['orders', ['http://127.0.0.1:3000'], 'orders', 'orders'],
-      ['inventory', ['http://127.0.0.1:3001'], 'inventory', 'inventory'],
-      ['delivery', ['http://127.0.0.1:3002'], 'delivery', 'delivery'],
+      ['orders', ['http://127.0.0.1:4000'], 'orders', 'orders'],
+      ['inventory', ['http://127.0.0.1:4001'], 'inventory', 'inventory'],
+      ['delivery', ['http://127.0.0.1:4002'], 'delivery', 'delivery'],
     ]);
   });
 

@@ -1,13 +1,13 @@
 import { z } from 'zod';
-import { envFields, readEnv } from '@relay/service-runtime';
+import { authEnvShape, envFields, kafkaSecurityEnvShape, readEnv } from '@relay/service-runtime';
 
-/** `http://host:port[,http://host:port…]`: every instance of a service, whose /metrics the console reads. */
+/** `http://host:port[,http://host:port…]`: every instance's management port, whose /metrics the console reads. */
 const instanceUrls = (defaultUrl: string) =>
   z
     .string()
     .default(defaultUrl)
     .transform((value) => value.split(',').map((url) => url.trim().replace(/\/+$/, '')).filter(Boolean))
-    .pipe(z.array(z.url({ protocol: /^https?$/, error: 'each entry must be an http(s) URL, e.g. http://127.0.0.1:3001' })).min(1));
+    .pipe(z.array(z.url({ protocol: /^https?$/, error: 'each entry must be an http(s) URL, e.g. http://127.0.0.1:4001' })).min(1));
 
 /**
  * Every variable the console reads (documented in .env.example). Defaults are `npm start`'s: its
@@ -16,11 +16,16 @@ const instanceUrls = (defaultUrl: string) =>
  */
 export const consoleEnvShape = {
   PORT: envFields.port(3003),
+  CONSOLE_HOST: z.string().regex(/^[A-Za-z0-9.:-]{1,253}$/, 'must be an IP address or host name, e.g. 127.0.0.1').default('127.0.0.1'),
+  /** How the API's admin tokens are verified: the same settings as the services'. */
+  ...authEnvShape(),
   KAFKA_BROKERS: envFields.brokers,
+  /** The console's Kafka login (the `ops` principal: it reads every topic and group, replays and purges dead letters). */
+  ...kafkaSecurityEnvShape,
   DATABASE_URL: envFields.postgresUrl,
-  ORDERS_URLS: instanceUrls('http://127.0.0.1:3000'),
-  INVENTORY_URLS: instanceUrls('http://127.0.0.1:3001'),
-  DELIVERY_URLS: instanceUrls('http://127.0.0.1:3002'),
+  ORDERS_URLS: instanceUrls('http://127.0.0.1:4000'),
+  INVENTORY_URLS: instanceUrls('http://127.0.0.1:4001'),
+  DELIVERY_URLS: instanceUrls('http://127.0.0.1:4002'),
   ORDERS_SCHEMA: envFields.schemaName('orders'),
   INVENTORY_SCHEMA: envFields.schemaName('inventory'),
   DELIVERY_SCHEMA: envFields.schemaName('delivery'),
@@ -41,6 +46,7 @@ export const consoleEnvShape = {
   LOG_LEVEL: envFields.logLevel,
   LOG_FORMAT: envFields.logFormat,
   SHUTDOWN_TIMEOUT_MS: envFields.positiveInt(10_000, 600_000),
+  OTEL_EXPORTER_OTLP_ENDPOINT: envFields.optionalHttpUrl,
 };
 
 export function readConsoleConfig(env: NodeJS.ProcessEnv = process.env) {

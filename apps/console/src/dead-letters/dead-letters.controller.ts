@@ -1,6 +1,6 @@
-import { BadRequestException, Body, Controller, Get, HttpCode, Inject, Param, Post, Query, UseGuards } from '@nestjs/common';
+import { BadRequestException, Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
+import { ADMIN_ROLE, RequireRole } from '@relay/service-runtime';
 import { DeadLetter, listDeadLetters, purgeDeadLetters, PurgeResult, replayDeadLetters, ReplayResult, showDeadLetter } from '@relay/ops';
-import { ConsoleAccessGuard } from '../access/console-access.guard';
 import { CONSOLE_CONFIG, ConsoleConfig } from '../config/console.config';
 import { opsCall } from '../ops/ops-call';
 import { DeadLetterSourceDto, ReplayRequestDto } from './dead-letter-request.dto';
@@ -23,7 +23,8 @@ function position(value: string): { partition: number; offset: string } {
  * replay some or all (produced back to the source topic, where the group applies each event once),
  * purge. Reads are GETs; what changes Kafka is a POST.
  */
-@UseGuards(ConsoleAccessGuard)
+// Operators only: the console reads every customer's orders and can replay and purge.
+@RequireRole(ADMIN_ROLE)
 @Controller('api/dead-letters')
 export class DeadLettersController {
   constructor(@Inject(CONSOLE_CONFIG) private readonly config: ConsoleConfig) {}

@@ -1,11 +1,12 @@
-import { Controller, Get, MessageEvent, ServiceUnavailableException, Sse, UseGuards } from '@nestjs/common';
+import { Controller, Get, MessageEvent, ServiceUnavailableException, Sse } from '@nestjs/common';
+import { ADMIN_ROLE, RequireRole } from '@relay/service-runtime';
 import { Observable, map } from 'rxjs';
-import { ConsoleAccessGuard } from '../access/console-access.guard';
 import { LiveSnapshot } from './live-snapshot';
 import { LiveStateService } from './live-state.service';
 
 /** The flow and lag views' data: the latest sample, and a stream of every new one (SSE). */
-@UseGuards(ConsoleAccessGuard)
+// Operators only: the console reads every customer's orders and can replay and purge.
+@RequireRole(ADMIN_ROLE)
 @Controller('api/live')
 export class LiveController {
   constructor(private readonly live: LiveStateService) {}

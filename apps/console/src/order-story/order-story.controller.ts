@@ -1,11 +1,12 @@
-import { Controller, Get, Inject, Param, ParseUUIDPipe, UseGuards } from '@nestjs/common';
+import { Controller, Get, Inject, Param, ParseUUIDPipe } from '@nestjs/common';
+import { ADMIN_ROLE, RequireRole } from '@relay/service-runtime';
 import { OrderStory, orderStory } from '@relay/ops';
-import { ConsoleAccessGuard } from '../access/console-access.guard';
 import { CONSOLE_CONFIG, ConsoleConfig } from '../config/console.config';
 import { opsCall } from '../ops/ops-call';
 
 /** One order's story: its events on the three topics, each group's progress past them, each service's rows. */
-@UseGuards(ConsoleAccessGuard)
+// Operators only: the console reads every customer's orders and can replay and purge.
+@RequireRole(ADMIN_ROLE)
 @Controller('api/orders')
 export class OrderStoryController {
   constructor(@Inject(CONSOLE_CONFIG) private readonly config: ConsoleConfig) {}

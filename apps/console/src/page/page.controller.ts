@@ -1,4 +1,5 @@
 import { applyDecorators, Controller, Get, Header } from '@nestjs/common';
+import { Public } from '@relay/service-runtime';
 import { loadPageAssets } from './page-assets';
 
 const SECURITY_HEADERS = [
@@ -13,8 +14,10 @@ const CSS = 'text/css; charset=utf-8';
 
 /**
  * The page itself: static files with no secret in them, so served without a token (the API the page
- * calls is what the access guard protects). A fixed list of routes, each a file read at start-up.
+ * calls needs an operator's token: see the API controllers). A fixed list of routes, each a file
+ * read at start-up.
  */
+@Public()
 @Controller()
 export class PageController {
   private readonly assets = loadPageAssets();

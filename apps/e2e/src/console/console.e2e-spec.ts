@@ -43,6 +43,25 @@ describe('operations console', () => {
     return value === null ? undefined : Number(value);
   }
 
+  it('asks for an admin token: a customer token is refused, the API answers 401 without one', async () => {
+    await page().goto(`${consoleApp.url}/#flow`);
+    await waitFor(async () => ((await page().locator('#live-status').textContent()) ?? '').includes('an admin token is needed') || undefined, {
+      timeoutMs: PAGE_TIMEOUT_MS,
+      description: 'the page to ask for an admin token',
+    });
+    expect((await getJson(`${consoleApp.url}/api/live/stream`, { anonymous: true })).status).toBe(401);
+    await page().locator('#token').fill(await stack.tokens.customer('c-console'));
+    await page().locator('#token').press('Enter');
+    await waitFor(async () => ((await page().locator('#live-status').textContent()) ?? '').includes('lacks the admin role') || undefined, {
+      timeoutMs: PAGE_TIMEOUT_MS,
+      description: "the page to say a customer's token lacks the admin role",
+    });
+    // The operator's token: kept in this tab (sessionStorage) for the tests that follow.
+    await page().locator('#token').fill(stack.tokens.admin);
+    await page().locator('#token').press('Enter');
+    await page().locator('#flow [data-service="orders"]').waitFor({ timeout: PAGE_TIMEOUT_MS });
+  });
+
   it('loads and shows every service, consumer group and partition owner, updating live', async () => {
     await page().goto(`${consoleApp.url}/#flow`);
     for (const service of ['orders', 'inventory', 'delivery']) {

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, BrowserContext, Page } from 'playwright-core';
-import { AppProcess, CONSOLE_APP, findFreePort, REPO_ROOT, startAppProcess } from '@relay/local-stack';
+import { AppProcess, CONSOLE_APP, findFreePort, kafkaClientEnv, kafkaSecurityDir, readKafkaSecurity, REPO_ROOT, startAppProcess } from '@relay/local-stack';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from './chromium';
 import { Stack } from './stack';
 
@@ -19,16 +19,22 @@ export const STALLED_AFTER_MS = 3_000;
  */
 export async function startConsoleFor(stack: Stack): Promise<AppProcess> {
   const service = (name: 'orders' | 'inventory' | 'delivery') => stack[name];
+  // The stack's token settings (its API needs the stack's admin token) and the ops principal's Kafka login.
+  const authEnv = Object.fromEntries(Object.entries(service('orders').env).filter(([name]) => name.startsWith('AUTH_')));
+  const security = await readKafkaSecurity(kafkaSecurityDir());
   return startAppProcess({
     service: CONSOLE_APP,
     port: await findFreePort(),
     logFile: path.join(stack.logDir, 'console.log'),
     env: {
+      ...authEnv,
+      ...(security ? kafkaClientEnv(security, 'ops') : {}),
       KAFKA_BROKERS: stack.kafkaBrokers,
       DATABASE_URL: service('orders').env.DATABASE_URL,
-      ORDERS_URLS: service('orders').url,
-      INVENTORY_URLS: service('inventory').url,
-      DELIVERY_URLS: service('delivery').url,
+      // Their management ports: where /metrics is.
+      ORDERS_URLS: service('orders').managementUrl,
+      INVENTORY_URLS: service('inventory').managementUrl,
+      DELIVERY_URLS: service('delivery').managementUrl,
       ORDERS_SCHEMA: `orders_${stack.suffix}`,
       INVENTORY_SCHEMA: `inventory_${stack.suffix}`,
       DELIVERY_SCHEMA: `delivery_${stack.suffix}`,
