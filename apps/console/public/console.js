@@ -10,6 +10,9 @@ const state = {
   snapshot: null,
   /** The dead-letter topic on show: { group, sourceTopic }. */
   dlq: null,
+  /** How many records were parked when its list was last read, and whether a read is under way. */
+  dlqListedTotal: undefined,
+  dlqLoading: false,
   /** Replayed records waiting to be applied: { group, topic, partition, offset, from }. */
   replays: [],
   charts: new Map(),
@@ -120,6 +123,7 @@ function onSnapshot(snapshot) {
   renderFlow();
   renderLag();
   renderDeadLetterTopics();
+  refreshDeadLettersIfChanged();
   renderReplays();
 }
 
@@ -284,11 +288,26 @@ async function selectDeadLetters(source) {
   await loadDeadLetters();
 }
 
+/**
+ * The listed records follow the live count: when more are parked (or some purged) while a group is
+ * selected, the list is read again, one read at a time.
+ */
+function refreshDeadLettersIfChanged() {
+  if (!state.dlq || state.dlqLoading) return;
+  const topic = state.snapshot.deadLetters.find((candidate) => candidate.group === state.dlq.group && candidate.sourceTopic === state.dlq.sourceTopic);
+  if (topic !== undefined && topic.parked !== state.dlqListedTotal) void loadDeadLetters();
+}
+
 async function loadDeadLetters() {
-  const { group, sourceTopic } = state.dlq;
+  const source = state.dlq;
+  const { group, sourceTopic } = source;
   const records = $('#dlq-records');
+  state.dlqLoading = true;
   try {
     const list = await api(`/api/dead-letters?group=${encodeURIComponent(group)}&sourceTopic=${encodeURIComponent(sourceTopic)}`);
+    // Another group was chosen while this one was read: its own read fills the list.
+    if (state.dlq !== source) return;
+    state.dlqListedTotal = list.total;
     fill(records,
       h('p', {}, `${list.total} record${list.total === 1 ? '' : 's'} on ${list.dlqTopic}`),
       h(
@@ -324,7 +343,12 @@ async function loadDeadLetters() {
       ),
     );
   } catch (error) {
-    fill(records, h('div', { className: 'result error' }, error.message));
+    // Shown, and not read again until the count changes or the group is chosen again.
+    const topic = state.snapshot?.deadLetters.find((candidate) => candidate.group === group && candidate.sourceTopic === sourceTopic);
+    state.dlqListedTotal = topic?.parked;
+    if (state.dlq === source) fill(records, h('div', { className: 'result error' }, error.message));
+  } finally {
+    state.dlqLoading = false;
   }
 }
 

@@ -1,4 +1,5 @@
 import { Client } from 'pg';
+import type { Locator } from 'playwright-core';
 import { Topics } from '@relay/contracts';
 import type { AppProcess } from '@relay/local-stack';
 import { EFFECT_TIMEOUT_MS, getStock, placeOrderOk, setStock, skuFor, waitForDeliveryStatus, waitForReservation, waitUntilCaughtUp } from '../support/api';
@@ -41,6 +42,12 @@ describe('operations console', () => {
   async function shownLag(service: 'orders' | 'inventory' | 'delivery'): Promise<number | undefined> {
     const value = await groupCard(service).locator('[data-total-lag]').getAttribute('data-total-lag', { timeout: 1_000 }).catch(() => null);
     return value === null ? undefined : Number(value);
+  }
+
+  /** The parked count a dead-letter topic's button shows; 0 while the topic does not exist yet. */
+  async function parkedOn(topicButton: Locator): Promise<number> {
+    if ((await topicButton.count()) === 0) return 0;
+    return Number(await topicButton.locator('[data-parked]').getAttribute('data-parked', { timeout: 1_000 }));
   }
 
   it('asks for an admin token: a customer token is refused, the API answers 401 without one', async () => {
@@ -142,18 +149,23 @@ describe('operations console', () => {
       // inventory's tries fail, and it parks the event after its two attempts.
       await db.query(`CREATE FUNCTION "${schema}".refuse_writes() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'reservations are read-only for a moment'; END $$`);
       await db.query(`CREATE TRIGGER refuse_writes BEFORE INSERT OR UPDATE ON "${schema}".reservations FOR EACH ROW EXECUTE FUNCTION "${schema}".refuse_writes()`);
+      await page().goto(`${consoleApp.url}/#dead-letters`);
+      // The count before this order, read off a live sample (not the empty page before the first).
+      await page().locator('#live-status[data-at]').waitFor({ timeout: PAGE_TIMEOUT_MS });
+      const topicButton = page().locator(`[data-dlq="${Topics.orderEvents}.dlq.${stack.groups.inventory}"]`);
+      const parkedBefore = await parkedOn(topicButton);
       order = await placeOrderOk(stack, 'c-console-dlq', [{ sku, quantity: 3 }]);
 
-      await page().goto(`${consoleApp.url}/#dead-letters`);
-      const topicButton = page().locator(`[data-dlq="${Topics.orderEvents}.dlq.${stack.groups.inventory}"]`);
       await topicButton.waitFor({ timeout: EFFECT_TIMEOUT_MS + PAGE_TIMEOUT_MS });
-      await waitFor(async () => Number(await topicButton.locator('[data-parked]').getAttribute('data-parked')) >= 1, {
+      await waitFor(async () => (await parkedOn(topicButton)) > parkedBefore || undefined, {
         timeoutMs: EFFECT_TIMEOUT_MS + PAGE_TIMEOUT_MS,
         description: 'the page to count the parked message',
       });
       await topicButton.click();
       const row = page().locator(`#dlq-records tr[data-position]`).filter({ hasText: order.id });
-      await row.waitFor({ timeout: PAGE_TIMEOUT_MS });
+      await row.waitFor({ timeout: PAGE_TIMEOUT_MS }).catch(async (error: Error) => {
+        throw new Error(`${error.message}\nthe dead-letter list showed: ${await page().locator('#dlq-records').textContent()}`);
+      });
       expect(await row.textContent()).toContain('reservations are read-only for a moment');
       await row.locator('[data-action="show"]').click();
       expect(await page().locator('#dlq-record').textContent()).toContain(order.id);
