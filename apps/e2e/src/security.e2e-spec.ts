@@ -1,5 +1,6 @@
+import { execFile } from 'node:child_process';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
-import { mintToken } from '@relay/local-stack';
+import { appEntryPoint, mintToken, REPO_ROOT } from '@relay/local-stack';
 import { ApiErrorBody, OrderBody, setStock, skuFor } from './support/api';
 import { getJson, http, postJson, putJson } from './support/http';
 import { startStack, Stack } from './support/stack';
@@ -185,6 +186,18 @@ describe('security: authentication, authorization, management port, rate limit',
       // Another client is not held back by the noisy one; health is never limited.
       expect((await getJson(url, { headers: bearer(stack.tokens.admin) })).status).toBe(404);
       expect((await getJson(`${stack.delivery.url}/health/live`, { anonymous: true })).status).toBe(200);
+    });
+  });
+
+  describe('HTTP_AUTH=insecure-header (for measuring only)', () => {
+    it('refuses to start with HTTP_AUTH=insecure-header on a non-loopback HOST, naming both', async () => {
+      // The orders service exactly as the stack runs it, but unverified and on its default HOST (0.0.0.0).
+      const env = { ...process.env, ...stack.orders.env, HTTP_AUTH: 'insecure-header', HOST: '' };
+      const exit = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+        const child = execFile(process.execPath, [appEntryPoint('orders')], { cwd: REPO_ROOT, env, timeout: 60_000 }, (_error, _stdout, stderr) => resolve({ code: child.exitCode, stderr }));
+      });
+      expect(exit.code).toBe(1);
+      expect(exit.stderr).toMatch(/HTTP_AUTH: "insecure-header" .* loopback address; HOST is "0\.0\.0\.0"/);
     });
   });
 });

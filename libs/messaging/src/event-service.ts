@@ -4,9 +4,9 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { TopicName } from '@relay/contracts';
 import {
   AuthEnv,
-  authSettingsFrom,
+  callerIdentificationFrom,
   configureHttpApp,
-  createTokenVerifier,
+  createCallerAuthenticator,
   createHttpAdapter,
   describeKafkaSecurity,
   HttpRequestLogging,
@@ -25,6 +25,7 @@ import { ConsumerEnv, consumerOptionsFrom, kafkaSettingsFrom, OutboxEnv, outboxR
 /** What every Relay service reads from its environment (see serviceEnvShape & co). */
 export interface EventServiceEnv extends ConsumerEnv, OutboxEnv, AuthEnv {
   PORT: number;
+  HOST: string;
   MANAGEMENT_PORT?: number;
   MANAGEMENT_HOST: string;
   RATE_LIMIT_PER_MINUTE: number;
@@ -84,7 +85,7 @@ export function eventServiceModule(service: EventServiceDefinition, config: Even
 
 /**
  * A service's `main`: reads and validates its environment (the token keys included: a missing or
- * unreadable key stops the start), starts HTTP (the API and health on PORT; metrics, docs,
+ * unreadable key stops the start; HTTP_AUTH=insecure-header only on a loopback HOST), starts HTTP (the API and health on PORT; metrics, docs,
  * consumer status and health on the management port) and its event consumer, and logs where it
  * listens. A bad environment exits 1 with a message naming each bad variable.
  */
@@ -92,15 +93,15 @@ export function runEventService(service: EventServiceDefinition, readConfig: () 
   runService(service.name, async () => {
     const config = readConfig();
     const management = managementListenFrom(config);
-    const verifier = await createTokenVerifier(authSettingsFrom(config));
+    const authenticator = await createCallerAuthenticator(callerIdentificationFrom(config, { variable: 'HOST', host: config.HOST }));
     const kafka = kafkaSettingsFrom(config);
     const app = await NestFactory.create(eventServiceModule(service, config), createHttpAdapter(), { bufferLogs: true });
-    await configureHttpApp(app, { service: service.name, shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS, verifier, rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE });
+    await configureHttpApp(app, { service: service.name, shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS, authenticator, rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE });
     setupOpenApi(app, { title: `Relay ${service.name}`, description: service.description });
     connectEventConsumer(app, consumerOptionsFrom(config));
     await app.startAllMicroservices();
-    // Every interface, as a container needs; Fastify alone would listen on localhost only.
-    await app.listen(config.PORT, '0.0.0.0');
+    // HOST: every interface by default, as a container needs; Fastify alone would listen on localhost only.
+    await app.listen(config.PORT, config.HOST);
     await listenOnManagementPort(app.getHttpAdapter().getInstance(), management);
     new Logger(service.name).log(
       `${service.name} listening on http://127.0.0.1:${config.PORT} (management http://${management.host}:${management.port}; schema "${config.DATABASE_SCHEMA}", group "${config.KAFKA_GROUP_ID}", Kafka ${describeKafkaSecurity(kafka.security)})`,

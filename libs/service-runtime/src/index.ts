@@ -22,6 +22,7 @@ export * from './auth/auth.settings';
 export * from './auth/principal';
 export * from './auth/token.verifier';
 export * from './auth/request-authentication';
+export * from './auth/asserted-identity';
 export * from './auth/auth.guard';
 export * from './http/management-port';
 export * from './http/rate-limit';

@@ -1,12 +1,18 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { decodeEvent, OrderPlacedV1 } from '@relay/contracts';
 import { Kafka, Message, ProducerRecord } from 'kafkajs';
 import { RELAY_PRODUCER_HEADER, RELAY_SEQUENCE_HEADER, sequenceText } from '@relay/messaging';
 import { OrderEventFactory, produceOrderEvents } from './events';
-import { parseBenchArgs, UsageError } from './options';
+import { parseBenchArgs, phasePrefix, USAGE, UsageError } from './options';
 import { parseConsumerPerformance, parseProducerPerformance, WAL_OUTBOX_APPEND } from './phases/baselines';
 import { logEntries, shapeOf } from './phases/sql-census';
 import { summariseProfile } from './profiling';
-import { bookkeepingTarget, computeCpuCosts } from './results';
+import { BenchResults, bookkeepingTarget, computeCpuCosts, computeSecurityCost } from './results';
+import { securityCostSection } from './report';
+import { prepareBenchAuth } from './load/bench-auth';
+import { ProcessSampler } from './process-sampler';
 import { distribution, slopePerSecond } from './stats';
 
 describe('bench building blocks', () => {
@@ -140,6 +146,62 @@ describe('bench building blocks', () => {
     expect(parseBenchArgs(['--million'])).toMatchObject({ catchupEvents: 1_000_000, phases: ['rest', 'e2e', 'peer', 'catchup', 'baselines', 'memory'] });
     expect(() => parseBenchArgs(['--only', 'nope'])).toThrow(UsageError);
     expect(() => parseBenchArgs(['--events', '-3'])).toThrow(UsageError);
+  });
+
+  it('runs the secured stack alone by default, and with --insecure the secured stack then the insecure one', () => {
+    expect(parseBenchArgs(['--quick'])).toMatchObject({ securitySettings: ['secured'] });
+    expect(parseBenchArgs(['--quick', '--only', 'rest,catchup', '--insecure'])).toMatchObject({ securitySettings: ['secured', 'insecure'], phases: ['rest', 'catchup'] });
+    expect(USAGE).toMatch(/--insecure +what security costs: run the phases twice/);
+    expect([phasePrefix('secured'), phasePrefix('insecure')]).toEqual(['', 'insecure:']);
+  });
+
+  it('records the insecure stack\'s phases apart, under their prefix', () => {
+    const sampler = new ProcessSampler();
+    sampler.setPhase('rest');
+    expect(sampler.currentPhase).toBe('rest');
+    sampler.setPhasePrefix('insecure:');
+    sampler.setPhase('rest');
+    expect(sampler.currentPhase).toBe('insecure:rest');
+    sampler.stop();
+  });
+
+  it('sends a token per customer on the secured stack, and the customer id in X-Relay-Subject on the insecure one', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'relay-bench-auth-'));
+    const secured = await prepareBenchAuth(dir, 'secured');
+    expect(secured.serviceEnv).toEqual({ AUTH_PUBLIC_KEY_FILE: expect.any(String) });
+    expect(secured.customers.header).toBe('authorization');
+    expect(secured.customers.values[7]).toMatch(/^Bearer [\w-]+\.[\w-]+\.[\w-]+$/);
+    expect(secured.adminHeaders.authorization).toMatch(/^Bearer /);
+    const insecure = await prepareBenchAuth(dir, 'insecure');
+    // Loopback, or the services refuse the mode.
+    expect(insecure.serviceEnv).toEqual({ HTTP_AUTH: 'insecure-header', HOST: '127.0.0.1' });
+    expect(insecure.customers).toMatchObject({ header: 'x-relay-subject' });
+    expect(insecure.customers.values.slice(0, 2)).toEqual(['bench-c-0', 'bench-c-1']);
+    expect(insecure.customers.values).toHaveLength(secured.customers.values.length);
+    expect(insecure.adminHeaders).toEqual({ 'x-relay-subject': 'bench', 'x-relay-roles': 'admin' });
+  });
+
+  it('puts each figure of both settings side by side with secured / insecure, and leaves out what neither measured', () => {
+    const cost = (phase: string, orders: number, system: number) => ({ phase, unit: 'order' as const, units: 1000, msPerUnit: { orders }, systemMsPerUnit: system, cpuBoundRate: 0 });
+    const catchUp = (one: number, three: number) => ({ single: { eventsPerSecond: one }, triple: { eventsPerSecond: three } }) as NonNullable<BenchResults['catchUp']>;
+    const results = {
+      rest: { steps: [], saturation: 900, maxSockets: 256 },
+      catchUp: catchUp(1800, 3000),
+      cpuCosts: [cost('rest', 1.2, 4), cost('insecure:rest', 0.8, 3.2)],
+      insecure: { infrastructure: ['Kafka 4.1.0 on 127.0.0.1:1, PLAINTEXT'], rest: { steps: [], saturation: 1000, maxSockets: 256 }, catchUp: catchUp(2000, 3000) },
+    };
+    const rows = computeSecurityCost(results);
+    expect(rows.map((row) => [row.figure, row.secured, row.insecure, row.ratio])).toEqual([
+      ['REST intake saturation', 900, 1000, 0.9],
+      ['REST sweep: CPU per order, whole system', 4, 3.2, 1.25],
+      ['REST sweep: CPU per order, orders service', 1.2, 0.8, 1.5],
+      ['catch-up, 1 inventory instance', 1800, 2000, 0.9],
+      ['catch-up, 3 inventory instances', 3000, 3000, 1],
+    ]);
+    expect(computeSecurityCost({ ...results, insecure: undefined })).toEqual([]);
+    const section = securityCostSection({ securityCost: rows, meta: { infrastructure: ['Kafka 4.1.0 on 127.0.0.1:2, SASL_SSL'] } as BenchResults['meta'], insecure: results.insecure });
+    expect(section.join('\n')).toMatch(/SASL_SSL[\s\S]*PLAINTEXT/);
+    expect(section.join('\n')).toMatch(/REST intake saturation \(201\/s\) +900\.0 +1,000\.0 +0\.90×/);
   });
 
   it('runs one Kafka node unless --brokers 3 asks for a cluster; other sizes are usage errors', () => {

@@ -13,7 +13,7 @@ import { renderChart } from './chart';
 import { produceOrderEvents } from './events';
 import { runLoad } from './load/run-load';
 import { ProcessSampler } from './process-sampler';
-import { BenchPlan, parseBenchArgs, PhaseName, USAGE, UsageError } from './options';
+import { BenchPlan, parseBenchArgs, PhaseName, phasePrefix, SecuritySetting, USAGE, UsageError } from './options';
 import { runBaselines } from './phases/baselines';
 import { runCatchUp } from './phases/catch-up';
 import { runEndToEnd } from './phases/end-to-end';
@@ -25,7 +25,7 @@ import { Pipeline, pipelineFlow, startPipeline, waitForDrain } from './pipeline'
 import { ProfileWindows } from './profiling';
 import { progress } from './progress';
 import { renderReport } from './report';
-import { BenchResults, checkTargets, computeCpuCosts, computeRatios, MachineFacts, WorkDone } from './results';
+import { BenchResults, checkTargets, computeCpuCosts, computeRatios, computeSecurityCost, MachineFacts, SettingResults, WorkDone } from './results';
 import { BenchStack } from './stack';
 import { BENCH_SKUS, useSkuCount } from './events';
 
@@ -71,21 +71,22 @@ function timestamp(date: Date): string {
 }
 
 /** Runs a phase; a failure is recorded and the bench goes on with the next phase. */
-async function phase<T>(results: BenchResults, name: string, work: () => Promise<T>): Promise<T | undefined> {
+async function phase<T>(errors: BenchResults['errors'], name: string, work: () => Promise<T>): Promise<T | undefined> {
   try {
     return await work();
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     progress.say(`${name} FAILED: ${message.split('\n')[0]}`);
     if (error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
-    results.errors.push({ phase: name, message });
+    errors.push({ phase: name, message });
     return undefined;
   }
 }
 
-async function withProfiles<T>(profiles: ProfileWindows, pipeline: Pipeline | undefined, phaseName: string, work: () => Promise<T>): Promise<T> {
+/** Profiles the pipeline's profiled services during `work`; `prefix` keeps the settings' profiles apart. */
+async function withProfiles<T>(profiles: ProfileWindows, pipeline: Pipeline | undefined, phaseName: string, prefix: string, work: () => Promise<T>): Promise<T> {
   const profiled = pipeline ? Object.values(pipeline).filter((handle) => handle.profiled) : [];
-  for (const handle of profiled) profiles.start(handle.pid, handle.label, phaseName);
+  for (const handle of profiled) profiles.start(handle.pid, handle.label, `${prefix}${phaseName}`);
   try {
     return await work();
   } finally {
@@ -93,6 +94,171 @@ async function withProfiles<T>(profiles: ProfileWindows, pipeline: Pipeline | un
     if (profiled.length > 0) profiles.sampler?.setPhase(`${phaseName}-profile-write`);
     for (const handle of profiled) await profiles.stop(handle.pid);
   }
+}
+
+/** What every setting's run shares: the plan, the run's folder, and the recorders. */
+interface RunContext {
+  plan: BenchPlan;
+  runId: string;
+  resultsDir: string;
+  memory: ProcessSampler;
+  profiles: ProfileWindows;
+  /** Units of work per (prefixed) phase, for the CPU cost per order or event. */
+  work: WorkDone[];
+  errors: BenchResults['errors'];
+  /** Phases that show as numbered steps (memory alone only when no load phase ran). */
+  visible: PhaseName[];
+  /** The stack now running, for the signal handler to stop. */
+  onStack: (stack: BenchStack | undefined) => void;
+}
+
+interface SettingRun {
+  measured: SettingResults;
+  versions: { kafka: string; postgres: string };
+  external: boolean;
+  databaseByPhase: BenchResults['databaseByPhase'];
+}
+
+/**
+ * Starts the stack of one security setting, runs the plan's phases on it, and stops it. Its CPU,
+ * memory and database figures go to the shared recorders under the setting's phase names
+ * (`insecure:rest`), its failures to the run's errors under the same names.
+ */
+async function runSetting(setting: SecuritySetting, context: RunContext): Promise<SettingRun> {
+  const { plan, memory, profiles, work, visible } = context;
+  const prefix = phasePrefix(setting);
+  const errors = context.errors;
+  const named = (name: string) => `${prefix}${name}`;
+  memory.setPhasePrefix(prefix);
+  memory.setPhase('stack-startup');
+  const stack = await BenchStack.start({
+    runId: context.runId,
+    resultsDir: context.resultsDir,
+    sampler: memory,
+    profile: plan.profile,
+    serviceEnv: plan.serviceEnv,
+    nodeFlags: plan.nodeFlags,
+    kafkaNodes: plan.kafkaNodes,
+    security: setting,
+  });
+  context.onStack(stack);
+  const versions = await stack.serverVersions();
+  const measured: SettingResults = {
+    infrastructure: stack.infrastructure.started.length > 0 ? stack.infrastructure.started : ['external Kafka and PostgreSQL (KAFKA_BROKERS / DATABASE_URL)'],
+  };
+  const throwAwayTopics = [stack.groupFor('producer-perf'), stack.groupFor('kafkajs-producer')];
+  const runsLoadPhase = plan.phases.some((p) => p === 'rest' || p === 'e2e' || p === 'census');
+
+  try {
+    let pipeline: Pipeline | undefined;
+    const needsPipeline = runsLoadPhase || (plan.phases.includes('memory') && !plan.phases.includes('catchup'));
+    if (needsPipeline) {
+      memory.setPhase('pipeline-startup');
+      pipeline = await phase(errors, named('startup'), () => startPipeline(stack));
+    }
+
+    if (pipeline && plan.phases.includes('rest')) {
+      progress.phase(PHASE_TITLES.rest);
+      memory.setPhase('rest-warm-up');
+      await warmUp(pipelineFlow(stack, pipeline), plan);
+      memory.setPhase('rest');
+      measured.rest = await phase(errors, named('rest'), () =>
+        withProfiles(profiles, pipeline, 'rest', prefix, async () => {
+          const sweep = await runRestSweep(stack, pipeline!, plan);
+          // Still in the REST phase: its backlog is its own cost, not the next phase's.
+          await waitForDrain(stack, pipeline!, plan.drainTimeoutSeconds, 'final drain');
+          return sweep;
+        }),
+      );
+      work.push({ phase: named('rest'), unit: 'order', units: (measured.rest?.steps ?? []).reduce((sum, step) => sum + step.ok201, 0) });
+    }
+    if (pipeline && plan.phases.includes('e2e')) {
+      progress.phase(PHASE_TITLES.e2e);
+      memory.setPhase('e2e');
+      measured.endToEnd = await phase(errors, named('e2e'), () => withProfiles(profiles, pipeline, 'e2e', prefix, () => runEndToEnd(stack, pipeline!, plan, measured.rest?.saturation)));
+      const e2e = measured.endToEnd;
+      work.push({ phase: named('e2e'), unit: 'order', units: [...(e2e?.latencyRuns ?? []), ...(e2e?.sustained.trials ?? [])].reduce((sum, r) => sum + r.http.ok201, 0) });
+    }
+    if (pipeline && plan.phases.includes('census')) {
+      progress.phase(PHASE_TITLES.census);
+      memory.setPhase('census');
+      measured.sqlCensus = await phase(errors, named('census'), () => runSqlCensus(stack, pipeline!, plan));
+    }
+    if (pipeline && visible.includes('memory')) {
+      progress.phase(PHASE_TITLES.memory);
+      memory.setPhase('memory');
+      const { rate, seconds } = plan.memoryOnlyLoad;
+      const load = await phase(errors, named('memory'), () =>
+        withProfiles(profiles, pipeline, 'memory', prefix, async () => {
+          const result = await progress.countdown(
+            `${rate}/s`,
+            seconds * 1000,
+            runLoad({ url: pipeline!.orders.url, path: '/orders', rate, durationMs: seconds * 1000, maxSockets: plan.maxSockets, skus: BENCH_SKUS, recordIds: false, requestTimeoutMs: plan.requestTimeoutMs, drainTimeoutMs: plan.loadDrainTimeoutMs }),
+          );
+          await waitForDrain(stack, pipeline!, plan.drainTimeoutSeconds, 'drain');
+          return result;
+        }),
+      );
+      work.push({ phase: named('memory'), unit: 'order', units: load?.ok201 ?? 0 });
+    }
+    if (pipeline) {
+      memory.setPhase('teardown');
+      progress.say('stopping orders, inventory and delivery…');
+      await stack.stopAllServices();
+    }
+
+    // After Relay's services have stopped: the peer has the machine, Kafka and PostgreSQL to itself.
+    if (plan.phases.includes('peer')) {
+      progress.phase(PHASE_TITLES.peer);
+      const relaySustained = measured.endToEnd?.sustained.highestSustainedRate ?? undefined;
+      measured.peer = await phase(errors, named('peer'), () => runPeer(stack, plan, relaySustained));
+      work.push({ phase: named('peer'), unit: 'order', units: (measured.peer?.sustained.trials ?? []).reduce((sum, trial) => sum + trial.http.ok201, 0) });
+    }
+
+    if (plan.phases.includes('catchup')) {
+      progress.phase(PHASE_TITLES.catchup);
+      memory.setPhase('catchup');
+      measured.catchUp = await phase(errors, named('catchup'), () => runCatchUp(stack, plan, profiles));
+      if (measured.catchUp) {
+        const c = measured.catchUp;
+        const processed = (r: typeof c.single) => (r.completed ? r.events : Math.round(r.eventsPerSecond * r.processingSeconds));
+        work.push({ phase: named('catchup-1x'), unit: 'event', units: processed(c.single) }, { phase: named('catchup-3x'), unit: 'event', units: processed(c.triple) });
+      }
+    }
+
+    if (plan.phases.includes('baselines')) {
+      progress.phase(PHASE_TITLES.baselines);
+      memory.setPhase('baselines');
+      measured.baselines = await phase(errors, named('baselines'), async () => {
+        const ordersSchema = stack.schemaFor('orders');
+        if (!(await stack.schemaExists(ordersSchema))) {
+          progress.step('setup', 'starting orders once to create its tables');
+          await stack.positionGroupAtEnd(stack.groupFor('orders'), [Topics.inventoryEvents, Topics.deliveryEvents]);
+          await stack.startService({ label: 'orders-tables', service: 'orders', schema: ordersSchema, group: stack.groupFor('orders') });
+          await stack.stopService('orders-tables');
+        }
+        await stack.ensureTopic(Topics.orderEvents);
+        const onTopic = await stack.topicSize(Topics.orderEvents);
+        if (onTopic < plan.catchupEvents) {
+          progress.step('setup', `putting ${plan.catchupEvents - onTopic} more events on ${Topics.orderEvents} for the consumer baselines`);
+          await produceOrderEvents(stack.kafka, Topics.orderEvents, plan.catchupEvents - onTopic);
+        }
+        return runBaselines(stack, plan, ordersSchema);
+      });
+    }
+
+    // Every service has stopped: what the phases left in PostgreSQL.
+    memory.setPhase('table-census');
+    measured.postgresAfterRun = await phase(errors, named('tables'), async () => ({ tables: await stack.tableRowCounts(), slots: await stack.outboxSlots() }));
+  } finally {
+    await profiles.stopAll().catch(() => undefined);
+    if (stack.external && !plan.keepData) await stack.cleanUpExternal(throwAwayTopics).catch((error: unknown) => progress.say(`clean-up: ${(error as Error).message}`));
+    progress.say(`stopping the ${setting} stack's services and infrastructure…`);
+    memory.setPhase('stack-stop');
+    await stack.stop().catch((error: unknown) => progress.say(`stop: ${(error as Error).message}`));
+    context.onStack(undefined);
+  }
+  return { measured, versions, external: stack.external, databaseByPhase: stack.databaseActivity() };
 }
 
 async function run(plan: BenchPlan, argv: string[]): Promise<number> {
@@ -124,6 +290,9 @@ async function run(plan: BenchPlan, argv: string[]): Promise<number> {
         'Kafka, PostgreSQL, the three services, the load generator and the bench share this machine; anything else running on it (other test runs) makes the figures noisy.',
         'End-to-end "processed" time = the time stamp of the effect the consumer wrote (reservations.created_at, deliveries.created_at, deliveries.updated_at once SCHEDULED), i.e. now() of the transaction that applied the event (its start; it commits a few ms later).',
         'REST latencies are measured from each request\'s scheduled send time (open loop), so waiting for a free connection counts.',
+        ...(plan.securitySettings.length > 1
+          ? ['--insecure: every phase ran twice, on the secured stack first, then on the insecure one (its own Kafka and PostgreSQL, started fresh); the top-level figures are the secured stack\'s, `insecure` holds the other\'s, `securityCost` compares them.']
+          : []),
       ],
     },
     plan,
@@ -136,136 +305,51 @@ async function run(plan: BenchPlan, argv: string[]): Promise<number> {
     targets: [],
     errors: [],
     databaseByPhase: {},
+    securityCost: [],
   };
   const runsLoadPhase = plan.phases.some((p) => p === 'rest' || p === 'e2e' || p === 'census');
   const visible = plan.phases.filter((p) => p !== 'memory' || !runsLoadPhase && !plan.phases.includes('catchup'));
-  progress.setPhaseCount(visible.length);
-  progress.say(`${command}: phases ${plan.phases.join(', ')}; results in ${path.relative(REPO_ROOT, resultsDir)}`);
+  const comparing = plan.securitySettings.length > 1;
+  progress.setPhaseCount(visible.length * plan.securitySettings.length);
+  progress.say(`${command}: phases ${plan.phases.join(', ')}${comparing ? `, on the ${plan.securitySettings.join(', then the ')} stack` : ''}; results in ${path.relative(REPO_ROOT, resultsDir)}`);
 
   useSkuCount(plan.skus);
-  const stack = await BenchStack.start({ runId, resultsDir, sampler: memory, profile: plan.profile, serviceEnv: plan.serviceEnv, nodeFlags: plan.nodeFlags, kafkaNodes: plan.kafkaNodes, insecureKafka: plan.insecureKafka });
+  let running: BenchStack | undefined;
   let interrupted = false;
   const onSignal = (signal: NodeJS.Signals): void => {
     if (interrupted) process.exit(130);
     interrupted = true;
     progress.say(`${signal}: stopping the services and the infrastructure…`);
-    void stack.stop().finally(() => process.exit(130));
+    void (running?.stop() ?? Promise.resolve()).finally(() => process.exit(130));
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-
-  const versions = await stack.serverVersions();
-  results.meta.infrastructure = stack.infrastructure.started.length > 0 ? stack.infrastructure.started : ['external Kafka and PostgreSQL (KAFKA_BROKERS / DATABASE_URL)'];
-  results.meta.kafkaVersion = versions.kafka;
-  results.meta.postgresVersion = versions.postgres;
-  const throwAwayTopics = [stack.groupFor('producer-perf'), stack.groupFor('kafkajs-producer')];
+  const context: RunContext = { plan, runId, resultsDir, memory, profiles, work, errors: results.errors, visible, onStack: (stack) => (running = stack) };
 
   try {
-    let pipeline: Pipeline | undefined;
-    const needsPipeline = runsLoadPhase || (plan.phases.includes('memory') && !plan.phases.includes('catchup'));
-    if (needsPipeline) {
-      memory.setPhase('pipeline-startup');
-      pipeline = await phase(results, 'startup', () => startPipeline(stack));
-    }
-
-    if (pipeline && plan.phases.includes('rest')) {
-      progress.phase(PHASE_TITLES.rest);
-      memory.setPhase('rest-warm-up');
-      await warmUp(pipelineFlow(stack, pipeline), plan);
-      memory.setPhase('rest');
-      results.rest = await phase(results, 'rest', () =>
-        withProfiles(profiles, pipeline, 'rest', async () => {
-          const sweep = await runRestSweep(stack, pipeline!, plan);
-          // Still in the REST phase: its backlog is its own cost, not the next phase's.
-          await waitForDrain(stack, pipeline!, plan.drainTimeoutSeconds, 'final drain');
-          return sweep;
-        }),
-      );
-      work.push({ phase: 'rest', unit: 'order', units: (results.rest?.steps ?? []).reduce((sum, step) => sum + step.ok201, 0) });
-    }
-    if (pipeline && plan.phases.includes('e2e')) {
-      progress.phase(PHASE_TITLES.e2e);
-      memory.setPhase('e2e');
-      results.endToEnd = await phase(results, 'e2e', () => withProfiles(profiles, pipeline, 'e2e', () => runEndToEnd(stack, pipeline!, plan, results.rest?.saturation)));
-      const e2e = results.endToEnd;
-      work.push({ phase: 'e2e', unit: 'order', units: [...(e2e?.latencyRuns ?? []), ...(e2e?.sustained.trials ?? [])].reduce((sum, r) => sum + r.http.ok201, 0) });
-    }
-    if (pipeline && plan.phases.includes('census')) {
-      progress.phase(PHASE_TITLES.census);
-      memory.setPhase('census');
-      results.sqlCensus = await phase(results, 'census', () => runSqlCensus(stack, pipeline!, plan));
-    }
-    if (pipeline && visible.includes('memory')) {
-      progress.phase(PHASE_TITLES.memory);
-      memory.setPhase('memory');
-      const { rate, seconds } = plan.memoryOnlyLoad;
-      const load = await phase(results, 'memory', () =>
-        withProfiles(profiles, pipeline, 'memory', async () => {
-          const result = await progress.countdown(
-            `${rate}/s`,
-            seconds * 1000,
-            runLoad({ url: pipeline!.orders.url, path: '/orders', rate, durationMs: seconds * 1000, maxSockets: plan.maxSockets, skus: BENCH_SKUS, recordIds: false, requestTimeoutMs: plan.requestTimeoutMs, drainTimeoutMs: plan.loadDrainTimeoutMs }),
-          );
-          await waitForDrain(stack, pipeline!, plan.drainTimeoutSeconds, 'drain');
-          return result;
-        }),
-      );
-      work.push({ phase: 'memory', unit: 'order', units: load?.ok201 ?? 0 });
-    }
-    if (pipeline) {
-      memory.setPhase('teardown');
-      progress.say('stopping orders, inventory and delivery…');
-      await stack.stopAllServices();
-    }
-
-    // After Relay's services have stopped: the peer has the machine, Kafka and PostgreSQL to itself.
-    if (plan.phases.includes('peer')) {
-      progress.phase(PHASE_TITLES.peer);
-      const relaySustained = results.endToEnd?.sustained.highestSustainedRate ?? undefined;
-      results.peer = await phase(results, 'peer', () => runPeer(stack, plan, relaySustained));
-      work.push({ phase: 'peer', unit: 'order', units: (results.peer?.sustained.trials ?? []).reduce((sum, trial) => sum + trial.http.ok201, 0) });
-    }
-
-    if (plan.phases.includes('catchup')) {
-      progress.phase(PHASE_TITLES.catchup);
-      memory.setPhase('catchup');
-      results.catchUp = await phase(results, 'catchup', () => runCatchUp(stack, plan, profiles));
-      if (results.catchUp) {
-        const c = results.catchUp;
-        const processed = (r: typeof c.single) => (r.completed ? r.events : Math.round(r.eventsPerSecond * r.processingSeconds));
-        work.push({ phase: 'catchup-1x', unit: 'event', units: processed(c.single) }, { phase: 'catchup-3x', unit: 'event', units: processed(c.triple) });
+    for (const setting of plan.securitySettings) {
+      // Every progress line says which stack it is about when there are two.
+      progress.setTag(comparing ? setting : '');
+      if (setting === 'secured') {
+        const secured = await runSetting(setting, context);
+        const { infrastructure, ...measured } = secured.measured;
+        Object.assign(results, measured);
+        results.meta.infrastructure = infrastructure;
+        results.meta.kafkaVersion = secured.versions.kafka;
+        results.meta.postgresVersion = secured.versions.postgres;
+        Object.assign(results.databaseByPhase, secured.databaseByPhase);
+      } else {
+        // The secured figures stand on their own: an insecure stack that cannot start is reported, not fatal.
+        const insecure = await phase(results.errors, `${phasePrefix(setting)}stack`, () => runSetting(setting, context));
+        if (insecure) {
+          results.insecure = insecure.measured;
+          Object.assign(results.databaseByPhase, insecure.databaseByPhase);
+        }
       }
     }
-
-    if (plan.phases.includes('baselines')) {
-      progress.phase(PHASE_TITLES.baselines);
-      memory.setPhase('baselines');
-      results.baselines = await phase(results, 'baselines', async () => {
-        const ordersSchema = stack.schemaFor('orders');
-        if (!(await stack.schemaExists(ordersSchema))) {
-          progress.step('setup', 'starting orders once to create its tables');
-          await stack.positionGroupAtEnd(stack.groupFor('orders'), [Topics.inventoryEvents, Topics.deliveryEvents]);
-          await stack.startService({ label: 'orders-tables', service: 'orders', schema: ordersSchema, group: stack.groupFor('orders') });
-          await stack.stopService('orders-tables');
-        }
-        await stack.ensureTopic(Topics.orderEvents);
-        const onTopic = await stack.topicSize(Topics.orderEvents);
-        if (onTopic < plan.catchupEvents) {
-          progress.step('setup', `putting ${plan.catchupEvents - onTopic} more events on ${Topics.orderEvents} for the consumer baselines`);
-          await produceOrderEvents(stack.kafka, Topics.orderEvents, plan.catchupEvents - onTopic);
-        }
-        return runBaselines(stack, plan, ordersSchema);
-      });
-    }
-
-    // Every service has stopped: what the phases left in PostgreSQL.
-    memory.setPhase('table-census');
-    results.postgresAfterRun = await phase(results, 'tables', async () => ({ tables: await stack.tableRowCounts(), slots: await stack.outboxSlots() }));
   } finally {
-    await profiles.stopAll().catch(() => undefined);
-    if (stack.external && !plan.keepData) await stack.cleanUpExternal(throwAwayTopics).catch((error: unknown) => progress.say(`clean-up: ${(error as Error).message}`));
-    progress.say('stopping the services and the infrastructure…');
-    await stack.stop().catch((error: unknown) => progress.say(`stop: ${(error as Error).message}`));
+    progress.setTag('');
+    memory.setPhasePrefix('');
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
@@ -274,11 +358,11 @@ async function run(plan: BenchPlan, argv: string[]): Promise<number> {
   results.memory = memory.memory();
   results.cpu = memory.cpuFigures();
   results.machineByPhase = memory.machine();
-  results.databaseByPhase = stack.databaseActivity();
   results.cpuCosts = computeCpuCosts(results.cpu, work, machine.nproc, results.databaseByPhase);
   results.profiles = profiles.summaries;
   results.ratios = computeRatios(results);
   results.targets = checkTargets(results);
+  results.securityCost = computeSecurityCost(results);
   const finishedAt = new Date();
   results.meta.finishedAt = finishedAt.toISOString();
   results.meta.durationSeconds = Math.round((finishedAt.getTime() - startedAt.getTime()) / 1000);
@@ -309,6 +393,11 @@ async function main(): Promise<number> {
   if (plan === 'help') {
     process.stdout.write(USAGE);
     return 0;
+  }
+  if (plan.securitySettings.includes('insecure') && process.env.KAFKA_BROKERS) {
+    // The comparison needs a PLAINTEXT broker next to the secured one; someone else's Kafka is what it is.
+    process.stderr.write('bench: --insecure compares the bench\'s own secured and PLAINTEXT brokers; unset KAFKA_BROKERS to use it\n');
+    return 2;
   }
   if (plan.phases.includes('jwt')) {
     // Needs no stack: measured first, alone on the machine's cores.

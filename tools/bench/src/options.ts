@@ -7,6 +7,21 @@ export const OPTIONAL_PHASES = ['census', 'jwt'] as const;
 export type PhaseName = (typeof PHASES)[number] | (typeof OPTIONAL_PHASES)[number];
 const ALL_PHASES: readonly PhaseName[] = [...PHASES, ...OPTIONAL_PHASES];
 
+/**
+ * The two stacks the bench can measure. `secured`: SASL_SSL Kafka with ACLs and bearer JWTs, as
+ * `npm start` runs. `insecure`: PLAINTEXT Kafka and HTTP_AUTH=insecure-header (identity headers,
+ * not verified), only ever next to a secured run, to put a price on security.
+ */
+export type SecuritySetting = 'secured' | 'insecure';
+
+/**
+ * How a setting's phases are named in the CPU, memory and database figures: the secured ones as
+ * always (`rest`), the insecure ones prefixed (`insecure:rest`).
+ */
+export function phasePrefix(setting: SecuritySetting): string {
+  return setting === 'secured' ? '' : `${setting}:`;
+}
+
 export class UsageError extends Error {
   override name = 'UsageError';
 }
@@ -47,8 +62,8 @@ export interface BenchPlan {
   nodeFlags?: string[];
   /** Kafka nodes the bench starts (1, or 3: replication 3, min ISR 2); topics follow. */
   kafkaNodes: number;
-  /** --insecure: the bench's Kafka runs PLAINTEXT (no TLS, logins or ACLs), to measure what security costs. */
-  insecureKafka: boolean;
+  /** The stacks the phases run on, in order: ['secured'], or with --insecure ['secured', 'insecure'] (compared as a ratio). */
+  securitySettings: SecuritySetting[];
   /** Keep bench schemas, groups and throw-away topics on external infrastructure. */
   keepData: boolean;
   outputDir?: string;
@@ -84,8 +99,13 @@ Options:
                         them with Node's defaults
   --brokers N           Kafka nodes: 1 (default) or 3 (a cluster; every topic 3 replicas, min ISR 2;
                         with KAFKA_BROKERS set: the replication of the topics the bench creates)
-  --insecure            run the bench's Kafka PLAINTEXT: no TLS, no SASL logins, no ACLs (default:
-                        SASL_SSL with ACLs, as npm start), to measure what Kafka security costs
+  --insecure            what security costs: run the phases twice in this one run, first on the
+                        secured stack (SASL_SSL Kafka with ACLs, bearer JWTs: the default, as npm
+                        start), then on an insecure one (PLAINTEXT Kafka: no TLS, logins or ACLs;
+                        services with HTTP_AUTH=insecure-header on 127.0.0.1: the load generator
+                        sends X-Relay-Subject instead of a token), and report each figure of both
+                        side by side with the ratio secured / insecure. Needs the bench's own Kafka
+                        (not KAFKA_BROKERS)
   --keep-data           on external infrastructure: keep bench schemas, groups and topics
   --out DIR             results folder (default bench-results/<timestamp>)
   -h, --help            this text
@@ -182,7 +202,7 @@ export function parseBenchArgs(argv: string[]): BenchPlan | 'help' {
   return {
     quick,
     kafkaNodes,
-    insecureKafka: values.insecure === true,
+    securitySettings: values.insecure === true ? ['secured', 'insecure'] : ['secured'],
     skus: typeof values.skus === 'string' ? positiveInt('--skus', values.skus) : 100,
     serviceEnv,
     nodeFlags,

@@ -87,7 +87,7 @@ export async function seedStock(inventory: ServiceHandle, skus: readonly string[
       const sku = skus[next++];
       const response = await fetch(`${inventory.url}/stock/${sku}`, {
         method: 'PUT',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${benchAuth().admin}` },
+        headers: { 'content-type': 'application/json', ...benchAuth().adminHeaders },
         body: JSON.stringify({ onHand }),
       });
       if (!response.ok) throw new Error(`PUT /stock/${sku} on ${inventory.label}: ${response.status} ${await response.text()}`);

@@ -128,6 +128,7 @@ interface TrackedService {
 export class ProcessSampler {
   private readonly services = new Map<string, TrackedService>();
   private phase = 'startup';
+  private phasePrefix = '';
   private timer: NodeJS.Timeout | undefined;
   /** Per label: the last cumulative CPU ticks seen for each pid (group members may come and go). */
   private readonly lastTicks = new Map<string, Map<number, number>>();
@@ -154,10 +155,18 @@ export class ProcessSampler {
     return this.phase;
   }
 
+  /**
+   * Every phase set from now on is recorded as `<prefix><phase>` (the insecure setting's
+   * `insecure:rest`), so one sampler keeps both settings of a run apart without the phases knowing.
+   */
+  setPhasePrefix(prefix: string): void {
+    this.phasePrefix = prefix;
+  }
+
   setPhase(phase: string): void {
     this.sample();
     this.closeMachinePhase();
-    this.phase = phase;
+    this.phase = `${this.phasePrefix}${phase}`;
   }
 
   track(label: string, service: string, pid: number): void {

@@ -6,10 +6,16 @@ export class Progress {
   private index = 0;
   private total = 0;
   private label = 'setup';
+  private tag = '';
   private readonly startedAt = Date.now();
 
   setPhaseCount(total: number): void {
     this.total = total;
+  }
+
+  /** Named in every line from now on, e.g. which security setting is running (`[3/4 insecure]`); '' for none. */
+  setTag(tag: string): void {
+    this.tag = tag;
   }
 
   phase(label: string): void {
@@ -19,7 +25,8 @@ export class Progress {
   }
 
   say(message: string): void {
-    const prefix = this.total > 0 && this.index > 0 ? `[${this.index}/${this.total}]` : '[bench]';
+    const tag = this.tag ? ` ${this.tag}` : '';
+    const prefix = this.total > 0 && this.index > 0 ? `[${this.index}/${this.total}${tag}]` : `[bench${tag}]`;
     const clock = `${Math.round((Date.now() - this.startedAt) / 1000)}s`.padStart(5);
     process.stderr.write(`${clock} ${prefix} ${message}\n`);
   }

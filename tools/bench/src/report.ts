@@ -1,5 +1,5 @@
 import { Distribution, formatMs, formatNumber } from './stats';
-import { BenchResults, CpuCost } from './results';
+import { BenchResults, CpuCost, SecurityCost } from './results';
 import { SustainedSearch } from './phases/end-to-end';
 
 type Cell = string | number | null | undefined;
@@ -189,6 +189,8 @@ export function renderReport(results: BenchResults, files: { json: string; svg: 
     }
   }
 
+  if (results.securityCost.length > 0) out.push('', ...securityCostSection(results));
+
   const ratios = results.ratios.filter((r) => r.ours !== null || r.baselineValue !== null);
   if (ratios.length > 0) {
     out.push('', 'Our figures against their baselines');
@@ -287,4 +289,29 @@ export function peerComparisonLine(input: {
   }
   const cpu = [input.relayCpu && `Relay ${formatNumber(input.relayCpu.systemMsPerUnit, 2)} ms (e2e phase)`, input.peerCpu && `peer ${formatNumber(input.peerCpu.systemMsPerUnit, 2)} ms`].filter(Boolean);
   return `peer (naive NestJS) sustained ${sustainedText(peer)}; Relay / peer ${ratio}${cpu.length > 0 ? `; CPU per order: ${cpu.join(', ')}` : ''}`;
+}
+
+const ratioText = (cost: SecurityCost): string => (cost.ratio === null ? 'n/a' : `${cost.ratio.toFixed(2)}×`);
+
+/**
+ * --insecure: what security costs, figure by figure. The tables above are the secured stack's; the
+ * insecure stack's CPU figures are the `insecure:` phases of the CPU table.
+ */
+export function securityCostSection(results: Pick<BenchResults, 'securityCost' | 'meta' | 'insecure'>): string[] {
+  const secured = results.meta.infrastructure.find((line) => line.startsWith('Kafka')) ?? 'Kafka as given';
+  const insecure = results.insecure?.infrastructure.find((line) => line.startsWith('Kafka')) ?? 'Kafka as given';
+  return [
+    'Security cost: the same phases on both stacks of this run, one after the other. Secured: bearer JWTs verified per request,',
+    `  ${secured}. Insecure: HTTP_AUTH=insecure-header (X-Relay-Subject believed, not verified), ${insecure}.`,
+    '  Ratio = secured / insecure: below 1.00× a rate security lowers, above 1.00× a CPU cost it adds.',
+    table([
+      ['figure', 'secured', 'insecure', 'secured / insecure'],
+      ...results.securityCost.map((c) => [
+        `${c.figure} (${c.unit})`,
+        c.secured === null ? 'n/a' : formatNumber(c.secured, c.kind === 'cost' ? 3 : 1),
+        c.insecure === null ? 'n/a' : formatNumber(c.insecure, c.kind === 'cost' ? 3 : 1),
+        ratioText(c),
+      ]),
+    ]),
+  ];
 }

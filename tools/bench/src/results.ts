@@ -1,5 +1,5 @@
 import { CpuFigures, MachinePhase, MemoryFigures } from './process-sampler';
-import { BenchPlan } from './options';
+import { BenchPlan, phasePrefix } from './options';
 import { BaselineResults } from './phases/baselines';
 import { CatchUpResults } from './phases/catch-up';
 import { EndToEndResults } from './phases/end-to-end';
@@ -75,6 +75,31 @@ export interface BenchResults {
   errors: Array<{ phase: string; message: string }>;
   /** pg_stat_database deltas per phase. */
   databaseByPhase: Record<string, DbStats>;
+  /**
+   * --insecure: the same phases on the insecure stack (PLAINTEXT Kafka, HTTP_AUTH=insecure-header);
+   * the fields above are the secured stack's. Its CPU, memory and database figures are in the lists
+   * above, under phases named `insecure:<phase>`.
+   */
+  insecure?: SettingResults;
+  /** --insecure: each figure of both settings side by side, with secured / insecure. */
+  securityCost: SecurityCost[];
+}
+
+/** What one security setting's phases measured. */
+export type SettingResults = Pick<BenchResults, 'rest' | 'endToEnd' | 'peer' | 'catchUp' | 'baselines' | 'sqlCensus' | 'postgresAfterRun'> & {
+  /** What its stack ran on (Kafka's listener, PostgreSQL). */
+  infrastructure: string[];
+};
+
+export interface SecurityCost {
+  figure: string;
+  unit: string;
+  /** Whether more is better (a rate) or worse (a cost). */
+  kind: 'throughput' | 'cost';
+  secured: number | null;
+  insecure: number | null;
+  /** secured / insecure: below 1 for a throughput, above 1 for a cost, is what security takes. */
+  ratio: number | null;
 }
 
 export interface CpuCost {
@@ -264,4 +289,40 @@ export function peerTarget(results: Pick<BenchResults, 'endToEnd' | 'peer'>): Ta
   }
   const ratio = ours / peer;
   return { target, actual: `${ratio.toFixed(2)}× (${ours} vs ${peer} orders/s)`, status: ratio >= 1 ? 'PASS' : 'MISS' };
+}
+
+/**
+ * The price of security, figure by figure: each phase's throughput and CPU per unit on the secured
+ * stack against the insecure one of the same run (same machine, same code, same plan). Rows that
+ * neither setting measured are left out.
+ */
+export function computeSecurityCost(results: Pick<BenchResults, 'rest' | 'endToEnd' | 'catchUp' | 'baselines' | 'cpuCosts' | 'insecure'>): SecurityCost[] {
+  const insecure = results.insecure;
+  if (!insecure) return [];
+  const cpu = (phase: string) => results.cpuCosts.find((c) => c.phase === phase);
+  const systemMs = (phase: string) => (setting: 'secured' | 'insecure') => cpu(`${phasePrefix(setting)}${phase}`)?.systemMsPerUnit;
+  const serviceMs = (phase: string, group: string) => (setting: 'secured' | 'insecure') => cpu(`${phasePrefix(setting)}${phase}`)?.msPerUnit[group];
+  const row = (figure: string, unit: string, kind: SecurityCost['kind'], secured: number | null | undefined, insecureValue: number | null | undefined): SecurityCost => ({
+    figure,
+    unit,
+    kind,
+    secured: secured ?? null,
+    insecure: insecureValue ?? null,
+    ratio: secured !== null && secured !== undefined && insecureValue ? round(secured / insecureValue, 3) : null,
+  });
+  const both = (figure: string, unit: string, kind: SecurityCost['kind'], of: (setting: 'secured' | 'insecure') => number | null | undefined) => row(figure, unit, kind, of('secured'), of('insecure'));
+  const pick = <T>(setting: 'secured' | 'insecure', from: (r: Pick<BenchResults, 'rest' | 'endToEnd' | 'catchUp' | 'baselines'>) => T) => from(setting === 'secured' ? results : insecure);
+  return [
+    both('REST intake saturation', '201/s', 'throughput', (s) => pick(s, (r) => r.rest?.saturation)),
+    both('REST sweep: CPU per order, whole system', 'ms', 'cost', systemMs('rest')),
+    both('REST sweep: CPU per order, orders service', 'ms', 'cost', serviceMs('rest', 'orders')),
+    both('end-to-end sustained rate', 'orders/s', 'throughput', (s) => pick(s, (r) => r.endToEnd?.sustained.highestSustainedRate)),
+    both('end-to-end: CPU per order, whole system', 'ms', 'cost', systemMs('e2e')),
+    both('catch-up, 1 inventory instance', 'events/s', 'throughput', (s) => pick(s, (r) => r.catchUp?.single.eventsPerSecond)),
+    both('catch-up, 3 inventory instances', 'events/s', 'throughput', (s) => pick(s, (r) => r.catchUp?.triple.eventsPerSecond)),
+    both('catch-up, 1 instance: CPU per event, whole system', 'ms', 'cost', systemMs('catchup-1x')),
+    both('catch-up, 3 instances: CPU per event, whole system', 'ms', 'cost', systemMs('catchup-3x')),
+    both('Kafka ProducerPerformance', 'records/s', 'throughput', (s) => pick(s, (r) => ok(r.baselines?.producerPerformance)?.recordsPerSecond)),
+    both('Kafka ConsumerPerformance (fetch)', 'msgs/s', 'throughput', (s) => pick(s, (r) => ok(r.baselines?.consumerPerformance)?.fetchMessagesPerSecond)),
+  ].filter((r) => r.secured !== null || r.insecure !== null);
 }

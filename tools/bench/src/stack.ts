@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { cp } from 'node:fs/promises';
 import path from 'node:path';
 import { Admin, Kafka, logLevel } from 'kafkajs';
@@ -19,6 +20,7 @@ import {
   startInfrastructure,
   waitUntilReady,
 } from '@relay/local-stack';
+import type { SecuritySetting } from './options';
 import { ProcessSampler } from './process-sampler';
 import { prepareBenchAuth } from './load/bench-auth';
 import { profilerEnv } from './profiling';
@@ -90,10 +92,11 @@ export const CONSUMED_TOPICS: Record<ServiceName, string[]> = {
 };
 
 /**
- * Kafka, PostgreSQL and the service processes of one bench run. Every service instance gets the
- * run's own schema and consumer group, so the bench never shares state with anything else on the
- * same servers; the apps run from a private copy of dist/ so a concurrent rebuild cannot swap the
- * code under a running bench.
+ * Kafka, PostgreSQL and the service processes of one bench run, in one security setting (a run
+ * with --insecure starts one stack per setting, one after the other). Every service instance gets
+ * the run's own schema and consumer group, so the bench never shares state with anything else on
+ * the same servers; the apps run from a private copy of dist/ so a concurrent rebuild cannot swap
+ * the code under a running bench (and both settings run the same code).
  */
 export class BenchStack {
   readonly kafka: Kafka;
@@ -105,6 +108,7 @@ export class BenchStack {
   private lastDbStats: DbStats | undefined;
 
   private constructor(
+    readonly security: SecuritySetting,
     readonly infrastructure: Infrastructure,
     readonly runId: string,
     readonly resultsDir: string,
@@ -115,8 +119,8 @@ export class BenchStack {
     private readonly nodeFlags: readonly string[],
   ) {
     // The bench's own client (topics, group positions, clean-up) logs in as `admin`.
-    const security = kafkaClientSecurity(readKafkaSecurity({ ...process.env, ...infrastructure.kafkaEnv('admin') }));
-    this.kafka = new Kafka({ clientId: `relay-bench-${runId}`, brokers: infrastructure.kafkaBrokers.split(','), logLevel: logLevel.NOTHING, ...security });
+    const kafkaSecurity = kafkaClientSecurity(readKafkaSecurity({ ...process.env, ...infrastructure.kafkaEnv('admin') }));
+    this.kafka = new Kafka({ clientId: `relay-bench-${runId}`, brokers: infrastructure.kafkaBrokers.split(','), logLevel: logLevel.NOTHING, ...kafkaSecurity });
     this.admin = this.kafka.admin();
     this.db = new Pool({ connectionString: infrastructure.databaseUrl, max: 4, application_name: 'relay-bench' });
     // An idle client whose server went away (the database stopping at the end) must not crash the bench.
@@ -133,31 +137,39 @@ export class BenchStack {
     nodeFlags?: readonly string[];
     /** Kafka nodes (1 by default, or 3); the replication of every topic follows. */
     kafkaNodes?: number;
-    /** PLAINTEXT Kafka (bench --insecure); default SASL_SSL with ACLs. */
-    insecureKafka?: boolean;
+    /** `secured` (default): SASL_SSL Kafka with ACLs, bearer JWTs. `insecure`: PLAINTEXT Kafka, HTTP_AUTH=insecure-header. */
+    security?: SecuritySetting;
   }): Promise<BenchStack> {
-    progress.say('building the apps and starting Kafka + PostgreSQL…');
+    const security = options.security ?? 'secured';
+    progress.say(
+      security === 'secured'
+        ? 'secured stack (SASL_SSL Kafka with ACLs, bearer JWTs): building the apps and starting Kafka + PostgreSQL…'
+        : 'insecure stack (PLAINTEXT Kafka, HTTP_AUTH=insecure-header on 127.0.0.1): starting Kafka + PostgreSQL…',
+    );
     const infrastructure = startInfrastructure({
       mode: 'ephemeral',
       kafkaNodes: options.kafkaNodes,
-      kafkaSecurity: options.insecureKafka ? 'plaintext' : 'secured',
+      kafkaSecurity: security === 'insecure' ? 'plaintext' : 'secured',
       onProgress: (message) => progress.say(message),
     });
     infrastructure.catch(() => undefined);
     const distDir = path.join(options.resultsDir, 'dist');
     try {
-      await buildApps();
-      // The apps resolve packages from the repository's node_modules (a parent folder) and each
-      // other by relative paths, both of which survive the copy.
-      await cp(path.join(REPO_ROOT, 'dist'), distDir, { recursive: true });
+      // Built and copied once per run: the second setting runs the very code the first did.
+      if (!existsSync(distDir)) {
+        await buildApps();
+        // The apps resolve packages from the repository's node_modules (a parent folder) and each
+        // other by relative paths, both of which survive the copy.
+        await cp(path.join(REPO_ROOT, 'dist'), distDir, { recursive: true });
+      }
     } catch (error) {
       await (await infrastructure.catch(() => undefined))?.stop();
       throw error;
     }
     const infra = await infrastructure;
     for (const line of infra.started) progress.say(`started ${line}`);
-    const auth = await prepareBenchAuth(options.resultsDir);
-    const stack = new BenchStack(infra, options.runId, options.resultsDir, distDir, options.sampler, options.profile, { ...auth.serviceEnv, ...options.serviceEnv }, options.nodeFlags ?? SERVICE_NODE_FLAGS);
+    const auth = await prepareBenchAuth(options.resultsDir, security);
+    const stack = new BenchStack(security, infra, options.runId, options.resultsDir, distDir, options.sampler, options.profile, { ...auth.serviceEnv, ...options.serviceEnv }, options.nodeFlags ?? SERVICE_NODE_FLAGS);
     await stack.admin.connect();
     stack.startDbStats();
     return stack;
@@ -191,6 +203,14 @@ export class BenchStack {
   async kafkaToolConfig(flag: string): Promise<string[]> {
     const security = this.infrastructure.kafkaSecurity;
     return security ? [flag, await adminClientProperties(security)] : [];
+  }
+
+  /**
+   * A process's name in the sampler's figures and the log folder: its label, with `-insecure` on the
+   * insecure stack, so the two settings' `orders` are two rows, not one overwriting the other.
+   */
+  private trackedLabel(label: string): string {
+    return this.security === 'insecure' ? `${label}-insecure` : label;
   }
 
   running(label: string): ProgramHandle | undefined {
@@ -248,7 +268,7 @@ export class BenchStack {
       args: [...this.nodeFlags, options.entryPoint],
       cwd: REPO_ROOT,
       env,
-      logFile: path.join(this.resultsDir, 'logs', `${options.label}.log`),
+      logFile: path.join(this.resultsDir, 'logs', `${this.trackedLabel(options.label)}.log`),
       tailLines: 100,
     });
     try {
@@ -269,14 +289,14 @@ export class BenchStack {
       profiled,
     };
     this.services.set(options.label, handle);
-    this.sampler.track(options.label, options.name, child.pid);
+    this.sampler.track(this.trackedLabel(options.label), options.name, child.pid);
     return handle;
   }
 
   async stopService(label: string): Promise<void> {
     const handle = this.services.get(label);
     if (!handle) return;
-    this.sampler.untrack(label);
+    this.sampler.untrack(this.trackedLabel(label));
     this.services.delete(label);
     await handle.process.stop({ timeoutMs: 20_000 });
   }

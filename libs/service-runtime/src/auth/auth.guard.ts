@@ -28,17 +28,18 @@ interface HttpRequest {
   raw: IncomingMessage;
 }
 
-/** The verified caller, as a handler parameter. Only on routes the guard protects. */
+/** The identified caller, as a handler parameter. Only on routes the guard protects. */
 export const Caller = createParamDecorator((_data: unknown, context: ExecutionContext): Principal => {
   const authentication = authenticationOf(context.switchToHttp().getRequest<HttpRequest>().raw);
-  if (authentication.kind !== 'verified') throw new Error('@Caller() on a route without authentication (is it @Public()?)');
+  if (authentication.kind !== 'identified') throw new Error('@Caller() on a route without authentication (is it @Public()?)');
   return authentication.principal;
 });
 
 /**
- * Secure by default: every route on the public port needs a verified bearer token unless it is
- * marked @Public(), and the role @RequireRole() names. 401 (with WWW-Authenticate, set by the
- * exception filter) when the token is missing or refused; 403 when it lacks the role. Requests on
+ * Secure by default: every route on the public port needs an identified caller (a verified bearer
+ * token; with HTTP_AUTH=insecure-header, identity headers) unless it is marked @Public(), and the
+ * role @RequireRole() names. 401 (with WWW-Authenticate, set by the exception filter) when the
+ * identity is missing or refused; 403 when it lacks the role. Requests on
  * the management port pass: that port is bound to 127.0.0.1 or a network only monitoring reaches,
  * and serves only metrics, docs, consumer status and health (see management-port.ts).
  */
@@ -56,7 +57,7 @@ export class AuthGuard implements CanActivate {
     if (authentication.kind === 'anonymous') {
       throw new UnauthorizedException({
         code: 'AUTH.TOKEN_MISSING',
-        message: authentication.malformedHeader ? 'the Authorization header must be "Bearer <token>"' : 'a bearer token is required (Authorization: Bearer <token>)',
+        message: authentication.reason,
       });
     }
     if (authentication.kind === 'refused') {

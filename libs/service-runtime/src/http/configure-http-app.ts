@@ -7,8 +7,7 @@ import { WorkSpan } from '../observability/tracing';
 import { collectProcessMetrics, recordHttpRequest } from '../observability/metrics';
 import { runInWorkContext, WorkContext } from '../observability/request-context';
 import { AuthGuard } from '../auth/auth.guard';
-import { installAuthentication } from '../auth/request-authentication';
-import { TokenVerifier } from '../auth/token.verifier';
+import { CallerAuthenticator, installAuthentication } from '../auth/request-authentication';
 import { HttpExceptionFilter } from './http-exception.filter';
 import { installPortSeparation } from './management-port';
 import { installRateLimit } from './rate-limit';
@@ -20,8 +19,8 @@ const requestSpans = new WeakMap<FastifyRequest, WorkSpan>();
 export interface HttpAppOptions {
   service: string;
   shutdownTimeoutMs: number;
-  /** Verifies every request's bearer token (see AuthGuard for which routes need one). */
-  verifier: TokenVerifier;
+  /** Identifies every request's caller (createCallerAuthenticator; see AuthGuard for which routes need one). */
+  authenticator: CallerAuthenticator;
   /** Per client (token subject, else IP) and instance; see DEFAULT_RATE_LIMIT_PER_MINUTE. */
   rateLimitPerMinute: number;
 }
@@ -51,7 +50,7 @@ export async function configureHttpApp(app: INestApplication, options: HttpAppOp
   // In this order: a route on the wrong port is a 404 whoever asks; the caller is identified before
   // it is counted, so the rate limit is per token subject.
   installPortSeparation(fastify);
-  installAuthentication(fastify, options.verifier);
+  installAuthentication(fastify, options.authenticator);
   await installRateLimit(fastify, { perMinute: options.rateLimitPerMinute });
   // The handler runs inside the request's work context, so its logs and the events it raises carry
   // it. Entered here, after the body is read: the stream's callbacks would not keep it.

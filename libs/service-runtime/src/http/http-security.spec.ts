@@ -12,6 +12,8 @@ import { Caller, Public, RequireRole } from '../auth/auth.guard';
 import { DEFAULT_TOKEN_AUDIENCE, DEFAULT_TOKEN_ISSUER } from '../auth/auth.settings';
 import { Principal } from '../auth/principal';
 import { createTokenVerifier } from '../auth/token.verifier';
+import { bearerAuthenticator } from '../auth/request-authentication';
+import { assertedIdentity } from '../auth/asserted-identity';
 import { ObservabilityModule } from '../observability/observability.module';
 import { configureHttpApp } from './configure-http-app';
 import { createHttpAdapter } from './http-adapter';
@@ -81,7 +83,7 @@ describe('HTTP security layer (guard, ports, rate limit)', () => {
   beforeAll(async () => {
     app = await NestFactory.create<NestFastifyApplication>(TestModule, createHttpAdapter(), { logger: false });
     const verifier = await createTokenVerifier({ keys: { kind: 'public-key-file', path: publicKeyFile }, issuer: DEFAULT_TOKEN_ISSUER, audience: DEFAULT_TOKEN_AUDIENCE, clockToleranceSeconds: 0 });
-    await configureHttpApp(app, { service: 'test', shutdownTimeoutMs: 1_000, verifier, rateLimitPerMinute: LIMIT });
+    await configureHttpApp(app, { service: 'test', shutdownTimeoutMs: 1_000, authenticator: bearerAuthenticator(verifier), rateLimitPerMinute: LIMIT });
     await app.listen(0, '127.0.0.1');
     publicUrl = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
     const management = await listenOnManagementPort(app.getHttpAdapter().getInstance(), { port: 0, host: '127.0.0.1' });
@@ -127,5 +129,45 @@ describe('HTTP security layer (guard, ports, rate limit)', () => {
     expect(Number(over.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     expect((await get(`${publicUrl}/things`, { authorization: `Bearer ${await token('c-quiet')}` })).status).toBe(200);
     expect((await get(`${managementUrl}/consumer`)).status).toBe(200);
+  });
+});
+
+// HTTP_AUTH=insecure-header: the same layer with the identity read from headers instead of a
+// verified token; everything after that step must behave as above.
+describe('HTTP security layer with asserted identities (HTTP_AUTH=insecure-header)', () => {
+  let app: NestFastifyApplication;
+  let publicUrl: string;
+
+  beforeAll(async () => {
+    app = await NestFactory.create<NestFastifyApplication>(TestModule, createHttpAdapter(), { logger: false });
+    await configureHttpApp(app, { service: 'test-insecure', shutdownTimeoutMs: 1_000, authenticator: assertedIdentity, rateLimitPerMinute: LIMIT });
+    await app.listen(0, '127.0.0.1');
+    publicUrl = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
+  });
+
+  afterAll(() => app?.close());
+
+  const call = async (method: 'GET' | 'PUT', headers: Record<string, string> = {}) => {
+    const response = await fetch(`${publicUrl}/things`, { method, headers });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  };
+
+  it('answers a request without the identity header 401, as a missing token', async () => {
+    expect(await call('GET')).toMatchObject({ status: 401, body: { code: 'AUTH.TOKEN_MISSING', message: expect.stringMatching(/X-Relay-Subject/) } });
+    expect(await call('GET', { 'x-relay-subject': 'two words' })).toMatchObject({ status: 401, body: { code: 'AUTH.TOKEN_MISSING' } });
+    // A token means nothing in this mode: only the headers identify.
+    expect((await call('GET', { authorization: `Bearer ${await token('c-1')}` })).status).toBe(401);
+  });
+
+  it("passes the asserted subject to the handler, and checks roles as for a token's", async () => {
+    expect(await call('GET', { 'x-relay-subject': 'c-7' })).toMatchObject({ status: 200, body: { subject: 'c-7' } });
+    expect((await call('PUT', { 'x-relay-subject': 'c-7' })).status).toBe(403);
+    expect((await call('PUT', { 'x-relay-subject': 'ops', 'x-relay-roles': ADMIN_ROLE })).status).toBe(200);
+  });
+
+  it('limits each asserted subject apart', async () => {
+    for (let i = 0; i < LIMIT; i++) expect((await call('GET', { 'x-relay-subject': 'c-noisy' })).status).toBe(200);
+    expect(await call('GET', { 'x-relay-subject': 'c-noisy' })).toMatchObject({ status: 429, body: { code: 'RATE_LIMITED' } });
+    expect((await call('GET', { 'x-relay-subject': 'c-quiet' })).status).toBe(200);
   });
 });

@@ -25,6 +25,7 @@ async function run(config: LoadConfig): Promise<LoadResult> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: config.maxSockets, maxFreeSockets: config.maxSockets, scheduling: 'fifo' });
   const total = Math.max(1, Math.round((config.rate * config.durationMs) / 1000));
   const intervalMs = 1000 / config.rate;
+  const { credentials } = config;
   // Per request: latency from the scheduled send time (NaN until answered), status code.
   const latency = new Float64Array(total).fill(Number.NaN);
   const status = new Uint16Array(total);
@@ -57,7 +58,7 @@ async function run(config: LoadConfig): Promise<LoadResult> {
         port: url.port,
         path: config.path,
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: `Bearer ${config.tokens[i % config.tokens.length]}` },
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), [credentials.header]: credentials.values[i % credentials.values.length] },
       },
       (response) => {
         const code = response.statusCode ?? 0;

@@ -1,6 +1,7 @@
 /**
  * The load is spread over this many customers, each placing its own orders with its own token (as
- * a shop's clients would): the services verify a token per request, and each customer stays far
+ * a shop's clients would; on the insecure stack, its own X-Relay-Subject): the services identify
+ * the caller of every request, and each customer stays far
  * under the per-client rate limit (at 5000 orders/s, 5/s each against 6000/min), so the bench
  * measures the limit's bookkeeping, never its refusals.
  */
@@ -25,8 +26,18 @@ export interface LoadConfig {
   requestTimeoutMs: number;
   /** After the last scheduled send: how long to wait for outstanding answers. */
   drainTimeoutMs: number;
-  /** Bearer tokens: request i is customer benchCustomerId(i)'s, with tokens[i % tokens.length]. */
-  tokens: string[];
+  /** Who request i is: customer benchCustomerId(i), as credentials.values[i % values.length]. */
+  credentials: LoadCredentials;
+}
+
+/**
+ * One header per request, its value cycling through `values`: `authorization: Bearer <token>` on
+ * the secured stack, `x-relay-subject: <customer id>` on the insecure one. The generator does not
+ * know which: both cost it the same, so only the services' side differs.
+ */
+export interface LoadCredentials {
+  header: string;
+  values: string[];
 }
 
 export interface LoadResult {

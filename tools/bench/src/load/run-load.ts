@@ -14,7 +14,7 @@ export interface LoadProgress {
  * Runs one open-loop load in a separate Node process (so the generator's CPU is not the bench's, and
  * the bench's polling does not delay the schedule), and returns its result.
  */
-export function runLoad(config: Omit<LoadConfig, 'tokens'>, onProgress?: (progress: LoadProgress) => void): Promise<LoadResult> {
+export function runLoad(config: Omit<LoadConfig, 'credentials'>, onProgress?: (progress: LoadProgress) => void): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
     // Forked with this process's execArgv: under tsx that includes its loader, so the .ts file runs.
     const child = fork(path.join(__dirname, 'load-generator.process.ts'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
@@ -31,8 +31,8 @@ export function runLoad(config: Omit<LoadConfig, 'tokens'>, onProgress?: (progre
     });
     child.once('error', (error) => settle(() => reject(error)));
     child.once('close', (code, signal) => settle(() => reject(new Error(`load generator exited (${code ?? signal}) without a result`))));
-    // The run's customer tokens (BenchStack made them); the peer ignores them.
-    const start: LoadMessage = { type: 'run', config: { ...config, tokens: benchAuth().customers } };
+    // The running stack's customer credentials (BenchStack made them); the peer ignores them.
+    const start: LoadMessage = { type: 'run', config: { ...config, credentials: benchAuth().customers } };
     child.send(start);
   });
 }
