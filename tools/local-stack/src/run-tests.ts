@@ -77,7 +77,9 @@ async function main(): Promise<number> {
     for (const line of infra.started) say('relay', `started ${line}`);
     // Tests log in as `admin`, a super user: integration tests make their own topics and groups. The
     // e2e stacks give each service its own login (RELAY_KAFKA_SECURITY_DIR tells them where).
-    const env = { ...process.env, KAFKA_BROKERS: infra.kafkaBrokers, DATABASE_URL: infra.databaseUrl, ...infra.kafkaEnv('admin') };
+    // kafkajs' harmless negative timer warns in every test process too (see SERVICE_NODE_FLAGS).
+    const nodeOptions = [process.env.NODE_OPTIONS, '--disable-warning=TimeoutNegativeWarning'].filter(Boolean).join(' ');
+    const env = { ...process.env, NODE_OPTIONS: nodeOptions, KAFKA_BROKERS: infra.kafkaBrokers, DATABASE_URL: infra.databaseUrl, ...infra.kafkaEnv('admin') };
     const summaries = [await jest('unit-and-integration', 'jest.config.cjs', env), await jest('e2e', 'apps/e2e/jest.config.cjs', env)];
 
     const passed = summaries.reduce((sum, s) => sum + s.numPassedTests, 0);
