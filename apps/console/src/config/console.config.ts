@@ -16,7 +16,7 @@ const instanceUrls = (defaultUrl: string) =>
  */
 export const consoleEnvShape = {
   PORT: envFields.port(3003),
-  CONSOLE_HOST: z.string().regex(/^[A-Za-z0-9.:-]{1,253}$/, 'must be an IP address or host name, e.g. 127.0.0.1').default('127.0.0.1'),
+  CONSOLE_HOST: envFields.listenHost('127.0.0.1'),
   /** How the API's admin tokens are verified: the same settings as the services'. */
   ...authEnvShape(),
   KAFKA_BROKERS: envFields.brokers,

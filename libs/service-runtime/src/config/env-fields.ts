@@ -27,6 +27,10 @@ export const envFields = {
     .transform((value) => (value?.trim() ? value.trim() : undefined))
     .pipe(z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional()),
 
+  /** The address an HTTP listener binds to: an IP address or a host name. */
+  listenHost: (defaultHost: string) =>
+    z.string().regex(/^[A-Za-z0-9.:-]{1,253}$/, 'must be an IP address or host name, e.g. 127.0.0.1 or 0.0.0.0').default(defaultHost),
+
   positiveInt: (defaultValue: number, max = 1_000_000) => z.coerce.number().int().min(1).max(max).default(defaultValue),
 
   logLevel: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),

@@ -20,11 +20,11 @@ export function serviceEnvShape(defaults: { port: number; schema: string; client
   return {
     PORT: envFields.port(defaults.port),
     /** Where the public port (PORT) listens: every interface by default, as a container needs. */
-    HOST: z.string().regex(/^[A-Za-z0-9.:-]{1,253}$/, 'must be an IP address or host name, e.g. 0.0.0.0 or 127.0.0.1').default('0.0.0.0'),
+    HOST: envFields.listenHost('0.0.0.0'),
     /** Metrics, OpenAPI docs and consumer status (never on PORT); default PORT + 1000. */
     MANAGEMENT_PORT: z.coerce.number().int().min(1).max(65535).optional(),
     /** Where the management port listens: loopback unless monitoring must reach it over a network. */
-    MANAGEMENT_HOST: z.string().regex(/^[A-Za-z0-9.:-]{1,253}$/, 'must be an IP address or host name, e.g. 127.0.0.1 or 0.0.0.0').default('127.0.0.1'),
+    MANAGEMENT_HOST: envFields.listenHost('127.0.0.1'),
     RATE_LIMIT_PER_MINUTE: envFields.positiveInt(DEFAULT_RATE_LIMIT_PER_MINUTE, 10_000_000),
     ...authEnvShape(),
     DATABASE_URL: envFields.postgresUrl,
