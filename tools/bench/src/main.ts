@@ -96,6 +96,11 @@ async function withProfiles<T>(profiles: ProfileWindows, pipeline: Pipeline | un
   }
 }
 
+/** Whether a phase that drives the services with orders runs (they then need a pipeline). */
+function runsLoadPhase(plan: BenchPlan): boolean {
+  return plan.phases.some((p) => p === 'rest' || p === 'e2e' || p === 'census');
+}
+
 /** What every setting's run shares: the plan, the run's folder, and the recorders. */
 interface RunContext {
   plan: BenchPlan;
@@ -147,11 +152,10 @@ async function runSetting(setting: SecuritySetting, context: RunContext): Promis
     infrastructure: stack.infrastructure.started.length > 0 ? stack.infrastructure.started : ['external Kafka and PostgreSQL (KAFKA_BROKERS / DATABASE_URL)'],
   };
   const throwAwayTopics = [stack.groupFor('producer-perf'), stack.groupFor('kafkajs-producer')];
-  const runsLoadPhase = plan.phases.some((p) => p === 'rest' || p === 'e2e' || p === 'census');
 
   try {
     let pipeline: Pipeline | undefined;
-    const needsPipeline = runsLoadPhase || (plan.phases.includes('memory') && !plan.phases.includes('catchup'));
+    const needsPipeline = runsLoadPhase(plan) || (plan.phases.includes('memory') && !plan.phases.includes('catchup'));
     if (needsPipeline) {
       memory.setPhase('pipeline-startup');
       pipeline = await phase(errors, named('startup'), () => startPipeline(stack));
@@ -307,8 +311,7 @@ async function run(plan: BenchPlan, argv: string[]): Promise<number> {
     databaseByPhase: {},
     securityCost: [],
   };
-  const runsLoadPhase = plan.phases.some((p) => p === 'rest' || p === 'e2e' || p === 'census');
-  const visible = plan.phases.filter((p) => p !== 'memory' || !runsLoadPhase && !plan.phases.includes('catchup'));
+  const visible = plan.phases.filter((p) => p !== 'memory' || !runsLoadPhase(plan) && !plan.phases.includes('catchup'));
   const comparing = plan.securitySettings.length > 1;
   progress.setPhaseCount(visible.length * plan.securitySettings.length);
   progress.say(`${command}: phases ${plan.phases.join(', ')}${comparing ? `, on the ${plan.securitySettings.join(', then the ')} stack` : ''}; results in ${path.relative(REPO_ROOT, resultsDir)}`);
