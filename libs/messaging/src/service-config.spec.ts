@@ -1,16 +1,10 @@
-import { DataSource } from 'typeorm';
 import { consumerEnvShape, readEnv, serviceEnvShape } from '@relay/service-runtime';
-import { EventConsumerServer } from './consumer/event-consumer.server';
+import { groupConsumerOptionsOf } from './consumer/event-consumer.server';
 import { DEFAULT_CONSUMER_FETCH } from './kafka/kafka-settings';
 import { consumerOptionsFrom } from './service-config';
 
 const shape = { ...serviceEnvShape({ port: 3001, schema: 'inventory', clientId: 'inventory' }), ...consumerEnvShape({ group: 'inventory' }) };
 const required = { KAFKA_BROKERS: '127.0.0.1:9092', DATABASE_URL: 'postgres://relay@127.0.0.1:5432/relay', KAFKA_USERNAME: 'inventory', KAFKA_PASSWORD: 'not-a-real-secret' };
-
-/** The options the server gives kafkajs's consumer (what one fetch may bring into memory). */
-function kafkajsConsumerOptions(server: EventConsumerServer): { maxBytes?: number; maxBytesPerPartition?: number } {
-  return (server as unknown as { options: { consumer: { maxBytes?: number; maxBytesPerPartition?: number } } }).options.consumer;
-}
 
 describe('consumer fetch sizes', () => {
   it('default to DEFAULT_CONSUMER_FETCH, from the environment and in the server alike', () => {
@@ -18,14 +12,12 @@ describe('consumer fetch sizes', () => {
     expect(options.kafka).toMatchObject({ fetchMaxBytes: DEFAULT_CONSUMER_FETCH.maxBytes, fetchMaxBytesPerPartition: DEFAULT_CONSUMER_FETCH.maxBytesPerPartition });
 
     const { fetchMaxBytes: _maxBytes, fetchMaxBytesPerPartition: _perPartition, ...withoutFetch } = options.kafka;
-    const server = new EventConsumerServer({ ...options, kafka: withoutFetch, dataSource: {} as DataSource });
-    expect(kafkajsConsumerOptions(server)).toMatchObject(DEFAULT_CONSUMER_FETCH);
+    expect(groupConsumerOptionsOf({ ...options, kafka: withoutFetch })).toMatchObject(DEFAULT_CONSUMER_FETCH);
   });
 
-  it('reach kafkajs from CONSUMER_FETCH_MAX_BYTES and CONSUMER_FETCH_MAX_BYTES_PER_PARTITION', () => {
+  it('reach the Kafka driver from CONSUMER_FETCH_MAX_BYTES and CONSUMER_FETCH_MAX_BYTES_PER_PARTITION', () => {
     const options = consumerOptionsFrom(readEnv(shape, { ...required, CONSUMER_FETCH_MAX_BYTES: '1048576', CONSUMER_FETCH_MAX_BYTES_PER_PARTITION: '65536' }));
-    const server = new EventConsumerServer({ ...options, dataSource: {} as DataSource });
-    expect(kafkajsConsumerOptions(server)).toMatchObject({ maxBytes: 1_048_576, maxBytesPerPartition: 65_536 });
+    expect(groupConsumerOptionsOf(options)).toMatchObject({ maxBytes: 1_048_576, maxBytesPerPartition: 65_536 });
   });
 
   it('refuses a size that is not a positive whole number of bytes', () => {

@@ -1,29 +1,29 @@
-import { KafkaMessage, Message } from 'kafkajs';
+import { ConsumedRecord, OutgoingRecord } from '../kafka/driver/kafka-driver';
 import { DeadLetterHeaders, toDeadLetterMessage } from './dead-letter';
 import { DeadLetterParker, DeadLetterProducer } from './dead-letter.parker';
 
-const original: KafkaMessage = { key: Buffer.from('order-1'), value: Buffer.from('{"not":"an event"}'), offset: '42', timestamp: '0', attributes: 0, headers: { traceparent: 'tp' } };
+const original: ConsumedRecord = { key: Buffer.from('order-1'), value: Buffer.from('{"not":"an event"}'), offset: '42', timestamp: '0', headers: { traceparent: 'tp' } };
 
 function recordingProducer() {
-  const sent: { topic: string; acks: number; messages: Message[] }[] = [];
-  const producer: DeadLetterProducer = { send: async (record) => void sent.push(record) };
+  const sent: { topic: string; messages: readonly OutgoingRecord[] }[] = [];
+  const producer: DeadLetterProducer = { send: async (topic, messages) => void sent.push({ topic, messages }) };
   return { producer, sent };
 }
 
-const headersOf = (message: Message) => Object.fromEntries(Object.entries(message.headers ?? {}).map(([name, value]) => [name, value?.toString()]));
+const headersOf = (message: OutgoingRecord) => Object.fromEntries(Object.entries(message.headers ?? {}).map(([name, value]) => [name, value?.toString()]));
 
 describe('DeadLetterParker', () => {
   const warnings: string[] = [];
   const logger = { warn: (message: string) => void warnings.push(message) };
   beforeEach(() => (warnings.length = 0));
 
-  it("parks a message on the group's dead-letter topic, acknowledged by all replicas, with provenance", async () => {
+  it("parks a message on the group's dead-letter topic with provenance", async () => {
     const { producer, sent } = recordingProducer();
     const failedAt = new Date('2026-12-01T10:00:00Z');
     const why = { errorClass: 'Error', errorMessage: 'boom', attempts: 10, firstFailureAt: failedAt, lastFailureAt: failedAt };
     await new DeadLetterParker('inventory', () => producer, logger).park('relay.orders.v1', 3, original, why);
     expect(sent).toEqual([
-      { topic: 'relay.orders.v1.dlq.inventory', acks: -1, messages: [toDeadLetterMessage(original, { sourceTopic: 'relay.orders.v1', partition: 3, consumerGroup: 'inventory', ...why })] },
+      { topic: 'relay.orders.v1.dlq.inventory', messages: [toDeadLetterMessage(original, { sourceTopic: 'relay.orders.v1', partition: 3, consumerGroup: 'inventory', ...why })] },
     ]);
     expect(headersOf(sent[0].messages[0])).toMatchObject({ traceparent: 'tp', [DeadLetterHeaders.originalOffset]: '42' });
   });

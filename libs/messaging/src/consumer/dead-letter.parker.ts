@@ -1,14 +1,12 @@
 import { LoggerService } from '@nestjs/common';
-import { KafkaMessage, Message } from 'kafkajs';
 import { deadLetterTopicFor } from '@relay/contracts';
 import { DeadLetterFailure, toDeadLetterMessage } from './dead-letter';
 import { GivenUp } from './event.retrier';
 import { PoisonMessage } from './message.decoder';
+import { ConsumedRecord, RecordProducer } from '../kafka/driver/kafka-driver';
 
-/** What the parker needs of a Kafka producer (the consumer server's own, once connected). */
-export interface DeadLetterProducer {
-  send(record: { topic: string; acks: number; messages: Message[] }): Promise<unknown>;
-}
+/** What the parker needs of a Kafka producer (the consumer server's own, once connected): sends that resolve once every in-sync replica has the record. */
+export type DeadLetterProducer = Pick<RecordProducer, 'send'>;
 
 /** Why a message is parked, besides where it came from. */
 export type ParkingReason = Omit<DeadLetterFailure, 'sourceTopic' | 'partition' | 'consumerGroup'>;
@@ -27,15 +25,11 @@ export class DeadLetterParker {
     private readonly logger: Pick<LoggerService, 'warn'>,
   ) {}
 
-  async park(topic: string, partition: number, message: KafkaMessage, why: ParkingReason): Promise<void> {
+  async park(topic: string, partition: number, message: ConsumedRecord, why: ParkingReason): Promise<void> {
     const producer = this.producer();
     if (!producer) throw new Error('dead-letter producer is not connected');
     const consumerGroup = this.consumerGroup;
-    await producer.send({
-      topic: deadLetterTopicFor(topic, consumerGroup),
-      acks: -1,
-      messages: [toDeadLetterMessage(message, { sourceTopic: topic, partition, consumerGroup, ...why })],
-    });
+    await producer.send(deadLetterTopicFor(topic, consumerGroup), [toDeadLetterMessage(message, { sourceTopic: topic, partition, consumerGroup, ...why })]);
   }
 
   /** A message that cannot be decoded: parked at once, as one attempt, without retries. */
@@ -46,7 +40,7 @@ export class DeadLetterParker {
   }
 
   /** An event the retry stage gave up on (it has logged why): its last failure is now. */
-  async parkFailure(topic: string, partition: number, message: KafkaMessage, givenUp: GivenUp): Promise<void> {
+  async parkFailure(topic: string, partition: number, message: ConsumedRecord, givenUp: GivenUp): Promise<void> {
     const { errorClass, reason, attempts, firstFailureAt } = givenUp;
     await this.park(topic, partition, message, { errorClass, errorMessage: reason, attempts, firstFailureAt, lastFailureAt: new Date() });
   }

@@ -1,4 +1,4 @@
-import { IHeaders, KafkaMessage, Message } from 'kafkajs';
+import { ConsumedRecord, OutgoingRecord, RecordHeaders } from '../kafka/driver/kafka-driver';
 
 /** Headers a dead-letter record carries besides the original ones: where it came from and why. */
 export const DeadLetterHeaders = {
@@ -25,8 +25,8 @@ export interface DeadLetterFailure {
 }
 
 /** The dead-letter record keeps the original key, value and headers, plus provenance headers. */
-export function toDeadLetterMessage(original: KafkaMessage, failure: DeadLetterFailure): Message {
-  const headers: IHeaders = { ...(original.headers ?? {}) };
+export function toDeadLetterMessage(original: ConsumedRecord, failure: DeadLetterFailure): OutgoingRecord {
+  const headers: RecordHeaders = { ...(original.headers ?? {}) };
   headers[DeadLetterHeaders.originalTopic] = failure.sourceTopic;
   headers[DeadLetterHeaders.originalPartition] = String(failure.partition);
   headers[DeadLetterHeaders.originalOffset] = original.offset;

@@ -1,13 +1,14 @@
-import { MessageHandler, ServerKafka } from '@nestjs/microservices';
-import { Consumer, EachBatchPayload, Kafka, KafkaMessage, Partitioners } from 'kafkajs';
+import { Logger } from '@nestjs/common';
+import { CustomTransportStrategy, MessageHandler, Server } from '@nestjs/microservices';
 import { Observable } from 'rxjs';
 import { DataSource } from 'typeorm';
 import { deadLetterTopicFor, EventCatalogue, EventEnvelope } from '@relay/contracts';
 import { ApplyOutcome } from '../inbox/processed-events.claim';
 import { failpoint } from '../failpoints';
 import { currentWorkContext, runInWorkContext, WorkSpan } from '@relay/service-runtime';
-import { kafkaClientConfig, KafkaSettings } from '../kafka/kafka-settings';
-import { ensureTopics } from '../kafka/topic-provisioner';
+import { ConsumedRecord, GroupConsumer, GroupConsumerOptions, KafkaDriver, PartitionBatch, RecordProducer } from '../kafka/driver/kafka-driver';
+import { DEFAULT_CONSUMER_FETCH, KafkaSettings } from '../kafka/kafka-settings';
+import { KafkajsDriver } from '../kafka/kafkajs/kafkajs.driver';
 import { ConsumerStats } from './consumer-stats';
 import { ConsumerMetricsRecorder, FinishedOutcome } from './consumer-metrics.recorder';
 import { DeadLetterParker } from './dead-letter.parker';
@@ -22,6 +23,8 @@ import { readPartitionPosition } from '../position/partition-position.store';
 
 export interface EventConsumerOptions {
   kafka: KafkaSettings;
+  /** The Kafka client behind the driver port; default: kafkajs, configured from `kafka`. */
+  driver?: KafkaDriver;
   /** The Kafka consumer group. Every group gets every event; instances of one group share partitions. */
   consumerGroup: string;
   /** Where the handler's effects and the partition's position are written, in one transaction. */
@@ -46,13 +49,27 @@ export interface EventConsumerOptions {
 
 type Outcome = 'done' | 'stopped';
 
+/** How the server's group consumer is configured, from the server's options. */
+export function groupConsumerOptionsOf(options: Pick<EventConsumerOptions, 'kafka' | 'consumerGroup' | 'sessionTimeoutMs' | 'partitionsConsumedConcurrently'>): GroupConsumerOptions {
+  return {
+    groupId: options.consumerGroup,
+    sessionTimeoutMs: options.sessionTimeoutMs ?? 15_000,
+    heartbeatIntervalMs: 1_000,
+    rebalanceTimeoutMs: 30_000,
+    // What one fetch may bring into memory (CONSUMER_FETCH_MAX_BYTES[_PER_PARTITION]).
+    maxBytes: options.kafka.fetchMaxBytes ?? DEFAULT_CONSUMER_FETCH.maxBytes,
+    maxBytesPerPartition: options.kafka.fetchMaxBytesPerPartition ?? DEFAULT_CONSUMER_FETCH.maxBytesPerPartition,
+    partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 1,
+  };
+}
+
 const HEARTBEAT_WHILE_WORKING_MS = 2_000;
 
 /**
- * Nest's Kafka transport with the delivery guarantees Relay promises. Handlers are plain Nest
+ * A Nest custom transport with the delivery guarantees Relay promises. Handlers are plain Nest
  * `@EventPattern(Contract.pattern)` methods; this server decides when an offset may be committed:
  *
- * - messages are pulled (kafkajs fetches, bounded by maxBytesPerPartition), never pushed;
+ * - messages are pulled (fetches bounded by CONSUMER_FETCH_MAX_BYTES[_PER_PARTITION]), never pushed;
  * - each event's effect runs in a database transaction that also stores the partition's position
  *   (EventDeduplicator), so a redelivery or a second published copy has no second effect;
  * - offsets are committed only after that transaction commits, never automatically;
@@ -63,14 +80,18 @@ const HEARTBEAT_WHILE_WORKING_MS = 2_000;
  * - a known event no handler of this group subscribes to is skipped on purpose: a topic carries
  *   events for many groups.
  *
- * This class is the kafkajs and Nest wiring (connect, join, subscribe, the batch loop, heartbeats,
- * offset commits). What happens to a message is done by stages with one job each, composed in
- * applyChunk and consumeMessage: decode (MessageDecoder), dedup (EventDeduplicator), handle
- * (HandlerInvoker), retry (EventRetrier), dead-letter (DeadLetterParker), measure
- * (ConsumerMetricsRecorder).
+ * This class is the Nest wiring and the batch loop (connect, join, subscribe, heartbeats, offset
+ * commits); it talks to Kafka through the driver port only (kafka/driver/kafka-driver.ts). What
+ * happens to a message is done by stages with one job each, composed in applyChunk and
+ * consumeMessage: decode (MessageDecoder), dedup (EventDeduplicator), handle (HandlerInvoker),
+ * retry (EventRetrier), dead-letter (DeadLetterParker), measure (ConsumerMetricsRecorder).
  */
-export class EventConsumerServer extends ServerKafka {
+export class EventConsumerServer extends Server implements CustomTransportStrategy {
+  protected override readonly logger = new Logger(EventConsumerServer.name);
   private readonly stats: ConsumerStats;
+  private readonly driver: KafkaDriver;
+  private consumer: GroupConsumer | null = null;
+  private producer: RecordProducer | null = null;
   private closing = false;
   private connecting: Promise<void> | undefined;
   private offsetCommits = new CoalescedOffsetCommits();
@@ -83,24 +104,8 @@ export class EventConsumerServer extends ServerKafka {
   private readonly recorder: ConsumerMetricsRecorder;
 
   constructor(private readonly consumerOptions: EventConsumerOptions) {
-    super({
-      client: kafkaClientConfig(consumerOptions.kafka),
-      consumer: {
-        groupId: consumerOptions.consumerGroup,
-        allowAutoTopicCreation: false,
-        sessionTimeout: consumerOptions.sessionTimeoutMs ?? 15_000,
-        heartbeatInterval: 1_000,
-        rebalanceTimeout: 30_000,
-        // What one fetch may bring into memory (CONSUMER_FETCH_MAX_BYTES[_PER_PARTITION]); the
-        // fallbacks are DEFAULT_CONSUMER_FETCH (kafka-settings.ts; service-config.spec.ts checks).
-        maxBytes: consumerOptions.kafka.fetchMaxBytes ?? 2_097_152,
-        maxBytesPerPartition: consumerOptions.kafka.fetchMaxBytesPerPartition ?? 262_144,
-      },
-      producer: { idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner },
-      // Nest appends "-server" to the group id by default; the group is named by the caller.
-      postfixId: '',
-      subscribe: { fromBeginning: true },
-    });
+    super();
+    this.driver = consumerOptions.driver ?? new KafkajsDriver(consumerOptions.kafka);
     this.stats = consumerOptions.stats ?? new ConsumerStats();
     const group = consumerOptions.consumerGroup;
     this.decoder = new MessageDecoder((pattern) => this.getHandlerByPattern(pattern));
@@ -115,89 +120,88 @@ export class EventConsumerServer extends ServerKafka {
    * service whose broker is down still serves HTTP (and orders still takes orders), and catches
    * up when Kafka is back. `ConsumerStats.joined` tells when the consumer really is in its group.
    */
-  override async listen(callback: (error?: unknown) => void): Promise<void> {
+  listen(callback: (error?: unknown) => void): void {
     callback();
     this.connecting = this.connectUntilJoined();
   }
 
-  override async close(): Promise<void> {
+  async close(): Promise<void> {
     this.closing = true;
     await this.connecting;
-    await super.close();
+    await this.disconnect();
+  }
+
+  /** Nest's transport status events: this transport reports through ConsumerStats instead. */
+  on(): never {
+    throw new Error('EventConsumerServer emits no transport events; read ConsumerStats');
+  }
+
+  unwrap<T>(): T {
+    return this.driver as T;
   }
 
   private async connectUntilJoined(): Promise<void> {
     for (let attempt = 1; !this.closing; attempt++) {
       try {
-        this.client = await this.createClient();
-        await this.start(() => undefined);
+        await this.start();
         return;
       } catch (error) {
         if (attempt === 1 || attempt % 10 === 0) {
-          this.logger.warn(`cannot start the consumer of group "${this.consumerOptions.consumerGroup}" (attempt ${attempt}), retrying: ${(error as Error).message}`);
+          this.logger.warn(`cannot start the consumer of group "${this.consumerOptions.consumerGroup}" with ${this.driver.client} (attempt ${attempt}), retrying: ${(error as Error).message}`);
         }
-        await this.consumer?.disconnect().catch(() => undefined);
-        await this.producer?.disconnect().catch(() => undefined);
-        this.consumer = null;
-        this.producer = null;
+        await this.disconnect();
         await new Promise((resolve) => setTimeout(resolve, Math.min(15_000, 500 * 2 ** Math.min(attempt, 5))));
       }
     }
   }
 
-  protected override registerConsumerEventListeners(): void {
-    super.registerConsumerEventListeners();
-    const consumer = this.consumer;
-    if (!consumer) return;
-    consumer.on(consumer.events.GROUP_JOIN, (event: { payload: { memberAssignment: Record<string, number[]> } }) => {
-      this.stats.joined = true;
-      this.stats.joinedOnce = true;
-      this.stats.assignment = Object.fromEntries(Object.entries(event.payload.memberAssignment).map(([topic, partitions]) => [topic, [...partitions].sort((a, b) => a - b)]));
-      this.logger.log(`joined group "${this.consumerOptions.consumerGroup}" with partitions ${JSON.stringify(this.stats.assignment)}`);
-      // A new assignment: check each partition's first batch against its stored position again.
-      this.positionsChecked.clear();
-    });
-    // kafkajs restarts itself after retriable errors only; after any other crash, start over
-    // (a new client and consumer) rather than stay connected to HTTP and never consume again.
-    consumer.on(consumer.events.CRASH, (event: { payload: { error: Error; restart: boolean } }) => {
-      if (event.payload.restart || this.closing) return;
-      this.logger.error(`consumer of group "${this.consumerOptions.consumerGroup}" crashed: ${event.payload.error.message}; reconnecting`);
-      const crashed = { consumer: this.consumer, producer: this.producer };
-      this.connecting = (async () => {
-        await crashed.consumer?.disconnect().catch(() => undefined);
-        await crashed.producer?.disconnect().catch(() => undefined);
-        await this.connectUntilJoined();
-      })();
-    });
-    for (const event of [consumer.events.STOP, consumer.events.CRASH, consumer.events.DISCONNECT]) {
-      consumer.on(event, () => {
-        this.stats.joined = false;
-        this.stats.assignment = {};
-      });
-    }
+  private async disconnect(): Promise<void> {
+    const { consumer, producer } = this;
+    this.consumer = null;
+    this.producer = null;
+    await consumer?.stop().catch(() => undefined);
+    await producer?.disconnect().catch(() => undefined);
   }
 
-  override async bindEvents(consumer: Consumer): Promise<void> {
+  /** Creates the topics (and their dead-letter topics), connects the dead-letter producer, then joins and runs. */
+  private async start(): Promise<void> {
     const topics = [...new Set([...this.messageHandlers.keys()].map((pattern) => this.topicOf(pattern)))];
     const { kafka, consumerGroup } = this.consumerOptions;
-    if (this.client) {
-      // Nest declares its own copy of the kafkajs types; the client is a kafkajs Kafka.
-      await ensureTopics(
-        this.client as unknown as Kafka,
-        topics
-          .flatMap((topic) => [topic, deadLetterTopicFor(topic, consumerGroup)])
-          .map((topic) => ({ topic, numPartitions: kafka.topicPartitions, replicationFactor: kafka.replicationFactor })),
-      );
-    }
-    await consumer.subscribe({ topics, fromBeginning: true });
+    await this.driver.ensureTopics(
+      topics
+        .flatMap((topic) => [topic, deadLetterTopicFor(topic, consumerGroup)])
+        .map((topic) => ({ topic, numPartitions: kafka.topicPartitions, replicationFactor: kafka.replicationFactor })),
+    );
+    this.producer = await this.driver.connectProducer();
+    const consumer = this.driver.groupConsumer(groupConsumerOptionsOf(this.consumerOptions));
+    this.consumer = consumer;
     this.offsetCommits = new CoalescedOffsetCommits();
-    await consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: this.consumerOptions.partitionsConsumedConcurrently ?? 1,
-      eachBatch: (payload) => this.consumeBatch(payload),
+    await consumer.start(topics, {
+      batch: (batch) => this.consumeBatch(batch),
+      assigned: (assignment) => {
+        this.stats.joined = true;
+        this.stats.joinedOnce = true;
+        this.stats.assignment = Object.fromEntries(Object.entries(assignment).map(([topic, partitions]) => [topic, [...partitions].sort((a, b) => a - b)]));
+        this.logger.log(`joined group "${consumerGroup}" with partitions ${JSON.stringify(this.stats.assignment)}`);
+        // A new assignment: check each partition's first batch against its stored position again.
+        this.positionsChecked.clear();
+      },
+      left: () => {
+        this.stats.joined = false;
+        this.stats.assignment = {};
+      },
+      // After a crash the client does not recover from, start over (a new consumer and producer)
+      // rather than stay connected to HTTP and never consume again.
+      failed: (error) => {
+        if (this.closing || this.consumer !== consumer) return;
+        this.logger.error(`consumer of group "${consumerGroup}" crashed: ${error.message}; reconnecting`);
+        this.connecting = (async () => {
+          await this.disconnect();
+          await this.connectUntilJoined();
+        })();
+      },
     });
-    this.logger.log(`consumer group "${consumerGroup}" subscribed to ${topics.join(', ')}`);
+    this.logger.log(`consumer group "${consumerGroup}" subscribed to ${topics.join(', ')} (${this.driver.client})`);
   }
 
   private topicOf(pattern: string): string {
@@ -208,33 +212,33 @@ export class EventConsumerServer extends ServerKafka {
     return contract.topic;
   }
 
-  private async consumeBatch(payload: EachBatchPayload): Promise<void> {
-    const { batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale } = payload;
+  private async consumeBatch(batch: PartitionBatch): Promise<void> {
+    const { topic, partition, records } = batch;
     const chunkSize = Math.max(1, this.consumerOptions.chunkSize ?? 1);
     const commitNext = (next: string) =>
       // Partitions finishing meanwhile share the request (see CoalescedOffsetCommits).
-      this.offsetCommits.commit({ topic: batch.topic, partition: batch.partition, offset: next }, commitOffsetsIfNecessary);
+      this.offsetCommits.commit({ topic, partition, offset: next }, batch.commit);
     // The committed offset is the next one to read. Everything before it is durable: applied
     // (or recorded as a duplicate, skipped, or parked on the dead-letter topic).
     const commit = (offset: string) => commitNext((BigInt(offset) + 1n).toString());
-    if (await this.seekToStoredPosition(payload, commitNext)) return;
-    for (let start = 0; start < batch.messages.length; start += chunkSize) {
-      if (!isRunning() || isStale()) return;
-      const chunk = batch.messages.slice(start, start + chunkSize);
-      if (chunk.length > 1 && (await this.whileHeartbeating(payload, () => this.applyChunk(batch.topic, batch.partition, chunk)))) {
-        resolveOffset(chunk[chunk.length - 1].offset);
+    if (await this.seekToStoredPosition(batch, commitNext)) return;
+    for (let start = 0; start < records.length; start += chunkSize) {
+      if (!batch.isActive()) return;
+      const chunk = records.slice(start, start + chunkSize);
+      if (chunk.length > 1 && (await this.whileHeartbeating(batch, () => this.applyChunk(topic, partition, chunk)))) {
+        batch.markDone(chunk[chunk.length - 1].offset);
         await commit(chunk[chunk.length - 1].offset);
-        await heartbeat();
+        await batch.heartbeat();
         continue;
       }
       let lastDone: string | undefined;
       for (const message of chunk) {
-        if (!isRunning() || isStale()) break;
-        const outcome = await this.whileHeartbeating(payload, () => this.consumeMessage(batch.topic, batch.partition, message, payload));
+        if (!batch.isActive()) break;
+        const outcome = await this.whileHeartbeating(batch, () => this.consumeMessage(topic, partition, message, batch));
         if (outcome === 'stopped') break;
-        resolveOffset(message.offset);
+        batch.markDone(message.offset);
         lastDone = message.offset;
-        await heartbeat();
+        await batch.heartbeat();
       }
       if (lastDone !== undefined) await commit(lastDone);
       if (lastDone !== chunk[chunk.length - 1].offset) return;
@@ -252,16 +256,16 @@ export class EventConsumerServer extends ServerKafka {
    * stored position (messages parked or skipped move the commit, not the position). Correctness
    * does not rest on this (the dedup stage skips a redelivered offset anyway); fetching less does.
    */
-  private async seekToStoredPosition(payload: EachBatchPayload, commitNext: (next: string) => Promise<void>): Promise<boolean> {
-    const { topic, partition } = payload.batch;
+  private async seekToStoredPosition(batch: PartitionBatch, commitNext: (next: string) => Promise<void>): Promise<boolean> {
+    const { topic, partition, records } = batch;
     const key = `${topic}:${partition}`;
-    if (this.positionsChecked.has(key) || payload.batch.isEmpty()) return false;
+    if (this.positionsChecked.has(key) || records.length === 0) return false;
     const { consumerGroup, dataSource } = this.consumerOptions;
     const stored = (await readPartitionPosition(dataSource.manager, { consumerGroup, topic, partition }))?.nextOffset;
     this.positionsChecked.add(key);
-    if (stored === undefined || BigInt(payload.batch.firstOffset()!) >= stored) return false;
-    this.logger.log(`${topic}[${partition}]: seeking from ${payload.batch.firstOffset()} to the position stored with the effects, ${stored}`);
-    this.consumer?.seek({ topic, partition, offset: stored.toString() });
+    if (stored === undefined || BigInt(records[0].offset) >= stored) return false;
+    this.logger.log(`${topic}[${partition}]: seeking from ${records[0].offset} to the position stored with the effects, ${stored}`);
+    batch.seek(stored.toString());
     await commitNext(stored.toString());
     this.stats.seeks++;
     return true;
@@ -272,8 +276,8 @@ export class EventConsumerServer extends ServerKafka {
    * query): consumption simply slows down, nothing is buffered, and the partition is not handed
    * to another instance mid-message.
    */
-  private async whileHeartbeating<T>(payload: EachBatchPayload, work: () => Promise<T>): Promise<T> {
-    const timer = setInterval(() => void payload.heartbeat().catch(() => undefined), HEARTBEAT_WHILE_WORKING_MS);
+  private async whileHeartbeating<T>(batch: PartitionBatch, work: () => Promise<T>): Promise<T> {
+    const timer = setInterval(() => void batch.heartbeat().catch(() => undefined), HEARTBEAT_WHILE_WORKING_MS);
     try {
       return await work();
     } finally {
@@ -300,7 +304,7 @@ export class EventConsumerServer extends ServerKafka {
    * with nothing applied, if any message is poison or any handler throws: the caller then goes one
    * by one, where the failure policy decides per message.
    */
-  private async applyChunk(topic: string, partition: number, messages: KafkaMessage[]): Promise<boolean> {
+  private async applyChunk(topic: string, partition: number, messages: readonly ConsumedRecord[]): Promise<boolean> {
     const where = { consumerGroup: this.consumerOptions.consumerGroup, topic, partition };
     const items = this.decoder.decodeAll(messages, topic);
     if (!items) return false;
@@ -349,7 +353,7 @@ export class EventConsumerServer extends ServerKafka {
   }
 
   /** One message: decode (poison is parked), skip if unhandled, else apply with retries, parking it if they run out. */
-  private async consumeMessage(topic: string, partition: number, message: KafkaMessage, payload: EachBatchPayload): Promise<Outcome> {
+  private async consumeMessage(topic: string, partition: number, message: ConsumedRecord, batch: PartitionBatch): Promise<Outcome> {
     const decoded = this.decoder.decode(message, topic);
     const where = { consumerGroup: this.consumerOptions.consumerGroup, topic, partition };
     if (!decoded.ok) {
@@ -371,7 +375,7 @@ export class EventConsumerServer extends ServerKafka {
       const result = await this.retrier.run(
         `${contract.pattern} ${envelope.eventId} at ${topic}[${partition}]@${message.offset}`,
         (attempt) => runInWorkContext(context, () => this.applyHandler(handler, envelope, provenanceOf(message), { topic, partition, offset: message.offset, attempt }, contract.pattern)),
-        { onRetry: () => this.recorder.retried(topic, contract.pattern), wait: (delayMs) => this.waitWhileRunning(delayMs, payload) },
+        { onRetry: () => this.recorder.retried(topic, contract.pattern), wait: (delayMs) => this.waitWhileRunning(delayMs, batch) },
       );
       if (result.outcome === 'stopped') {
         span.end(undefined, { 'relay.outcome': 'stopped' });
@@ -424,13 +428,13 @@ export class EventConsumerServer extends ServerKafka {
   }
 
   /** Sleeps in slices, heartbeating so the group keeps this member; false if the consumer is stopping. */
-  private async waitWhileRunning(delayMs: number, payload: EachBatchPayload): Promise<boolean> {
+  private async waitWhileRunning(delayMs: number, batch: PartitionBatch): Promise<boolean> {
     const until = Date.now() + delayMs;
     while (Date.now() < until) {
-      if (!payload.isRunning() || payload.isStale()) return false;
+      if (!batch.isActive()) return false;
       await new Promise((resolve) => setTimeout(resolve, Math.min(500, until - Date.now())));
-      await payload.heartbeat();
+      await batch.heartbeat();
     }
-    return payload.isRunning() && !payload.isStale();
+    return batch.isActive();
   }
 }

@@ -1,4 +1,4 @@
-import { KafkaMessage } from 'kafkajs';
+import { ConsumedRecord } from '../kafka/driver/kafka-driver';
 import { RELAY_PRODUCER_HEADER, RELAY_SEQUENCE_HEADER, REPLAY_OF_HEADER } from '../event-headers';
 import { parseProducerSequence, ProducerSequence } from '../position/producer-sequence';
 
@@ -21,7 +21,7 @@ export interface EventProvenance {
   replayOf?: MessagePosition | null;
 }
 
-const header = (message: KafkaMessage, name: string): string | undefined => {
+const header = (message: ConsumedRecord, name: string): string | undefined => {
   const value = message.headers?.[name];
   if (value === undefined || value === null) return undefined;
   return (Array.isArray(value) ? value[0] : value)?.toString();
@@ -42,7 +42,7 @@ export const formatMessagePosition = (position: MessagePosition): string => `${p
  * sequence it carries is ignored; a producer without a well-formed sequence counts as unsequenced
  * (the dedup stage then falls back to the event id).
  */
-export function provenanceOf(message: KafkaMessage): EventProvenance {
+export function provenanceOf(message: ConsumedRecord): EventProvenance {
   const replayOf = header(message, REPLAY_OF_HEADER);
   if (replayOf !== undefined) return { replayOf: parseMessagePosition(replayOf) };
   const producer = header(message, RELAY_PRODUCER_HEADER);

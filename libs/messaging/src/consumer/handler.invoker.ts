@@ -1,5 +1,5 @@
 import { MessageHandler } from '@nestjs/microservices';
-import { KafkaMessage } from 'kafkajs';
+import { ConsumedRecord } from '../kafka/driver/kafka-driver';
 import { lastValueFrom, Observable } from 'rxjs';
 import { EntityManager } from 'typeorm';
 import { AnyEventContract, EventEnvelope } from '@relay/contracts';
@@ -64,7 +64,7 @@ export function runsOf<T extends { handler: MessageHandler }>(items: readonly T[
  * Starts the span of consuming and applying one event (a child of its producer's trace context),
  * ended by the caller once the effect has committed or failed.
  */
-export function startEventSpan(where: GroupPartition, event: { message: KafkaMessage; contract: AnyEventContract; envelope: EventEnvelope }): WorkSpan {
+export function startEventSpan(where: GroupPartition, event: { message: ConsumedRecord; contract: AnyEventContract; envelope: EventEnvelope }): WorkSpan {
   const { message, contract, envelope } = event;
   const parent = message.headers?.traceparent?.toString();
   if (!tracingEnabled()) return startWorkSpan({ name: 'process', kind: 'consumer', parent });
@@ -87,14 +87,14 @@ export function startEventSpan(where: GroupPartition, event: { message: KafkaMes
 }
 
 /** An event's origin for its handler: its offset, and the trace context of its consumption. */
-export function originOf(message: KafkaMessage, span: WorkSpan): ConsumedEventOrigin {
+export function originOf(message: ConsumedRecord, span: WorkSpan): ConsumedEventOrigin {
   return { offset: message.offset, traceparent: span.traceparent };
 }
 
 /** The work context (logs, traces, outbox entries) of handling an event, or a run starting with it. */
 export function eventWorkContext(
   where: GroupPartition,
-  event: { message: KafkaMessage; contract: AnyEventContract; envelope: EventEnvelope },
+  event: { message: ConsumedRecord; contract: AnyEventContract; envelope: EventEnvelope },
   traceparent: string | undefined,
 ): WorkContext {
   const { message, contract, envelope } = event;

@@ -1,10 +1,10 @@
-import { KafkaMessage } from 'kafkajs';
+import { ConsumedRecord } from '../kafka/driver/kafka-driver';
 import { AnyEventContract, DecodeResult, decodeEvent, EventEnvelope } from '@relay/contracts';
 
 /** A message that decoded to a known event, with this group's handler for it (null: none subscribes). */
 export interface DecodedEvent<H> {
   ok: true;
-  message: KafkaMessage;
+  message: ConsumedRecord;
   contract: AnyEventContract;
   envelope: EventEnvelope;
   handler: H | null;
@@ -13,7 +13,7 @@ export interface DecodedEvent<H> {
 /** A message that can never be handled (not JSON, bad envelope, unknown event, bad data, on a topic its contract does not name or signed by another producer): poison. */
 export interface PoisonMessage {
   ok: false;
-  message: KafkaMessage;
+  message: ConsumedRecord;
   reason: Extract<DecodeResult, { ok: false }>['reason'];
   detail: string;
 }
@@ -31,14 +31,14 @@ export class MessageDecoder<H> {
    * `topic`: where the message was read. An event is accepted only on the topic its contract names
    * and from the producer it names (decodeEvent says what each check proves before Kafka ACLs).
    */
-  decode(message: KafkaMessage, topic: string): DecodedEvent<H> | PoisonMessage {
+  decode(message: ConsumedRecord, topic: string): DecodedEvent<H> | PoisonMessage {
     const result = decodeEvent(message.value, topic);
     if (!result.ok) return { ok: false, message, reason: result.reason, detail: result.message };
     return { ok: true, message, contract: result.contract, envelope: result.envelope, handler: this.handlerFor(result.contract.pattern) };
   }
 
   /** Every message of a run decoded, in order; undefined as soon as one is poison. */
-  decodeAll(messages: readonly KafkaMessage[], topic: string): DecodedEvent<H>[] | undefined {
+  decodeAll(messages: readonly ConsumedRecord[], topic: string): DecodedEvent<H>[] | undefined {
     const decoded: DecodedEvent<H>[] = [];
     for (const message of messages) {
       const result = this.decode(message, topic);

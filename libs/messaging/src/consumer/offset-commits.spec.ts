@@ -26,18 +26,16 @@ describe('CoalescedOffsetCommits', () => {
     const second = commits.commit({ topic: 't', partition: 1, offset: '5' }, broker.send);
     const third = commits.commit({ topic: 'u', partition: 0, offset: '7' }, broker.send);
     expect(broker.requests).toHaveLength(1);
-    expect(broker.requests[0].offsets).toEqual({ topics: [{ topic: 't', partitions: [{ partition: 0, offset: '10' }] }] });
+    expect(broker.requests[0].offsets).toEqual([{ topic: 't', partition: 0, offset: '10' }]);
     expect(await settledState(second)).toBe('pending');
 
     broker.requests[0].answer();
     await first;
     expect(broker.requests).toHaveLength(2);
-    expect(broker.requests[1].offsets).toEqual({
-      topics: [
-        { topic: 't', partitions: [{ partition: 1, offset: '5' }] },
-        { topic: 'u', partitions: [{ partition: 0, offset: '7' }] },
-      ],
-    });
+    expect(broker.requests[1].offsets).toEqual([
+      { topic: 't', partition: 1, offset: '5' },
+      { topic: 'u', partition: 0, offset: '7' },
+    ]);
     expect(await settledState(second)).toBe('pending');
     broker.requests[1].answer();
     await Promise.all([second, third]);
@@ -52,7 +50,7 @@ describe('CoalescedOffsetCommits', () => {
     const earlier = commits.commit({ topic: 't', partition: 0, offset: '12' }, broker.send);
     broker.requests[0].answer();
     await blocker;
-    expect(broker.requests[1].offsets).toEqual({ topics: [{ topic: 't', partitions: [{ partition: 0, offset: '20' }] }] });
+    expect(broker.requests[1].offsets).toEqual([{ topic: 't', partition: 0, offset: '20' }]);
     broker.requests[1].answer();
     await expect(Promise.all([later, earlier])).resolves.toEqual([undefined, undefined]);
   });

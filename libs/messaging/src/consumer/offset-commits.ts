@@ -1,11 +1,9 @@
-/** One partition's next offset to read, as Kafka's OffsetCommit takes it. */
-export interface PartitionOffset {
-  topic: string;
-  partition: number;
-  offset: string;
-}
+import { PartitionOffset } from '../kafka/driver/kafka-driver';
 
-export type SendOffsetCommit = (offsets: { topics: Array<{ topic: string; partitions: Array<{ partition: number; offset: string }> }> }) => Promise<void>;
+export type { PartitionOffset } from '../kafka/driver/kafka-driver';
+
+/** Sends one OffsetCommit request (PartitionBatch.commit). */
+export type SendOffsetCommit = (offsets: readonly PartitionOffset[]) => Promise<void>;
 
 interface Pending {
   entry: PartitionOffset;
@@ -49,18 +47,12 @@ export class CoalescedOffsetCommits {
     const batch = [...this.pending.values()];
     this.pending.clear();
     this.inFlight = true;
-    const byTopic = new Map<string, Array<{ partition: number; offset: string }>>();
-    for (const { entry } of batch) {
-      const partitions = byTopic.get(entry.topic) ?? [];
-      partitions.push({ partition: entry.partition, offset: entry.offset });
-      byTopic.set(entry.topic, partitions);
-    }
     const settle = (answer: (waiter: Pending['waiters'][number]) => void) => {
       this.inFlight = false;
       for (const { waiters } of batch) waiters.forEach(answer);
       this.sendPending();
     };
-    send({ topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })) }).then(
+    send(batch.map(({ entry }) => entry)).then(
       () => settle((waiter) => waiter.resolve()),
       (error: unknown) => settle((waiter) => waiter.reject(error)),
     );

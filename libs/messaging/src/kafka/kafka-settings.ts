@@ -64,7 +64,7 @@ export function nestLogCreator() {
 
 /**
  * The configuration of every Kafka client a service makes (createKafka here, and the consumer's,
- * which Nest's ServerKafka builds from it), so each one connects the same way: TLS and a SASL login
+ * KafkajsDriver's), so each one connects the same way: TLS and a SASL login
  * as the service's own principal (the broker's ACLs allow that principal its own topics and groups
  * only), or plaintext when KAFKA_SECURITY_PROTOCOL says so.
  */

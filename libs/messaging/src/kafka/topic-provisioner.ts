@@ -1,12 +1,9 @@
 import { Logger } from '@nestjs/common';
 import { Admin, ConfigResourceTypes, ConfigSource, Kafka } from 'kafkajs';
 import { sourceTopicOfDeadLetterTopic } from '@relay/contracts';
+import { TopicSpec } from './driver/kafka-driver';
 
-export interface TopicSpec {
-  topic: string;
-  numPartitions: number;
-  replicationFactor: number;
-}
+export type { TopicSpec } from './driver/kafka-driver';
 
 const ATTEMPTS = 10;
 
@@ -54,7 +51,7 @@ function isAlreadyExists(error: unknown): boolean {
  * replicas (reassigning replicas is an operator's job). A new topic with 2 replicas or more gets
  * `min.insync.replicas` (minInsyncReplicasFor), so acks=all means what docs/operations.md says.
  */
-export async function ensureTopics(kafka: Kafka, specs: TopicSpec[]): Promise<void> {
+export async function ensureTopics(kafka: Kafka, specs: readonly TopicSpec[]): Promise<void> {
   const logger = new Logger('TopicProvisioner');
   const admin = kafka.admin();
   await admin.connect();
