@@ -68,6 +68,7 @@ module.exports = [
         {
           paths: [
             { name: 'kafkajs', message: 'Use @relay/messaging: it is the only library that talks to Kafka.' },
+            { name: '@platformatic/kafka', message: 'Use @relay/messaging: it is the only library that talks to Kafka.' },
             { name: '@nestjs/microservices', message: 'Use @relay/messaging (OnEvent, Payload, Ctx, connectEventConsumer).' },
           ],
         },

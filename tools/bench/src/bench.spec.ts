@@ -6,11 +6,13 @@ import { Kafka, Message, ProducerRecord } from 'kafkajs';
 import { RELAY_PRODUCER_HEADER, RELAY_SEQUENCE_HEADER, sequenceText } from '@relay/messaging';
 import { OrderEventFactory, produceOrderEvents } from './events';
 import { parseBenchArgs, phasePrefix, USAGE, UsageError } from './options';
-import { parseConsumerPerformance, parseProducerPerformance, WAL_OUTBOX_APPEND } from './phases/baselines';
+import { kafkaClientSecurity, KafkaSecurity } from '@relay/service-runtime';
+import { BaselineResults, parseConsumerPerformance, parseProducerPerformance, WAL_OUTBOX_APPEND } from './phases/baselines';
+import { platformaticConnection } from './phases/platformatic-baselines';
 import { logEntries, shapeOf } from './phases/sql-census';
 import { summariseProfile } from './profiling';
-import { BenchResults, bookkeepingTarget, computeCpuCosts, computeSecurityCost } from './results';
-import { securityCostSection } from './report';
+import { BenchResults, bookkeepingTarget, computeCpuCosts, computeRatios, computeSecurityCost } from './results';
+import { securityCostSection, shares } from './report';
 import { prepareBenchAuth } from './load/bench-auth';
 import { ProcessSampler } from './process-sampler';
 import { distribution, slopePerSecond } from './stats';
@@ -202,6 +204,43 @@ describe('bench building blocks', () => {
     const section = securityCostSection({ securityCost: rows, meta: { infrastructure: ['Kafka 4.1.0 on 127.0.0.1:2, SASL_SSL'] } as BenchResults['meta'], insecure: results.insecure });
     expect(section.join('\n')).toMatch(/SASL_SSL[\s\S]*PLAINTEXT/);
     expect(section.join('\n')).toMatch(/REST intake saturation \(201\/s\) +900\.0 +1,000\.0 +0\.90×/);
+  });
+
+  it('logs @platformatic/kafka in as kafkajs: same brokers, CA, host-name check, mechanism and principal', () => {
+    const security: KafkaSecurity = { protocol: 'sasl_ssl', mechanism: 'scram-sha-512', username: 'admin', password: 'pw', caFile: 'ca.pem', ca: '-----BEGIN CERTIFICATE-----' };
+    const kafkajs = kafkaClientSecurity(security);
+    const connection = platformaticConnection('localhost:19093,localhost:19094', security);
+    expect(connection).toEqual({
+      bootstrapBrokers: ['localhost:19093', 'localhost:19094'],
+      tls: kafkajs.ssl,
+      tlsServerName: true,
+      sasl: { mechanism: 'SCRAM-SHA-512', username: kafkajs.sasl!.username, password: kafkajs.sasl!.password },
+    });
+    // No SNI for an IP address, as kafkajs: the certificate is still checked against the address.
+    expect(platformaticConnection('127.0.0.1:19093', security)).toMatchObject({ tls: kafkajs.ssl, tlsServerName: false });
+    expect(platformaticConnection('[::1]:19093', security)).toMatchObject({ tlsServerName: false });
+    expect(platformaticConnection('localhost:9092', { protocol: 'plaintext' })).toEqual({ bootstrapBrokers: ['localhost:9092'] });
+  });
+
+  it('sets each @platformatic/kafka baseline against Kafka\'s own tool and against kafkajs doing the same work', () => {
+    expect(shares(30_000, 120_000, 'ProducerPerformance', 20_000)).toBe('25.0 % of ProducerPerformance, ×1.50 kafkajs');
+    expect(shares(30_000, undefined, 'ProducerPerformance', undefined)).toBe('ProducerPerformance n/a, kafkajs n/a');
+    const shape = (label: string, recordsPerSecond: number) => ({ label, records: 5000, recordsPerSecond, batchSize: 500, inFlight: 1 });
+    const baselines = {
+      producerPerformance: { recordsPerSecond: 100_000 },
+      consumerPerformance: { fetchMessagesPerSecond: 200_000 },
+      kafkajsProducer: [shape('idempotent', 10_000), shape('8 in flight', 40_000)],
+      kafkajsConsumer: { messages: 5000, messagesPerSecond: 50_000, joinSeconds: 3 },
+      platformaticProducer: [shape('idempotent', 20_000), { label: '8 in flight', error: 'boom' }],
+      platformaticConsumer: { messages: 5000, messagesPerSecond: 100_000, joinSeconds: 1 },
+    } as unknown as BaselineResults;
+    const ratios = computeRatios({ baselines } as BenchResults).filter((r) => r.figure.includes('@platformatic/kafka'));
+    expect(ratios.map((r) => [r.figure, r.baseline, r.ratio])).toEqual([
+      ['raw @platformatic/kafka producer (idempotent)', 'Kafka ProducerPerformance', 0.2],
+      ['raw @platformatic/kafka producer (idempotent)', 'raw kafkajs producer, same shape', 2],
+      ['raw @platformatic/kafka consumer', 'Kafka ConsumerPerformance (fetch)', 0.5],
+      ['raw @platformatic/kafka consumer', 'raw kafkajs consumer', 2],
+    ]);
   });
 
   it('runs one Kafka node unless --brokers 3 asks for a cluster; other sizes are usage errors', () => {

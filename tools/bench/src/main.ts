@@ -151,7 +151,7 @@ async function runSetting(setting: SecuritySetting, context: RunContext): Promis
   const measured: SettingResults = {
     infrastructure: stack.infrastructure.started.length > 0 ? stack.infrastructure.started : ['external Kafka and PostgreSQL (KAFKA_BROKERS / DATABASE_URL)'],
   };
-  const throwAwayTopics = [stack.groupFor('producer-perf'), stack.groupFor('kafkajs-producer')];
+  const throwAwayTopics = [stack.groupFor('producer-perf'), stack.groupFor('kafkajs-producer'), stack.groupFor('platformatic-producer')];
 
   try {
     let pipeline: Pipeline | undefined;

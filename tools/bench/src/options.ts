@@ -74,7 +74,7 @@ export const USAGE = `npm run bench [-- options]
 Measures Relay on this machine: REST intake (open-loop sweep), end-to-end latency and sustained
 rate, the same sustained search on a peer (the flow built the naive NestJS way: TypeORM save then
 ClientKafka.emit, @EventPattern handlers on the stock ServerKafka), consumer catch-up (1 vs 3
-instances), baselines (Kafka's own perf tools, raw PostgreSQL, raw kafkajs) and peak RSS. Starts ephemeral Kafka + PostgreSQL and the built apps (or uses
+instances), baselines (Kafka's own perf tools, raw PostgreSQL, raw kafkajs, raw @platformatic/kafka) and peak RSS. Starts ephemeral Kafka + PostgreSQL and the built apps (or uses
 KAFKA_BROKERS / DATABASE_URL when set). Writes bench-results/<timestamp>/results.json + chart.svg.
 
 Options:

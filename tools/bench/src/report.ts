@@ -18,6 +18,16 @@ export function table(rows: Cell[][]): string {
 const pct = (d: Distribution | null | undefined, key: 'p50' | 'p95' | 'p99') => (d ? formatMs(d[key]) : 'n/a');
 const triple = (d: Distribution | null | undefined) => (d ? `${formatMs(d.p50)} / ${formatMs(d.p95)} / ${formatMs(d.p99)}` : 'n/a');
 
+/** A baseline's rate, or undefined when it failed or did not run. */
+const rateOf = (value: object | undefined, key: string): number | undefined => (value !== undefined && key in value ? (value as Record<string, number>)[key] : undefined);
+
+/** "45.2 % of ProducerPerformance, ×1.31 kafkajs": a client's rate against Kafka's own tool and against kafkajs's. */
+export function shares(rate: number, tool: number | undefined, toolName: string, kafkajs: number | undefined): string {
+  const ofTool = tool ? `${formatNumber((rate / tool) * 100, 1)} % of ${toolName}` : `${toolName} n/a`;
+  const ofKafkajs = kafkajs ? `×${formatNumber(rate / kafkajs, 2)} kafkajs` : 'kafkajs n/a';
+  return `${ofTool}, ${ofKafkajs}`;
+}
+
 export function renderReport(results: BenchResults, files: { json: string; svg: string }): string {
   const out: string[] = [];
   const m = results.meta;
@@ -149,7 +159,18 @@ export function renderReport(results: BenchResults, files: { json: string; svg: 
     add('Kafka ProducerPerformance', b.producerPerformance, (v: { recordsPerSecond: number }) => `${formatNumber(v.recordsPerSecond)} records/s`, (v: { records: number; recordSize: number; p99LatencyMs: number }) => `${v.records} × ${v.recordSize} B, acks=all, p99 ${v.p99LatencyMs} ms`);
     add('Kafka ConsumerPerformance', b.consumerPerformance, (v: { fetchMessagesPerSecond: number }) => `${formatNumber(v.fetchMessagesPerSecond)} msgs/s`, (v: { messages: number; messagesPerSecond: number }) => `${v.messages} msgs; ${formatNumber(v.messagesPerSecond)}/s with group join`);
     for (const p of b.kafkajsProducer) add(`kafkajs producer (${p.label})`, p, (v: { recordsPerSecond: number }) => `${formatNumber(v.recordsPerSecond)} records/s`, (v: { records: number }) => `${v.records} records, acks=all`);
+    // The other client's rows follow kafkajs's, each as a share of Kafka's own tool and of kafkajs doing the same.
+    const producerPerfRate = rateOf(b.producerPerformance, 'recordsPerSecond');
+    for (const p of b.platformaticProducer ?? []) {
+      const kafkajsRate = rateOf(b.kafkajsProducer.find((k) => k.label === p.label), 'recordsPerSecond');
+      add(`@platformatic/kafka producer (${p.label})`, p, (v: { recordsPerSecond: number }) => `${formatNumber(v.recordsPerSecond)} records/s`, (v: { records: number; recordsPerSecond: number }) => `${v.records} records, acks=all; ${shares(v.recordsPerSecond, producerPerfRate, 'ProducerPerformance', kafkajsRate)}`);
+    }
     add('kafkajs consumer (eachBatch + JSON.parse)', b.kafkajsConsumer, (v: { messagesPerSecond: number }) => `${formatNumber(v.messagesPerSecond)} msgs/s`, (v: { messages: number; joinSeconds: number }) => `${v.messages} msgs, join ${v.joinSeconds} s`);
+    if (b.platformaticConsumer) {
+      const consumerPerfRate = rateOf(b.consumerPerformance, 'fetchMessagesPerSecond');
+      const kafkajsRate = rateOf(b.kafkajsConsumer, 'messagesPerSecond');
+      add('@platformatic/kafka consumer (stream + JSON.parse)', b.platformaticConsumer, (v: { messagesPerSecond: number }) => `${formatNumber(v.messagesPerSecond)} msgs/s`, (v: { messages: number; joinSeconds: number; messagesPerSecond: number }) => `${v.messages} msgs, join ${v.joinSeconds} s; ${shares(v.messagesPerSecond, consumerPerfRate, 'ConsumerPerformance (fetch)', kafkajsRate)}`);
+    }
     if (b.kafkajsEffectConsumer) {
       add('kafkajs consumer + PostgreSQL effect (inventory\'s writes, no relay)', b.kafkajsEffectConsumer, (v: { messagesPerSecond: number }) => `${formatNumber(v.messagesPerSecond)} msgs/s`, (v: { messages: number; transactions: number; outboxStore: string }) => `${v.messages} msgs in ${v.transactions} transactions, a position row per partition, events to the ${v.outboxStore === 'wal' ? 'WAL' : 'outbox table'}`);
     }

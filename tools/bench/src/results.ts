@@ -183,6 +183,8 @@ export function computeRatios(results: BenchResults): Ratio[] {
   const kjsEffect = ok(b?.kafkajsEffectConsumer);
   const kjsProducers = (b?.kafkajsProducer ?? []).map((p) => ok(p)).filter((p): p is NonNullable<typeof p> => p !== undefined);
   const ceiling = kjsProducers.find((p) => p.inFlight > 1);
+  const pltProducers = (b?.platformaticProducer ?? []).map((p) => ok(p)).filter((p): p is NonNullable<typeof p> => p !== undefined);
+  const pltConsumer = ok(b?.platformaticConsumer);
   const ratio = (figure: string, ours: number | null | undefined, baseline: string, baselineValue: number | null | undefined, unit: string): Ratio => ({
     figure,
     ours: ours ?? null,
@@ -202,6 +204,12 @@ export function computeRatios(results: BenchResults): Ratio[] {
     ratio('raw kafkajs consumer + PostgreSQL effect', kjsEffect?.messagesPerSecond, 'Kafka ConsumerPerformance (fetch)', cp?.fetchMessagesPerSecond, 'events/s'),
     ratio('raw kafkajs producer (8 in flight)', ceiling?.recordsPerSecond, 'Kafka ProducerPerformance', pp?.recordsPerSecond, 'records/s'),
     ratio('raw kafkajs consumer', kjsConsumer?.messagesPerSecond, 'Kafka ConsumerPerformance (fetch)', cp?.fetchMessagesPerSecond, 'records/s'),
+    ...pltProducers.flatMap((p) => [
+      ratio(`raw @platformatic/kafka producer (${p.label})`, p.recordsPerSecond, 'Kafka ProducerPerformance', pp?.recordsPerSecond, 'records/s'),
+      ratio(`raw @platformatic/kafka producer (${p.label})`, p.recordsPerSecond, 'raw kafkajs producer, same shape', kjsProducers.find((k) => k.label === p.label)?.recordsPerSecond, 'records/s'),
+    ]),
+    ratio('raw @platformatic/kafka consumer', pltConsumer?.messagesPerSecond, 'Kafka ConsumerPerformance (fetch)', cp?.fetchMessagesPerSecond, 'records/s'),
+    ratio('raw @platformatic/kafka consumer', pltConsumer?.messagesPerSecond, 'raw kafkajs consumer', kjsConsumer?.messagesPerSecond, 'records/s'),
     ratio('catch-up topic load (kafkajs, a batch in flight per partition)', results.catchUp?.load.eventsPerSecond, 'Kafka ProducerPerformance', pp?.recordsPerSecond, 'records/s'),
   ];
 }

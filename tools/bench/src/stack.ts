@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Admin, Kafka, logLevel } from 'kafkajs';
 import { Pool } from 'pg';
 import { Topics } from '@relay/contracts';
-import { kafkaClientSecurity, readKafkaSecurity } from '@relay/service-runtime';
+import { kafkaClientSecurity, KafkaSecurity, readKafkaSecurity } from '@relay/service-runtime';
 import { creationConfigOf, peekWalOutbox, WalOutboxSlotInUseError, walOutboxSlotName } from '@relay/messaging';
 import {
   adminClientProperties,
@@ -100,6 +100,8 @@ export const CONSUMED_TOPICS: Record<ServiceName, string[]> = {
  */
 export class BenchStack {
   readonly kafka: Kafka;
+  /** How the bench's own clients log in (as `admin`): kafkajs's here, and the baselines' other clients from the same value. */
+  readonly kafkaSecurity: KafkaSecurity;
   readonly admin: Admin;
   readonly db: Pool;
   private readonly services = new Map<string, ProgramHandle>();
@@ -119,8 +121,8 @@ export class BenchStack {
     private readonly nodeFlags: readonly string[],
   ) {
     // The bench's own client (topics, group positions, clean-up) logs in as `admin`.
-    const kafkaSecurity = kafkaClientSecurity(readKafkaSecurity({ ...process.env, ...infrastructure.kafkaEnv('admin') }));
-    this.kafka = new Kafka({ clientId: `relay-bench-${runId}`, brokers: infrastructure.kafkaBrokers.split(','), logLevel: logLevel.NOTHING, ...kafkaSecurity });
+    this.kafkaSecurity = readKafkaSecurity({ ...process.env, ...infrastructure.kafkaEnv('admin') });
+    this.kafka = new Kafka({ clientId: `relay-bench-${runId}`, brokers: infrastructure.kafkaBrokers.split(','), logLevel: logLevel.NOTHING, ...kafkaClientSecurity(this.kafkaSecurity) });
     this.admin = this.kafka.admin();
     this.db = new Pool({ connectionString: infrastructure.databaseUrl, max: 4, application_name: 'relay-bench' });
     // An idle client whose server went away (the database stopping at the end) must not crash the bench.

@@ -9,7 +9,9 @@ import { prepareInventorySchemas } from './catch-up';
 import { BenchPlan } from '../options';
 import { progress } from '../progress';
 import { BenchStack } from '../stack';
-import { round, sleep } from '../stats';
+import { round } from '../stats';
+import { ConsumeTally } from './consume-tally';
+import { platformaticConnection, platformaticConsumer, platformaticProducer } from './platformatic-baselines';
 
 export interface ProducerPerfResult {
   records: number;
@@ -49,6 +51,20 @@ export interface KafkajsProducerResult {
   inFlight: number;
 }
 
+/** How a raw producer baseline sends: records per send, sends in flight at once, idempotent or not. */
+export interface ProducerShape {
+  label: string;
+  batchSize: number;
+  inFlight: number;
+  idempotent: boolean;
+}
+
+/** The shapes every raw producer baseline (kafkajs, @platformatic/kafka) is measured in. */
+const PRODUCER_SHAPES: ProducerShape[] = [
+  { label: 'outbox relay pattern: idempotent, 500/batch, 1 in flight', batchSize: 500, inFlight: 1, idempotent: true },
+  { label: '1000/batch, 8 in flight', batchSize: 1_000, inFlight: 8, idempotent: false },
+];
+
 export interface KafkajsConsumerResult {
   messages: number;
   /** From the first message to the last (join excluded). */
@@ -74,6 +90,9 @@ export interface BaselineResults {
   kafkajsProducer: Array<KafkajsProducerResult | { label: string; error: string }>;
   kafkajsConsumer: KafkajsConsumerResult | { error: string };
   kafkajsEffectConsumer?: KafkajsEffectConsumerResult | { error: string };
+  /** The kafkajs producer's shapes and consumer's work with @platformatic/kafka (absent from older results). */
+  platformaticProducer?: Array<KafkajsProducerResult | { label: string; error: string }>;
+  platformaticConsumer?: KafkajsConsumerResult | { error: string };
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -236,7 +255,7 @@ async function pgOrderInsertRate(stack: BenchStack, schema: string, clients: num
 // ---------------------------------------------------------------------------------------------------
 // Raw kafkajs
 
-async function kafkajsProducer(kafka: Kafka, topic: string, records: number, shape: { label: string; batchSize: number; inFlight: number; idempotent: boolean }): Promise<KafkajsProducerResult> {
+async function kafkajsProducer(kafka: Kafka, topic: string, records: number, shape: ProducerShape): Promise<KafkajsProducerResult> {
   const factory = new OrderEventFactory();
   const producer = kafka.producer({
     allowAutoTopicCreation: false,
@@ -263,62 +282,6 @@ async function kafkajsProducer(kafka: Kafka, topic: string, records: number, sha
   }
   const seconds = (Date.now() - started) / 1000;
   return { label: shape.label, records, recordsPerSecond: round(records / seconds, 1), batchSize: shape.batchSize, inFlight: shape.inFlight };
-}
-
-/**
- * Counts what a baseline consumer has finished with, from the start of its topic: `finished`
- * resolves once `target` messages are done; the rate runs from the first message to the last (the
- * group join is reported apart).
- */
-class ConsumeTally {
-  private readonly started = Date.now();
-  private first = 0;
-  private last = 0;
-  private taken = 0;
-  private count = 0;
-  private settle: { resolve: () => void; reject: (error: Error) => void } | undefined;
-  private readonly finished = new Promise<void>((resolve, reject) => (this.settle = { resolve, reject }));
-
-  constructor(
-    readonly target: number,
-    private readonly what: string,
-  ) {}
-
-  /** The part of a fetched batch still needed to reach the target; the first one starts the clock. */
-  take<T>(messages: T[]): T[] {
-    const run = messages.slice(0, Math.max(0, this.target - this.taken));
-    this.taken += run.length;
-    if (run.length > 0 && this.first === 0) this.first = Date.now();
-    return run;
-  }
-
-  done(messages: number): void {
-    this.count += messages;
-    if (this.count >= this.target && this.last === 0) {
-      this.last = Date.now();
-      this.settle!.resolve();
-    }
-  }
-
-  failed(error: Error): void {
-    this.settle!.reject(error);
-  }
-
-  /** Waits for the target, at most 10 minutes. */
-  async wait(): Promise<void> {
-    const timeout = sleep(600_000).then(() => {
-      throw new Error(`${this.what}: ${this.count} of ${this.target} messages in 10 minutes`);
-    });
-    await Promise.race([this.finished, timeout]);
-  }
-
-  get messagesPerSecond(): number {
-    return round(this.target / Math.max(0.001, (this.last - this.first) / 1000), 1);
-  }
-
-  get joinSeconds(): number {
-    return round((this.first - this.started) / 1000, 2);
-  }
 }
 
 async function kafkajsConsumer(kafka: Kafka, topic: string, messages: number): Promise<KafkajsConsumerResult> {
@@ -496,7 +459,7 @@ async function kafkajsConsumerWithEffect(stack: BenchStack, topic: string, messa
 const failure = (error: unknown) => ({ error: error instanceof Error ? error.message.split('\n')[0] : String(error) });
 
 /**
- * Baselines on the same machine in the same run: what Kafka, PostgreSQL and kafkajs do without Relay.
+ * Baselines on the same machine in the same run: what Kafka, PostgreSQL, kafkajs and @platformatic/kafka do without Relay.
  * Run with no service up (the effect baseline's schema is made by an inventory instance that stops
  * first), one at a time.
  */
@@ -521,19 +484,32 @@ export async function runBaselines(stack: BenchStack, plan: BenchPlan, ordersSch
   const kafkajsTopic = stack.groupFor('kafkajs-producer');
   await stack.ensureTopic(kafkajsTopic);
   const kafkajsProducers: BaselineResults['kafkajsProducer'] = [];
-  for (const shape of [
-    { label: 'outbox relay pattern: idempotent, 500/batch, 1 in flight', batchSize: 500, inFlight: 1, idempotent: true },
-    { label: '1000/batch, 8 in flight', batchSize: 1_000, inFlight: 8, idempotent: false },
-  ]) {
+  for (const shape of PRODUCER_SHAPES) {
     progress.step('kafkajs producer', `${plan.catchupEvents} records, ${shape.label}`);
     const result = await kafkajsProducer(stack.kafka, kafkajsTopic, plan.catchupEvents, shape).catch((error: unknown) => ({ label: shape.label, ...failure(error) }));
     if ('recordsPerSecond' in result) progress.step('kafkajs producer', `${result.recordsPerSecond} records/s`);
     kafkajsProducers.push(result);
   }
 
+  // The same shapes with the other client, to a topic of its own made like kafkajs's.
+  const platformatic = platformaticConnection(stack.kafkaBrokers, stack.kafkaSecurity);
+  const platformaticTopic = stack.groupFor('platformatic-producer');
+  await stack.ensureTopic(platformaticTopic);
+  const platformaticProducers: NonNullable<BaselineResults['platformaticProducer']> = [];
+  for (const shape of PRODUCER_SHAPES) {
+    progress.step('@platformatic/kafka producer', `${plan.catchupEvents} records, ${shape.label}`);
+    const result = await platformaticProducer(platformatic, platformaticTopic, plan.catchupEvents, shape).catch((error: unknown) => ({ label: shape.label, ...failure(error) }));
+    if ('recordsPerSecond' in result) progress.step('@platformatic/kafka producer', `${result.recordsPerSecond} records/s`);
+    platformaticProducers.push(result);
+  }
+
   progress.step('kafkajs consumer', `${consumeCount} messages of ${consumerTopic}`);
   const kafkajsConsumerResult = await kafkajsConsumer(stack.kafka, consumerTopic, consumeCount).catch(failure);
   if ('messagesPerSecond' in kafkajsConsumerResult) progress.step('kafkajs consumer', `${kafkajsConsumerResult.messagesPerSecond} messages/s`);
+
+  progress.step('@platformatic/kafka consumer', `${consumeCount} messages of ${consumerTopic}`);
+  const platformaticConsumerResult = await platformaticConsumer(platformatic, consumerTopic, consumeCount).catch(failure);
+  if ('messagesPerSecond' in platformaticConsumerResult) progress.step('@platformatic/kafka consumer', `${platformaticConsumerResult.messagesPerSecond} messages/s`);
 
   progress.step('kafkajs consumer + PostgreSQL effect', `${consumeCount} messages of ${consumerTopic}, inventory's writes (outbox: ${store}) in one transaction per fetched run`);
   const kafkajsEffectConsumer = await kafkajsConsumerWithEffect(stack, consumerTopic, consumeCount, 6, store).catch(failure);
@@ -547,5 +523,7 @@ export async function runBaselines(stack: BenchStack, plan: BenchPlan, ordersSch
     pgOrderInsert,
     kafkajsProducer: kafkajsProducers,
     kafkajsConsumer: kafkajsConsumerResult,
+    platformaticProducer: platformaticProducers,
+    platformaticConsumer: platformaticConsumerResult,
   };
 }
