@@ -77,14 +77,19 @@ module.exports = [
   },
   {
     // The consumer talks to Kafka through the driver port (kafka/driver/kafka-driver.ts); only an
-    // adapter (kafka/kafkajs/) imports a client package. Its status controller still reads lag with
+    // adapter (kafka/kafkajs/, kafka/platformatic/) imports a client package. Its status controller still reads lag with
     // kafkajs's admin client: the admin half of the port is next.
     files: ['libs/messaging/src/consumer/**/*.ts'],
     ignores: ['**/*.spec.ts', 'libs/messaging/src/consumer/consumer-status.controller.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
-        { paths: [{ name: 'kafkajs', message: 'The consumer uses the Kafka driver port (kafka/driver/kafka-driver.ts); client packages belong in an adapter.' }] },
+        {
+          paths: ['kafkajs', '@platformatic/kafka'].map((name) => ({
+            name,
+            message: 'The consumer uses the Kafka driver port (kafka/driver/kafka-driver.ts); client packages belong in an adapter.',
+          })),
+        },
       ],
     },
   },

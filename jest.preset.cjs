@@ -24,7 +24,7 @@ const moduleNameMapper = Object.fromEntries(
   ]),
 );
 
-const esmPackages = ['@nestjs', 'jose', 'uid', 'file-type', 'strtok3', 'token-types', '@tokenizer', 'load-esm'];
+const esmPackages = ['@nestjs', 'jose', 'uid', 'file-type', 'strtok3', 'token-types', '@tokenizer', 'load-esm', '@platformatic', 'scule'];
 
 module.exports = {
   testEnvironment: 'node',

@@ -31,3 +31,4 @@ export * from './failpoints';
 export * from './health/health.controller';
 export * from './metrics';
 export * from './event-service';
+export * from './kafka/platformatic/platformatic-connection';

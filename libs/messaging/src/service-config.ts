@@ -1,7 +1,7 @@
 import { TopicName } from '@relay/contracts';
 import { kafkaSecurityFrom, KafkaSecurityEnv } from '@relay/service-runtime';
 import { FailurePolicy, defaultFailurePolicy } from './consumer/failure-policy';
-import { KafkaSettings } from './kafka/kafka-settings';
+import { KafkaClientName, KafkaSettings } from './kafka/kafka-settings';
 import type { OutboxRelayModuleOptions } from './messaging.module';
 
 /** The Kafka part of a service's validated environment (see serviceEnvShape). */
@@ -25,6 +25,7 @@ export function kafkaSettingsFrom(env: KafkaEnv): KafkaSettings {
 /** The consumer part of a service's validated environment (see consumerEnvShape). */
 export interface ConsumerEnv extends KafkaEnv {
   KAFKA_GROUP_ID: string;
+  KAFKA_CLIENT: KafkaClientName;
   CONSUMER_MAX_ATTEMPTS: number;
   CONSUMER_PARTITIONS_CONCURRENTLY: number;
   CONSUMER_SESSION_TIMEOUT_MS: number;
@@ -36,7 +37,7 @@ export interface ConsumerEnv extends KafkaEnv {
 export function consumerOptionsFrom(env: ConsumerEnv) {
   const failurePolicy: FailurePolicy = { ...defaultFailurePolicy, maxAttempts: env.CONSUMER_MAX_ATTEMPTS };
   return {
-    kafka: { ...kafkaSettingsFrom(env), fetchMaxBytes: env.CONSUMER_FETCH_MAX_BYTES, fetchMaxBytesPerPartition: env.CONSUMER_FETCH_MAX_BYTES_PER_PARTITION },
+    kafka: { ...kafkaSettingsFrom(env), client: env.KAFKA_CLIENT, fetchMaxBytes: env.CONSUMER_FETCH_MAX_BYTES, fetchMaxBytesPerPartition: env.CONSUMER_FETCH_MAX_BYTES_PER_PARTITION },
     consumerGroup: env.KAFKA_GROUP_ID,
     failurePolicy,
     partitionsConsumedConcurrently: env.CONSUMER_PARTITIONS_CONCURRENTLY,

@@ -6,9 +6,7 @@ import { Kafka, Message, ProducerRecord } from 'kafkajs';
 import { RELAY_PRODUCER_HEADER, RELAY_SEQUENCE_HEADER, sequenceText } from '@relay/messaging';
 import { OrderEventFactory, produceOrderEvents } from './events';
 import { parseBenchArgs, phasePrefix, USAGE, UsageError } from './options';
-import { kafkaClientSecurity, KafkaSecurity } from '@relay/service-runtime';
 import { BaselineResults, parseConsumerPerformance, parseProducerPerformance, WAL_OUTBOX_APPEND } from './phases/baselines';
-import { platformaticConnection } from './phases/platformatic-baselines';
 import { logEntries, shapeOf } from './phases/sql-census';
 import { summariseProfile } from './profiling';
 import { BenchResults, bookkeepingTarget, computeCpuCosts, computeRatios, computeSecurityCost } from './results';
@@ -204,22 +202,6 @@ describe('bench building blocks', () => {
     const section = securityCostSection({ securityCost: rows, meta: { infrastructure: ['Kafka 4.1.0 on 127.0.0.1:2, SASL_SSL'] } as BenchResults['meta'], insecure: results.insecure });
     expect(section.join('\n')).toMatch(/SASL_SSL[\s\S]*PLAINTEXT/);
     expect(section.join('\n')).toMatch(/REST intake saturation \(201\/s\) +900\.0 +1,000\.0 +0\.90×/);
-  });
-
-  it('logs @platformatic/kafka in as kafkajs: same brokers, CA, host-name check, mechanism and principal', () => {
-    const security: KafkaSecurity = { protocol: 'sasl_ssl', mechanism: 'scram-sha-512', username: 'admin', password: 'pw', caFile: 'ca.pem', ca: '-----BEGIN CERTIFICATE-----' };
-    const kafkajs = kafkaClientSecurity(security);
-    const connection = platformaticConnection('localhost:19093,localhost:19094', security);
-    expect(connection).toEqual({
-      bootstrapBrokers: ['localhost:19093', 'localhost:19094'],
-      tls: kafkajs.ssl,
-      tlsServerName: true,
-      sasl: { mechanism: 'SCRAM-SHA-512', username: kafkajs.sasl!.username, password: kafkajs.sasl!.password },
-    });
-    // No SNI for an IP address, as kafkajs: the certificate is still checked against the address.
-    expect(platformaticConnection('127.0.0.1:19093', security)).toMatchObject({ tls: kafkajs.ssl, tlsServerName: false });
-    expect(platformaticConnection('[::1]:19093', security)).toMatchObject({ tlsServerName: false });
-    expect(platformaticConnection('localhost:9092', { protocol: 'plaintext' })).toEqual({ bootstrapBrokers: ['localhost:9092'] });
   });
 
   it('sets each @platformatic/kafka baseline against Kafka\'s own tool and against kafkajs doing the same work', () => {

@@ -49,9 +49,10 @@ const aCancellation = () => {
 @Module({ controllers: [ChunkTestHandler] })
 class ChunkTestModule {}
 
-describe('EventConsumerServer applying chunks of a partition in one transaction', () => {
+// Each Kafka client behind the driver port (KAFKA_CLIENT) passes the same tests.
+describe.each(['kafkajs', 'platformatic'] as const)('EventConsumerServer on %s applying chunks of a partition in one transaction', (client) => {
   const env = integrationEnv();
-  const group = uniqueName('it_chunks');
+  const group = uniqueName(`it_chunks_${client}`);
   const stats = new ConsumerStats();
   const kafka = new Kafka({ clientId: 'chunks-it', brokers: env.kafkaBrokers, ...env.kafkaClient, logLevel: logLevel.NOTHING });
   let dataSource: Awaited<ReturnType<typeof openTestDataSource>>;
@@ -66,7 +67,7 @@ describe('EventConsumerServer applying chunks of a partition in one transaction'
     app = await NestFactory.createMicroservice(ChunkTestModule, {
       logger: false,
       strategy: new EventConsumerServer({
-        kafka: { brokers: env.kafkaBrokers, clientId: group, security: env.kafkaSecurity, topicPartitions: 6, replicationFactor: 1 },
+        kafka: { brokers: env.kafkaBrokers, clientId: group, security: env.kafkaSecurity, topicPartitions: 6, replicationFactor: 1, client },
         consumerGroup: group,
         dataSource,
         stats,

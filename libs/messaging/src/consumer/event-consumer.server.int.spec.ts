@@ -43,9 +43,10 @@ class TestOrderHandler {
 @Module({ controllers: [TestOrderHandler] })
 class TestModule {}
 
-describe('EventConsumerServer against real Kafka and PostgreSQL', () => {
+// Each Kafka client behind the driver port (KAFKA_CLIENT) passes the same tests.
+describe.each(['kafkajs', 'platformatic'] as const)('EventConsumerServer on %s against real Kafka and PostgreSQL', (client) => {
   const env = integrationEnv();
-  const group = uniqueName('it_consumer');
+  const group = uniqueName(`it_consumer_${client}`);
   const kafka = new Kafka({ clientId: 'consumer-it', brokers: env.kafkaBrokers, ...env.kafkaClient, logLevel: logLevel.NOTHING });
   const stats = new ConsumerStats();
   const dlqMessages: KafkaMessage[] = [];
@@ -68,7 +69,7 @@ describe('EventConsumerServer against real Kafka and PostgreSQL', () => {
     const started = await NestFactory.createMicroservice(TestModule, {
       logger: false,
       strategy: new EventConsumerServer({
-        kafka: { brokers: env.kafkaBrokers, clientId: group, security: env.kafkaSecurity, topicPartitions: 6, replicationFactor: 1 },
+        kafka: { brokers: env.kafkaBrokers, clientId: group, security: env.kafkaSecurity, topicPartitions: 6, replicationFactor: 1, client },
         consumerGroup: group,
         dataSource,
         stats: counters,

@@ -8,7 +8,7 @@ import { failpoint } from '../failpoints';
 import { currentWorkContext, runInWorkContext, WorkSpan } from '@relay/service-runtime';
 import { ConsumedRecord, GroupConsumer, GroupConsumerOptions, KafkaDriver, PartitionBatch, RecordProducer } from '../kafka/driver/kafka-driver';
 import { DEFAULT_CONSUMER_FETCH, KafkaSettings } from '../kafka/kafka-settings';
-import { KafkajsDriver } from '../kafka/kafkajs/kafkajs.driver';
+import { createKafkaDriver } from '../kafka/kafka-drivers';
 import { ConsumerStats } from './consumer-stats';
 import { ConsumerMetricsRecorder, FinishedOutcome } from './consumer-metrics.recorder';
 import { DeadLetterParker } from './dead-letter.parker';
@@ -23,7 +23,7 @@ import { readPartitionPosition } from '../position/partition-position.store';
 
 export interface EventConsumerOptions {
   kafka: KafkaSettings;
-  /** The Kafka client behind the driver port; default: kafkajs, configured from `kafka`. */
+  /** The Kafka client behind the driver port; default: the one `kafka.client` names (KAFKA_CLIENT), configured from `kafka`. */
   driver?: KafkaDriver;
   /** The Kafka consumer group. Every group gets every event; instances of one group share partitions. */
   consumerGroup: string;
@@ -105,7 +105,7 @@ export class EventConsumerServer extends Server implements CustomTransportStrate
 
   constructor(private readonly consumerOptions: EventConsumerOptions) {
     super();
-    this.driver = consumerOptions.driver ?? new KafkajsDriver(consumerOptions.kafka);
+    this.driver = consumerOptions.driver ?? createKafkaDriver(consumerOptions.kafka);
     this.stats = consumerOptions.stats ?? new ConsumerStats();
     const group = consumerOptions.consumerGroup;
     this.decoder = new MessageDecoder((pattern) => this.getHandlerByPattern(pattern));

@@ -19,7 +19,11 @@ export interface KafkaSettings {
    */
   fetchMaxBytes?: number;
   fetchMaxBytesPerPartition?: number;
+  /** The client behind the consumer's driver port (KAFKA_CLIENT); default kafkajs. */
+  client?: KafkaClientName;
 }
+
+export type KafkaClientName = 'kafkajs' | 'platformatic';
 
 /**
  * 2 MB per fetch, 256 kB per partition (kafkajs defaults: 10 MB and 1 MB). The same defaults as

@@ -48,6 +48,8 @@ export function serviceEnvShape(defaults: { port: number; schema: string; client
 export function consumerEnvShape(defaults: { group: string }) {
   return {
     KAFKA_GROUP_ID: envFields.clientId(defaults.group),
+    // The Kafka client behind the event consumer's driver port (libs/messaging/src/kafka/driver).
+    KAFKA_CLIENT: z.enum(['kafkajs', 'platformatic']).default('kafkajs'),
     CONSUMER_MAX_ATTEMPTS: envFields.positiveInt(10, 1_000),
     CONSUMER_PARTITIONS_CONCURRENTLY: envFields.positiveInt(12, 1_000),
     CONSUMER_SESSION_TIMEOUT_MS: envFields.positiveInt(15_000, 300_000),

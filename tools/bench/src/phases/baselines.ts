@@ -11,7 +11,8 @@ import { progress } from '../progress';
 import { BenchStack } from '../stack';
 import { round } from '../stats';
 import { ConsumeTally } from './consume-tally';
-import { platformaticConnection, platformaticConsumer, platformaticProducer } from './platformatic-baselines';
+import { platformaticConnection } from '@relay/messaging';
+import { platformaticConsumer, platformaticProducer } from './platformatic-baselines';
 
 export interface ProducerPerfResult {
   records: number;
@@ -492,7 +493,7 @@ export async function runBaselines(stack: BenchStack, plan: BenchPlan, ordersSch
   }
 
   // The same shapes with the other client, to a topic of its own made like kafkajs's.
-  const platformatic = platformaticConnection(stack.kafkaBrokers, stack.kafkaSecurity);
+  const platformatic = platformaticConnection(stack.kafkaBrokers.split(','), stack.kafkaSecurity);
   const platformaticTopic = stack.groupFor('platformatic-producer');
   await stack.ensureTopic(platformaticTopic);
   const platformaticProducers: NonNullable<BaselineResults['platformaticProducer']> = [];
