@@ -2,7 +2,7 @@ import { AppProcess, findFreePort, startAppProcess } from '@relay/local-stack';
 import path from 'node:path';
 import { getStock, placeOrderOk, setStock, skuFor, waitForReservation } from './support/api';
 import { getJson, mapWithConcurrency, postJson } from './support/http';
-import { startStack, Stack } from './support/stack';
+import { otherKafkaClient, startStack, Stack } from './support/stack';
 import { waitFor } from './support/wait-for';
 
 // Scaling out: instances of one group share the partitions, a lost instance's partitions move to
@@ -29,7 +29,8 @@ describe('scaling a consumer group across partitions', () => {
       extra.push(
         await startAppProcess({
           service: 'inventory',
-          env: { ...stack.inventory.env },
+          // Instance 2 on the other Kafka client: one group, both clients (see otherKafkaClient).
+          env: { ...stack.inventory.env, ...(i === 2 ? { KAFKA_CLIENT: otherKafkaClient(stack.inventory.env) } : {}) },
           port: await findFreePort(),
           logFile: path.join(stack.logDir, `inventory-${i}.log`),
         }),

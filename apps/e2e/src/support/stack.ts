@@ -79,6 +79,24 @@ export const E2E_LOG_ROOT = path.join(REPO_ROOT, 'tmp', 'e2e-logs');
 
 const READY_TIMEOUT_MS = 60_000;
 
+/** The Kafka clients behind the services' consumer (KAFKA_CLIENT). */
+export type KafkaClientName = 'kafkajs' | 'platformatic';
+
+/**
+ * Which client each service's consumer runs on: inventory on one, delivery on the other, so every
+ * scenario exercises both adapters; extra instances of a service (otherKafkaClient) join its group
+ * on the other client, so the scaling and group-membership scenarios run groups that mix the two.
+ * KAFKA_CLIENT in the suite's environment puts every instance on that one client.
+ */
+const STACK_KAFKA_CLIENTS: Record<ServiceName, KafkaClientName> = { orders: 'kafkajs', inventory: 'platformatic', delivery: 'kafkajs' };
+
+const forcedKafkaClient = (): KafkaClientName | undefined => process.env.KAFKA_CLIENT as KafkaClientName | undefined;
+
+/** The client an extra instance of an app started with `env` uses: the other one, unless KAFKA_CLIENT forces one. */
+export function otherKafkaClient(env: Readonly<Record<string, string>>): KafkaClientName {
+  return forcedKafkaClient() ?? (env.KAFKA_CLIENT === 'platformatic' ? 'kafkajs' : 'platformatic');
+}
+
 function requiredEnv(name: 'KAFKA_BROKERS' | 'DATABASE_URL'): string {
   const value = process.env[name];
   if (!value) throw new Error(`${name} is not set: run the e2e suite through jest -c apps/e2e/jest.config.cjs (its globalSetup provides it)`);
@@ -230,6 +248,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       DATABASE_SCHEMA: `${service}_${suffix}`,
       KAFKA_CLIENT_ID: `${service}-${suffix}`,
       KAFKA_GROUP_ID: groups[service],
+      KAFKA_CLIENT: forcedKafkaClient() ?? STACK_KAFKA_CLIENTS[service],
       ...(security ? kafkaClientEnv(security, service) : {}),
       LOG_LEVEL: 'log',
       ...options.env?.[service],

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { AppProcess, findFreePort, ProcessExit, startAppProcess } from '@relay/local-stack';
-import { AppHandle } from '../../support/stack';
+import { AppHandle, otherKafkaClient } from '../../support/stack';
 import { waitFor } from '../../support/wait-for';
 
 /**
@@ -36,13 +36,13 @@ export async function waitForFailpointKill(armed: AppProcess, failpoint: string,
   return { at, exit };
 }
 
-/** Another instance of the app's service in the same group (same env), on a free port. */
+/** Another instance of the app's service in the same group (same env but the other Kafka client: see otherKafkaClient), on a free port. */
 export async function startExtraInstance(app: AppHandle, name: string, started: AppProcess[]): Promise<AppProcess> {
   for (let attempt = 1; ; attempt++) {
     try {
       const extra = await startAppProcess({
         service: app.service,
-        env: { ...app.env },
+        env: { ...app.env, KAFKA_CLIENT: otherKafkaClient(app.env) },
         port: await findFreePort(),
         logFile: path.join(path.dirname(app.logFile), `${app.service}-${name}.log`),
         startTimeoutMs: 60_000,

@@ -104,6 +104,10 @@ class PlatformaticGroupConsumer implements GroupConsumer {
       maxBytes,
       maxBytesPerPartition,
       autocommit: false,
+      // kafkajs's default assignor, by name and version (the library's own round robin is called
+      // 'roundrobin'): members on either client can share a group, so a group can move from one
+      // client to the other an instance at a time instead of failing with INCONSISTENT_GROUP_PROTOCOL.
+      protocols: [{ name: 'RoundRobinAssigner', version: 0 }],
     });
     this.consumer = consumer;
     consumer.on('consumer:group:join', ({ assignments }: { assignments?: GroupAssignment[] }) => {
