@@ -7,7 +7,7 @@ import { platformaticConnection } from './platformatic-connection';
 
 /** How long a fetch waits at the broker for new records (Kafka's fetch.max.wait.ms; kafkajs's maxWaitTimeInMs is 5 s). */
 const FETCH_MAX_WAIT_MS = 500;
-/** Failed fetch rounds in a row after which the consumer gives up and lets its owner start over. */
+/** Failed rounds (a fetch, or a batch whose handling threw) in a row after which the consumer gives up and lets its owner start over. */
 const FETCH_ATTEMPTS = 20;
 const FETCH_RETRY_MS = 500;
 const OFFSET_OUT_OF_RANGE = 1;
@@ -161,7 +161,7 @@ class PlatformaticGroupConsumer implements GroupConsumer {
           listener.failed(error as Error);
           return;
         }
-        if (failures === 1 || failures % 5 === 0) this.logger.warn(`fetch failed (attempt ${failures}), retrying: ${(error as Error).message}`);
+        if (failures === 1 || failures % 5 === 0) this.logger.warn(`fetching or handing over a batch failed (attempt ${failures}), retrying: ${(error as Error).message}`);
         await new Promise((resolve) => setTimeout(resolve, FETCH_RETRY_MS));
       }
     }
