@@ -201,21 +201,28 @@ describe('bench building blocks', () => {
 
   it('puts each figure of every client side by side with its ratio to the first client listed', () => {
     const cost = (phase: string, msPerUnit: Record<string, number>, system: number) => ({ phase, unit: 'event' as const, units: 1000, msPerUnit, systemMsPerUnit: system, cpuBoundRate: 0 });
-    const catchUp = (one: number, three: number) => ({ single: { eventsPerSecond: one }, triple: { eventsPerSecond: three } }) as NonNullable<BenchResults['catchUp']>;
-    const endToEnd = (sustained: number | null, p50: number, p99: number) =>
-      ({ sustained: { highestSustainedRate: sustained }, latencyRuns: [{ rate: 250, endToEndMs: { both: { p50, p99 } } }] }) as unknown as NonNullable<BenchResults['endToEnd']>;
+    const catchUp = (one: number, three: number, tripleDone = true) =>
+      ({
+        single: { instances: 1, eventsPerSecond: one, completed: true, lagTimeline: [{ t: 0, lag: 0 }] },
+        triple: { instances: 3, eventsPerSecond: three, completed: tripleDone, lagTimeline: [{ t: 0, lag: tripleDone ? 0 : 407 }] },
+      }) as NonNullable<BenchResults['catchUp']>;
+    const endToEnd = (sustained: number | null, achieved: number, p50: number, p99: number) =>
+      ({
+        sustained: { highestSustainedRate: sustained, lowestFailedRate: sustained === null ? 2000 : null, trials: [{ rate: 2000, http: { achievedRate: achieved } }] },
+        latencyRuns: [{ rate: 250, endToEndMs: { both: { p50, p99 } } }],
+      }) as unknown as NonNullable<BenchResults['endToEnd']>;
     const plan = { ...(parseBenchArgs(['--quick', '--client', 'kafkajs,platformatic']) as BenchPlan) };
     const results = {
       plan,
       catchUp: catchUp(2000, 3000),
-      endToEnd: endToEnd(500, 8, 40),
+      endToEnd: endToEnd(500, 1990, 8, 40),
       cpuCosts: [
         cost('catchup-1x', { inventory: 0.4 }, 1),
         cost('client:platformatic:catchup-1x', { inventory: 0.3 }, 0.8),
         cost('e2e', { orders: 1, inventory: 0.5, delivery: 0.5, kafka: 0.6 }, 4),
         cost('client:platformatic:e2e', { orders: 1, inventory: 0.25, delivery: 0.4, kafka: 0.3 }, 3.5),
       ],
-      byClient: { platformatic: { infrastructure: [], catchUp: catchUp(3000, 3000), endToEnd: endToEnd(null, 6, 50) } },
+      byClient: { platformatic: { infrastructure: [], catchUp: catchUp(3000, 3000, false), endToEnd: endToEnd(null, 1592, 6, 50) } },
     };
     const comparison = computeClientComparison(results)!;
     expect(comparison.clients).toEqual(['kafkajs', 'platformatic']);
@@ -225,6 +232,7 @@ describe('bench building blocks', () => {
       ['catch-up, 1 instance: CPU per event, whole system', 1, 0.8, 0.8],
       ['catch-up, 1 instance: CPU per event, inventory service', 0.4, 0.3, 0.75],
       ['end-to-end sustained rate', 500, null, null],
+      ['end-to-end trial at 2000/s: achieved', 1990, 1592, 0.8],
       ['end-to-end: CPU per order, whole system', 4, 3.5, 0.875],
       ['end-to-end: CPU per order, orders service', 1, 1, 1],
       ['end-to-end: CPU per order, inventory service', 0.5, 0.25, 0.5],
@@ -234,6 +242,10 @@ describe('bench building blocks', () => {
       ['end-to-end p99, 201 → processed by both, at 250/s', 40, 50, 1.25],
     ]);
     expect(comparison.rows.every((row) => row.ratios.kafkajs === 1 || row.values.kafkajs === null)).toBe(true);
+    expect(comparison.notes).toEqual([
+      'platformatic: catch-up with 3 instances did not finish in the time allowed (group lag still 407); its rate is up to the timeout',
+      'platformatic: the sustained search passed none of the rates tried (lowest failed: 2000/s)',
+    ]);
     // A client whose stack failed: its column is n/a, the first client's figures stay.
     expect(computeClientComparison({ ...results, byClient: undefined })!.rows[0]).toMatchObject({ values: { kafkajs: 2000, platformatic: null }, ratios: { platformatic: null } });
     // No comparison without several clients.
@@ -243,6 +255,8 @@ describe('bench building blocks', () => {
     expect(section).toMatch(/figure +kafkajs +platformatic +platformatic \/ kafkajs/);
     expect(section).toMatch(/catch-up, 1 inventory instance \(events\/s\) +2,000\.0 +3,000\.0 +1\.50×/);
     expect(section).toMatch(/end-to-end sustained rate \(orders\/s\) +500\.0 +n\/a +n\/a/);
+    expect(section).toMatch(/end-to-end p99, 201 → processed by both, at 250\/s \(ms\) +40\.0 +50\.0 +1\.25×/);
+    expect(section).toMatch(/\n {2}platformatic: catch-up with 3 instances did not finish/);
   });
 
   it('records the insecure stack\'s phases apart, under their prefix', () => {

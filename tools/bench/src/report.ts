@@ -354,5 +354,6 @@ export function kafkaClientsSection(comparison: ClientComparison): string[] {
       ['figure', ...comparison.clients, ...others.map((client) => `${client} / ${first}`)],
       ...comparison.rows.map((row) => [`${row.figure} (${row.unit})`, ...comparison.clients.map((client) => value(row.values[client], row.kind)), ...others.map((client) => ratio(row.ratios[client]))]),
     ]),
+    ...comparison.notes.map((note) => `  ${note}`),
   ];
 }

@@ -100,8 +100,8 @@ export type SettingResults = Pick<BenchResults, 'rest' | 'endToEnd' | 'peer' | '
   infrastructure: string[];
 };
 
-/** Whether more is better (a rate) or worse (a cost: CPU, latency). */
-export type FigureKind = 'throughput' | 'cost';
+/** Whether more is better (a rate) or worse (a cost in CPU, or a latency). */
+export type FigureKind = 'throughput' | 'cost' | 'latency';
 
 export interface SecurityCost {
   figure: string;
@@ -117,6 +117,8 @@ export interface ClientComparison {
   /** In the order they ran; the first is the reference of every ratio. */
   clients: KafkaClientName[];
   rows: ClientFigure[];
+  /** What qualifies a figure: a catch-up that did not finish, a search that sustained no rate. */
+  notes: string[];
 }
 
 export interface ClientFigure {
@@ -373,11 +375,21 @@ function latencyFigures(rates: readonly number[]): Figure[] {
       (key): Figure => ({
         figure: `end-to-end ${key}, 201 → processed by both, at ${rate}/s`,
         unit: 'ms',
-        kind: 'cost',
+        kind: 'latency',
         of: (s) => s.measured.endToEnd?.latencyRuns.find((run) => run.rate === rate)?.endToEndMs.both?.[key],
       }),
     ),
   );
+}
+
+/** The 201 rate each sustained trial achieved, by the rate it offered: measured also when a trial fails. */
+function trialFigures(rates: readonly number[]): Figure[] {
+  return rates.map((rate) => ({
+    figure: `end-to-end trial at ${rate}/s: achieved`,
+    unit: '201/s',
+    kind: 'throughput',
+    of: (s) => s.measured.endToEnd?.sustained.trials.find((trial) => trial.rate === rate)?.http.achievedRate,
+  }));
 }
 
 /** A stack's figures, from its results and the run's CPU costs under its phase prefix. */
@@ -414,10 +426,9 @@ export function computeClientComparison(results: Pick<BenchResults, 'plan' | 're
   const runs = stackRuns(results.plan);
   if (runs.length < 2 || runs.some((run) => run.kafkaClient === undefined)) return undefined;
   const clients = runs.map((run) => run.kafkaClient!);
-  const stacks = runs.map((run, index) => {
-    const measured = index === 0 ? results : results.byClient?.[run.kafkaClient!];
-    return measured ? stackFigures(measured, results.cpuCosts, run.prefix) : undefined;
-  });
+  const measuredBy = runs.map((run, index) => (index === 0 ? results : results.byClient?.[run.kafkaClient!]));
+  const stacks = runs.map((run, index) => (measuredBy[index] ? stackFigures(measuredBy[index], results.cpuCosts, run.prefix) : undefined));
+  const trialRates = [...new Set(measuredBy.flatMap((m) => m?.endToEnd?.sustained.trials.map((trial) => trial.rate) ?? []))].sort((a, b) => a - b);
   const f = FIGURES;
   const figures: Figure[] = [
     f.catchUp1,
@@ -427,6 +438,7 @@ export function computeClientComparison(results: Pick<BenchResults, 'plan' | 're
     f.catchUp1CpuInventory,
     f.catchUp3CpuInventory,
     f.sustained,
+    ...trialFigures(trialRates),
     f.e2eCpu,
     f.e2eCpuOrders,
     f.e2eCpuInventory,
@@ -450,5 +462,17 @@ export function computeClientComparison(results: Pick<BenchResults, 'plan' | 're
       };
     })
     .filter((row) => Object.values(row.values).some((value) => value !== null));
-  return { clients, rows };
+  const notes = clients.flatMap((client, index) => {
+    const measured = measuredBy[index];
+    if (!measured) return [`${client}: its stack failed (see errors); its column is n/a`];
+    const out: string[] = [];
+    for (const run of measured.catchUp ? [measured.catchUp.single, measured.catchUp.triple] : []) {
+      const lagLeft = run.lagTimeline.at(-1)?.lag;
+      if (!run.completed) out.push(`${client}: catch-up with ${run.instances} instance${run.instances > 1 ? 's' : ''} did not finish in the time allowed (group lag still ${lagLeft ?? 'n/a'}); its rate is up to the timeout`);
+    }
+    const sustained = measured.endToEnd?.sustained;
+    if (sustained && sustained.highestSustainedRate === null) out.push(`${client}: the sustained search passed none of the rates tried (lowest failed: ${sustained.lowestFailedRate ?? 'n/a'}/s)`);
+    return out;
+  });
+  return { clients, rows, notes };
 }
