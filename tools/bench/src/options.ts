@@ -155,10 +155,10 @@ Options:
                         per client in this order (${KAFKA_CLIENTS.join(',')}), each on a fresh stack whose
                         services get KAFKA_CLIENT=<client>, and report each figure (catch-up, end-to-end
                         rate, CPU per order and event, latency, REST intake) per client with its ratio
-                        to the first client listed. Only the phases that start the services run per
-                        client (${CLIENT_PHASES.join(', ')}); baselines and peer run on the first stack
-                        only. Needs the bench's own Kafka and PostgreSQL (not KAFKA_BROKERS or
-                        DATABASE_URL); not with --insecure
+                        to the first client listed. Only the phases that start the services run
+                        per client (${CLIENT_PHASES.join(', ')}); baselines and peer run on
+                        the first stack only. Needs the bench's own Kafka and PostgreSQL (not
+                        KAFKA_BROKERS or DATABASE_URL); not with --insecure
   --keep-data           on external infrastructure: keep bench schemas, groups and topics
   --out DIR             results folder (default bench-results/<timestamp>)
   -h, --help            this text
