@@ -5,12 +5,12 @@ import { decodeEvent, OrderPlacedV1 } from '@relay/contracts';
 import { Kafka, Message, ProducerRecord } from 'kafkajs';
 import { RELAY_PRODUCER_HEADER, RELAY_SEQUENCE_HEADER, sequenceText } from '@relay/messaging';
 import { OrderEventFactory, produceOrderEvents } from './events';
-import { parseBenchArgs, phasePrefix, USAGE, UsageError } from './options';
+import { BenchPlan, externalServersRefusal, parseBenchArgs, phasePrefix, stackRuns, USAGE, UsageError } from './options';
 import { BaselineResults, parseConsumerPerformance, parseProducerPerformance, WAL_OUTBOX_APPEND } from './phases/baselines';
 import { logEntries, shapeOf } from './phases/sql-census';
 import { summariseProfile } from './profiling';
-import { BenchResults, bookkeepingTarget, computeCpuCosts, computeRatios, computeSecurityCost } from './results';
-import { securityCostSection, shares } from './report';
+import { BenchResults, bookkeepingTarget, computeClientComparison, computeCpuCosts, computeRatios, computeSecurityCost } from './results';
+import { kafkaClientsSection, securityCostSection, shares } from './report';
 import { prepareBenchAuth } from './load/bench-auth';
 import { ProcessSampler } from './process-sampler';
 import { distribution, slopePerSecond } from './stats';
@@ -153,6 +153,110 @@ describe('bench building blocks', () => {
     expect(parseBenchArgs(['--quick', '--only', 'rest,catchup', '--insecure'])).toMatchObject({ securitySettings: ['secured', 'insecure'], phases: ['rest', 'catchup'] });
     expect(USAGE).toMatch(/--insecure +what security costs: run the phases twice/);
     expect([phasePrefix('secured'), phasePrefix('insecure')]).toEqual(['', 'insecure:']);
+  });
+
+  it('runs one fresh stack per --client, in the order given: the first runs every phase unprefixed, the others the services\' phases under client:<client>:', () => {
+    const plan = parseBenchArgs(['--quick', '--only', 'catchup,e2e,baselines', '--client', 'kafkajs, platformatic']) as BenchPlan;
+    expect(plan).toMatchObject({ kafkaClients: ['kafkajs', 'platformatic'], securitySettings: ['secured'] });
+    expect(stackRuns(plan)).toEqual([
+      { security: 'secured', kafkaClient: 'kafkajs', phases: ['e2e', 'catchup', 'baselines'], prefix: '', tag: 'kafkajs' },
+      { security: 'secured', kafkaClient: 'platformatic', phases: ['e2e', 'catchup'], prefix: 'client:platformatic:', tag: 'platformatic' },
+    ]);
+    const reversed = parseBenchArgs(['--client', 'platformatic,kafkajs']) as BenchPlan;
+    expect(stackRuns(reversed).map((run) => [run.kafkaClient, run.prefix])).toEqual([
+      ['platformatic', ''],
+      ['kafkajs', 'client:kafkajs:'],
+    ]);
+    // One client: one stack, no comparison, nothing tagged.
+    expect(stackRuns(parseBenchArgs(['--client', 'platformatic']) as BenchPlan)).toEqual([{ security: 'secured', kafkaClient: 'platformatic', phases: expect.any(Array), prefix: '', tag: '' }]);
+    // Without --client: the stacks of the security settings, as before.
+    expect(stackRuns(parseBenchArgs(['--insecure']) as BenchPlan).map((run) => [run.security, run.kafkaClient, run.prefix, run.tag])).toEqual([
+      ['secured', undefined, '', 'secured'],
+      ['insecure', undefined, 'insecure:', 'insecure'],
+    ]);
+    expect(parseBenchArgs([])).toMatchObject({ kafkaClients: [] });
+    expect(USAGE).toMatch(/--client LIST +compare the Kafka clients/);
+  });
+
+  it('refuses --client combinations that compare nothing or more than one thing', () => {
+    expect(() => parseBenchArgs(['--client', 'kafkajs,rdkafka'])).toThrow(new UsageError('--client: unknown Kafka client "rdkafka" (known: kafkajs, platformatic)'));
+    expect(() => parseBenchArgs(['--client', ','])).toThrow(new UsageError('--client needs at least one value'));
+    expect(() => parseBenchArgs(['--client', 'kafkajs,kafkajs'])).toThrow(new UsageError('--client: "kafkajs" is listed twice'));
+    expect(() => parseBenchArgs(['--client', 'kafkajs,platformatic', '--insecure'])).toThrow(/--client and --insecure cannot be combined/);
+    expect(() => parseBenchArgs(['--client', 'kafkajs,platformatic', '--service-env', 'KAFKA_CLIENT=kafkajs'])).toThrow(/leave it out of --service-env/);
+    expect(() => parseBenchArgs(['--client', 'kafkajs,platformatic', '--only', 'baselines,peer'])).toThrow(/--only needs one of rest, e2e, catchup, memory, census/);
+  });
+
+  it('refuses the servers of KAFKA_BROKERS or DATABASE_URL where a comparison needs fresh ones of its own', () => {
+    const clients = parseBenchArgs(['--client', 'kafkajs,platformatic']) as BenchPlan;
+    expect(externalServersRefusal(clients, {})).toBeUndefined();
+    expect(externalServersRefusal(clients, { DATABASE_URL: 'postgres://x' })).toBe('--client runs each client on a fresh Kafka and PostgreSQL of its own; unset DATABASE_URL to use it');
+    expect(externalServersRefusal(clients, { KAFKA_BROKERS: 'k:9092', DATABASE_URL: 'postgres://x' })).toMatch(/unset KAFKA_BROKERS and DATABASE_URL/);
+    // One client is one stack: given servers are fine.
+    expect(externalServersRefusal(parseBenchArgs(['--client', 'platformatic']) as BenchPlan, { KAFKA_BROKERS: 'k:9092' })).toBeUndefined();
+    const insecure = parseBenchArgs(['--insecure']) as BenchPlan;
+    expect(externalServersRefusal(insecure, { KAFKA_BROKERS: 'k:9092' })).toMatch(/^--insecure compares/);
+    expect(externalServersRefusal(insecure, {})).toBeUndefined();
+  });
+
+  it('puts each figure of every client side by side with its ratio to the first client listed', () => {
+    const cost = (phase: string, msPerUnit: Record<string, number>, system: number) => ({ phase, unit: 'event' as const, units: 1000, msPerUnit, systemMsPerUnit: system, cpuBoundRate: 0 });
+    const catchUp = (one: number, three: number, tripleDone = true) =>
+      ({
+        single: { instances: 1, eventsPerSecond: one, completed: true, lagTimeline: [{ t: 0, lag: 0 }] },
+        triple: { instances: 3, eventsPerSecond: three, completed: tripleDone, lagTimeline: [{ t: 0, lag: tripleDone ? 0 : 407 }] },
+      }) as NonNullable<BenchResults['catchUp']>;
+    const endToEnd = (sustained: number | null, achieved: number, p50: number, p99: number) =>
+      ({
+        sustained: { highestSustainedRate: sustained, lowestFailedRate: sustained === null ? 2000 : null, trials: [{ rate: 2000, http: { achievedRate: achieved } }] },
+        latencyRuns: [{ rate: 250, endToEndMs: { both: { p50, p99 } } }],
+      }) as unknown as NonNullable<BenchResults['endToEnd']>;
+    const plan = { ...(parseBenchArgs(['--quick', '--client', 'kafkajs,platformatic']) as BenchPlan) };
+    const results = {
+      plan,
+      catchUp: catchUp(2000, 3000),
+      endToEnd: endToEnd(500, 1990, 8, 40),
+      cpuCosts: [
+        cost('catchup-1x', { inventory: 0.4 }, 1),
+        cost('client:platformatic:catchup-1x', { inventory: 0.3 }, 0.8),
+        cost('e2e', { orders: 1, inventory: 0.5, delivery: 0.5, kafka: 0.6 }, 4),
+        cost('client:platformatic:e2e', { orders: 1, inventory: 0.25, delivery: 0.4, kafka: 0.3 }, 3.5),
+      ],
+      byClient: { platformatic: { infrastructure: [], catchUp: catchUp(3000, 3000, false), endToEnd: endToEnd(null, 1592, 6, 50) } },
+    };
+    const comparison = computeClientComparison(results)!;
+    expect(comparison.clients).toEqual(['kafkajs', 'platformatic']);
+    expect(comparison.rows.map((row) => [row.figure, row.values.kafkajs, row.values.platformatic, row.ratios.platformatic])).toEqual([
+      ['catch-up, 1 inventory instance', 2000, 3000, 1.5],
+      ['catch-up, 3 inventory instances', 3000, 3000, 1],
+      ['catch-up, 1 instance: CPU per event, whole system', 1, 0.8, 0.8],
+      ['catch-up, 1 instance: CPU per event, inventory service', 0.4, 0.3, 0.75],
+      ['end-to-end sustained rate', 500, null, null],
+      ['end-to-end trial at 2000/s: achieved', 1990, 1592, 0.8],
+      ['end-to-end: CPU per order, whole system', 4, 3.5, 0.875],
+      ['end-to-end: CPU per order, orders service', 1, 1, 1],
+      ['end-to-end: CPU per order, inventory service', 0.5, 0.25, 0.5],
+      ['end-to-end: CPU per order, delivery service', 0.5, 0.4, 0.8],
+      ['end-to-end: CPU per order, Kafka broker', 0.6, 0.3, 0.5],
+      ['end-to-end p50, 201 → processed by both, at 250/s', 8, 6, 0.75],
+      ['end-to-end p99, 201 → processed by both, at 250/s', 40, 50, 1.25],
+    ]);
+    expect(comparison.rows.every((row) => row.ratios.kafkajs === 1 || row.values.kafkajs === null)).toBe(true);
+    expect(comparison.notes).toEqual([
+      'platformatic: catch-up with 3 instances did not finish in the time allowed (group lag still 407); its rate is up to the timeout',
+      'platformatic: the sustained search passed none of the rates tried (lowest failed: 2000/s)',
+    ]);
+    // A client whose stack failed: its column is n/a, the first client's figures stay.
+    expect(computeClientComparison({ ...results, byClient: undefined })!.rows[0]).toMatchObject({ values: { kafkajs: 2000, platformatic: null }, ratios: { platformatic: null } });
+    // No comparison without several clients.
+    expect(computeClientComparison({ ...results, plan: { ...plan, kafkaClients: ['platformatic'] } })).toBeUndefined();
+    expect(computeClientComparison({ ...results, plan: { ...plan, kafkaClients: [] } })).toBeUndefined();
+    const section = kafkaClientsSection(comparison).join('\n');
+    expect(section).toMatch(/figure +kafkajs +platformatic +platformatic \/ kafkajs/);
+    expect(section).toMatch(/catch-up, 1 inventory instance \(events\/s\) +2,000\.0 +3,000\.0 +1\.50×/);
+    expect(section).toMatch(/end-to-end sustained rate \(orders\/s\) +500\.0 +n\/a +n\/a/);
+    expect(section).toMatch(/end-to-end p99, 201 → processed by both, at 250\/s \(ms\) +40\.0 +50\.0 +1\.25×/);
+    expect(section).toMatch(/\n {2}platformatic: catch-up with 3 instances did not finish/);
   });
 
   it('records the insecure stack\'s phases apart, under their prefix', () => {

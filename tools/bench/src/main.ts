@@ -13,7 +13,7 @@ import { renderChart } from './chart';
 import { produceOrderEvents } from './events';
 import { runLoad } from './load/run-load';
 import { ProcessSampler } from './process-sampler';
-import { BenchPlan, parseBenchArgs, PhaseName, phasePrefix, SecuritySetting, USAGE, UsageError } from './options';
+import { BenchPlan, externalServersRefusal, parseBenchArgs, PhaseName, StackRun, stackRuns, USAGE, UsageError } from './options';
 import { runBaselines } from './phases/baselines';
 import { runCatchUp } from './phases/catch-up';
 import { runEndToEnd } from './phases/end-to-end';
@@ -25,7 +25,7 @@ import { Pipeline, pipelineFlow, startPipeline, waitForDrain } from './pipeline'
 import { ProfileWindows } from './profiling';
 import { progress } from './progress';
 import { renderReport } from './report';
-import { BenchResults, checkTargets, computeCpuCosts, computeRatios, computeSecurityCost, MachineFacts, SettingResults, WorkDone } from './results';
+import { BenchResults, checkTargets, computeClientComparison, computeCpuCosts, computeRatios, computeSecurityCost, MachineFacts, SettingResults, WorkDone } from './results';
 import { BenchStack } from './stack';
 import { BENCH_SKUS, useSkuCount } from './events';
 
@@ -101,7 +101,7 @@ function runsLoadPhase(plan: BenchPlan): boolean {
   return plan.phases.some((p) => p === 'rest' || p === 'e2e' || p === 'census');
 }
 
-/** What every setting's run shares: the plan, the run's folder, and the recorders. */
+/** What every stack of the run shares: the plan, the run's folder, and the recorders. */
 interface RunContext {
   plan: BenchPlan;
   runId: string;
@@ -125,13 +125,16 @@ interface SettingRun {
 }
 
 /**
- * Starts the stack of one security setting, runs the plan's phases on it, and stops it. Its CPU,
- * memory and database figures go to the shared recorders under the setting's phase names
- * (`insecure:rest`), its failures to the run's errors under the same names.
+ * Starts one stack of the run (a security setting, a Kafka client), runs its phases on it, and
+ * stops it. Its CPU, memory and database figures go to the shared recorders under its phase names
+ * (`insecure:rest`, `client:platformatic:rest`), its failures to the run's errors under the same
+ * names. The one home of "run the phases on another stack" for --insecure and --client.
  */
-async function runSetting(setting: SecuritySetting, context: RunContext): Promise<SettingRun> {
-  const { plan, memory, profiles, work, visible } = context;
-  const prefix = phasePrefix(setting);
+async function runStack(stackRun: StackRun, context: RunContext): Promise<SettingRun> {
+  const { memory, profiles, work } = context;
+  const plan: BenchPlan = { ...context.plan, phases: stackRun.phases };
+  const visible = context.visible.filter((p) => stackRun.phases.includes(p));
+  const { prefix } = stackRun;
   const errors = context.errors;
   const named = (name: string) => `${prefix}${name}`;
   memory.setPhasePrefix(prefix);
@@ -144,7 +147,9 @@ async function runSetting(setting: SecuritySetting, context: RunContext): Promis
     serviceEnv: plan.serviceEnv,
     nodeFlags: plan.nodeFlags,
     kafkaNodes: plan.kafkaNodes,
-    security: setting,
+    security: stackRun.security,
+    kafkaClient: stackRun.kafkaClient,
+    labelSuffix: prefix === '' ? '' : stackRun.tag,
   });
   context.onStack(stack);
   const versions = await stack.serverVersions();
@@ -257,7 +262,7 @@ async function runSetting(setting: SecuritySetting, context: RunContext): Promis
   } finally {
     await profiles.stopAll().catch(() => undefined);
     if (stack.external && !plan.keepData) await stack.cleanUpExternal(throwAwayTopics).catch((error: unknown) => progress.say(`clean-up: ${(error as Error).message}`));
-    progress.say(`stopping the ${setting} stack's services and infrastructure…`);
+    progress.say(`stopping the ${stackRun.tag || stackRun.security} stack's services and infrastructure…`);
     memory.setPhase('stack-stop');
     await stack.stop().catch((error: unknown) => progress.say(`stop: ${(error as Error).message}`));
     context.onStack(undefined);
@@ -297,6 +302,13 @@ async function run(plan: BenchPlan, argv: string[]): Promise<number> {
         ...(plan.securitySettings.length > 1
           ? ['--insecure: every phase ran twice, on the secured stack first, then on the insecure one (its own Kafka and PostgreSQL, started fresh); the top-level figures are the secured stack\'s, `insecure` holds the other\'s, `securityCost` compares them.']
           : []),
+        ...(plan.kafkaClients.length > 1
+          ? [
+              `--client: the services' phases ran once per Kafka client (KAFKA_CLIENT of every service), in this order: ${plan.kafkaClients.join(', ')}, each on a fresh stack (its own Kafka and PostgreSQL); the top-level figures are ${plan.kafkaClients[0]}'s, \`byClient\` holds the others', \`clientComparison\` compares them (ratios to ${plan.kafkaClients[0]}). Baselines and the peer ran on the first stack only.`,
+            ]
+          : plan.kafkaClients.length === 1
+            ? [`--client: every service ran with KAFKA_CLIENT=${plan.kafkaClients[0]}.`]
+            : []),
       ],
     },
     plan,
@@ -312,9 +324,10 @@ async function run(plan: BenchPlan, argv: string[]): Promise<number> {
     securityCost: [],
   };
   const visible = plan.phases.filter((p) => p !== 'memory' || !runsLoadPhase(plan) && !plan.phases.includes('catchup'));
-  const comparing = plan.securitySettings.length > 1;
-  progress.setPhaseCount(visible.length * plan.securitySettings.length);
-  progress.say(`${command}: phases ${plan.phases.join(', ')}${comparing ? `, on the ${plan.securitySettings.join(', then the ')} stack` : ''}; results in ${path.relative(REPO_ROOT, resultsDir)}`);
+  const stacks = stackRuns(plan);
+  progress.setPhaseCount(stacks.reduce((sum, stack) => sum + visible.filter((p) => stack.phases.includes(p)).length, 0));
+  const stackList = stacks.length > 1 ? `, on the ${stacks.map((stack) => stack.tag).join(', then the ')} stack` : '';
+  progress.say(`${command}: phases ${plan.phases.join(', ')}${stackList}; results in ${path.relative(REPO_ROOT, resultsDir)}`);
 
   useSkuCount(plan.skus);
   let running: BenchStack | undefined;
@@ -330,24 +343,24 @@ async function run(plan: BenchPlan, argv: string[]): Promise<number> {
   const context: RunContext = { plan, runId, resultsDir, memory, profiles, work, errors: results.errors, visible, onStack: (stack) => (running = stack) };
 
   try {
-    for (const setting of plan.securitySettings) {
-      // Every progress line says which stack it is about when there are two.
-      progress.setTag(comparing ? setting : '');
-      if (setting === 'secured') {
-        const secured = await runSetting(setting, context);
-        const { infrastructure, ...measured } = secured.measured;
+    for (const [index, stackRun] of stacks.entries()) {
+      // Every progress line says which stack it is about when there are several.
+      progress.setTag(stackRun.tag);
+      if (index === 0) {
+        const first = await runStack(stackRun, context);
+        const { infrastructure, ...measured } = first.measured;
         Object.assign(results, measured);
         results.meta.infrastructure = infrastructure;
-        results.meta.kafkaVersion = secured.versions.kafka;
-        results.meta.postgresVersion = secured.versions.postgres;
-        Object.assign(results.databaseByPhase, secured.databaseByPhase);
+        results.meta.kafkaVersion = first.versions.kafka;
+        results.meta.postgresVersion = first.versions.postgres;
+        Object.assign(results.databaseByPhase, first.databaseByPhase);
       } else {
-        // The secured figures stand on their own: an insecure stack that cannot start is reported, not fatal.
-        const insecure = await phase(results.errors, `${phasePrefix(setting)}stack`, () => runSetting(setting, context));
-        if (insecure) {
-          results.insecure = insecure.measured;
-          Object.assign(results.databaseByPhase, insecure.databaseByPhase);
-        }
+        // The first stack's figures stand on their own: a later stack that cannot start is reported, not fatal.
+        const other = await phase(results.errors, `${stackRun.prefix}stack`, () => runStack(stackRun, context));
+        if (!other) continue;
+        if (stackRun.kafkaClient !== undefined) results.byClient = { ...results.byClient, [stackRun.kafkaClient]: other.measured };
+        else results.insecure = other.measured;
+        Object.assign(results.databaseByPhase, other.databaseByPhase);
       }
     }
   } finally {
@@ -366,6 +379,7 @@ async function run(plan: BenchPlan, argv: string[]): Promise<number> {
   results.ratios = computeRatios(results);
   results.targets = checkTargets(results);
   results.securityCost = computeSecurityCost(results);
+  results.clientComparison = computeClientComparison(results);
   const finishedAt = new Date();
   results.meta.finishedAt = finishedAt.toISOString();
   results.meta.durationSeconds = Math.round((finishedAt.getTime() - startedAt.getTime()) / 1000);
@@ -397,9 +411,9 @@ async function main(): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
-  if (plan.securitySettings.includes('insecure') && process.env.KAFKA_BROKERS) {
-    // The comparison needs a PLAINTEXT broker next to the secured one; someone else's Kafka is what it is.
-    process.stderr.write('bench: --insecure compares the bench\'s own secured and PLAINTEXT brokers; unset KAFKA_BROKERS to use it\n');
+  const refusal = externalServersRefusal(plan, process.env);
+  if (refusal) {
+    process.stderr.write(`bench: ${refusal}\n`);
     return 2;
   }
   if (plan.phases.includes('jwt')) {

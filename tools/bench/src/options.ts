@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { parseKafkaNodeCount, SERVICE_NODE_FLAGS, SERVICES, ServiceName } from '@relay/local-stack';
+import { KAFKA_CLIENTS, KafkaClientName } from '@relay/service-runtime';
 
 export const PHASES = ['rest', 'e2e', 'peer', 'catchup', 'baselines', 'memory'] as const;
 /** Phases run only when named in --only. */
@@ -20,6 +21,45 @@ export type SecuritySetting = 'secured' | 'insecure';
  */
 export function phasePrefix(setting: SecuritySetting): string {
   return setting === 'secured' ? '' : `${setting}:`;
+}
+
+/** Phases whose figures depend on the Kafka client of the services' consumers (the others start no service, or the peer's). */
+export const CLIENT_PHASES: readonly PhaseName[] = ['rest', 'e2e', 'catchup', 'memory', 'census'];
+
+/**
+ * One fresh stack of a run. A run has one, or with --insecure or --client several, one after the
+ * other; the first is the reference, its figures are the run's top-level ones and its phases keep
+ * their names. Every later stack's phases are prefixed (`insecure:rest`, `client:platformatic:rest`)
+ * in the CPU, memory and database figures, and its processes' labels and log files suffixed
+ * (`orders-insecure`, `orders-platformatic`).
+ */
+export interface StackRun {
+  security: SecuritySetting;
+  /** KAFKA_CLIENT of every service; unset: the services' default (or the bench's environment's). */
+  kafkaClient?: KafkaClientName;
+  /** The phases run on this stack: all of the plan's on the first; the client-dependent ones on a later client's. */
+  phases: PhaseName[];
+  /** '' on the first stack, else the prefix of its phases. */
+  prefix: string;
+  /** What tells the stacks apart in progress lines and process labels: '' on a run of one stack. */
+  tag: string;
+}
+
+/** The stacks a plan runs, in order (see StackRun). */
+export function stackRuns(plan: Pick<BenchPlan, 'phases' | 'securitySettings' | 'kafkaClients'>): StackRun[] {
+  if (plan.kafkaClients.length > 0) {
+    const several = plan.kafkaClients.length > 1;
+    return plan.kafkaClients.map((kafkaClient, index) => ({
+      security: 'secured',
+      kafkaClient,
+      // Baselines and the peer use no service: measured once, on the first client's stack.
+      phases: index === 0 ? plan.phases : plan.phases.filter((p) => CLIENT_PHASES.includes(p)),
+      prefix: index === 0 ? '' : `client:${kafkaClient}:`,
+      tag: several ? kafkaClient : '',
+    }));
+  }
+  const several = plan.securitySettings.length > 1;
+  return plan.securitySettings.map((security) => ({ security, phases: plan.phases, prefix: phasePrefix(security), tag: several ? security : '' }));
 }
 
 export class UsageError extends Error {
@@ -64,6 +104,11 @@ export interface BenchPlan {
   kafkaNodes: number;
   /** The stacks the phases run on, in order: ['secured'], or with --insecure ['secured', 'insecure'] (compared as a ratio). */
   securitySettings: SecuritySetting[];
+  /**
+   * --client: KAFKA_CLIENT of every service, one fresh stack per client in this order (compared as
+   * ratios to the first); empty: one stack, the services' default client.
+   */
+  kafkaClients: KafkaClientName[];
   /** Keep bench schemas, groups and throw-away topics on external infrastructure. */
   keepData: boolean;
   outputDir?: string;
@@ -106,6 +151,14 @@ Options:
                         sends X-Relay-Subject instead of a token), and report each figure of both
                         side by side with the ratio secured / insecure. Needs the bench's own Kafka
                         (not KAFKA_BROKERS)
+  --client LIST         compare the Kafka clients of the services' consumers: run the phases once
+                        per client in this order (${KAFKA_CLIENTS.join(',')}), each on a fresh stack whose
+                        services get KAFKA_CLIENT=<client>, and report each figure (catch-up, end-to-end
+                        rate, CPU per order and event, latency, REST intake) per client with its ratio
+                        to the first client listed. Only the phases that start the services run
+                        per client (${CLIENT_PHASES.join(', ')}); baselines and peer run on
+                        the first stack only. Needs the bench's own Kafka and PostgreSQL (not
+                        KAFKA_BROKERS or DATABASE_URL); not with --insecure
   --keep-data           on external infrastructure: keep bench schemas, groups and topics
   --out DIR             results folder (default bench-results/<timestamp>)
   -h, --help            this text
@@ -126,6 +179,23 @@ function list(flag: string, raw: string): string[] {
   return items;
 }
 
+/**
+ * Why the plan cannot run on the servers the environment names (KAFKA_BROKERS, DATABASE_URL), or
+ * undefined when it can.
+ */
+export function externalServersRefusal(plan: Pick<BenchPlan, 'securitySettings' | 'kafkaClients'>, env: NodeJS.ProcessEnv): string | undefined {
+  if (plan.securitySettings.includes('insecure') && env.KAFKA_BROKERS) {
+    // The comparison needs a PLAINTEXT broker next to the secured one; someone else's Kafka is what it is.
+    return '--insecure compares the bench\'s own secured and PLAINTEXT brokers; unset KAFKA_BROKERS to use it';
+  }
+  if (plan.kafkaClients.length > 1 && (env.KAFKA_BROKERS || env.DATABASE_URL)) {
+    // Every stack of a run names its groups and schemas after the run: on the same servers the
+    // second client would meet the first one's, and inherit its topics' size and the servers' state.
+    return `--client runs each client on a fresh Kafka and PostgreSQL of its own; unset ${['KAFKA_BROKERS', 'DATABASE_URL'].filter((name) => env[name]).join(' and ')} to use it`;
+  }
+  return undefined;
+}
+
 export function parseBenchArgs(argv: string[]): BenchPlan | 'help' {
   let parsed: ReturnType<typeof parseArgs>;
   try {
@@ -144,6 +214,7 @@ export function parseBenchArgs(argv: string[]): BenchPlan | 'help' {
         'sustain-trials': { type: 'string' },
         'keep-data': { type: 'boolean' },
         insecure: { type: 'boolean' },
+        client: { type: 'string' },
         brokers: { type: 'string' },
         skus: { type: 'string' },
         'service-env': { type: 'string' },
@@ -192,6 +263,19 @@ export function parseBenchArgs(argv: string[]): BenchPlan | 'help' {
     if (bad !== undefined) throw new UsageError(`--node-flags: "${bad}" is not a --flag`);
   }
 
+  const kafkaClients = typeof values.client === 'string' ? list('--client', values.client) : [];
+  for (const [index, client] of kafkaClients.entries()) {
+    if (!(KAFKA_CLIENTS as readonly string[]).includes(client)) throw new UsageError(`--client: unknown Kafka client "${client}" (known: ${KAFKA_CLIENTS.join(', ')})`);
+    if (kafkaClients.indexOf(client) !== index) throw new UsageError(`--client: "${client}" is listed twice`);
+  }
+  if (kafkaClients.length > 0) {
+    if (values.insecure === true) throw new UsageError('--client and --insecure cannot be combined: each compares stacks that differ in one thing; run them one at a time');
+    if ('KAFKA_CLIENT' in serviceEnv) throw new UsageError('--client sets KAFKA_CLIENT of every service: leave it out of --service-env');
+    if (!phases.some((phase) => CLIENT_PHASES.includes(phase as PhaseName))) {
+      throw new UsageError(`--client compares the services' consumers: --only needs one of ${CLIENT_PHASES.join(', ')}`);
+    }
+  }
+
   let kafkaNodes: number;
   try {
     kafkaNodes = parseKafkaNodeCount('--brokers', typeof values.brokers === 'string' ? values.brokers : undefined);
@@ -203,6 +287,7 @@ export function parseBenchArgs(argv: string[]): BenchPlan | 'help' {
     quick,
     kafkaNodes,
     securitySettings: values.insecure === true ? ['secured', 'insecure'] : ['secured'],
+    kafkaClients: kafkaClients as KafkaClientName[],
     skus: typeof values.skus === 'string' ? positiveInt('--skus', values.skus) : 100,
     serviceEnv,
     nodeFlags,

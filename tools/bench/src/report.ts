@@ -1,5 +1,5 @@
 import { Distribution, formatMs, formatNumber } from './stats';
-import { BenchResults, CpuCost, SecurityCost } from './results';
+import { BenchResults, ClientComparison, CpuCost, SecurityCost } from './results';
 import { SustainedSearch } from './phases/end-to-end';
 
 type Cell = string | number | null | undefined;
@@ -211,6 +211,7 @@ export function renderReport(results: BenchResults, files: { json: string; svg: 
   }
 
   if (results.securityCost.length > 0) out.push('', ...securityCostSection(results));
+  if (results.clientComparison) out.push('', ...kafkaClientsSection(results.clientComparison));
 
   const ratios = results.ratios.filter((r) => r.ours !== null || r.baselineValue !== null);
   if (ratios.length > 0) {
@@ -334,5 +335,25 @@ export function securityCostSection(results: Pick<BenchResults, 'securityCost' |
         ratioText(c),
       ]),
     ]),
+  ];
+}
+
+/**
+ * --client: the Kafka clients of the services' consumers, figure by figure. The tables above are the
+ * first client's; the others' CPU figures are the `client:<client>:` phases of the CPU table.
+ */
+export function kafkaClientsSection(comparison: ClientComparison): string[] {
+  const [first, ...others] = comparison.clients;
+  const value = (v: number | null | undefined, kind: SecurityCost['kind']) => (v === null || v === undefined ? 'n/a' : formatNumber(v, kind === 'cost' ? 3 : 1));
+  const ratio = (r: number | null | undefined) => (r === null || r === undefined ? 'n/a' : `${r.toFixed(2)}×`);
+  return [
+    `Kafka clients: the same phases on one fresh stack per client of this run, one after the other (KAFKA_CLIENT of every`,
+    `  service: ${comparison.clients.join(', then ')}), same code, same Node. Ratio = client / ${first}: above 1.00× a rate is higher,`,
+    '  a CPU cost or a latency larger.',
+    table([
+      ['figure', ...comparison.clients, ...others.map((client) => `${client} / ${first}`)],
+      ...comparison.rows.map((row) => [`${row.figure} (${row.unit})`, ...comparison.clients.map((client) => value(row.values[client], row.kind)), ...others.map((client) => ratio(row.ratios[client]))]),
+    ]),
+    ...comparison.notes.map((note) => `  ${note}`),
   ];
 }

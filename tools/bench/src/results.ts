@@ -1,5 +1,6 @@
 import { CpuFigures, MachinePhase, MemoryFigures } from './process-sampler';
-import { BenchPlan, phasePrefix } from './options';
+import type { KafkaClientName } from '@relay/service-runtime';
+import { BenchPlan, phasePrefix, stackRuns } from './options';
 import { BaselineResults } from './phases/baselines';
 import { CatchUpResults } from './phases/catch-up';
 import { EndToEndResults } from './phases/end-to-end';
@@ -83,6 +84,14 @@ export interface BenchResults {
   insecure?: SettingResults;
   /** --insecure: each figure of both settings side by side, with secured / insecure. */
   securityCost: SecurityCost[];
+  /**
+   * --client with several clients: the same phases on the stack of each client after the first
+   * (the fields above are the first client's). Their CPU, memory and database figures are in the
+   * lists above, under phases named `client:<client>:<phase>`.
+   */
+  byClient?: Partial<Record<KafkaClientName, SettingResults>>;
+  /** --client with several clients: each figure per client, with its ratio to the first client's. */
+  clientComparison?: ClientComparison;
 }
 
 /** What one security setting's phases measured. */
@@ -91,15 +100,35 @@ export type SettingResults = Pick<BenchResults, 'rest' | 'endToEnd' | 'peer' | '
   infrastructure: string[];
 };
 
+/** Whether more is better (a rate) or worse (a cost in CPU, or a latency). */
+export type FigureKind = 'throughput' | 'cost' | 'latency';
+
 export interface SecurityCost {
   figure: string;
   unit: string;
-  /** Whether more is better (a rate) or worse (a cost). */
-  kind: 'throughput' | 'cost';
+  kind: FigureKind;
   secured: number | null;
   insecure: number | null;
   /** secured / insecure: below 1 for a throughput, above 1 for a cost, is what security takes. */
   ratio: number | null;
+}
+
+export interface ClientComparison {
+  /** In the order they ran; the first is the reference of every ratio. */
+  clients: KafkaClientName[];
+  rows: ClientFigure[];
+  /** What qualifies a figure: a catch-up that did not finish, a search that sustained no rate. */
+  notes: string[];
+}
+
+export interface ClientFigure {
+  figure: string;
+  unit: string;
+  kind: FigureKind;
+  /** By client. */
+  values: Partial<Record<KafkaClientName, number | null>>;
+  /** By client: its value / the first client's (1 for the first; null when either is missing). */
+  ratios: Partial<Record<KafkaClientName, number | null>>;
 }
 
 export interface CpuCost {
@@ -299,6 +328,75 @@ export function peerTarget(results: Pick<BenchResults, 'endToEnd' | 'peer'>): Ta
   return { target, actual: `${ratio.toFixed(2)}× (${ours} vs ${peer} orders/s)`, status: ratio >= 1 ? 'PASS' : 'MISS' };
 }
 
+type Measured = Pick<BenchResults, 'rest' | 'endToEnd' | 'catchUp' | 'baselines'>;
+
+/** One stack's figures: what its phases measured, and its CPU per unit by phase (its prefix taken off). */
+interface StackFigures {
+  measured: Measured;
+  cpu: (phase: string) => CpuCost | undefined;
+}
+
+/** A figure any stack of a run can be compared on. */
+interface Figure {
+  figure: string;
+  unit: string;
+  kind: FigureKind;
+  of: (stack: StackFigures) => number | null | undefined;
+}
+
+const systemMs = (figure: string, phase: string): Figure => ({ figure, unit: 'ms', kind: 'cost', of: (s) => s.cpu(phase)?.systemMsPerUnit });
+const groupMs = (figure: string, phase: string, group: string): Figure => ({ figure, unit: 'ms', kind: 'cost', of: (s) => s.cpu(phase)?.msPerUnit[group] });
+
+/** The figures both comparisons (security cost, Kafka clients) draw on: one definition each. */
+const FIGURES = {
+  restSaturation: { figure: 'REST intake saturation', unit: '201/s', kind: 'throughput', of: (s) => s.measured.rest?.saturation },
+  restCpu: systemMs('REST sweep: CPU per order, whole system', 'rest'),
+  restCpuOrders: groupMs('REST sweep: CPU per order, orders service', 'rest', 'orders'),
+  sustained: { figure: 'end-to-end sustained rate', unit: 'orders/s', kind: 'throughput', of: (s) => s.measured.endToEnd?.sustained.highestSustainedRate },
+  e2eCpu: systemMs('end-to-end: CPU per order, whole system', 'e2e'),
+  e2eCpuOrders: groupMs('end-to-end: CPU per order, orders service', 'e2e', 'orders'),
+  e2eCpuInventory: groupMs('end-to-end: CPU per order, inventory service', 'e2e', 'inventory'),
+  e2eCpuDelivery: groupMs('end-to-end: CPU per order, delivery service', 'e2e', 'delivery'),
+  e2eCpuKafka: groupMs('end-to-end: CPU per order, Kafka broker', 'e2e', 'kafka'),
+  catchUp1: { figure: 'catch-up, 1 inventory instance', unit: 'events/s', kind: 'throughput', of: (s) => s.measured.catchUp?.single.eventsPerSecond },
+  catchUp3: { figure: 'catch-up, 3 inventory instances', unit: 'events/s', kind: 'throughput', of: (s) => s.measured.catchUp?.triple.eventsPerSecond },
+  catchUp1Cpu: systemMs('catch-up, 1 instance: CPU per event, whole system', 'catchup-1x'),
+  catchUp3Cpu: systemMs('catch-up, 3 instances: CPU per event, whole system', 'catchup-3x'),
+  catchUp1CpuInventory: groupMs('catch-up, 1 instance: CPU per event, inventory service', 'catchup-1x', 'inventory'),
+  catchUp3CpuInventory: groupMs('catch-up, 3 instances: CPU per event, inventory service', 'catchup-3x', 'inventory'),
+  producerPerformance: { figure: 'Kafka ProducerPerformance', unit: 'records/s', kind: 'throughput', of: (s) => ok(s.measured.baselines?.producerPerformance)?.recordsPerSecond },
+  consumerPerformance: { figure: 'Kafka ConsumerPerformance (fetch)', unit: 'msgs/s', kind: 'throughput', of: (s) => ok(s.measured.baselines?.consumerPerformance)?.fetchMessagesPerSecond },
+} satisfies Record<string, Figure>;
+
+/** End-to-end latency (201 → processed by both consumers) at each rate of the latency runs. */
+function latencyFigures(rates: readonly number[]): Figure[] {
+  return rates.flatMap((rate) =>
+    (['p50', 'p99'] as const).map(
+      (key): Figure => ({
+        figure: `end-to-end ${key}, 201 → processed by both, at ${rate}/s`,
+        unit: 'ms',
+        kind: 'latency',
+        of: (s) => s.measured.endToEnd?.latencyRuns.find((run) => run.rate === rate)?.endToEndMs.both?.[key],
+      }),
+    ),
+  );
+}
+
+/** The 201 rate each sustained trial achieved, by the rate it offered: measured also when a trial fails. */
+function trialFigures(rates: readonly number[]): Figure[] {
+  return rates.map((rate) => ({
+    figure: `end-to-end trial at ${rate}/s: achieved`,
+    unit: '201/s',
+    kind: 'throughput',
+    of: (s) => s.measured.endToEnd?.sustained.trials.find((trial) => trial.rate === rate)?.http.achievedRate,
+  }));
+}
+
+/** A stack's figures, from its results and the run's CPU costs under its phase prefix. */
+function stackFigures(measured: Measured, cpuCosts: readonly CpuCost[], prefix: string): StackFigures {
+  return { measured, cpu: (phase) => cpuCosts.find((c) => c.phase === `${prefix}${phase}`) };
+}
+
 /**
  * The price of security, figure by figure: each phase's throughput and CPU per unit on the secured
  * stack against the insecure one of the same run (same machine, same code, same plan). Rows that
@@ -307,30 +405,74 @@ export function peerTarget(results: Pick<BenchResults, 'endToEnd' | 'peer'>): Ta
 export function computeSecurityCost(results: Pick<BenchResults, 'rest' | 'endToEnd' | 'catchUp' | 'baselines' | 'cpuCosts' | 'insecure'>): SecurityCost[] {
   const insecure = results.insecure;
   if (!insecure) return [];
-  const cpu = (phase: string) => results.cpuCosts.find((c) => c.phase === phase);
-  const systemMs = (phase: string) => (setting: 'secured' | 'insecure') => cpu(`${phasePrefix(setting)}${phase}`)?.systemMsPerUnit;
-  const serviceMs = (phase: string, group: string) => (setting: 'secured' | 'insecure') => cpu(`${phasePrefix(setting)}${phase}`)?.msPerUnit[group];
-  const row = (figure: string, unit: string, kind: SecurityCost['kind'], secured: number | null | undefined, insecureValue: number | null | undefined): SecurityCost => ({
-    figure,
-    unit,
-    kind,
-    secured: secured ?? null,
-    insecure: insecureValue ?? null,
-    ratio: secured !== null && secured !== undefined && insecureValue ? round(secured / insecureValue, 3) : null,
+  const secured = stackFigures(results, results.cpuCosts, phasePrefix('secured'));
+  const other = stackFigures(insecure, results.cpuCosts, phasePrefix('insecure'));
+  const f = FIGURES;
+  return [f.restSaturation, f.restCpu, f.restCpuOrders, f.sustained, f.e2eCpu, f.catchUp1, f.catchUp3, f.catchUp1Cpu, f.catchUp3Cpu, f.producerPerformance, f.consumerPerformance]
+    .map((figure): SecurityCost => {
+      const [s, i] = [figure.of(secured) ?? null, figure.of(other) ?? null];
+      return { figure: figure.figure, unit: figure.unit, kind: figure.kind, secured: s, insecure: i, ratio: s !== null && i ? round(s / i, 3) : null };
+    })
+    .filter((r) => r.secured !== null || r.insecure !== null);
+}
+
+/**
+ * The Kafka clients of the services' consumers, figure by figure: catch-up, the end-to-end rate,
+ * latency and CPU per order, REST intake, on one fresh stack per client of the same run (same
+ * machine, same code, same plan), each as a ratio to the first client listed. Undefined unless
+ * --client named several; rows no client measured are left out.
+ */
+export function computeClientComparison(results: Pick<BenchResults, 'plan' | 'rest' | 'endToEnd' | 'catchUp' | 'baselines' | 'cpuCosts' | 'byClient'>): ClientComparison | undefined {
+  const runs = stackRuns(results.plan);
+  if (runs.length < 2 || runs.some((run) => run.kafkaClient === undefined)) return undefined;
+  const clients = runs.map((run) => run.kafkaClient!);
+  const measuredBy = runs.map((run, index) => (index === 0 ? results : results.byClient?.[run.kafkaClient!]));
+  const stacks = runs.map((run, index) => (measuredBy[index] ? stackFigures(measuredBy[index], results.cpuCosts, run.prefix) : undefined));
+  const trialRates = [...new Set(measuredBy.flatMap((m) => m?.endToEnd?.sustained.trials.map((trial) => trial.rate) ?? []))].sort((a, b) => a - b);
+  const f = FIGURES;
+  const figures: Figure[] = [
+    f.catchUp1,
+    f.catchUp3,
+    f.catchUp1Cpu,
+    f.catchUp3Cpu,
+    f.catchUp1CpuInventory,
+    f.catchUp3CpuInventory,
+    f.sustained,
+    ...trialFigures(trialRates),
+    f.e2eCpu,
+    f.e2eCpuOrders,
+    f.e2eCpuInventory,
+    f.e2eCpuDelivery,
+    f.e2eCpuKafka,
+    ...latencyFigures(results.plan.latencyRuns.map((run) => run.rate)),
+    f.restSaturation,
+    f.restCpu,
+    f.restCpuOrders,
+  ];
+  const rows = figures
+    .map((figure): ClientFigure => {
+      const values = stacks.map((stack) => (stack ? (figure.of(stack) ?? null) : null));
+      const first = values[0];
+      return {
+        figure: figure.figure,
+        unit: figure.unit,
+        kind: figure.kind,
+        values: Object.fromEntries(clients.map((client, i) => [client, values[i]])),
+        ratios: Object.fromEntries(clients.map((client, i) => [client, values[i] !== null && first ? round(values[i] / first, 3) : null])),
+      };
+    })
+    .filter((row) => Object.values(row.values).some((value) => value !== null));
+  const notes = clients.flatMap((client, index) => {
+    const measured = measuredBy[index];
+    if (!measured) return [`${client}: its stack failed (see errors); its column is n/a`];
+    const out: string[] = [];
+    for (const run of measured.catchUp ? [measured.catchUp.single, measured.catchUp.triple] : []) {
+      const lagLeft = run.lagTimeline.at(-1)?.lag;
+      if (!run.completed) out.push(`${client}: catch-up with ${run.instances} instance${run.instances > 1 ? 's' : ''} did not finish in the time allowed (group lag still ${lagLeft ?? 'n/a'}); its rate is up to the timeout`);
+    }
+    const sustained = measured.endToEnd?.sustained;
+    if (sustained && sustained.highestSustainedRate === null) out.push(`${client}: the sustained search passed none of the rates tried (lowest failed: ${sustained.lowestFailedRate ?? 'n/a'}/s)`);
+    return out;
   });
-  const both = (figure: string, unit: string, kind: SecurityCost['kind'], of: (setting: 'secured' | 'insecure') => number | null | undefined) => row(figure, unit, kind, of('secured'), of('insecure'));
-  const pick = <T>(setting: 'secured' | 'insecure', from: (r: Pick<BenchResults, 'rest' | 'endToEnd' | 'catchUp' | 'baselines'>) => T) => from(setting === 'secured' ? results : insecure);
-  return [
-    both('REST intake saturation', '201/s', 'throughput', (s) => pick(s, (r) => r.rest?.saturation)),
-    both('REST sweep: CPU per order, whole system', 'ms', 'cost', systemMs('rest')),
-    both('REST sweep: CPU per order, orders service', 'ms', 'cost', serviceMs('rest', 'orders')),
-    both('end-to-end sustained rate', 'orders/s', 'throughput', (s) => pick(s, (r) => r.endToEnd?.sustained.highestSustainedRate)),
-    both('end-to-end: CPU per order, whole system', 'ms', 'cost', systemMs('e2e')),
-    both('catch-up, 1 inventory instance', 'events/s', 'throughput', (s) => pick(s, (r) => r.catchUp?.single.eventsPerSecond)),
-    both('catch-up, 3 inventory instances', 'events/s', 'throughput', (s) => pick(s, (r) => r.catchUp?.triple.eventsPerSecond)),
-    both('catch-up, 1 instance: CPU per event, whole system', 'ms', 'cost', systemMs('catchup-1x')),
-    both('catch-up, 3 instances: CPU per event, whole system', 'ms', 'cost', systemMs('catchup-3x')),
-    both('Kafka ProducerPerformance', 'records/s', 'throughput', (s) => pick(s, (r) => ok(r.baselines?.producerPerformance)?.recordsPerSecond)),
-    both('Kafka ConsumerPerformance (fetch)', 'msgs/s', 'throughput', (s) => pick(s, (r) => ok(r.baselines?.consumerPerformance)?.fetchMessagesPerSecond)),
-  ].filter((r) => r.secured !== null || r.insecure !== null);
+  return { clients, rows, notes };
 }

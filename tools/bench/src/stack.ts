@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Admin, Kafka, logLevel } from 'kafkajs';
 import { Pool } from 'pg';
 import { Topics } from '@relay/contracts';
-import { kafkaClientSecurity, KafkaSecurity, readKafkaSecurity } from '@relay/service-runtime';
+import { kafkaClientSecurity, KafkaClientName, KafkaSecurity, readKafkaSecurity } from '@relay/service-runtime';
 import { creationConfigOf, peekWalOutbox, WalOutboxSlotInUseError, walOutboxSlotName } from '@relay/messaging';
 import {
   adminClientProperties,
@@ -92,11 +92,12 @@ export const CONSUMED_TOPICS: Record<ServiceName, string[]> = {
 };
 
 /**
- * Kafka, PostgreSQL and the service processes of one bench run, in one security setting (a run
- * with --insecure starts one stack per setting, one after the other). Every service instance gets
+ * Kafka, PostgreSQL and the service processes of one bench run, in one security setting and with
+ * one Kafka client in the services' consumers (a run with --insecure or --client starts one stack
+ * per setting or client, one after the other: options.ts stackRuns). Every service instance gets
  * the run's own schema and consumer group, so the bench never shares state with anything else on
  * the same servers; the apps run from a private copy of dist/ so a concurrent rebuild cannot swap
- * the code under a running bench (and both settings run the same code).
+ * the code under a running bench (and every stack of the run runs the same code).
  */
 export class BenchStack {
   readonly kafka: Kafka;
@@ -119,6 +120,7 @@ export class BenchStack {
     private readonly profile: readonly ServiceName[],
     private readonly serviceEnv: Record<string, string>,
     private readonly nodeFlags: readonly string[],
+    private readonly labelSuffix: string,
   ) {
     // The bench's own client (topics, group positions, clean-up) logs in as `admin`.
     this.kafkaSecurity = readKafkaSecurity({ ...process.env, ...infrastructure.kafkaEnv('admin') });
@@ -141,12 +143,20 @@ export class BenchStack {
     kafkaNodes?: number;
     /** `secured` (default): SASL_SSL Kafka with ACLs, bearer JWTs. `insecure`: PLAINTEXT Kafka, HTTP_AUTH=insecure-header. */
     security?: SecuritySetting;
+    /** KAFKA_CLIENT of every service (--client); unset: the services' default. */
+    kafkaClient?: KafkaClientName;
+    /**
+     * Tells this stack's processes from another stack's of the same run in the sampler's figures
+     * and the log folder (`orders-insecure`, `orders-platformatic`); '' on the first stack.
+     */
+    labelSuffix?: string;
   }): Promise<BenchStack> {
     const security = options.security ?? 'secured';
+    const client = options.kafkaClient ? `, services' consumers on ${options.kafkaClient}` : '';
     progress.say(
       security === 'secured'
-        ? 'secured stack (SASL_SSL Kafka with ACLs, bearer JWTs): building the apps and starting Kafka + PostgreSQL…'
-        : 'insecure stack (PLAINTEXT Kafka, HTTP_AUTH=insecure-header on 127.0.0.1): starting Kafka + PostgreSQL…',
+        ? `secured stack (SASL_SSL Kafka with ACLs, bearer JWTs${client}): building the apps and starting Kafka + PostgreSQL…`
+        : `insecure stack (PLAINTEXT Kafka, HTTP_AUTH=insecure-header on 127.0.0.1${client}): starting Kafka + PostgreSQL…`,
     );
     const infrastructure = startInfrastructure({
       mode: 'ephemeral',
@@ -157,7 +167,7 @@ export class BenchStack {
     infrastructure.catch(() => undefined);
     const distDir = path.join(options.resultsDir, 'dist');
     try {
-      // Built and copied once per run: the second setting runs the very code the first did.
+      // Built and copied once per run: every later stack runs the very code the first did.
       if (!existsSync(distDir)) {
         await buildApps();
         // The apps resolve packages from the repository's node_modules (a parent folder) and each
@@ -171,7 +181,8 @@ export class BenchStack {
     const infra = await infrastructure;
     for (const line of infra.started) progress.say(`started ${line}`);
     const auth = await prepareBenchAuth(options.resultsDir, security);
-    const stack = new BenchStack(security, infra, options.runId, options.resultsDir, distDir, options.sampler, options.profile, { ...auth.serviceEnv, ...options.serviceEnv }, options.nodeFlags ?? SERVICE_NODE_FLAGS);
+    const serviceEnv = { ...auth.serviceEnv, ...options.serviceEnv, ...(options.kafkaClient ? { KAFKA_CLIENT: options.kafkaClient } : {}) };
+    const stack = new BenchStack(security, infra, options.runId, options.resultsDir, distDir, options.sampler, options.profile, serviceEnv, options.nodeFlags ?? SERVICE_NODE_FLAGS, options.labelSuffix ?? '');
     await stack.admin.connect();
     stack.startDbStats();
     return stack;
@@ -208,11 +219,12 @@ export class BenchStack {
   }
 
   /**
-   * A process's name in the sampler's figures and the log folder: its label, with `-insecure` on the
-   * insecure stack, so the two settings' `orders` are two rows, not one overwriting the other.
+   * A process's name in the sampler's figures and the log folder: its label, suffixed on a later
+   * stack of the run (`orders-insecure`), so two stacks' `orders` are two rows, not one overwriting
+   * the other.
    */
   private trackedLabel(label: string): string {
-    return this.security === 'insecure' ? `${label}-insecure` : label;
+    return this.labelSuffix ? `${label}-${this.labelSuffix}` : label;
   }
 
   running(label: string): ProgramHandle | undefined {

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { Kafka, KafkaConfig, logLevel, LogEntry } from 'kafkajs';
-import { kafkaClientSecurity, KafkaSecurity } from '@relay/service-runtime';
+import { kafkaClientSecurity, KafkaClientName, KafkaSecurity } from '@relay/service-runtime';
 import { withCheckedBatches } from './checked-batches';
 
 export interface KafkaSettings {
@@ -23,7 +23,7 @@ export interface KafkaSettings {
   client?: KafkaClientName;
 }
 
-export type KafkaClientName = 'kafkajs' | 'platformatic';
+export type { KafkaClientName };
 
 /**
  * 2 MB per fetch, 256 kB per partition (kafkajs defaults: 10 MB and 1 MB). The same defaults as

@@ -44,12 +44,16 @@ export function serviceEnvShape(defaults: { port: number; schema: string; client
   };
 }
 
+/** The Kafka clients the event consumer's driver port has an adapter for (KAFKA_CLIENT); the first is the default. */
+export const KAFKA_CLIENTS = ['kafkajs', 'platformatic'] as const;
+export type KafkaClientName = (typeof KAFKA_CLIENTS)[number];
+
 /** The variables every event-consuming service reads besides the common ones. */
 export function consumerEnvShape(defaults: { group: string }) {
   return {
     KAFKA_GROUP_ID: envFields.clientId(defaults.group),
     // The Kafka client behind the event consumer's driver port (libs/messaging/src/kafka/driver).
-    KAFKA_CLIENT: z.enum(['kafkajs', 'platformatic']).default('kafkajs'),
+    KAFKA_CLIENT: z.enum(KAFKA_CLIENTS).default(KAFKA_CLIENTS[0]),
     CONSUMER_MAX_ATTEMPTS: envFields.positiveInt(10, 1_000),
     CONSUMER_PARTITIONS_CONCURRENTLY: envFields.positiveInt(12, 1_000),
     CONSUMER_SESSION_TIMEOUT_MS: envFields.positiveInt(15_000, 300_000),
