@@ -8,6 +8,7 @@ import { OrderEventFactory, produceOrderEvents } from './events';
 import { BenchPlan, externalServersRefusal, parseBenchArgs, phasePrefix, stackRuns, USAGE, UsageError } from './options';
 import { BaselineResults, parseConsumerPerformance, parseProducerPerformance, WAL_OUTBOX_APPEND } from './phases/baselines';
 import { logEntries, shapeOf } from './phases/sql-census';
+import { sendInFlight } from './phases/send-in-flight';
 import { summariseProfile } from './profiling';
 import { BenchResults, bookkeepingTarget, computeClientComparison, computeCpuCosts, computeRatios, computeSecurityCost } from './results';
 import { kafkaClientsSection, securityCostSection, shares } from './report';
@@ -16,6 +17,20 @@ import { ProcessSampler } from './process-sampler';
 import { distribution, slopePerSecond } from './stats';
 
 describe('bench building blocks', () => {
+  it('sends every record once, in batches of the shape, never more sends at a time than it allows', async () => {
+    const sent: Array<[number, number]> = [];
+    let open = 0;
+    let mostOpen = 0;
+    await sendInFlight(25, { label: 't', batchSize: 10, inFlight: 2, idempotent: false }, async (from, size) => {
+      mostOpen = Math.max(mostOpen, ++open);
+      await new Promise((resolve) => setImmediate(resolve));
+      sent.push([from, size]);
+      open--;
+    });
+    expect(sent.sort((a, b) => a[0] - b[0])).toEqual([[0, 10], [10, 10], [20, 5]]);
+    expect(mostOpen).toBe(2);
+  });
+
   it('computes nearest-rank percentiles over every sample', () => {
     const d = distribution(Array.from({ length: 100 }, (_, i) => i + 1));
     expect(d).toMatchObject({ count: 100, p50: 50, p95: 95, p99: 99, max: 100, min: 1 });

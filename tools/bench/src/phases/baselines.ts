@@ -11,6 +11,7 @@ import { progress } from '../progress';
 import { BenchStack } from '../stack';
 import { round } from '../stats';
 import { ConsumeTally } from './consume-tally';
+import { sendInFlight } from './send-in-flight';
 import { platformaticConnection } from '@relay/messaging';
 import { platformaticConsumer, platformaticProducer } from './platformatic-baselines';
 
@@ -265,23 +266,12 @@ async function kafkajsProducer(kafka: Kafka, topic: string, records: number, sha
     ...(shape.idempotent ? { maxInFlightRequests: 1 } : {}),
   });
   await producer.connect();
-  let next = 0;
-  const started = Date.now();
+  let seconds: number;
   try {
-    await Promise.all(
-      Array.from({ length: shape.inFlight }, async () => {
-        while (next < records) {
-          const from = next;
-          const size = Math.min(shape.batchSize, records - from);
-          next += size;
-          await producer.send({ topic, acks: -1, messages: Array.from({ length: size }, (_, k) => factory.message(from + k)) });
-        }
-      }),
-    );
+    seconds = await sendInFlight(records, shape, (from, size) => producer.send({ topic, acks: -1, messages: Array.from({ length: size }, (_, k) => factory.message(from + k)) }));
   } finally {
     await producer.disconnect();
   }
-  const seconds = (Date.now() - started) / 1000;
   return { label: shape.label, records, recordsPerSecond: round(records / seconds, 1), batchSize: shape.batchSize, inFlight: shape.inFlight };
 }
 

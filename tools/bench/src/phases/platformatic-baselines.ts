@@ -4,6 +4,7 @@ import { OrderEventFactory } from '../events';
 import { round } from '../stats';
 import type { KafkajsConsumerResult, KafkajsProducerResult, ProducerShape } from './baselines';
 import { ConsumeTally } from './consume-tally';
+import { sendInFlight } from './send-in-flight';
 
 /**
  * The raw baselines of @platformatic/kafka, the same work as the raw kafkajs ones beside them in
@@ -35,23 +36,13 @@ export async function platformaticProducer(connection: PlatformaticConnection, t
     // Out of the clock, as kafkajs's connect(): the connections, the topic's metadata and the producer id.
     await producer.metadata({ topics: [topic] });
     if (shape.idempotent) await producer.initIdempotentProducer({});
-    let next = 0;
-    const started = Date.now();
-    await Promise.all(
-      Array.from({ length: shape.inFlight }, async () => {
-        while (next < records) {
-          const from = next;
-          const size = Math.min(shape.batchSize, records - from);
-          next += size;
-          const messages = Array.from({ length: size }, (_, k) => {
-            const message = factory.message(from + k);
-            return { topic, key: message.key as string, value: message.value as string, headers: message.headers as Record<string, string> };
-          });
-          await producer.send({ acks: -1, messages });
-        }
-      }),
-    );
-    const seconds = (Date.now() - started) / 1000;
+    const seconds = await sendInFlight(records, shape, (from, size) => {
+      const messages = Array.from({ length: size }, (_, k) => {
+        const message = factory.message(from + k);
+        return { topic, key: message.key as string, value: message.value as string, headers: message.headers as Record<string, string> };
+      });
+      return producer.send({ acks: -1, messages });
+    });
     return { label: shape.label, records, recordsPerSecond: round(records / seconds, 1), batchSize: shape.batchSize, inFlight: shape.inFlight };
   } finally {
     await producer.close();
