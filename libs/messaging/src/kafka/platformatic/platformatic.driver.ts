@@ -138,6 +138,13 @@ class PlatformaticGroupConsumer implements GroupConsumer {
       this.generation++;
       listener.left();
     });
+    // A rejoin that failed is emitted as 'error' (with no listener, Node would throw it and end the
+    // process); a rejoin that never completes shows as a stalled heartbeat. Either way this member is
+    // out of its group for good: the owner starts a new consumer.
+    consumer.on('error', (error: Error) => listener.failed(error));
+    consumer.on('consumer:heartbeat:stalled', ({ stalledFor, lastError }: { stalledFor: number; lastError?: Error }) =>
+      listener.failed(new Error(`no heartbeat for ${stalledFor} ms${lastError ? `: ${lastError.message}` : ''}`)),
+    );
     consumer.topics.trackAll(...topics);
     await consumer.joinGroup({ sessionTimeout: sessionTimeoutMs, rebalanceTimeout: rebalanceTimeoutMs, heartbeatInterval: heartbeatIntervalMs });
   }
