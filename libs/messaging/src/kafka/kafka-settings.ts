@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { Kafka, KafkaConfig, logLevel, LogEntry } from 'kafkajs';
+import { Kafka, KafkaConfig, logLevel, LogEntry, Partitioners, ProducerConfig } from 'kafkajs';
 import { kafkaClientSecurity, KafkaClientName, KafkaSecurity } from '@relay/service-runtime';
 import { withCheckedBatches } from './checked-batches';
 
@@ -82,6 +82,18 @@ export function kafkaClientConfig(settings: KafkaSettings, clientIdSuffix = ''):
     retry: { initialRetryTime: 200, retries: 8 },
   };
 }
+
+/**
+ * Every Relay kafkajs producer (the relays', the consumer's dead letters): idempotent, one request
+ * in flight (a retried request can be neither duplicated nor overtaken), topics only ever created
+ * by the provisioner, keys on the Java client's partitions.
+ */
+export const idempotentProducerConfig = (): ProducerConfig => ({
+  idempotent: true,
+  maxInFlightRequests: 1,
+  allowAutoTopicCreation: false,
+  createPartitioner: Partitioners.DefaultPartitioner,
+});
 
 export function createKafka(settings: KafkaSettings, clientIdSuffix = ''): Kafka {
   return new Kafka(kafkaClientConfig(settings, clientIdSuffix));

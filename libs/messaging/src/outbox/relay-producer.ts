@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
-import { ConfigResourceTypes, Kafka, Partitioners, Producer, TopicMessages } from 'kafkajs';
+import { ConfigResourceTypes, Kafka, Producer, TopicMessages } from 'kafkajs';
 import { startWorkSpan, tracingEnabled, WorkSpan } from '@relay/service-runtime';
+import { idempotentProducerConfig } from '../kafka/kafka-settings';
 import { ensureTopics, TopicSpec } from '../kafka/topic-provisioner';
 import { KAFKA_DEFAULT_MAX_MESSAGE_BYTES, publishInOrder, PublishOutcome, RelayEvent } from './relay-batching';
 
@@ -71,12 +72,7 @@ export class RelayProducer {
   }
 
   private async connected(): Promise<Producer> {
-    this.producer ??= this.kafka.producer({
-      idempotent: true,
-      maxInFlightRequests: 1,
-      allowAutoTopicCreation: false,
-      createPartitioner: Partitioners.DefaultPartitioner,
-    });
+    this.producer ??= this.kafka.producer(idempotentProducerConfig());
     if (!this.ready) {
       await this.producer.connect();
       await ensureTopics(this.kafka, this.topics);

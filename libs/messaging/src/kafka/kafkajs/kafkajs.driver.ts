@@ -1,6 +1,6 @@
-import { Consumer, EachBatchPayload, Kafka, Partitioners } from 'kafkajs';
+import { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { GroupConsumer, GroupConsumerListener, GroupConsumerOptions, KafkaDriver, PartitionBatch, PartitionOffset, RecordProducer, TopicSpec } from '../driver/kafka-driver';
-import { createKafka, KafkaSettings } from '../kafka-settings';
+import { createKafka, idempotentProducerConfig, KafkaSettings } from '../kafka-settings';
 import { ensureTopics } from '../topic-provisioner';
 
 /** The kafkajs adapter of the Kafka driver port: one kafkajs client per driver. */
@@ -17,7 +17,7 @@ export class KafkajsDriver implements KafkaDriver {
   }
 
   async connectProducer(): Promise<RecordProducer> {
-    const producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+    const producer = this.kafka.producer(idempotentProducerConfig());
     await producer.connect();
     return {
       send: async (topic, records) => {

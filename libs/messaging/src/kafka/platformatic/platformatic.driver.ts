@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { compatibilityPartitioner, Consumer, ListOffsetTimestamps, ProduceAcks, Producer } from '@platformatic/kafka';
+import { compatibilityPartitioner, Consumer, IS_CONTROL, ListOffsetTimestamps, ProduceAcks, Producer } from '@platformatic/kafka';
 import type { ClusterMetadata, GroupAssignment } from '@platformatic/kafka';
 import { ConsumedRecord, GroupConsumer, GroupConsumerListener, GroupConsumerOptions, KafkaDriver, PartitionBatch, PartitionOffset, RecordHeaders, RecordProducer, TopicSpec } from '../driver/kafka-driver';
 import { KafkaSettings } from '../kafka-settings';
@@ -257,7 +257,7 @@ class PlatformaticGroupConsumer implements GroupConsumer {
         for (const batch of recordBatches) {
           state.leaderEpoch = batch.partitionLeaderEpoch;
           // Transaction markers carry no record for the consumer (Relay's producers write none).
-          if (batch.attributes & 0x20) continue;
+          if (batch.attributes & IS_CONTROL) continue;
           for (const record of batch.records) {
             const offset = batch.firstOffset + BigInt(record.offsetDelta);
             // A fetch returns whole record batches: the first may start before the offset asked for.
