@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Topics } from '@relay/contracts';
+import { RELAY_SERVICES, ServiceTopology } from '@relay/contracts';
 import { maxOldSpaceMb, maxSemiSpaceMb } from '@relay/local-stack';
 import { EnvExample, readEnvExample } from '../support/env-example';
 import { containersOf, KustomizeError, Manifest, readYamlDocuments, Rendered, renderKustomization, splitImage } from './kustomize';
@@ -14,13 +14,9 @@ import { containersOf, KustomizeError, Manifest, readYamlDocuments, Rendered, re
 
 const overlayDir = path.join(__dirname, 'overlays', 'production');
 
-/** The topics each service's consumer group reads (apps/<service>/src/app.module.ts). */
-const CONSUMES: Record<string, string[]> = {
-  orders: [Topics.inventoryEvents, Topics.deliveryEvents],
-  inventory: [Topics.orderEvents],
-  delivery: [Topics.orderEvents, Topics.inventoryEvents],
-};
-const SERVICES = Object.keys(CONSUMES);
+/** The topics each service's consumer group reads: the topology's, as the services subscribe. */
+const CONSUMES: Record<string, readonly string[]> = Object.fromEntries(RELAY_SERVICES.map((service) => [service, ServiceTopology[service].consumes]));
+const SERVICES: readonly string[] = RELAY_SERVICES;
 const IMAGE_REPOSITORY = 'ghcr.io/relay';
 
 // ---------------------------------------------------------------------------------------------

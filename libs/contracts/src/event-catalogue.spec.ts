@@ -1,11 +1,11 @@
-import { ServiceTopology } from './topology';
 import { anOrderPlacedV1 } from './testing/builders';
 import { decodeEvent, EventCatalogue } from './event-catalogue';
 import { OrderPlacedV1 } from './events/order-placed.v1';
 import { StockReservedV1 } from './events/stock-events.v1';
 import { DeliveryScheduledV1 } from './events/delivery-events.v1';
 import { createEnvelope } from './event-contract';
-import { Topics, TopicProducers } from './topics';
+import { Topics } from './topics';
+import { TopicProducers } from './topology';
 import { textProblem } from './text';
 
 describe('decodeEvent', () => {
@@ -142,12 +142,5 @@ describe('textProblem', () => {
   it('is checked in the envelope too: a control character in the producer or the correlation id is a bad envelope', () => {
     expect(decodeEvent(JSON.stringify(anOrderPlacedV1({}, { correlationId: 'c\u0000' })))).toMatchObject({ ok: false, reason: 'bad-envelope' });
     expect(decodeEvent(JSON.stringify({ ...anOrderPlacedV1(), producer: 'orders\u001b' }))).toMatchObject({ ok: false, reason: 'bad-envelope' });
-  });
-});
-
-describe('ServiceTopology', () => {
-  it('names as publisher of each topic the producer its events carry (TopicProducers)', () => {
-    const publishers = Object.fromEntries(Object.entries(ServiceTopology).flatMap(([service, { publishes }]) => publishes.map((topic) => [topic, service])));
-    expect(publishers).toEqual(TopicProducers);
   });
 });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { EventEnvelope } from './envelope';
-import { TopicName, TopicProducers } from './topics';
+import { TopicName } from './topics';
+import { TopicProducers } from './topology';
 import { uuidv7 } from './uuid-v7';
 
 /** A typed, versioned event: its name, the topic it travels on, its schema and its Kafka key. */

@@ -15,21 +15,6 @@ export const Topics = {
 export type TopicName = (typeof Topics)[keyof typeof Topics];
 
 /**
- * The one service that publishes each topic: what its events carry as the envelope's `producer`
- * (ServiceTopology says the same; a spec keeps them equal). Consumers park an event whose
- * `producer` names another service (message.decoder.ts). That check catches a misrouted or
- * mislabelled event, not an attacker: whoever may write a topic may write any envelope and any
- * header. The Kafka ACLs (tools/local-stack/src/kafka-acls.ts, docs/security.md) let only the
- * topic's producer (and ops, replaying) write it, so the topic is the proof of who wrote an
- * event, which is why an event is accepted only on the topic its contract names.
- */
-export const TopicProducers: Readonly<Record<TopicName, string>> = {
-  [Topics.orderEvents]: 'orders',
-  [Topics.inventoryEvents]: 'inventory',
-  [Topics.deliveryEvents]: 'delivery',
-};
-
-/**
  * Where a consumer group parks messages it could not process. One dead-letter topic per source
  * topic and group, so a replay goes back to the group that failed and no other group's parked
  * messages are mixed in.

@@ -1,7 +1,7 @@
 import { DynamicModule, Logger, Module, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { TopicName } from '@relay/contracts';
+import { RelayServiceName, ServiceTopology } from '@relay/contracts';
 import {
   AuthEnv,
   callerIdentificationFrom,
@@ -37,14 +37,12 @@ export interface EventServiceEnv extends ConsumerEnv, OutboxEnv, AuthEnv {
   OTEL_EXPORTER_OTLP_ENDPOINT?: string;
 }
 
-/** One service: its data, the topics it publishes and consumes, and its feature module. */
+/** One service: its data and its feature module; the topics it publishes and consumes are its ServiceTopology entry's. */
 export interface EventServiceDefinition {
-  name: string;
+  name: RelayServiceName;
   /** For the OpenAPI document. */
   description: string;
   persistence: Parameters<typeof postgresDataSourceOptions>[1];
-  publishes: TopicName[];
-  consumes: TopicName[];
   feature: Type<unknown>;
 }
 
@@ -76,8 +74,8 @@ export function eventServiceModule(service: EventServiceDefinition, config: Even
       }),
       MessagingModule.forRoot(kafkaSettingsFrom(config)),
       HealthModule,
-      OutboxRelayModule.forRoot(outboxRelayOptionsFrom(config, service.publishes)),
-      ConsumerStatusModule.forRoot({ consumerGroup: config.KAFKA_GROUP_ID, topics: service.consumes }),
+      OutboxRelayModule.forRoot(outboxRelayOptionsFrom(config, [...ServiceTopology[service.name].publishes])),
+      ConsumerStatusModule.forRoot({ consumerGroup: config.KAFKA_GROUP_ID, topics: [...ServiceTopology[service.name].consumes] }),
       service.feature,
     ],
   };
@@ -98,7 +96,7 @@ export function runEventService(service: EventServiceDefinition, readConfig: () 
     const app = await NestFactory.create(eventServiceModule(service, config), createHttpAdapter(), { bufferLogs: true });
     await configureHttpApp(app, { service: service.name, shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS, authenticator, rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE });
     setupOpenApi(app, { title: `Relay ${service.name}`, description: service.description });
-    connectEventConsumer(app, consumerOptionsFrom(config));
+    connectEventConsumer(app, { ...consumerOptionsFrom(config), subscriber: { service: service.name, topics: ServiceTopology[service.name].consumes } });
     await app.startAllMicroservices();
     // HOST: every interface by default, as a container needs; Fastify alone would listen on localhost only.
     await app.listen(config.PORT, config.HOST);

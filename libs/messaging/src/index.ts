@@ -22,6 +22,7 @@ export * from './consumer/event-error-passthrough.filter';
 export * from './migrations';
 export * from './messaging.module';
 export * from './consumer/on-event.decorator';
+export * from './consumer/subscription.checker';
 export { Payload, Ctx } from '@nestjs/microservices';
 export * from './service-config';
 export * from './messaging.tokens';

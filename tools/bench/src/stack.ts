@@ -3,7 +3,7 @@ import { cp } from 'node:fs/promises';
 import path from 'node:path';
 import { Admin, Kafka, logLevel } from 'kafkajs';
 import { Pool } from 'pg';
-import { Topics } from '@relay/contracts';
+import { ServiceTopology } from '@relay/contracts';
 import { kafkaClientSecurity, KafkaClientName, KafkaSecurity, readKafkaSecurity } from '@relay/service-runtime';
 import { creationConfigOf, peekWalOutbox, WalOutboxSlotInUseError, walOutboxSlotName } from '@relay/messaging';
 import {
@@ -85,11 +85,7 @@ export interface StartServiceOptions {
 }
 
 /** Topics each service consumes (the bench positions fresh groups at their end before starting). */
-export const CONSUMED_TOPICS: Record<ServiceName, string[]> = {
-  orders: [Topics.inventoryEvents, Topics.deliveryEvents],
-  inventory: [Topics.orderEvents],
-  delivery: [Topics.orderEvents, Topics.inventoryEvents],
-};
+export const CONSUMED_TOPICS = Object.fromEntries(Object.entries(ServiceTopology).map(([service, { consumes }]) => [service, [...consumes]])) as Record<ServiceName, string[]>;
 
 /**
  * Kafka, PostgreSQL and the service processes of one bench run, in one security setting and with

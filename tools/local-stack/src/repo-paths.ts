@@ -1,4 +1,7 @@
 import path from 'node:path';
+// Loaded by path, as kafka-acls.ts does: the Jest global setups that use this file resolve no path aliases.
+// eslint-disable-next-line @nx/enforce-module-boundaries
+import { RELAY_SERVICES, RelayServiceName, ServiceTopology } from '../../../libs/contracts/src/topology';
 
 /** The repository root, wherever it was cloned. */
 export const REPO_ROOT = path.resolve(__dirname, '../../..');
@@ -6,10 +9,11 @@ export const REPO_ROOT = path.resolve(__dirname, '../../..');
 /** Git-ignored folder for local state: Kafka and PostgreSQL data, logs. */
 export const LOCAL_STATE_DIR = path.join(REPO_ROOT, '.relay');
 
-export const SERVICES = ['orders', 'inventory', 'delivery'] as const;
-export type ServiceName = (typeof SERVICES)[number];
+/** The services and their default ports: the contracts' ServiceTopology. */
+export const SERVICES: readonly ServiceName[] = RELAY_SERVICES;
+export type ServiceName = RelayServiceName;
 
-export const DEFAULT_PORTS: Record<ServiceName, number> = { orders: 3000, inventory: 3001, delivery: 3002 };
+export const DEFAULT_PORTS = Object.fromEntries(SERVICES.map((service) => [service, ServiceTopology[service].httpPort])) as Record<ServiceName, number>;
 
 /** The operations console (apps/console): not a service (no topic, no group), built and started with them. */
 export const CONSOLE_APP = 'console';

@@ -1,9 +1,10 @@
+import { ServiceTopology } from '@relay/contracts';
 import { consumerEnvShape, outboxEnvShape, readEnv, serviceEnvShape } from '@relay/service-runtime';
 
 /** Every variable the delivery service reads (documented in .env.example). */
 export const deliveryEnvShape = {
-  ...serviceEnvShape({ port: 3002, schema: 'delivery', clientId: 'delivery' }),
-  ...consumerEnvShape({ group: 'delivery' }),
+  ...serviceEnvShape({ port: ServiceTopology.delivery.httpPort, schema: 'delivery', clientId: 'delivery' }),
+  ...consumerEnvShape({ group: ServiceTopology.delivery.consumerGroup }),
   ...outboxEnvShape(),
 };
 

@@ -1,9 +1,10 @@
+import { ServiceTopology } from '@relay/contracts';
 import { consumerEnvShape, outboxEnvShape, readEnv, serviceEnvShape } from '@relay/service-runtime';
 
 /** Every variable the inventory service reads (documented in .env.example). */
 export const inventoryEnvShape = {
-  ...serviceEnvShape({ port: 3001, schema: 'inventory', clientId: 'inventory' }),
-  ...consumerEnvShape({ group: 'inventory' }),
+  ...serviceEnvShape({ port: ServiceTopology.inventory.httpPort, schema: 'inventory', clientId: 'inventory' }),
+  ...consumerEnvShape({ group: ServiceTopology.inventory.consumerGroup }),
   ...outboxEnvShape(),
 };
 

@@ -1,10 +1,11 @@
+import { ServiceTopology } from '@relay/contracts';
 import { consumerEnvShape, envFields, outboxEnvShape, readEnv, serviceEnvShape } from '@relay/service-runtime';
 import type { OrderIntakeOptions } from '@relay/orders/feature';
 
 /** Every variable the orders service reads (documented in .env.example). */
 export const ordersEnvShape = {
-  ...serviceEnvShape({ port: 3000, schema: 'orders', clientId: 'orders' }),
-  ...consumerEnvShape({ group: 'orders' }),
+  ...serviceEnvShape({ port: ServiceTopology.orders.httpPort, schema: 'orders', clientId: 'orders' }),
+  ...consumerEnvShape({ group: ServiceTopology.orders.consumerGroup }),
   ...outboxEnvShape(),
   /** Most orders POST /orders writes in one transaction (group commit). */
   ORDERS_WRITE_BATCH_MAX: envFields.positiveInt(100, 1_000),

@@ -19,6 +19,8 @@ import { defaultFailurePolicy, FailurePolicy } from './failure-policy';
 import { eventWorkContext, HandlerInvoker, originOf, runsOf, startEventSpan } from './handler.invoker';
 import { DecodedEvent, MessageDecoder } from './message.decoder';
 import { CoalescedOffsetCommits } from './offset-commits';
+import { HANDLER_NAME_EXTRA } from './on-event.decorator';
+import { checkSubscriptions, SubscribedHandler, TopologySubscriber } from './subscription.checker';
 import { readPartitionPosition } from '../position/partition-position.store';
 
 export interface EventConsumerOptions {
@@ -45,6 +47,11 @@ export interface EventConsumerOptions {
   chunkSize?: number;
   /** Where this instance counts what it did (served by ConsumerStatusModule). */
   stats?: ConsumerStats;
+  /**
+   * The service and the topics the topology lets it consume: given, `listen` refuses to start
+   * when a handler subscribes to an event on any other topic (subscription.checker.ts).
+   */
+  subscriber?: TopologySubscriber;
 }
 
 type Outcome = 'done' | 'stopped';
@@ -121,6 +128,13 @@ export class EventConsumerServer extends Server implements CustomTransportStrate
    * up when Kafka is back. `ConsumerStats.joined` tells when the consumer really is in its group.
    */
   listen(callback: (error?: unknown) => void): void {
+    try {
+      if (this.consumerOptions.subscriber) checkSubscriptions(this.subscribedHandlers(), this.consumerOptions.subscriber);
+    } catch (error) {
+      // Nest rejects startAllMicroservices with it: the service stops before it serves anything.
+      callback(error);
+      return;
+    }
     callback();
     this.connecting = this.connectUntilJoined();
   }
@@ -202,6 +216,17 @@ export class EventConsumerServer extends Server implements CustomTransportStrate
       },
     });
     this.logger.log(`consumer group "${consumerGroup}" subscribed to ${topics.join(', ')} (${this.driver.client})`);
+  }
+
+  /** Every registered handler (Nest chains several handlers of one pattern through `next`). */
+  private subscribedHandlers(): SubscribedHandler[] {
+    return [...this.messageHandlers].flatMap(([pattern, head]) => {
+      const handlers: SubscribedHandler[] = [];
+      for (let handler: MessageHandler | undefined = head; handler; handler = handler.next) {
+        handlers.push({ pattern, handler: (handler.extras?.[HANDLER_NAME_EXTRA] as string | undefined) ?? `a handler of ${pattern}` });
+      }
+      return handlers;
+    });
   }
 
   private topicOf(pattern: string): string {

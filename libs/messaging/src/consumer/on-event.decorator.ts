@@ -5,6 +5,13 @@ import { z } from 'zod';
 import { ConsumedBatchContext, ConsumedEventContext } from './consumed-event.context';
 import { EventErrorPassthroughFilter } from './event-error-passthrough.filter';
 
+/** The handler's `Class.method`, kept with it so that a start-up refusal can name it (subscription.checker.ts). */
+export const HANDLER_NAME_EXTRA = 'relayHandler';
+
+function handlerName(target: object, propertyKey: string | symbol): string {
+  return `${target.constructor.name}.${String(propertyKey)}`;
+}
+
 type EventHandlerMethod<C> = (event: EnvelopeOf<C>, context: ConsumedEventContext) => Promise<void> | void;
 
 /**
@@ -15,9 +22,9 @@ type EventHandlerMethod<C> = (event: EnvelopeOf<C>, context: ConsumedEventContex
  * policy unchanged (see EventErrorPassthroughFilter).
  */
 export function OnEvent<C extends EventContract<string, number, z.ZodType>>(contract: C) {
-  const eventPattern = EventPattern as (pattern: string) => MethodDecorator;
+  const eventPattern = EventPattern as (pattern: string, extras: Record<string, unknown>) => MethodDecorator;
   return <M extends EventHandlerMethod<C>>(target: object, propertyKey: string | symbol, descriptor: TypedPropertyDescriptor<M>): void => {
-    eventPattern(contract.pattern)(target, propertyKey, descriptor);
+    eventPattern(contract.pattern, { [HANDLER_NAME_EXTRA]: handlerName(target, propertyKey) })(target, propertyKey, descriptor);
     UseFilters(new EventErrorPassthroughFilter())(target, propertyKey, descriptor);
   };
 }
@@ -40,7 +47,7 @@ export function OnEvents<const Cs extends readonly EventContract<string, number,
   return <M extends EventBatchHandlerMethod<Cs[number]>>(target: object, propertyKey: string | symbol, descriptor: TypedPropertyDescriptor<M>): void => {
     eventPattern(
       contracts.map((contract) => contract.pattern),
-      { [BATCH_HANDLER_EXTRA]: true },
+      { [BATCH_HANDLER_EXTRA]: true, [HANDLER_NAME_EXTRA]: handlerName(target, propertyKey) },
     )(target, propertyKey, descriptor);
     UseFilters(new EventErrorPassthroughFilter())(target, propertyKey, descriptor);
   };
