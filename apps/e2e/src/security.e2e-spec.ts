@@ -146,7 +146,7 @@ describe('security: authentication, authorization, management port, rate limit',
   });
 
   describe('management port', () => {
-    const managementPaths = ['/metrics', '/docs', '/docs-json', '/consumer'];
+    const managementPaths = ['/metrics', '/docs', '/docs-json', '/docs/asyncapi.json', '/consumer'];
 
     it('serves metrics, docs and consumer status on the management port only: 404 on the public port, even to an admin', async () => {
       for (const app of stack.apps) {

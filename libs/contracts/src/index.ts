@@ -10,3 +10,5 @@ export * from './events/stock-events.v1';
 export * from './events/delivery-events.v1';
 export * from './uuid-v7';
 export * from './testing/builders';
+export * from './asyncapi/event-json-schema';
+export * from './asyncapi/asyncapi-document';

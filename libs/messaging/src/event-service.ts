@@ -1,7 +1,7 @@
 import { DynamicModule, Logger, Module, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { RelayServiceName, ServiceTopology } from '@relay/contracts';
+import { asyncApiDocument, RelayServiceName, ServiceTopology } from '@relay/contracts';
 import {
   AuthEnv,
   callerIdentificationFrom,
@@ -17,6 +17,7 @@ import {
   openPostgresDataSource,
   postgresDataSourceOptions,
   runService,
+  setupAsyncApi,
   setupOpenApi,
 } from '@relay/service-runtime';
 import { ConsumerStatusModule, connectEventConsumer, HealthModule, MessagingModule, OutboxRelayModule } from './messaging.module';
@@ -96,6 +97,7 @@ export function runEventService(service: EventServiceDefinition, readConfig: () 
     const app = await NestFactory.create(eventServiceModule(service, config), createHttpAdapter(), { bufferLogs: true });
     await configureHttpApp(app, { service: service.name, shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS, authenticator, rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE });
     setupOpenApi(app, { title: `Relay ${service.name}`, description: service.description });
+    setupAsyncApi(app, asyncApiDocument());
     connectEventConsumer(app, { ...consumerOptionsFrom(config), subscriber: { service: service.name, topics: ServiceTopology[service.name].consumes } });
     await app.startAllMicroservices();
     // HOST: every interface by default, as a container needs; Fastify alone would listen on localhost only.

@@ -10,6 +10,7 @@ export * from './http/configure-http-app';
 export * from './http/http-adapter';
 export * from './run-service';
 export * from './http/open-api';
+export * from './http/async-api';
 export * from './http/api-error.dto';
 export * from './database/database-errors';
 export * from './observability/request-context';

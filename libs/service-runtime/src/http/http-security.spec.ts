@@ -18,6 +18,7 @@ import { ObservabilityModule } from '../observability/observability.module';
 import { configureHttpApp } from './configure-http-app';
 import { createHttpAdapter } from './http-adapter';
 import { listenOnManagementPort } from './management-port';
+import { ASYNCAPI_PATH, setupAsyncApi } from './async-api';
 
 // The whole HTTP security layer of a service, in process: a real Fastify app with the guard, the
 // hooks and the management port, real keys and tokens (jose), no database or Kafka.
@@ -84,6 +85,7 @@ describe('HTTP security layer (guard, ports, rate limit)', () => {
     app = await NestFactory.create<NestFastifyApplication>(TestModule, createHttpAdapter(), { logger: false });
     const verifier = await createTokenVerifier({ keys: { kind: 'public-key-file', path: publicKeyFile }, issuer: DEFAULT_TOKEN_ISSUER, audience: DEFAULT_TOKEN_AUDIENCE, clockToleranceSeconds: 0 });
     await configureHttpApp(app, { service: 'test', shutdownTimeoutMs: 1_000, authenticator: bearerAuthenticator(verifier), rateLimitPerMinute: LIMIT });
+    setupAsyncApi(app, { asyncapi: '3.0.0' });
     await app.listen(0, '127.0.0.1');
     publicUrl = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
     const management = await listenOnManagementPort(app.getHttpAdapter().getInstance(), { port: 0, host: '127.0.0.1' });
@@ -119,6 +121,8 @@ describe('HTTP security layer (guard, ports, rate limit)', () => {
     expect((await fetch(`${managementUrl}/metrics`)).status).toBe(200);
     expect((await get(`${managementUrl}/things`)).status).toBe(404);
     expect((await get(`${managementUrl}/health/live`)).status).toBe(200);
+    expect(await get(`${managementUrl}${ASYNCAPI_PATH}`)).toMatchObject({ status: 200, body: { asyncapi: '3.0.0' } });
+    expect((await get(`${publicUrl}${ASYNCAPI_PATH}`, { authorization: `Bearer ${await token('ops', [ADMIN_ROLE])}` })).status).toBe(404);
   });
 
   it('limits each token subject apart, answering 429 with Retry-After in the shared shape', async () => {

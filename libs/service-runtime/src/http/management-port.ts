@@ -4,8 +4,8 @@ import { apiError } from './api-error';
 import { HTTP_SERVER_LIMITS, HttpServerLimits } from './http-adapter';
 
 /**
- * What only operators and monitoring may read: Prometheus metrics, the OpenAPI document and UI,
- * and the consumer's status (group, partitions, lag). Served on the management port only.
+ * What only operators and monitoring may read: Prometheus metrics, the OpenAPI document and UI
+ * (and the AsyncAPI document under /docs), and the consumer's status (group, partitions, lag). Served on the management port only.
  */
 export const MANAGEMENT_PATHS = ['/metrics', '/docs', '/docs-json', '/consumer'] as const;
 
