@@ -26,7 +26,7 @@ import { ProfileWindows } from './profiling';
 import { progress } from './progress';
 import { renderReport } from './report';
 import { BenchResults, checkTargets, computeClientComparison, computeCpuCosts, computeRatios, computeSecurityCost, MachineFacts, SettingResults, WorkDone } from './results';
-import { BenchStack } from './stack';
+import { BenchStack, CONSUMED_TOPICS } from './stack';
 import { BENCH_SKUS, useSkuCount } from './events';
 
 const PHASE_TITLES: Record<PhaseName, string> = {
@@ -242,7 +242,7 @@ async function runStack(stackRun: StackRun, context: RunContext): Promise<Settin
         const ordersSchema = stack.schemaFor('orders');
         if (!(await stack.schemaExists(ordersSchema))) {
           progress.step('setup', 'starting orders once to create its tables');
-          await stack.positionGroupAtEnd(stack.groupFor('orders'), [Topics.inventoryEvents, Topics.deliveryEvents]);
+          await stack.positionGroupAtEnd(stack.groupFor('orders'), CONSUMED_TOPICS.orders);
           await stack.startService({ label: 'orders-tables', service: 'orders', schema: ordersSchema, group: stack.groupFor('orders') });
           await stack.stopService('orders-tables');
         }
