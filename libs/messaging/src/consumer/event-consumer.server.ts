@@ -86,6 +86,8 @@ const HEARTBEAT_WHILE_WORKING_MS = 2_000;
  *   parked at once, without retries;
  * - a known event no handler of this group subscribes to is skipped on purpose: a topic carries
  *   events for many groups.
+ * - given its `subscriber` (the service and the topics its topology entry consumes), it refuses to
+ *   start while a handler subscribes to an event on another topic.
  *
  * This class is the Nest wiring and the batch loop (connect, join, subscribe, heartbeats, offset
  * commits); it talks to Kafka through the driver port only (kafka/driver/kafka-driver.ts). What
