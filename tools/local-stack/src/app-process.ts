@@ -1,10 +1,6 @@
-// The one waitFor of tests and tools, by path: Jest's global setups load this file outside its
-// module registry, where path aliases do not resolve.
-// eslint-disable-next-line @nx/enforce-module-boundaries
-import { waitFor } from '../../../libs/util/src/wait-for';
 import { findFreePort } from './free-port';
 import { SERVICE_NODE_FLAGS } from './node-flags';
-import { describeExit, ManagedProcess, ProcessExit, ProcessExitedError, spawnManaged } from './process-utils';
+import { describeExit, ManagedProcess, ProcessExit, ProcessExitedError, spawnManaged, waitFor } from './process-utils';
 import { AppName, appEntryPoint, REPO_ROOT } from './repo-paths';
 
 export interface AppProcessOptions {

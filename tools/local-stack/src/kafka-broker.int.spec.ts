@@ -31,7 +31,7 @@ import {
   startKafkaBroker,
   type RunningKafkaBroker,
 } from './kafka-broker';
-import { waitFor } from '@relay/util';
+import { waitFor } from './process-utils';
 import { adminClientProperties, kafkaClientEnv } from './kafka-security';
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import { kafkaClientSecurity, readKafkaSecurity } from '../../../libs/service-runtime/src/config/kafka-security';

@@ -4,10 +4,13 @@ import { constants as fsConstants, createWriteStream, type WriteStream } from 'n
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-// The timeout error of the one waitFor, by path: Jest's global setups load this file outside its
-// module registry, where path aliases do not resolve.
+// The one waitFor of tests and tools (libs/util), shared with the rest of the local stack from here.
+// By path: Jest's global setups load this file outside its module registry, where path aliases do not
+// resolve.
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import { WaitTimeoutError } from '../../../libs/util/src/wait-for';
+// eslint-disable-next-line @nx/enforce-module-boundaries
+export { waitFor, WaitTimeoutError, type WaitForOptions } from '../../../libs/util/src/wait-for';
 
 export interface ProcessExit {
   code: number | null;

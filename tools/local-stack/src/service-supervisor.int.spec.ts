@@ -1,5 +1,4 @@
-import { waitFor } from '@relay/util';
-import { spawnManaged } from './process-utils';
+import { spawnManaged, waitFor } from './process-utils';
 import { ServiceSupervisor } from './service-supervisor';
 
 jest.setTimeout(30_000);
