@@ -13,7 +13,7 @@ import {
   waitUntilCaughtUp,
 } from './support/api';
 import { KafkaProbe } from './support/kafka';
-import { waitFor } from './support/wait-for';
+import { waitFor } from '@relay/testing';
 import { startStack, Stack } from './support/stack';
 
 describe('offsets and redelivery: every event has exactly one effect', () => {

@@ -5,7 +5,7 @@ import { kafkaClientEnv, kafkaSecurityDir, KafkaPrincipal, KafkaSecurityMaterial
 import { listDeadLetters } from './faults/support/ops';
 import { e2eKafka } from './support/kafka';
 import { startStack, Stack } from './support/stack';
-import { waitFor } from './support/wait-for';
+import { waitFor } from '@relay/testing';
 
 /** The broker's error code name (kafkajs `type`), also when kafkajs wrapped it (originalError, cause). */
 function refusal(error: unknown): string | undefined {

@@ -4,7 +4,7 @@ import { placeOrder, setStock, skuFor } from './support/api';
 import { getJson, postJson } from './support/http';
 import { OtlpReceiver, ReceivedSpan } from './support/otlp-receiver';
 import { startStack, Stack } from './support/stack';
-import { waitFor } from './support/wait-for';
+import { waitFor } from '@relay/testing';
 
 // What an operator sees: health that tells the truth, metrics that move, and one order's
 // correlation id in the logs of every service.

@@ -5,7 +5,7 @@ import { getStock, placeOrder, placeOrderOk, setStock, skuFor, waitForDelivery, 
 import { getJson, HttpResponse, mapWithConcurrency, postJson } from './support/http';
 import { e2eKafka } from './support/kafka';
 import { startStack, Stack } from './support/stack';
-import { waitFor } from './support/wait-for';
+import { waitFor } from '@relay/testing';
 
 // The order lifecycle, black box: orders, inventory and delivery choreographed through events
 // until the order's status tells the truth.

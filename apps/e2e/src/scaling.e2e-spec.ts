@@ -3,7 +3,7 @@ import path from 'node:path';
 import { getStock, placeOrderOk, setStock, skuFor, waitForReservation } from './support/api';
 import { getJson, mapWithConcurrency, postJson } from './support/http';
 import { otherKafkaClient, startStack, Stack } from './support/stack';
-import { waitFor } from './support/wait-for';
+import { waitFor } from '@relay/testing';
 
 // Scaling out: instances of one group share the partitions, a lost instance's partitions move to
 // the others, and nothing is lost or applied twice on the way.

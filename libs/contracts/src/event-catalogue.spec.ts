@@ -1,8 +1,8 @@
 import { anOrderPlacedV1 } from './testing/builders';
 import { decodeEvent, EventCatalogue } from './event-catalogue';
 import { OrderPlacedV1 } from './events/order-placed.v1';
-import { StockReservedV1 } from './events/stock-events.v1';
-import { DeliveryScheduledV1 } from './events/delivery-events.v1';
+import { StockReservedV1 } from './events/stock-reserved.v1';
+import { DeliveryScheduledV1 } from './events/delivery-scheduled.v1';
 import { createEnvelope } from './event-contract';
 import { Topics } from './topics';
 import { TopicProducers } from './topology';

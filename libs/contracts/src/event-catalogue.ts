@@ -3,8 +3,11 @@ import { EventEnvelope, envelopeSchema } from './envelope';
 import { AnyEventContract } from './event-contract';
 import { OrderPlacedV1 } from './events/order-placed.v1';
 import { OrderCancelledV1 } from './events/order-cancelled.v1';
-import { StockRejectedV1, StockReleasedV1, StockReservedV1 } from './events/stock-events.v1';
-import { DeliveryCancelledV1, DeliveryScheduledV1 } from './events/delivery-events.v1';
+import { StockReservedV1 } from './events/stock-reserved.v1';
+import { StockRejectedV1 } from './events/stock-rejected.v1';
+import { StockReleasedV1 } from './events/stock-released.v1';
+import { DeliveryScheduledV1 } from './events/delivery-scheduled.v1';
+import { DeliveryCancelledV1 } from './events/delivery-cancelled.v1';
 
 /** Every event the platform knows, by pattern (`type.vN`). */
 export const EventCatalogue: ReadonlyMap<string, AnyEventContract> = new Map(

@@ -1,3 +1,4 @@
-export * from './wait-for';
+// One waitFor for tests and tools: it lives in @relay/util, which the tools may import too.
+export { waitFor, WaitTimeoutError, type WaitForOptions } from '@relay/util';
 export * from './integration-env';
 export * from './test-data-source';

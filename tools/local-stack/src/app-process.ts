@@ -1,6 +1,6 @@
 import { findFreePort } from './free-port';
 import { SERVICE_NODE_FLAGS } from './node-flags';
-import { describeExit, ManagedProcess, ProcessExit, ProcessExitedError, spawnManaged, waitForCondition } from './process-utils';
+import { describeExit, ManagedProcess, ProcessExit, ProcessExitedError, spawnManaged, waitFor } from './process-utils';
 import { AppName, appEntryPoint, REPO_ROOT } from './repo-paths';
 
 export interface AppProcessOptions {
@@ -67,13 +67,17 @@ export async function startAppProcess(options: AppProcessOptions): Promise<AppPr
  * deadline passes.
  */
 export async function waitUntilReady(app: Pick<AppProcess, 'service' | 'url' | 'process'>, timeoutMs: number): Promise<void> {
-  await waitForCondition(
+  // waitFor retries a probe that throws, so an exit ends the wait as a result and is thrown after it.
+  const outcome = await waitFor(
     async () => {
       const exit = app.process.exitStatus();
-      if (exit) throw new ProcessExitedError(`${app.service} exited (${describeExit(exit)}) before it was ready`, exit, app.process.tail(30));
+      if (exit) return { exit };
       const response = await fetch(`${app.url}/health/ready`, { signal: AbortSignal.timeout(5_000) }).catch(() => undefined);
-      return response?.status === 200;
+      return response?.status === 200 && { exit: undefined };
     },
     { timeoutMs, intervalMs: 250, description: `${app.service} at ${app.url} to be ready (GET /health/ready → 200)` },
   );
+  if (outcome.exit) {
+    throw new ProcessExitedError(`${app.service} exited (${describeExit(outcome.exit)}) before it was ready`, outcome.exit, app.process.tail(30));
+  }
 }

@@ -31,7 +31,7 @@ import {
   startKafkaBroker,
   type RunningKafkaBroker,
 } from './kafka-broker';
-import { waitForCondition } from './process-utils';
+import { waitFor } from './process-utils';
 import { adminClientProperties, kafkaClientEnv } from './kafka-security';
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import { kafkaClientSecurity, readKafkaSecurity } from '../../../libs/service-runtime/src/config/kafka-security';
@@ -235,7 +235,7 @@ describe('kafkajs 2.2.4 smoke', () => {
         received.push({ partition, offset: message.offset, key: message.key?.toString() ?? '', seq: value.seq });
       },
     });
-    await waitForCondition(() => received.length >= MESSAGE_COUNT, {
+    await waitFor(() => received.length >= MESSAGE_COUNT, {
       timeoutMs: 45_000,
       description: `${MESSAGE_COUNT} messages from ${topic}`,
     });

@@ -4,6 +4,13 @@ import { constants as fsConstants, createWriteStream, type WriteStream } from 'n
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
+// The one waitFor of tests and tools (libs/util), shared with the rest of the local stack from here.
+// By path: Jest's global setups load this file outside its module registry, where path aliases do not
+// resolve.
+// eslint-disable-next-line @nx/enforce-module-boundaries
+import { WaitTimeoutError } from '../../../libs/util/src/wait-for';
+// eslint-disable-next-line @nx/enforce-module-boundaries
+export { waitFor, WaitTimeoutError, type WaitForOptions } from '../../../libs/util/src/wait-for';
 
 export interface ProcessExit {
   code: number | null;
@@ -27,17 +34,6 @@ export class ProcessExitedError extends Error {
   ) {
     super(message);
     this.name = 'ProcessExitedError';
-  }
-}
-
-/** A deadline passed. `tail` holds the last output lines of the process involved, if any. */
-export class WaitTimeoutError extends Error {
-  constructor(
-    message: string,
-    readonly tail: readonly string[] = [],
-  ) {
-    super(message);
-    this.name = 'WaitTimeoutError';
   }
 }
 
@@ -150,30 +146,6 @@ export async function findExecutable(name: string): Promise<string | undefined> 
     }
   }
   return undefined;
-}
-
-export interface WaitForConditionOptions {
-  timeoutMs: number;
-  /** Delay between checks; default 100 ms. */
-  intervalMs?: number;
-  /** Used in the timeout message: "timed out after N ms waiting for <description>". */
-  description: string;
-}
-
-/** Polls `check` until it returns true; rejects with WaitTimeoutError when the deadline passes. */
-export async function waitForCondition(
-  check: () => boolean | Promise<boolean>,
-  options: WaitForConditionOptions,
-): Promise<void> {
-  const intervalMs = options.intervalMs ?? 100;
-  const deadline = Date.now() + options.timeoutMs;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() + intervalMs > deadline) {
-      throw new WaitTimeoutError(`timed out after ${options.timeoutMs} ms waiting for ${options.description}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
 }
 
 export interface SpawnManagedOptions {

@@ -1,4 +1,4 @@
-import { spawnManaged, waitForCondition } from './process-utils';
+import { spawnManaged, waitFor } from './process-utils';
 import { ServiceSupervisor } from './service-supervisor';
 
 jest.setTimeout(30_000);
@@ -16,7 +16,7 @@ describe('ServiceSupervisor with real processes', () => {
     const supervisor = new ServiceSupervisor({ name: 'inventory', start: startServer, policy: { initialDelayMs: 100, maxDelayMs: 1_000, resetAfterMs: 60_000 }, say: (m) => said.push(m) });
     const first = await supervisor.start();
     process.kill(first.pid, 'SIGKILL');
-    await waitForCondition(() => supervisor.restarts === 1, { timeoutMs: 10_000, description: 'the killed process to be restarted' });
+    await waitFor(() => supervisor.restarts === 1, { timeoutMs: 10_000, description: 'the killed process to be restarted' });
     const second = supervisor.process!;
     expect(second.pid).not.toBe(first.pid);
     expect(() => process.kill(second.pid, 0)).not.toThrow();

@@ -6,7 +6,7 @@ import { EFFECT_TIMEOUT_MS, getStock, placeOrderOk, setStock, skuFor, waitForDel
 import { BrowserSession, openBrowser, startConsoleFor, STALLED_AFTER_MS } from '../support/console';
 import { getJson } from '../support/http';
 import { startStack, Stack } from '../support/stack';
-import { waitFor } from '../support/wait-for';
+import { waitFor } from '@relay/testing';
 
 /** What the page shows may lag the system by a sample or two; each wait has this deadline on top of the effect's. */
 const PAGE_TIMEOUT_MS = 30_000;

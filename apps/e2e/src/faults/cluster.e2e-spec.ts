@@ -3,7 +3,7 @@ import path from 'node:path';
 import { deadLetterTopicFor, Topics } from '@relay/contracts';
 import { KafkaClusterNode, RunningKafkaCluster, startKafkaCluster } from '@relay/local-stack';
 import { Stack } from '../support/stack';
-import { waitFor } from '../support/wait-for';
+import { waitFor } from '@relay/testing';
 import { ClusterProbe, describePartitions, PartitionState, stillHeldBy, underReplicated } from './support/cluster-probe';
 import { makeTempRoot, startStackOn } from './support/own-servers';
 import { FaultResults } from './support/results';

@@ -3,7 +3,7 @@ import { AppProcess } from '@relay/local-stack';
 import { Stack } from '../support/stack';
 import { makeTempRoot, OwnKafka, startStackOn } from './support/own-servers';
 import { getJson } from '../support/http';
-import { waitFor } from '../support/wait-for';
+import { waitFor } from '@relay/testing';
 import { assignments, waitForAllOwnedBy, waitForSplit } from './support/assignment';
 import { freezeInsideTransaction } from './support/freeze';
 import { signal, startExtraInstance } from './support/processes';

@@ -4,7 +4,7 @@ import { anOrderPlacedV1, deadLetterTopicFor, Topics } from '@relay/contracts';
 import { OrderBody, UUID, waitForReservation, waitUntilCaughtUp } from '../support/api';
 import { getJson, http } from '../support/http';
 import { Stack } from '../support/stack';
-import { waitFor } from '../support/wait-for';
+import { waitFor } from '@relay/testing';
 import { listDeadLetters, replayDeadLetters } from './support/ops';
 import { makeTempRoot, OwnKafka, OwnPostgres, startStackOn } from './support/own-servers';
 import { RawProducer } from './support/raw-producer';

@@ -1,6 +1,6 @@
 import { AppHandle, Stack } from './stack';
 import { getJson, HttpResponse, postJson, putJson } from './http';
-import { waitFor } from './wait-for';
+import { waitFor } from '@relay/testing';
 
 // The apps' HTTP contract, as the suite sees it (written down here on purpose: a black-box test does
 // not import the apps' own types, so a change to them cannot silently change what is checked).

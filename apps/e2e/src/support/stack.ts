@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { AppProcess, authEnvFor, ensureSigningKey, findFreePort, kafkaClientEnv, kafkaSecurityDir, mintToken, readKafkaSecurity, REPO_ROOT, ServiceName, startAppProcess } from '@relay/local-stack';
 import { getJson, useBearerToken } from './http';
-import { waitFor } from './wait-for';
+import { waitFor } from '@relay/testing';
 
 /** One app of a stack: a real OS process that a test can stop, kill and start again. */
 export interface AppHandle {

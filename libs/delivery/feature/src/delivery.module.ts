@@ -1,10 +1,10 @@
 import { Module } from '@nestjs/common';
-import { OrderEventsController } from './track-delivery/order-events.controller';
+import { TrackDeliveryEventsController } from './track-delivery/track-delivery.events.controller';
 import { TrackDeliveryUseCase } from './track-delivery/track-delivery.use-case';
 import { DeliveriesController } from './deliveries/deliveries.controller';
 
 @Module({
-  controllers: [OrderEventsController, DeliveriesController],
+  controllers: [TrackDeliveryEventsController, DeliveriesController],
   providers: [TrackDeliveryUseCase],
 })
 export class DeliveryModule {}

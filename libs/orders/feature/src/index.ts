@@ -2,7 +2,6 @@ export * from './orders.module';
 export * from './place-order/place-order.dto';
 export * from './place-order/place-order.use-case';
 export * from './place-order/order-intake';
-export * from './place-order/group-commit';
 export * from './get-order/get-order.use-case';
 export * from './cancel-order/cancel-order.use-case';
 export * from './list-orders/list-orders.use-case';

@@ -6,10 +6,10 @@ import { GetOrderUseCase } from './get-order/get-order.use-case';
 import { CancelOrderUseCase } from './cancel-order/cancel-order.use-case';
 import { ListOrdersUseCase } from './list-orders/list-orders.use-case';
 import { ApplyOrderFactUseCase } from './track-order-status/apply-order-fact.use-case';
-import { OrderStatusEventsController } from './track-order-status/order-status-events.controller';
+import { TrackOrderStatusEventsController } from './track-order-status/track-order-status.events.controller';
 
 @Module({
-  controllers: [OrdersController, OrderStatusEventsController],
+  controllers: [OrdersController, TrackOrderStatusEventsController],
   providers: [OrderIntake, PlaceOrderUseCase, GetOrderUseCase, CancelOrderUseCase, ListOrdersUseCase, ApplyOrderFactUseCase],
 })
 export class OrdersModule {

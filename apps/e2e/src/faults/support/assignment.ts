@@ -1,5 +1,5 @@
 import { Topics } from '@relay/contracts';
-import { waitFor } from '../../support/wait-for';
+import { waitFor } from '@relay/testing';
 import { consumerOf } from './scenario';
 
 const ALL_PARTITIONS = '0,1,2,3,4,5';

@@ -1,6 +1,6 @@
 import { OrderBody, OrderLine } from '../../support/api';
 import { http } from '../../support/http';
-import { waitFor } from '../../support/wait-for';
+import { waitFor } from '@relay/testing';
 
 /**
  * A client that places orders at a fixed rate while a fault is injected and healed, and keeps an

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { AppProcess, findFreePort, ProcessExit, startAppProcess } from '@relay/local-stack';
 import { AppHandle, otherKafkaClient } from '../../support/stack';
-import { waitFor } from '../../support/wait-for';
+import { waitFor } from '@relay/testing';
 
 /**
  * Replaces a stack's app by an instance armed with `RELAY_FAILPOINTS` (same env, port and group):

@@ -1,7 +1,7 @@
 import { Stack } from '../../support/stack';
 import { ConsumerStatusBody, getStock, OrderBody, setStock, skuFor, waitUntilCaughtUp } from '../../support/api';
 import { getJson, HttpResponse } from '../../support/http';
-import { waitFor } from '../../support/wait-for';
+import { waitFor } from '@relay/testing';
 import { OrderLoader, LoaderSummary } from './order-loader';
 import { AuditReport, runAudit } from './ops';
 import { FaultResults, ScenarioResult } from './results';

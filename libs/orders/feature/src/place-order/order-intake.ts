@@ -6,7 +6,7 @@ import { appendEventsToOutbox, outboxEntry } from '@relay/messaging';
 import { isDatabaseUnavailable, startWorkSpan } from '@relay/service-runtime';
 import { Order } from '@relay/orders/domain';
 import { IdempotencyRecord, insertPlacedOrders } from '@relay/orders/data-access';
-import { GroupCommit } from './group-commit';
+import { GroupCommit } from '@relay/util';
 
 /** How POST /orders shares transactions (ORDERS_WRITE_BATCH_MAX, ORDERS_WRITE_QUEUE_MAX, ORDERS_WRITE_CONCURRENCY). */
 export interface OrderIntakeOptions {

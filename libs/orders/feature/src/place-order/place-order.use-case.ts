@@ -5,7 +5,7 @@ import { createEnvelope, OrderPlacedV1, Topics, TopicProducers, uuidv7 } from '@
 import { currentWorkContext } from '@relay/service-runtime';
 import { Order, PlaceOrderCommand, placeOrder, OrderRejection } from '@relay/orders/domain';
 import { findOrderPlacedWithKey } from '@relay/orders/data-access';
-import { WriteQueueFullError } from './group-commit';
+import { WriteQueueFullError } from '@relay/util';
 import { OrderIntake, StoreOutcome } from './order-intake';
 
 /** What orders' events carry as their producer: the one its contracts name (consumers check it). */

@@ -16,16 +16,3 @@ export const DeliveryScheduledV1 = defineEvent({
   keyOf: (data) => data.orderId,
 });
 export type DeliveryScheduledV1 = EnvelopeOf<typeof DeliveryScheduledV1>;
-
-/** Delivery cancelled what it had prepared for an order (stock rejected, or order cancelled). */
-export const DeliveryCancelledV1 = defineEvent({
-  type: 'delivery.cancelled',
-  version: 1,
-  topic: Topics.deliveryEvents,
-  schema: z.object({
-    orderId: z.uuid(),
-    reason: z.enum(['STOCK_REJECTED', 'ORDER_CANCELLED']),
-  }),
-  keyOf: (data) => data.orderId,
-});
-export type DeliveryCancelledV1 = EnvelopeOf<typeof DeliveryCancelledV1>;

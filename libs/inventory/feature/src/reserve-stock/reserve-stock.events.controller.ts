@@ -5,7 +5,7 @@ import { ReserveStockUseCase } from './reserve-stock.use-case';
 
 /** Inventory's side of the order flow. Delivery guarantees: see EventConsumerServer. */
 @Controller()
-export class OrderEventsController {
+export class ReserveStockEventsController {
   constructor(private readonly reserveStock: ReserveStockUseCase) {}
 
   /** Runs of placed and cancelled orders: one pass over the stock per run (see ReserveStockUseCase). */

@@ -22,7 +22,7 @@ function factOf(event: DeliveryEvent): DeliveryFact {
 
 /** Delivery's side of the order flow: orders and stock events. Guarantees: see EventConsumerServer. */
 @Controller()
-export class OrderEventsController {
+export class TrackDeliveryEventsController {
   constructor(private readonly trackDelivery: TrackDeliveryUseCase) {}
 
   /** Runs of events from either topic, each one fact about its order's delivery. */

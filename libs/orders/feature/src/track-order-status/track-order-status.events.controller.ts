@@ -22,7 +22,7 @@ function factOf(event: OrderStatusEvent): OrderFact {
 
 /** The orders group's view of inventory and delivery: each event is one fact for the state machine. */
 @Controller()
-export class OrderStatusEventsController {
+export class TrackOrderStatusEventsController {
   constructor(private readonly applyFact: ApplyOrderFactUseCase) {}
 
   @OnEvents(StockReservedV1, StockRejectedV1, DeliveryScheduledV1, DeliveryCancelledV1)

@@ -1,20 +1,7 @@
 import { z } from 'zod';
 import { defineEvent, EnvelopeOf } from '../event-contract';
 import { Topics } from '../topics';
-import { ORDER_LINE_LIMITS, orderLineSchema, orderLinesSchema } from './order-placed.v1';
-
-/** Inventory reserved every line of an order (all or nothing). */
-export const StockReservedV1 = defineEvent({
-  type: 'stock.reserved',
-  version: 1,
-  topic: Topics.inventoryEvents,
-  schema: z.object({
-    orderId: z.uuid(),
-    lines: orderLinesSchema,
-  }),
-  keyOf: (data) => data.orderId,
-});
-export type StockReservedV1 = EnvelopeOf<typeof StockReservedV1>;
+import { ORDER_LINE_LIMITS, orderLineSchema } from './order-placed.v1';
 
 /** The first line that could not be reserved: its SKU and quantity within the order line limits. */
 export const stockRejectionSchema = z.discriminatedUnion('code', [
@@ -39,16 +26,3 @@ export const StockRejectedV1 = defineEvent({
   keyOf: (data) => data.orderId,
 });
 export type StockRejectedV1 = EnvelopeOf<typeof StockRejectedV1>;
-
-/** Inventory gave back an order's reserved stock (the order was cancelled). */
-export const StockReleasedV1 = defineEvent({
-  type: 'stock.released',
-  version: 1,
-  topic: Topics.inventoryEvents,
-  schema: z.object({
-    orderId: z.uuid(),
-    lines: orderLinesSchema,
-  }),
-  keyOf: (data) => data.orderId,
-});
-export type StockReleasedV1 = EnvelopeOf<typeof StockReleasedV1>;
