@@ -14,7 +14,7 @@ import { containersOf, KustomizeError, Manifest, readYamlDocuments, Rendered, re
 
 const overlayDir = path.join(__dirname, 'overlays', 'production');
 
-/** The topics each service's consumer group reads (apps/<service>/src/app.module.ts). */
+/** The topics each service's consumer group reads, as ServiceTopology (libs/contracts/src/topology.ts) declares them. */
 const CONSUMES: Record<string, string[]> = {
   orders: [Topics.inventoryEvents, Topics.deliveryEvents],
   inventory: [Topics.orderEvents],

@@ -1,4 +1,5 @@
-import { consumerEnvShape, outboxEnvShape, readEnv, serviceEnvShape } from '@relay/service-runtime';
+import { consumerEnvShape, outboxEnvShape, serviceEnvShape } from '@relay/service-host';
+import { readEnv } from '@relay/service-runtime';
 
 /** Every variable the delivery service reads (documented in .env.example). */
 export const deliveryEnvShape = {

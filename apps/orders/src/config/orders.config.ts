@@ -1,4 +1,5 @@
-import { consumerEnvShape, envFields, outboxEnvShape, readEnv, serviceEnvShape } from '@relay/service-runtime';
+import { consumerEnvShape, outboxEnvShape, serviceEnvShape } from '@relay/service-host';
+import { envFields, readEnv } from '@relay/service-runtime';
 import type { OrderIntakeOptions } from '@relay/orders/feature';
 
 /** Every variable the orders service reads (documented in .env.example). */
