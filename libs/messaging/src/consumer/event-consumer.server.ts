@@ -32,17 +32,18 @@ export interface EventConsumerOptions {
   failurePolicy?: FailurePolicy;
   /**
    * Partitions processed at once by one instance; each partition is still processed in order.
-   * Default 1. Handlers should lock what a run needs up front, in key order (see OnEvents), or
+   * Handlers should lock what a run needs up front, in key order (see OnEvents), or
    * chunks of different partitions can deadlock on shared rows (then they go one by one).
    */
-  partitionsConsumedConcurrently?: number;
-  sessionTimeoutMs?: number;
+  partitionsConsumedConcurrently: number;
+  /** How long a silent instance keeps its partitions. This and the other sizes have their defaults in the services' environment (CONSUMER_*, libs/service-host/src/config/service-env.ts). */
+  sessionTimeoutMs: number;
   /**
    * Messages of one partition applied in one database transaction (1 = a transaction each).
    * Fewer commits, much higher throughput; a failure in a chunk rolls it back and its messages
    * are then applied one by one, with the usual retries and dead letters.
    */
-  chunkSize?: number;
+  chunkSize: number;
   /** Where this instance counts what it did (served by ConsumerStatusModule). */
   stats?: ConsumerStats;
 }
@@ -53,13 +54,13 @@ type Outcome = 'done' | 'stopped';
 export function groupConsumerOptionsOf(options: Pick<EventConsumerOptions, 'kafka' | 'consumerGroup' | 'sessionTimeoutMs' | 'partitionsConsumedConcurrently'>): GroupConsumerOptions {
   return {
     groupId: options.consumerGroup,
-    sessionTimeoutMs: options.sessionTimeoutMs ?? 15_000,
+    sessionTimeoutMs: options.sessionTimeoutMs,
     heartbeatIntervalMs: 1_000,
     rebalanceTimeoutMs: 30_000,
     // What one fetch may bring into memory (CONSUMER_FETCH_MAX_BYTES[_PER_PARTITION]).
     maxBytes: options.kafka.fetchMaxBytes ?? DEFAULT_CONSUMER_FETCH.maxBytes,
     maxBytesPerPartition: options.kafka.fetchMaxBytesPerPartition ?? DEFAULT_CONSUMER_FETCH.maxBytesPerPartition,
-    partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 1,
+    partitionsConsumedConcurrently: options.partitionsConsumedConcurrently,
   };
 }
 
@@ -214,7 +215,7 @@ export class EventConsumerServer extends Server implements CustomTransportStrate
 
   private async consumeBatch(batch: PartitionBatch): Promise<void> {
     const { topic, partition, records } = batch;
-    const chunkSize = Math.max(1, this.consumerOptions.chunkSize ?? 1);
+    const chunkSize = Math.max(1, this.consumerOptions.chunkSize);
     const commitNext = (next: string) =>
       // Partitions finishing meanwhile share the request (see CoalescedOffsetCommits).
       this.offsetCommits.commit({ topic, partition, offset: next }, batch.commit);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_CONSUMER_FETCH, defaultFailurePolicy } from '@relay/messaging';
 import { authEnvShape, DEFAULT_RATE_LIMIT_PER_MINUTE, envFields, KAFKA_CLIENTS, kafkaSecurityEnvShape } from '@relay/service-runtime';
 
 /** The variables every service reads. Service-specific ones are added next to them. */
@@ -36,14 +37,15 @@ export function consumerEnvShape(defaults: { group: string }) {
     KAFKA_GROUP_ID: envFields.clientId(defaults.group),
     // The Kafka client behind the event consumer's driver port (libs/messaging/src/kafka/driver).
     KAFKA_CLIENT: z.enum(KAFKA_CLIENTS).default(KAFKA_CLIENTS[0]),
-    CONSUMER_MAX_ATTEMPTS: envFields.positiveInt(10, 1_000),
+    CONSUMER_MAX_ATTEMPTS: envFields.positiveInt(defaultFailurePolicy.maxAttempts, 1_000),
     CONSUMER_PARTITIONS_CONCURRENTLY: envFields.positiveInt(12, 1_000),
     CONSUMER_SESSION_TIMEOUT_MS: envFields.positiveInt(15_000, 300_000),
     CONSUMER_CHUNK_SIZE: envFields.positiveInt(200, 5_000),
     // Bytes one consumer fetch brings back (kafkajs maxBytes, maxBytesPerPartition): a fetch is
-    // decoded whole and held until processed. Same defaults as DEFAULT_CONSUMER_FETCH (messaging).
-    CONSUMER_FETCH_MAX_BYTES: envFields.positiveInt(2_097_152, 1_073_741_824),
-    CONSUMER_FETCH_MAX_BYTES_PER_PARTITION: envFields.positiveInt(262_144, 1_073_741_824),
+    // decoded whole and held until processed. The defaults are the consumer's own, so a server
+    // built without these settings (a test) fetches the same.
+    CONSUMER_FETCH_MAX_BYTES: envFields.positiveInt(DEFAULT_CONSUMER_FETCH.maxBytes, 1_073_741_824),
+    CONSUMER_FETCH_MAX_BYTES_PER_PARTITION: envFields.positiveInt(DEFAULT_CONSUMER_FETCH.maxBytesPerPartition, 1_073_741_824),
   };
 }
 
