@@ -36,7 +36,10 @@ export interface EventConsumerOptions {
    * chunks of different partitions can deadlock on shared rows (then they go one by one).
    */
   partitionsConsumedConcurrently: number;
-  /** How long a silent instance keeps its partitions. This and the other sizes have their defaults in the services' environment (CONSUMER_*, libs/service-host/src/config/service-env.ts). */
+  /**
+   * How long a silent instance keeps its partitions. This, the partitions at once and the chunk size
+   * have no default here: the services' environment declares them (CONSUMER_*, libs/service-host).
+   */
   sessionTimeoutMs: number;
   /**
    * Messages of one partition applied in one database transaction (1 = a transaction each).
