@@ -13,10 +13,13 @@ function boundaries({ tests }) {
     depConstraints: [
       // Layers: an app wires features; a feature runs use cases over data access and domain;
       // the domain is plain TypeScript and knows nothing of Nest, Kafka or TypeORM.
-      layer('type:app', ['type:feature', 'type:data-access', 'type:messaging', 'type:contracts', 'type:util']),
+      layer('type:app', ['type:host', 'type:feature', 'type:data-access', 'type:messaging', 'type:contracts', 'type:util']),
       layer('type:feature', ['type:data-access', 'type:domain', 'type:messaging', 'type:contracts', 'type:util']),
       layer('type:data-access', ['type:domain', 'type:messaging']),
       layer('type:domain', ['type:domain']),
+      // The service host (libs/service-host) runs one service: its environment, HTTP, health, and
+      // the event engine (messaging) around the service's feature module, which the app hands it.
+      layer('type:host', ['type:messaging', 'type:contracts', 'type:util']),
       layer('type:messaging', ['type:contracts', 'type:util']),
       layer('type:contracts', []),
       // Shared runtime: what text the platform accepts is the contracts' rule (contracts/src/text.ts).

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { aclToolArguments, nodeFlagsIn, relayAclTable, SERVICE_NODE_FLAGS, SUPPORTED_NODE_MAJOR } from '@relay/local-stack';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { readEnvExample, repoRoot } from '../support/env-example';
+import { readEnvExample, repoRoot } from '@relay/testing';
 
 /*
  * No Docker engine runs here: docker/compose.yaml and docker/Dockerfile are kept correct by

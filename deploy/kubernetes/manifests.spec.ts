@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { RELAY_SERVICES, ServiceTopology } from '@relay/contracts';
 import { maxOldSpaceMb, maxSemiSpaceMb } from '@relay/local-stack';
-import { EnvExample, readEnvExample } from '../support/env-example';
+import { EnvExample, readEnvExample } from '@relay/testing';
 import { containersOf, KustomizeError, Manifest, readYamlDocuments, Rendered, renderKustomization, splitImage } from './kustomize';
 
 /*

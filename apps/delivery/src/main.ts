@@ -1,6 +1,5 @@
 import 'reflect-metadata';
-import { runEventService } from '@relay/messaging';
-import { deliveryService } from './app.module';
-import { readDeliveryConfig } from './config/delivery.config';
+import { runEventService } from '@relay/service-host';
+import { deliveryService } from './delivery.service';
 
-runEventService(deliveryService, readDeliveryConfig);
+runEventService(deliveryService);

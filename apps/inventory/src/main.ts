@@ -1,6 +1,5 @@
 import 'reflect-metadata';
-import { runEventService } from '@relay/messaging';
-import { inventoryService } from './app.module';
-import { readInventoryConfig } from './config/inventory.config';
+import { runEventService } from '@relay/service-host';
+import { inventoryService } from './inventory.service';
 
-runEventService(inventoryService, readInventoryConfig);
+runEventService(inventoryService);

@@ -17,7 +17,7 @@ export interface ServiceTopologyEntry {
  * topic: the one declaration of the platform's event flow. Derived from it: each service's outbox
  * topics, the topics of its `/consumer` view and lag metric, and the check that refuses to start a
  * service whose handlers subscribe to a topic not in its `consumes`
- * (libs/messaging/src/event-service.ts); the Kafka ACLs (tools/local-stack/src/kafka-acls.ts: a
+ * (libs/service-host: event-service.module.ts, run-event-service.ts); the Kafka ACLs (tools/local-stack/src/kafka-acls.ts: a
  * service may write only its `publishes` and read only its `consumes`, so adding a subscription
  * here is what grants it); the local stack's and the bench's service lists and ports; the KEDA
  * triggers (deploy/kubernetes/keda-triggers.ts) and the deploy checks; the AsyncAPI document

@@ -1,6 +1,6 @@
 export * from './config/read-env';
 export * from './config/env-fields';
-export * from './config/service-env';
+export * from './config/kafka-clients';
 export * from './config/kafka-security';
 export * from './database/postgres-data-source';
 export * from './http/api-error';
@@ -26,6 +26,7 @@ export * from './auth/request-authentication';
 export * from './auth/asserted-identity';
 export * from './auth/auth.guard';
 export * from './http/management-port';
+export * from './http/management-address';
 export * from './http/rate-limit';
 export * from './auth/key-algorithm';
 export * from './auth/verified-token.cache';

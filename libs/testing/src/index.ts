@@ -2,3 +2,6 @@
 export { waitFor, WaitTimeoutError, type WaitForOptions } from '@relay/util';
 export * from './integration-env';
 export * from './test-data-source';
+export * from './settings/env-example';
+export * from './settings/readme-settings';
+export * from './settings/documented-settings';

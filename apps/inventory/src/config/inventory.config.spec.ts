@@ -1,14 +1,10 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { ConfigError } from '@relay/service-runtime';
+import { documentedSettingsProblems } from '@relay/testing';
 import { inventoryEnvShape, readInventoryConfig } from './inventory.config';
 
-const documented = readFileSync(path.resolve(__dirname, '../../../../.env.example'), 'utf8');
-
 describe('inventory configuration', () => {
-  it('documents every variable it reads in .env.example', () => {
-    const missing = Object.keys(inventoryEnvShape).filter((name) => !new RegExp(`^#? ?${name}=`, 'm').test(documented));
-    expect(missing).toEqual([]);
+  it('documents every variable it reads in .env.example and the README', () => {
+    expect(documentedSettingsProblems(inventoryEnvShape, { service: 'inventory', defaults: false, readme: true })).toEqual([]);
   });
 
   it('refuses to start without Kafka and PostgreSQL, naming both variables', () => {

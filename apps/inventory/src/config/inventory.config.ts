@@ -1,5 +1,6 @@
 import { ServiceTopology } from '@relay/contracts';
-import { consumerEnvShape, outboxEnvShape, readEnv, serviceEnvShape } from '@relay/service-runtime';
+import { consumerEnvShape, outboxEnvShape, serviceEnvShape } from '@relay/service-host';
+import { readEnv } from '@relay/service-runtime';
 
 /** Every variable the inventory service reads (documented in .env.example). */
 export const inventoryEnvShape = {

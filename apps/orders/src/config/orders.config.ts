@@ -1,18 +1,21 @@
 import { ServiceTopology } from '@relay/contracts';
-import { consumerEnvShape, envFields, outboxEnvShape, readEnv, serviceEnvShape } from '@relay/service-runtime';
-import type { OrderIntakeOptions } from '@relay/orders/feature';
+import { consumerEnvShape, outboxEnvShape, serviceEnvShape } from '@relay/service-host';
+import { envFields, readEnv } from '@relay/service-runtime';
+import { DEFAULT_ORDER_INTAKE_OPTIONS, type OrderIntakeOptions } from '@relay/orders/feature';
 
 /** Every variable the orders service reads (documented in .env.example). */
 export const ordersEnvShape = {
   ...serviceEnvShape({ port: ServiceTopology.orders.httpPort, schema: 'orders', clientId: 'orders' }),
   ...consumerEnvShape({ group: ServiceTopology.orders.consumerGroup }),
   ...outboxEnvShape(),
+  // The intake's defaults are its own (DEFAULT_ORDER_INTAKE_OPTIONS), so an OrdersModule built
+  // without these settings (a test) gets the same.
   /** Most orders POST /orders writes in one transaction (group commit). */
-  ORDERS_WRITE_BATCH_MAX: envFields.positiveInt(100, 1_000),
+  ORDERS_WRITE_BATCH_MAX: envFields.positiveInt(DEFAULT_ORDER_INTAKE_OPTIONS.writeBatchMax, 1_000),
   /** Most orders waiting for the transaction in flight; beyond, POST /orders answers 503 with Retry-After. */
-  ORDERS_WRITE_QUEUE_MAX: envFields.positiveInt(1_000, 100_000),
+  ORDERS_WRITE_QUEUE_MAX: envFields.positiveInt(DEFAULT_ORDER_INTAKE_OPTIONS.writeQueueMax, 100_000),
   /** Intake transactions in flight at once (each takes a pooled connection). */
-  ORDERS_WRITE_CONCURRENCY: envFields.positiveInt(1, 100),
+  ORDERS_WRITE_CONCURRENCY: envFields.positiveInt(DEFAULT_ORDER_INTAKE_OPTIONS.writeConcurrency, 100),
 };
 
 /** Reads and validates the orders service's environment, once, at boot. */

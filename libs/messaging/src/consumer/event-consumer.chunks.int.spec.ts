@@ -72,6 +72,8 @@ describe.each(['kafkajs', 'platformatic'] as const)('EventConsumerServer on %s a
         dataSource,
         stats,
         chunkSize: 25,
+        partitionsConsumedConcurrently: 1,
+        sessionTimeoutMs: 15_000,
         failurePolicy: { maxAttempts: 3, initialBackoffMs: 10, maxBackoffMs: 50 },
       }),
     });

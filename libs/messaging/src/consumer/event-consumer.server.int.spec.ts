@@ -73,6 +73,10 @@ describe.each(['kafkajs', 'platformatic'] as const)('EventConsumerServer on %s a
         consumerGroup: group,
         dataSource,
         stats: counters,
+        // What this suite asserts (attempts per event) assumes one event per transaction, one partition at a time.
+        chunkSize: 1,
+        partitionsConsumedConcurrently: 1,
+        sessionTimeoutMs: 15_000,
         failurePolicy: { maxAttempts: 3, initialBackoffMs: 20, maxBackoffMs: 100 },
       }),
     });

@@ -34,17 +34,21 @@ export interface EventConsumerOptions {
   failurePolicy?: FailurePolicy;
   /**
    * Partitions processed at once by one instance; each partition is still processed in order.
-   * Default 1. Handlers should lock what a run needs up front, in key order (see OnEvents), or
+   * Handlers should lock what a run needs up front, in key order (see OnEvents), or
    * chunks of different partitions can deadlock on shared rows (then they go one by one).
    */
-  partitionsConsumedConcurrently?: number;
-  sessionTimeoutMs?: number;
+  partitionsConsumedConcurrently: number;
+  /**
+   * How long a silent instance keeps its partitions. This, the partitions at once and the chunk size
+   * have no default here: the services' environment declares them (CONSUMER_*, libs/service-host).
+   */
+  sessionTimeoutMs: number;
   /**
    * Messages of one partition applied in one database transaction (1 = a transaction each).
    * Fewer commits, much higher throughput; a failure in a chunk rolls it back and its messages
    * are then applied one by one, with the usual retries and dead letters.
    */
-  chunkSize?: number;
+  chunkSize: number;
   /** Where this instance counts what it did (served by ConsumerStatusModule). */
   stats?: ConsumerStats;
   /**
@@ -60,13 +64,13 @@ type Outcome = 'done' | 'stopped';
 export function groupConsumerOptionsOf(options: Pick<EventConsumerOptions, 'kafka' | 'consumerGroup' | 'sessionTimeoutMs' | 'partitionsConsumedConcurrently'>): GroupConsumerOptions {
   return {
     groupId: options.consumerGroup,
-    sessionTimeoutMs: options.sessionTimeoutMs ?? 15_000,
+    sessionTimeoutMs: options.sessionTimeoutMs,
     heartbeatIntervalMs: 1_000,
     rebalanceTimeoutMs: 30_000,
     // What one fetch may bring into memory (CONSUMER_FETCH_MAX_BYTES[_PER_PARTITION]).
     maxBytes: options.kafka.fetchMaxBytes ?? DEFAULT_CONSUMER_FETCH.maxBytes,
     maxBytesPerPartition: options.kafka.fetchMaxBytesPerPartition ?? DEFAULT_CONSUMER_FETCH.maxBytesPerPartition,
-    partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 1,
+    partitionsConsumedConcurrently: options.partitionsConsumedConcurrently,
   };
 }
 
@@ -241,7 +245,7 @@ export class EventConsumerServer extends Server implements CustomTransportStrate
 
   private async consumeBatch(batch: PartitionBatch): Promise<void> {
     const { topic, partition, records } = batch;
-    const chunkSize = Math.max(1, this.consumerOptions.chunkSize ?? 1);
+    const chunkSize = Math.max(1, this.consumerOptions.chunkSize);
     const commitNext = (next: string) =>
       // Partitions finishing meanwhile share the request (see CoalescedOffsetCommits).
       this.offsetCommits.commit({ topic, partition, offset: next }, batch.commit);

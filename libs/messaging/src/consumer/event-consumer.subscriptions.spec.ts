@@ -35,6 +35,9 @@ describe('EventConsumerServer, given the topology subscriber', () => {
       consumerGroup: 'inventory-subscriptions-spec',
       dataSource: {} as DataSource,
       subscriber: { service: 'inventory', topics: [Topics.orderEvents] },
+      partitionsConsumedConcurrently: 1,
+      sessionTimeoutMs: 15_000,
+      chunkSize: 1,
     });
     const microservice = module.createNestMicroservice({ strategy: server, logger: false });
     try {

@@ -1,6 +1,5 @@
 import { readEnv } from '../config/read-env';
 import { ConfigError } from '../config/read-env';
-import { serviceEnvShape } from '../config/service-env';
 import { assertedIdentity } from './asserted-identity';
 import { authEnvShape, callerIdentificationFrom, isLoopbackHost } from './auth.settings';
 
@@ -34,12 +33,6 @@ describe('the loopback fence of HTTP_AUTH=insecure-header', () => {
     expect(attempt).toThrow(ConfigError);
     expect(attempt).toThrow(/HTTP_AUTH: "insecure-header" .* loopback address; HOST is "0.0.0.0"/);
     expect(() => callerIdentificationFrom({ ...keyless, HTTP_AUTH: 'insecure-header' }, { variable: 'CONSOLE_HOST', host: '10.0.0.5' })).toThrow(/CONSOLE_HOST is "10.0.0.5"/);
-  });
-
-  it("is refused with a service's default HOST (every interface)", () => {
-    const env = readEnv(serviceEnvShape({ port: 3000, schema: 'orders', clientId: 'orders' }), { DATABASE_URL: 'postgres://u@localhost/db', KAFKA_BROKERS: 'localhost:9092', KAFKA_SECURITY_PROTOCOL: 'plaintext', HTTP_AUTH: 'insecure-header' });
-    expect(env.HOST).toBe('0.0.0.0');
-    expect(() => callerIdentificationFrom(env, { variable: 'HOST', host: env.HOST })).toThrow(/HTTP_AUTH.*HOST is "0.0.0.0"/);
   });
 });
 

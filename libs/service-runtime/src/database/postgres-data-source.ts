@@ -5,7 +5,8 @@ export interface PostgresSettings {
   /** Each service owns one schema; no service reads another's tables. */
   schema: string;
   applicationName: string;
-  poolSize?: number;
+  /** Connections in the pool (a service: DATABASE_POOL_SIZE, whose default is declared with it). */
+  poolSize: number;
 }
 
 /**
@@ -40,7 +41,7 @@ export function postgresDataSourceOptions(
       // PostgreSQL ends such a session, its transaction rolls back, and the work is redone once.
       options: `-c search_path=${settings.schema} -c idle_in_transaction_session_timeout=${IDLE_IN_TRANSACTION_TIMEOUT_MS}`,
       application_name: settings.applicationName,
-      max: settings.poolSize ?? 10,
+      max: settings.poolSize,
       // Waiting this long for a free connection means overload: the request answers 503 (retry later).
       connectionTimeoutMillis: 10_000,
     },

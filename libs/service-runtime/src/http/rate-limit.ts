@@ -4,6 +4,14 @@ import { principalOf } from '../auth/request-authentication';
 import { apiError } from './api-error';
 import { arrivedOnManagementPort, isHealthPath } from './management-port';
 
+/**
+ * Requests per minute one client (a token's subject, else an IP address) may make to one instance.
+ * 6000 (100 a second, sustained for a minute) is far above what a person or a well-behaved
+ * integration sends, and well under what one instance serves, so one runaway client cannot starve
+ * the others; the bench spreads its load over many customers (tools/bench), each far below it.
+ */
+export const DEFAULT_RATE_LIMIT_PER_MINUTE = 6_000;
+
 /** The key a request is counted under: its verified token's subject, else its client address. */
 export function rateLimitKey(request: FastifyRequest): string {
   const principal = principalOf(request.raw);

@@ -3,7 +3,7 @@ import { Kafka, Partitioners } from 'kafkajs';
 import { Client, Pool } from 'pg';
 import { EventEnvelope, Topics } from '@relay/contracts';
 import { KAFKA_TOOL_CLASSES, runKafkaTool } from '@relay/local-stack';
-import { encodeWalOutboxContent, OUTBOX_NOTIFY_CHANNEL, RELAY_PRODUCER_HEADER, RELAY_SEQUENCE_HEADER, WAL_OUTBOX_PREFIX } from '@relay/messaging';
+import { DEFAULT_CONSUMER_FETCH, encodeWalOutboxContent, OUTBOX_NOTIFY_CHANNEL, RELAY_PRODUCER_HEADER, RELAY_SEQUENCE_HEADER, WAL_OUTBOX_PREFIX } from '@relay/messaging';
 import { OrderEventFactory } from '../events';
 import { prepareInventorySchemas } from './catch-up';
 import { BenchPlan } from '../options';
@@ -349,7 +349,8 @@ async function kafkajsConsumerWithEffect(stack: BenchStack, topic: string, messa
   const pool = new Pool({ connectionString: stack.databaseUrl, options: `-c search_path=${schema}`, application_name: 'relay-bench-raw-effect', max: partitionsAtOnce });
   pool.on('error', () => undefined);
   const groupId = `relay-bench-raw-effect-${randomUUID()}`;
-  const consumer = stack.kafka.consumer({ groupId, maxBytesPerPartition: 262_144, maxBytes: 2_097_152 });
+  // Fetches the size the services' consumers fetch by default, so the two compare like for like.
+  const consumer = stack.kafka.consumer({ groupId, maxBytesPerPartition: DEFAULT_CONSUMER_FETCH.maxBytesPerPartition, maxBytes: DEFAULT_CONSUMER_FETCH.maxBytes });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   const tally = new ConsumeTally(messages, 'kafkajs consumer with effect');

@@ -1,5 +1,5 @@
-import { ConfigError, readEnv } from './read-env';
-import { managementListenFrom, serviceEnvShape } from './service-env';
+import { callerIdentificationFrom, ConfigError, managementListenFrom, readEnv } from '@relay/service-runtime';
+import { serviceEnvShape } from './service-env';
 
 describe('management port settings', () => {
   const shape = serviceEnvShape({ port: 3000, schema: 'orders', clientId: 'orders' });
@@ -21,5 +21,13 @@ describe('management port settings', () => {
   it('reads RATE_LIMIT_PER_MINUTE, 6000 by default', () => {
     expect(readEnv(shape, base).RATE_LIMIT_PER_MINUTE).toBe(6000);
     expect(() => readEnv(shape, { ...base, RATE_LIMIT_PER_MINUTE: '0' })).toThrow(/RATE_LIMIT_PER_MINUTE/);
+  });
+});
+
+describe('HTTP_AUTH=insecure-header', () => {
+  it("is refused with a service's default HOST (every interface)", () => {
+    const env = readEnv(serviceEnvShape({ port: 3000, schema: 'orders', clientId: 'orders' }), { DATABASE_URL: 'postgres://u@localhost/db', KAFKA_BROKERS: 'localhost:9092', KAFKA_SECURITY_PROTOCOL: 'plaintext', HTTP_AUTH: 'insecure-header' });
+    expect(env.HOST).toBe('0.0.0.0');
+    expect(() => callerIdentificationFrom(env, { variable: 'HOST', host: env.HOST })).toThrow(/HTTP_AUTH.*HOST is "0.0.0.0"/);
   });
 });

@@ -1,18 +1,9 @@
-import { BeforeApplicationShutdown, Controller, Get, Inject, Injectable, Optional } from '@nestjs/common';
+import { Controller, Get, Inject, Optional } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckResult, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { ConsumerStats } from '@relay/messaging';
 import { Public } from '@relay/service-runtime';
-import { ConsumerStats } from '../consumer/consumer-stats';
-
-/** Flips when the app starts shutting down, so readiness fails while it drains. */
-@Injectable()
-export class ShutdownState implements BeforeApplicationShutdown {
-  shuttingDown = false;
-
-  beforeApplicationShutdown(): void {
-    this.shuttingDown = true;
-  }
-}
+import { ShutdownState } from './shutdown-state';
 
 export const DATABASE_PING_TIMEOUT_MS = 1_000;
 

@@ -1,7 +1,7 @@
-import { consumerEnvShape, readEnv, serviceEnvShape } from '@relay/service-runtime';
-import { groupConsumerOptionsOf } from './consumer/event-consumer.server';
-import { DEFAULT_CONSUMER_FETCH } from './kafka/kafka-settings';
-import { consumerOptionsFrom } from './service-config';
+import { DEFAULT_CONSUMER_FETCH, groupConsumerOptionsOf } from '@relay/messaging';
+import { readEnv } from '@relay/service-runtime';
+import { consumerEnvShape, serviceEnvShape } from './service-env';
+import { consumerOptionsFrom } from './service-settings';
 
 const shape = { ...serviceEnvShape({ port: 3001, schema: 'inventory', clientId: 'inventory' }), ...consumerEnvShape({ group: 'inventory' }) };
 const required = { KAFKA_BROKERS: '127.0.0.1:9092', DATABASE_URL: 'postgres://relay@127.0.0.1:5432/relay', KAFKA_USERNAME: 'inventory', KAFKA_PASSWORD: 'not-a-real-secret' };

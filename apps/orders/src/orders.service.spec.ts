@@ -2,8 +2,8 @@ import { Global, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { DataSource } from 'typeorm';
 import { OrderIntake } from '@relay/orders/feature';
-import { ordersService } from './app.module';
 import { orderIntakeOptionsFrom, readOrdersConfig } from './config/orders.config';
+import { ordersService } from './orders.service';
 
 @Global()
 @Module({ providers: [{ provide: DataSource, useValue: {} }], exports: [DataSource] })
@@ -14,7 +14,7 @@ describe('the orders service', () => {
 
   it('gives POST /orders the group-commit settings of its environment', async () => {
     const config = readOrdersConfig({ ...required, ORDERS_WRITE_BATCH_MAX: '7', ORDERS_WRITE_QUEUE_MAX: '9', ORDERS_WRITE_CONCURRENCY: '2' });
-    const app = await Test.createTestingModule({ imports: [NoDatabase, ordersService(() => orderIntakeOptionsFrom(config)).feature] }).compile();
+    const app = await Test.createTestingModule({ imports: [NoDatabase, ordersService.feature(config)] }).compile();
     expect(app.get(OrderIntake).options).toEqual({ writeBatchMax: 7, writeQueueMax: 9, writeConcurrency: 2 });
     await app.close();
   });

@@ -1,19 +1,6 @@
 import { z } from 'zod';
-import { authEnvShape } from '../auth/auth.settings';
-import { envFields } from './env-fields';
-import { kafkaSecurityEnvShape } from './kafka-security';
-import { ConfigError } from './read-env';
-
-/** Added to PORT when MANAGEMENT_PORT is not set: 3000 → 4000, and instances on 3000, 3010, … get 4000, 4010, …. */
-export const MANAGEMENT_PORT_OFFSET = 1000;
-
-/**
- * Requests per minute one client (a token's subject, else an IP address) may make to one instance.
- * 6000 (100 a second, sustained for a minute) is far above what a person or a well-behaved
- * integration sends, and well under what one instance serves, so one runaway client cannot starve
- * the others; the bench spreads its load over many customers (tools/bench), each far below it.
- */
-export const DEFAULT_RATE_LIMIT_PER_MINUTE = 6_000;
+import { DEFAULT_CONSUMER_FETCH, defaultFailurePolicy } from '@relay/messaging';
+import { authEnvShape, DEFAULT_RATE_LIMIT_PER_MINUTE, envFields, KAFKA_CLIENTS, kafkaSecurityEnvShape } from '@relay/service-runtime';
 
 /** The variables every service reads. Service-specific ones are added next to them. */
 export function serviceEnvShape(defaults: { port: number; schema: string; clientId: string }) {
@@ -44,24 +31,21 @@ export function serviceEnvShape(defaults: { port: number; schema: string; client
   };
 }
 
-/** The Kafka clients the event consumer's driver port has an adapter for (KAFKA_CLIENT); the first is the default. */
-export const KAFKA_CLIENTS = ['kafkajs', 'platformatic'] as const;
-export type KafkaClientName = (typeof KAFKA_CLIENTS)[number];
-
 /** The variables every event-consuming service reads besides the common ones. */
 export function consumerEnvShape(defaults: { group: string }) {
   return {
     KAFKA_GROUP_ID: envFields.clientId(defaults.group),
     // The Kafka client behind the event consumer's driver port (libs/messaging/src/kafka/driver).
     KAFKA_CLIENT: z.enum(KAFKA_CLIENTS).default(KAFKA_CLIENTS[0]),
-    CONSUMER_MAX_ATTEMPTS: envFields.positiveInt(10, 1_000),
+    CONSUMER_MAX_ATTEMPTS: envFields.positiveInt(defaultFailurePolicy.maxAttempts, 1_000),
     CONSUMER_PARTITIONS_CONCURRENTLY: envFields.positiveInt(12, 1_000),
     CONSUMER_SESSION_TIMEOUT_MS: envFields.positiveInt(15_000, 300_000),
     CONSUMER_CHUNK_SIZE: envFields.positiveInt(200, 5_000),
     // Bytes one consumer fetch brings back (kafkajs maxBytes, maxBytesPerPartition): a fetch is
-    // decoded whole and held until processed. Same defaults as DEFAULT_CONSUMER_FETCH (messaging).
-    CONSUMER_FETCH_MAX_BYTES: envFields.positiveInt(2_097_152, 1_073_741_824),
-    CONSUMER_FETCH_MAX_BYTES_PER_PARTITION: envFields.positiveInt(262_144, 1_073_741_824),
+    // decoded whole and held until processed. The defaults are the consumer's own, so a server
+    // built without these settings (a test) fetches the same.
+    CONSUMER_FETCH_MAX_BYTES: envFields.positiveInt(DEFAULT_CONSUMER_FETCH.maxBytes, 1_073_741_824),
+    CONSUMER_FETCH_MAX_BYTES_PER_PARTITION: envFields.positiveInt(DEFAULT_CONSUMER_FETCH.maxBytesPerPartition, 1_073_741_824),
   };
 }
 
@@ -77,10 +61,13 @@ export function outboxEnvShape() {
   };
 }
 
-/** Where a service's management port listens, from its validated environment. */
-export function managementListenFrom(env: { PORT: number; MANAGEMENT_PORT?: number; MANAGEMENT_HOST: string }): { port: number; host: string } {
-  const port = env.MANAGEMENT_PORT ?? env.PORT + MANAGEMENT_PORT_OFFSET;
-  if (port > 65_535) throw new ConfigError([`MANAGEMENT_PORT: required when PORT is above ${65_535 - MANAGEMENT_PORT_OFFSET} (PORT + ${MANAGEMENT_PORT_OFFSET} is no port)`]);
-  if (port === env.PORT) throw new ConfigError([`MANAGEMENT_PORT: must differ from PORT (both ${port}): metrics and docs must not be served on the public port`]);
-  return { port, host: env.MANAGEMENT_HOST };
-}
+type EnvOf<TShape extends z.ZodRawShape> = z.infer<z.ZodObject<TShape>>;
+
+/** A service's validated common variables (serviceEnvShape), as readEnv gives them. */
+export type ServiceEnv = EnvOf<ReturnType<typeof serviceEnvShape>>;
+/** A service's validated consumer variables (consumerEnvShape). */
+export type ConsumerEnv = EnvOf<ReturnType<typeof consumerEnvShape>>;
+/** A service's validated outbox variables (outboxEnvShape). */
+export type OutboxEnv = EnvOf<ReturnType<typeof outboxEnvShape>>;
+/** What every Relay service reads from its environment: the three shapes above, validated. */
+export type EventServiceEnv = ServiceEnv & ConsumerEnv & OutboxEnv;

@@ -1,16 +1,17 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
-export const repoRoot = path.resolve(__dirname, '../..');
+/** The repository's root folder, where .env.example and README.md are. */
+export const repoRoot = path.resolve(__dirname, '../../../..');
 
 export interface EnvExample {
   /** Variables the services read: every one .env.example shows, except its `npm start only` section. */
   serviceVariables: Set<string>;
-  /** Defaults shown commented out, as `# NAME=value`. */
+  /** Defaults shown commented out, as `# NAME=value`; the first one where a name is shown twice. */
   defaults: Map<string, string>;
 }
 
-/** .env.example lists every variable the services read (a test in the apps keeps it complete). */
+/** .env.example lists every variable the services read (documentedSettingsProblems, run by the apps' specs, keeps it complete). */
 export function readEnvExample(file = path.join(repoRoot, '.env.example')): EnvExample {
   const serviceVariables = new Set<string>();
   const defaults = new Map<string, string>();
@@ -24,7 +25,8 @@ export function readEnvExample(file = path.join(repoRoot, '.env.example')): EnvE
     const variable = /^(#\s*)?([A-Z][A-Z0-9_]*)=(.*)$/.exec(line.trim());
     if (!variable || /npm start only/i.test(section)) continue;
     serviceVariables.add(variable[2]);
-    if (variable[1]) defaults.set(variable[2], variable[3].trim());
+    // The first default shown is the services' (the console's section shows its own PORT later).
+    if (variable[1] && !defaults.has(variable[2])) defaults.set(variable[2], variable[3].trim());
   }
   return { serviceVariables, defaults };
 }
