@@ -3,7 +3,8 @@ import { INestApplication } from '@nestjs/common';
 import { Kafka } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { TopicName } from '@relay/contracts';
-import { createKafka, createPublishingKafka, KafkaSettings } from './kafka/kafka-settings';
+import { createKafka, KafkaSettings } from './kafka/kafka-settings';
+import { createKafkaDriver } from './kafka/kafka-drivers';
 import { OutboxPublisher, OutboxPublisherOptions } from './outbox/outbox-publisher';
 import { EventConsumerOptions, EventConsumerServer } from './consumer/event-consumer.server';
 import { ConsumerStats } from './consumer/consumer-stats';
@@ -52,8 +53,8 @@ export class OutboxRelayService implements OnApplicationBootstrap, BeforeApplica
   async onApplicationBootstrap(): Promise<void> {
     const { publishes, ...options } = this.options;
     const topics = publishes.map((topic) => ({ topic, numPartitions: this.settings.topicPartitions, replicationFactor: this.settings.replicationFactor }));
-    // Its own client, whose producers fail a batch kafkajs calls sent but no broker acknowledged in full (createPublishingKafka says why).
-    const publisher = await OutboxPublisher.create(this.dataSource, createPublishingKafka(this.settings), { ...options, topics });
+    // The client KAFKA_CLIENT names, as the consumer's; a driver of its own, so its connections are too.
+    const publisher = await OutboxPublisher.create(this.dataSource, createKafkaDriver(this.settings), { ...options, topics });
     this.publisher = publisher;
     publisher.start();
     this.unregisterMetrics = onMetricsScrape('backlog', async () => {

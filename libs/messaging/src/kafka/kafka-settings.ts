@@ -1,7 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { Kafka, KafkaConfig, logLevel, LogEntry, Partitioners, ProducerConfig } from 'kafkajs';
 import { kafkaClientSecurity, KafkaClientName, KafkaSecurity } from '@relay/service-runtime';
-import { withCheckedBatches } from './checked-batches';
 
 export interface KafkaSettings {
   brokers: string[];
@@ -97,13 +96,4 @@ export const idempotentProducerConfig = (): ProducerConfig => ({
 
 export function createKafka(settings: KafkaSettings, clientIdSuffix = ''): Kafka {
   return new Kafka(kafkaClientConfig(settings, clientIdSuffix));
-}
-
-/**
- * The client an outbox relay publishes with: its producers fail a batch that kafkajs reports as sent
- * while a partition of it was acknowledged by no broker, so the relay sends the whole batch again
- * (withCheckedBatches says why: kafkajs 2.2.4 loses messages when a leader moves mid-send).
- */
-export function createPublishingKafka(settings: KafkaSettings): Kafka {
-  return withCheckedBatches(createKafka(settings));
 }

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
-import { compatibilityPartitioner, Consumer, IS_CONTROL, ListOffsetTimestamps, ProduceAcks, Producer } from '@platformatic/kafka';
+import { Admin, compatibilityPartitioner, ConfigResourceTypes, Consumer, IS_CONTROL, ListOffsetTimestamps, ProduceAcks, Producer } from '@platformatic/kafka';
 import type { ClusterMetadata, GroupAssignment } from '@platformatic/kafka';
-import { ConsumedRecord, GroupConsumer, GroupConsumerListener, GroupConsumerOptions, KafkaDriver, PartitionBatch, PartitionOffset, RecordHeaders, RecordProducer, TopicSpec } from '../driver/kafka-driver';
+import { ConsumedRecord, GroupConsumer, GroupConsumerListener, GroupConsumerOptions, KafkaDriver, OutgoingRecord, PartitionBatch, PartitionOffset, RecordHeaders, RecordProducer, TopicRecords, TopicSpec } from '../driver/kafka-driver';
 import { KafkaSettings } from '../kafka-settings';
 import { platformaticConnection } from './platformatic-connection';
 
@@ -54,13 +54,18 @@ export class PlatformaticDriver implements KafkaDriver {
   async connectProducer(): Promise<RecordProducer> {
     // The Java client's (and kafkajs's) partitioner: a key lands on the partition the other clients put it on.
     const producer = new Producer({ ...this.base('-producer'), idempotent: true, acks: ProduceAcks.ALL, autocreateTopics: false, partitioner: compatibilityPartitioner });
+    // Connected now, as the port promises: a relay that cannot reach Kafka learns it before it claims a batch.
+    await producer.connectToBrokers().catch(async (error: unknown) => {
+      await producer.close().catch(() => undefined);
+      throw error;
+    });
+    const sendBatch = async (batch: readonly TopicRecords[]) => {
+      // One send: the library makes one produce request per partition leader of it.
+      await producer.send({ messages: batch.flatMap(({ topic, records }) => records.map((record) => messageOut(topic, record))), acks: ProduceAcks.ALL });
+    };
     return {
-      send: async (topic, records) => {
-        await producer.send({
-          messages: records.map((record) => ({ topic, key: bufferOf(record.key), value: bufferOf(record.value), headers: headersOut(record.headers) })),
-          acks: ProduceAcks.ALL,
-        });
-      },
+      send: (topic, records) => sendBatch([{ topic, records }]),
+      sendBatch,
       disconnect: () => producer.close(),
     };
   }
@@ -68,7 +73,28 @@ export class PlatformaticDriver implements KafkaDriver {
   ensureTopics(topics: readonly TopicSpec[]): Promise<void> {
     return this.ensureTopicsWith(topics);
   }
+
+  async maxMessageBytes(topics: readonly string[]): Promise<Map<string, number>> {
+    const limits = new Map<string, number>();
+    if (topics.length === 0) return limits;
+    const admin = new Admin(this.base('-admin'));
+    try {
+      const described = await admin.describeConfigs({
+        includeSynonyms: false,
+        resources: topics.map((resourceName) => ({ resourceType: ConfigResourceTypes.TOPIC, resourceName, configurationKeys: ['max.message.bytes'] })),
+      });
+      for (const resource of described) {
+        const value = Number(resource.configs.find((config) => config.name === 'max.message.bytes')?.value);
+        if (Number.isSafeInteger(value) && value > 0) limits.set(resource.resourceName, value);
+      }
+      return limits;
+    } finally {
+      await admin.close().catch(() => undefined);
+    }
+  }
 }
+
+const messageOut = (topic: string, record: OutgoingRecord) => ({ topic, key: bufferOf(record.key), value: bufferOf(record.value), headers: headersOut(record.headers) });
 
 const bufferOf = (value: Buffer | string | null | undefined): Buffer | undefined => (value === null || value === undefined ? undefined : Buffer.isBuffer(value) ? value : Buffer.from(value));
 
