@@ -1,5 +1,5 @@
 export * from './kafka/kafka-settings';
-export * from './kafka/topic-provisioner';
+export * from './kafka/topic-settings';
 export * from './outbox/outbox-message.entity';
 export * from './outbox/outbox-writer';
 export * from './outbox/append-events';
@@ -27,6 +27,8 @@ export * from './service-config';
 export * from './messaging.tokens';
 export * from './consumer/consumer-stats';
 export * from './kafka/consumer-lag';
+export * from './kafka/kafkajs/kafkajs-consumer-lag';
+export * from './kafka/kafkajs/kafkajs-client';
 export * from './failpoints';
 export * from './health/health.controller';
 export * from './metrics';

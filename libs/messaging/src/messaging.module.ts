@@ -1,23 +1,22 @@
 import { DynamicModule, Global, Inject, Injectable, Module, OnApplicationBootstrap, BeforeApplicationShutdown } from '@nestjs/common';
 import { INestApplication } from '@nestjs/common';
-import { Kafka } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { TopicName } from '@relay/contracts';
-import { createKafka, KafkaSettings } from './kafka/kafka-settings';
+import { KafkaSettings } from './kafka/kafka-settings';
 import { createKafkaDriver } from './kafka/kafka-drivers';
+import { KafkaDriver } from './kafka/driver/kafka-driver';
 import { OutboxPublisher, OutboxPublisherOptions } from './outbox/outbox-publisher';
 import { EventConsumerOptions, EventConsumerServer } from './consumer/event-consumer.server';
 import { ConsumerStats } from './consumer/consumer-stats';
 import { ConsumerStatusController } from './consumer/consumer-status.controller';
-import { CONSUMER_GROUP, CONSUMER_TOPICS, KAFKA_CLIENT, KAFKA_SETTINGS } from './messaging.tokens';
+import { CONSUMER_GROUP, CONSUMER_TOPICS, KAFKA_DRIVER, KAFKA_SETTINGS } from './messaging.tokens';
 import { TerminusModule } from '@nestjs/terminus';
 import { HealthController, ShutdownState } from './health/health.controller';
 import { messagingMetrics, onMetricsScrape } from './metrics';
-import { consumerGroupLag } from './kafka/consumer-lag';
 
 const OUTBOX_RELAY_OPTIONS = Symbol('OUTBOX_RELAY_OPTIONS');
 
-/** Provides the service's Kafka settings and client to every module. */
+/** Provides the service's Kafka settings and driver (the client KAFKA_CLIENT names) to every module. */
 @Global()
 @Module({})
 export class MessagingModule {
@@ -26,9 +25,9 @@ export class MessagingModule {
       module: MessagingModule,
       providers: [
         { provide: KAFKA_SETTINGS, useValue: settings },
-        { provide: KAFKA_CLIENT, useFactory: () => createKafka(settings) },
+        { provide: KAFKA_DRIVER, useFactory: () => createKafkaDriver(settings) },
       ],
-      exports: [KAFKA_SETTINGS, KAFKA_CLIENT],
+      exports: [KAFKA_SETTINGS, KAFKA_DRIVER],
     };
   }
 }
@@ -97,14 +96,14 @@ export class ConsumerLagMetrics implements OnApplicationBootstrap, BeforeApplica
   private unregister: (() => void) | undefined;
 
   constructor(
-    @Inject(KAFKA_CLIENT) private readonly kafka: Kafka,
+    @Inject(KAFKA_DRIVER) private readonly driver: KafkaDriver,
     @Inject(CONSUMER_GROUP) private readonly group: string,
     @Inject(CONSUMER_TOPICS) private readonly topics: string[],
   ) {}
 
   onApplicationBootstrap(): void {
     this.unregister = onMetricsScrape('lag', async () => {
-      for (const partition of await consumerGroupLag(this.kafka, this.group, this.topics)) {
+      for (const partition of await this.driver.groupLag(this.group, this.topics)) {
         messagingMetrics.consumerLag.set({ group: this.group, topic: partition.topic, partition: String(partition.partition) }, Number(partition.lag));
       }
     });

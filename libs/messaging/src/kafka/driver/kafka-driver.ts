@@ -109,6 +109,17 @@ export interface RecordProducer {
   disconnect(): Promise<void>;
 }
 
+/** A consumer group's position in one partition, and how far behind the end of the log it is. */
+export interface PartitionLag {
+  topic: string;
+  partition: number;
+  /** Next offset the group will read; -1 when the group has committed nothing on this partition. */
+  committedOffset: string;
+  endOffset: string;
+  /** Records from the committed offset (or, with none, the log's first) to the end. */
+  lag: string;
+}
+
 export interface TopicSpec {
   topic: string;
   numPartitions: number;
@@ -122,7 +133,7 @@ export interface KafkaDriver {
   groupConsumer(options: GroupConsumerOptions): GroupConsumer;
   /** A connected producer. */
   connectProducer(): Promise<RecordProducer>;
-  /** Creates the topics that do not exist yet, and checks those that do (see topic-provisioner). */
+  /** Creates the topics that do not exist yet, and checks those that do (kafka/kafkajs/kafkajs-topic-provisioner.ts). */
   ensureTopics(topics: readonly TopicSpec[]): Promise<void>;
   /**
    * Each topic's `max.message.bytes` (the topic's own, or the broker's default for it); a topic
@@ -130,4 +141,6 @@ export interface KafkaDriver {
    * (e.g. no DescribeConfigs right).
    */
   maxMessageBytes(topics: readonly string[]): Promise<Map<string, number>>;
+  /** Every partition of `topics`, in topic then partition order, with `groupId`'s committed offset and lag. */
+  groupLag(groupId: string, topics: readonly string[]): Promise<PartitionLag[]>;
 }

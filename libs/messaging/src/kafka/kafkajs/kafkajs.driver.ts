@@ -1,8 +1,10 @@
 import { ConfigResourceTypes, Consumer, EachBatchPayload, Kafka, TopicMessages } from 'kafkajs';
-import { GroupConsumer, GroupConsumerListener, GroupConsumerOptions, KafkaDriver, PartitionBatch, PartitionOffset, RecordProducer, TopicRecords, TopicSpec } from '../driver/kafka-driver';
-import { createKafka, idempotentProducerConfig, KafkaSettings } from '../kafka-settings';
-import { ensureTopics } from '../topic-provisioner';
+import { GroupConsumer, GroupConsumerListener, GroupConsumerOptions, KafkaDriver, PartitionBatch, PartitionLag, PartitionOffset, RecordProducer, TopicRecords, TopicSpec } from '../driver/kafka-driver';
+import { KafkaSettings } from '../kafka-settings';
 import { withCheckedBatches } from './checked-batches';
+import { createKafka, idempotentProducerConfig } from './kafkajs-client';
+import { consumerGroupLag } from './kafkajs-consumer-lag';
+import { ensureTopics } from './kafkajs-topic-provisioner';
 
 /** The kafkajs adapter of the Kafka driver port: one kafkajs client per driver. */
 export class KafkajsDriver implements KafkaDriver {
@@ -59,6 +61,10 @@ export class KafkajsDriver implements KafkaDriver {
     } finally {
       await admin.disconnect().catch(() => undefined);
     }
+  }
+
+  groupLag(groupId: string, topics: readonly string[]): Promise<PartitionLag[]> {
+    return consumerGroupLag(this.kafka, groupId, topics);
   }
 }
 
