@@ -28,7 +28,11 @@ export class KafkajsDriver implements KafkaDriver {
    */
   async connectProducer(): Promise<RecordProducer> {
     const producer = withCheckedBatches(this.kafka).producer(idempotentProducerConfig());
-    await producer.connect();
+    await producer.connect().catch(async (error: unknown) => {
+      // Nothing is handed back to disconnect later: let go of what the attempt opened.
+      await producer.disconnect().catch(() => undefined);
+      throw error;
+    });
     const sendBatch = oneAtATime(async (topicMessages: TopicMessages[]) => {
       await producer.sendBatch({ acks: -1, topicMessages });
     });
