@@ -1,8 +1,9 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
-import { createKafka, KafkaSettings } from './kafka/kafka-settings';
-import { KAFKA_CLIENT, KAFKA_SETTINGS } from './messaging.tokens';
+import { KafkaSettings } from './kafka/kafka-settings';
+import { createKafkaDriver } from './kafka/kafka-drivers';
+import { KAFKA_DRIVER, KAFKA_SETTINGS } from './messaging.tokens';
 
-/** Provides the service's Kafka settings and client to every module. */
+/** Provides the service's Kafka settings and driver (the client KAFKA_CLIENT names) to every module. */
 @Global()
 @Module({})
 export class MessagingModule {
@@ -11,9 +12,9 @@ export class MessagingModule {
       module: MessagingModule,
       providers: [
         { provide: KAFKA_SETTINGS, useValue: settings },
-        { provide: KAFKA_CLIENT, useFactory: () => createKafka(settings) },
+        { provide: KAFKA_DRIVER, useFactory: () => createKafkaDriver(settings) },
       ],
-      exports: [KAFKA_SETTINGS, KAFKA_CLIENT],
+      exports: [KAFKA_SETTINGS, KAFKA_DRIVER],
     };
   }
 }

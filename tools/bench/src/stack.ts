@@ -5,7 +5,7 @@ import { Admin, Kafka, logLevel } from 'kafkajs';
 import { Pool } from 'pg';
 import { ServiceTopology } from '@relay/contracts';
 import { kafkaClientSecurity, KafkaClientName, KafkaSecurity, readKafkaSecurity } from '@relay/service-runtime';
-import { creationConfigOf, peekWalOutbox, WalOutboxSlotInUseError, walOutboxSlotName } from '@relay/messaging';
+import { creationConfigOf, peekWalOutbox, readGroupLag, WalOutboxSlotInUseError, walOutboxSlotName } from '@relay/messaging';
 import {
   adminClientProperties,
   buildApps,
@@ -363,20 +363,9 @@ export class BenchStack {
     }
   }
 
-  /** Group lag on topics, measured by the bench itself (end offset minus committed offset). */
+  /** Group lag on topics, measured by the bench itself (readGroupLag: end offset minus committed offset), over all their partitions. */
   async groupLag(groupId: string, topics: readonly string[]): Promise<number> {
-    const committed = await this.admin.fetchOffsets({ groupId, topics: [...topics] });
-    let lag = 0;
-    for (const topic of topics) {
-      const ends = await this.admin.fetchTopicOffsets(topic);
-      const byPartition = new Map(committed.find((entry) => entry.topic === topic)?.partitions.map((p) => [p.partition, Number(p.offset)]) ?? []);
-      for (const end of ends) {
-        const position = byPartition.get(end.partition) ?? -1;
-        const start = position < 0 ? Number(end.low) : position;
-        lag += Math.max(0, Number(end.high) - start);
-      }
-    }
-    return lag;
+    return (await readGroupLag(this.admin, groupId, topics)).reduce((lag, partition) => lag + Math.max(0, Number(partition.lag)), 0);
   }
 
   async topicSize(topic: string): Promise<number> {

@@ -69,7 +69,7 @@ export async function applyKafkaAccess(
     if (missing.length > 0) {
       await admin.createTopics({
         waitForLeaders: true,
-        // min.insync.replicas on the topic itself, as the services set it (topic-provisioner.ts): the
+        // min.insync.replicas on the topic itself, as the services set it (kafka/topic-settings.ts in @relay/messaging): the
         // guarantee of acks=all must not depend on the brokers' default.
         topics: missing.map((topic) => ({
           topic,

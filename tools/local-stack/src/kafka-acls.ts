@@ -43,7 +43,7 @@ function serviceRules(service: ServiceName): AclRule[] {
       name: topic,
       pattern: 'literal',
       // Write alone also allows the idempotent producer (Kafka >= 3.0, KIP-679: no IdempotentWrite on the cluster).
-      // Create: a service creates its own topic when it starts first (topic-provisioner.ts).
+      // Create: a service creates its own topic when it starts first (kafka/kafkajs/kafkajs-topic-provisioner.ts in @relay/messaging).
       // DescribeConfigs: the relay reads the topic's max.message.bytes to size its batches (relay-producer.ts).
       operations: ['Write', 'Describe', 'Create', 'DescribeConfigs'],
       reason: 'publishes it (outbox relay)',

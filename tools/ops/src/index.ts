@@ -7,6 +7,9 @@ export { describeTopic } from './commands/topics-describe';
 export type { TopicDescription, PartitionDescription } from './commands/topics-describe';
 export { groupsLag } from './commands/lag';
 export type { GroupLag, OwnedPartitionLag, PartitionOwner } from './groups';
+// The services' own lag reader (@relay/messaging), for the e2e suite, which may import the operator tools but not the messaging library.
+export { readGroupLag } from '@relay/messaging';
+export type { PartitionLag } from '@relay/messaging';
 export { orderStory } from './order-story';
 export type { OrderStory, OrderStoryEvent, OrderStoryOptions, OrderStatusEntry } from './order-story';
 export { DEFAULT_CONSUMER_GROUPS, DEFAULT_SCHEMAS } from './config';

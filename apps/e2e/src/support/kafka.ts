@@ -1,4 +1,5 @@
 import { Admin, Kafka, KafkaConfig, logLevel, Message, Partitioners, Producer } from 'kafkajs';
+import { readGroupLag } from '@relay/ops';
 import { kafkaClientFromEnv } from '@relay/testing';
 
 /**
@@ -60,15 +61,9 @@ export class KafkaProbe {
    * is the number of messages the group consumed in between.
    */
   async groupPosition(groupId: string, topics: readonly string[]): Promise<bigint> {
-    let sum = 0n;
-    for (const topic of topics) {
-      const [ends, committed] = await Promise.all([this.endOffsets(topic), this.committedOffsets(groupId, topic)]);
-      for (const end of ends) {
-        const offset = committed.get(end.partition) ?? -1n;
-        sum += offset >= 0n ? offset : end.low;
-      }
-    }
-    return sum;
+    // The services' lag reader: a partition's position is its end less the group's lag there.
+    const partitions = await readGroupLag(this.admin, groupId, topics);
+    return partitions.reduce((sum, partition) => sum + BigInt(partition.endOffset) - BigInt(partition.lag), 0n);
   }
 
   /** Sum of end offsets over the partitions of `topics`: the difference of two sums is what was produced. */

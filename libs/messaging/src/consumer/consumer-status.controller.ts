@@ -1,9 +1,8 @@
 import { Controller, Get, Inject } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { Kafka } from 'kafkajs';
-import { consumerGroupLag, PartitionLag } from '../kafka/consumer-lag';
+import { KafkaDriver, PartitionLag } from '../kafka/driver/kafka-driver';
 import { ConsumerStats } from './consumer-stats';
-import { CONSUMER_GROUP, CONSUMER_TOPICS, KAFKA_CLIENT } from '../messaging.tokens';
+import { CONSUMER_GROUP, CONSUMER_TOPICS, KAFKA_DRIVER } from '../messaging.tokens';
 
 export interface ConsumerStatusResponse {
   group: string;
@@ -22,14 +21,14 @@ export interface ConsumerStatusResponse {
 export class ConsumerStatusController {
   constructor(
     private readonly stats: ConsumerStats,
-    @Inject(KAFKA_CLIENT) private readonly kafka: Kafka,
+    @Inject(KAFKA_DRIVER) private readonly driver: KafkaDriver,
     @Inject(CONSUMER_GROUP) private readonly group: string,
     @Inject(CONSUMER_TOPICS) private readonly topics: string[],
   ) {}
 
   @Get()
   async status(): Promise<ConsumerStatusResponse> {
-    const partitions = await consumerGroupLag(this.kafka, this.group, this.topics);
+    const partitions = await this.driver.groupLag(this.group, this.topics);
     const totalLag = partitions.reduce((sum, p) => sum + BigInt(p.lag), 0n).toString();
     return { group: this.group, counters: this.stats.snapshot(), assignment: this.stats.assignment, partitions, totalLag };
   }

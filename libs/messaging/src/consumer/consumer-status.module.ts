@@ -1,6 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { TopicName } from '@relay/contracts';
-import { ConsumerLagMetrics } from '../kafka/consumer-lag.metrics';
+import { ConsumerLagMetrics } from './consumer-lag.metrics';
 import { CONSUMER_GROUP, CONSUMER_TOPICS } from '../messaging.tokens';
 import { ConsumerStats } from './consumer-stats';
 import { ConsumerStatusController } from './consumer-status.controller';

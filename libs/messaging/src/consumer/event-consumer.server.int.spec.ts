@@ -8,7 +8,7 @@ import { integrationEnv, openTestDataSource, uniqueName, waitFor } from '@relay/
 import { inboxPersistence } from '../migrations';
 import { RELAY_PRODUCER_HEADER, RELAY_SEQUENCE_HEADER, REPLAY_OF_HEADER } from '../event-headers';
 import { producerSequence } from '../position/producer-sequence';
-import { consumerGroupLag } from '../kafka/consumer-lag';
+import { consumerGroupLag } from '../kafka/kafkajs/kafkajs-consumer-lag';
 import { ConsumedEventContext } from './consumed-event.context';
 import { ConsumerStats } from './consumer-stats';
 import { DeadLetterHeaders } from './dead-letter';

@@ -1,32 +1,24 @@
-import { Kafka } from 'kafkajs';
+import { PartitionLag } from './driver/kafka-driver';
 
-export interface PartitionLag {
+export type { PartitionLag } from './driver/kafka-driver';
+
+/** What a client reads of one partition to tell a group's lag there: offsets as decimal text (int64). */
+export interface PartitionOffsets {
   topic: string;
   partition: number;
-  /** Next offset the group will read; -1 when the group has committed nothing on this partition. */
+  /** The group's next offset to read; negative (-1) when it committed none. */
   committedOffset: string;
-  endOffset: string;
-  lag: string;
+  /** The log's first offset (what a group with no commit starts from) and its end (the next offset written). */
+  logStart: string;
+  logEnd: string;
 }
 
-/** Lag of a consumer group per partition: end offset minus committed offset. */
-export async function consumerGroupLag(kafka: Kafka, groupId: string, topics: string[]): Promise<PartitionLag[]> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const committed = await admin.fetchOffsets({ groupId, topics });
-    const result: PartitionLag[] = [];
-    for (const topic of topics) {
-      const ends = await admin.fetchTopicOffsets(topic);
-      const byPartition = new Map(committed.find((entry) => entry.topic === topic)?.partitions.map((p) => [p.partition, p.offset]) ?? []);
-      for (const end of ends.sort((a, b) => a.partition - b.partition)) {
-        const committedOffset = byPartition.get(end.partition) ?? '-1';
-        const start = BigInt(committedOffset) < 0n ? BigInt(end.low) : BigInt(committedOffset);
-        result.push({ topic, partition: end.partition, committedOffset, endOffset: end.high, lag: (BigInt(end.high) - start).toString() });
-      }
-    }
-    return result;
-  } finally {
-    await admin.disconnect();
-  }
+/**
+ * Lag of a group in one partition: the log's end minus the committed offset, or minus the log's
+ * first offset when the group committed nothing (it would start there: Relay's consumers read a
+ * new partition from its beginning).
+ */
+export function partitionLag({ topic, partition, committedOffset, logStart, logEnd }: PartitionOffsets): PartitionLag {
+  const from = BigInt(committedOffset) < 0n ? BigInt(logStart) : BigInt(committedOffset);
+  return { topic, partition, committedOffset: BigInt(committedOffset) < 0n ? '-1' : committedOffset, endOffset: logEnd, lag: (BigInt(logEnd) - from).toString() };
 }

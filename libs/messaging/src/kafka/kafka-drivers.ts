@@ -1,8 +1,9 @@
 import { KafkaDriver } from './driver/kafka-driver';
-import { createKafka, KafkaSettings } from './kafka-settings';
+import { KafkaSettings } from './kafka-settings';
+import { createKafka } from './kafkajs/kafkajs-client';
+import { ensureTopics } from './kafkajs/kafkajs-topic-provisioner';
 import { KafkajsDriver } from './kafkajs/kafkajs.driver';
 import { PlatformaticDriver } from './platformatic/platformatic.driver';
-import { ensureTopics } from './topic-provisioner';
 
 /** The driver KAFKA_CLIENT names (`settings.client`), kafkajs unless it says otherwise. */
 export function createKafkaDriver(settings: KafkaSettings): KafkaDriver {
@@ -10,7 +11,7 @@ export function createKafkaDriver(settings: KafkaSettings): KafkaDriver {
     case 'kafkajs':
       return new KafkajsDriver(settings);
     case 'platformatic': {
-      // Topics are still created with kafkajs's admin client: the port's admin half is not ported yet.
+      // Topics are created by the kafkajs adapter's provisioner, the one implementation of its checks (dead-letter retention, min ISR, partitions and replicas kept).
       const admin = createKafka(settings, '-admin');
       return new PlatformaticDriver(settings, (topics) => ensureTopics(admin, topics));
     }

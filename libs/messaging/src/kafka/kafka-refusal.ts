@@ -9,32 +9,73 @@
  */
 export interface KafkaRefusal {
   kind: 'event' | 'configuration';
-  /** The Kafka error name (e.g. MESSAGE_TOO_LARGE) or the kafkajs error name. */
+  /** The Kafka error name (e.g. MESSAGE_TOO_LARGE), or the client's name for a failed login. */
   type: string;
   /** The Kafka error code, when Kafka gave one. */
   code?: number;
+  /** What the error that carries the refusal says (a client's outer error may say only that the send failed). */
+  message?: string;
 }
 
+/** Kafka's error codes for records a broker refuses whatever the moment (Kafka's protocol error table). */
 const EVENT_REFUSALS: Record<number, string> = { 10: 'MESSAGE_TOO_LARGE', 18: 'RECORD_LIST_TOO_LARGE', 87: 'INVALID_RECORD' };
 const EVENT_REFUSAL_TYPES = new Set(Object.values(EVENT_REFUSALS));
-const CONFIGURATION_ERROR_NAMES = new Set(['KafkaJSSASLAuthenticationError']);
 const CONFIGURATION_TYPES = new Set(['SASL_AUTHENTICATION_FAILED', 'UNSUPPORTED_SASL_MECHANISM']);
+/** A login the client gave up on, by each client's own name for it (kafkajs's error name, @platformatic/kafka's error code). */
+const FAILED_LOGINS = new Set(['KafkaJSSASLAuthenticationError', 'PLT_KFK_AUTHENTICATION']);
+/** How deep into causes and aggregated errors the search goes: client errors nest a few levels, never more. */
+const MAX_ERRORS_SEARCHED = 32;
 
-/**
- * The refusal behind a kafkajs error (the protocol error may be wrapped, e.g. in a
- * KafkaJSNonRetriableError's `cause`); undefined for anything else (a broker down, a timeout, a
- * leader moving), which is transient.
- */
-export function kafkaRefusalOf(error: unknown): KafkaRefusal | undefined {
-  let current: unknown = error;
-  for (let depth = 0; depth < 8 && typeof current === 'object' && current !== null; depth++) {
-    const candidate = current as { type?: unknown; code?: unknown; name?: unknown; cause?: unknown };
-    const code = typeof candidate.code === 'number' ? candidate.code : undefined;
-    const type = typeof candidate.type === 'string' ? candidate.type : code !== undefined ? EVENT_REFUSALS[code] : undefined;
-    if (type !== undefined && EVENT_REFUSAL_TYPES.has(type)) return { kind: 'event', type, code };
-    if (type !== undefined && (type.endsWith('_AUTHORIZATION_FAILED') || CONFIGURATION_TYPES.has(type))) return { kind: 'configuration', type, code };
-    if (typeof candidate.name === 'string' && CONFIGURATION_ERROR_NAMES.has(candidate.name)) return { kind: 'configuration', type: candidate.name };
-    current = candidate.cause;
+interface ClientError {
+  name?: unknown;
+  message?: unknown;
+  /** kafkajs: the Kafka error code; @platformatic/kafka: its own error code (PLT_KFK_*). */
+  code?: unknown;
+  /** kafkajs's Kafka error name. */
+  type?: unknown;
+  /** @platformatic/kafka's ProtocolError: the Kafka error name and code. */
+  apiId?: unknown;
+  apiCode?: unknown;
+  cause?: unknown;
+  /** An AggregateError's (@platformatic/kafka's ResponseError: one per partition; its retries: one per attempt). */
+  errors?: unknown;
+}
+
+/** The refusal one error states by itself, not looking into its causes. */
+function refusalOf(error: ClientError): KafkaRefusal | undefined {
+  const said = typeof error.message === 'string' && error.message !== '' ? { message: error.message } : {};
+  // Kafka's own code where the client kept it, so one table serves both clients.
+  const code = typeof error.apiCode === 'number' ? error.apiCode : typeof error.code === 'number' ? error.code : undefined;
+  const named = typeof error.apiId === 'string' ? error.apiId : typeof error.type === 'string' ? error.type : undefined;
+  const type = named ?? (code !== undefined ? EVENT_REFUSALS[code] : undefined);
+  if (type !== undefined && EVENT_REFUSAL_TYPES.has(type)) return { kind: 'event', type, code, ...said };
+  if (type !== undefined && (type.endsWith('_AUTHORIZATION_FAILED') || CONFIGURATION_TYPES.has(type))) return { kind: 'configuration', type, code, ...said };
+  for (const clientName of [error.name, error.code]) {
+    if (typeof clientName === 'string' && FAILED_LOGINS.has(clientName)) return { kind: 'configuration', type: clientName, ...said };
   }
   return undefined;
+}
+
+/**
+ * The refusal behind an error of either client, kafkajs or @platformatic/kafka: the Kafka error may
+ * be wrapped (kafkajs's KafkaJSNonRetriableError `cause`) or one of several (@platformatic/kafka's
+ * ResponseError holds one per partition, its retries one per attempt). A configuration refusal
+ * anywhere in it wins over an event refusal: nothing is quarantined while the relay may not write.
+ * Undefined for anything else (a broker down, a timeout, a leader moving), which is transient.
+ */
+export function kafkaRefusalOf(error: unknown): KafkaRefusal | undefined {
+  const queue: unknown[] = [error];
+  const seen = new Set<unknown>();
+  let eventRefusal: KafkaRefusal | undefined;
+  while (queue.length > 0 && seen.size < MAX_ERRORS_SEARCHED) {
+    const current = queue.shift();
+    if (typeof current !== 'object' || current === null || seen.has(current)) continue;
+    seen.add(current);
+    const candidate = current as ClientError;
+    const refusal = refusalOf(candidate);
+    if (refusal?.kind === 'configuration') return refusal;
+    eventRefusal ??= refusal;
+    queue.push(candidate.cause, ...(Array.isArray(candidate.errors) ? candidate.errors : []));
+  }
+  return eventRefusal;
 }

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
-import { Kafka } from 'kafkajs';
 import { DataSource } from 'typeorm';
+import { KafkaDriver } from '../kafka/driver/kafka-driver';
 import { writeOutboxToWal } from './append-events';
 import { OutboxRelay, OutboxRelayOptions } from './outbox-relay';
 import { walOutboxSlotName, WalOutboxUnavailableError } from './wal-outbox.reader';
@@ -42,12 +42,12 @@ export class OutboxPublisher {
     private readonly wal: WalOutboxRelay | undefined,
   ) {}
 
-  static async create(dataSource: DataSource, kafka: Kafka, options: OutboxPublisherOptions): Promise<OutboxPublisher> {
+  static async create(dataSource: DataSource, driver: KafkaDriver, options: OutboxPublisherOptions): Promise<OutboxPublisher> {
     const { store, ...relayOptions } = options;
-    const table = new OutboxRelay(dataSource, kafka, relayOptions);
+    const table = new OutboxRelay(dataSource, driver, relayOptions);
     if (store === 'table') return new OutboxPublisher('table', table, undefined);
     const [{ id }] = await dataSource.query(`SELECT system_identifier::text AS id FROM pg_control_system()`);
-    const wal = new WalOutboxRelay(kafka, {
+    const wal = new WalOutboxRelay(driver, {
       databaseUrl: options.databaseUrl,
       schema: options.schema,
       topics: options.topics,

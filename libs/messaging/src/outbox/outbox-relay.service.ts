@@ -1,6 +1,7 @@
 import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { createPublishingKafka, KafkaSettings } from '../kafka/kafka-settings';
+import { KafkaSettings } from '../kafka/kafka-settings';
+import { createKafkaDriver } from '../kafka/kafka-drivers';
 import { messagingMetrics, onMetricsScrape } from '../metrics';
 import { OutboxPublisher } from './outbox-publisher';
 import { KAFKA_SETTINGS, OUTBOX_RELAY_OPTIONS } from '../messaging.tokens';
@@ -22,8 +23,8 @@ export class OutboxRelayService implements OnApplicationBootstrap, BeforeApplica
   async onApplicationBootstrap(): Promise<void> {
     const { publishes, ...options } = this.options;
     const topics = publishes.map((topic) => ({ topic, numPartitions: this.settings.topicPartitions, replicationFactor: this.settings.replicationFactor }));
-    // Its own client, whose producers fail a batch kafkajs calls sent but no broker acknowledged in full (createPublishingKafka says why).
-    const publisher = await OutboxPublisher.create(this.dataSource, createPublishingKafka(this.settings), { ...options, topics });
+    // The client KAFKA_CLIENT names, as the consumer's; a driver of its own, so its connections are too.
+    const publisher = await OutboxPublisher.create(this.dataSource, createKafkaDriver(this.settings), { ...options, topics });
     this.publisher = publisher;
     publisher.start();
     this.unregisterMetrics = onMetricsScrape('backlog', async () => {

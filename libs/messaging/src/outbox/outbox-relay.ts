@@ -1,9 +1,8 @@
 import { Logger } from '@nestjs/common';
-import { Kafka } from 'kafkajs';
 import { Client, QueryResult } from 'pg';
 import { DataSource } from 'typeorm';
 import { IDLE_IN_TRANSACTION_TIMEOUT_MS } from '@relay/service-runtime';
-import { TopicSpec } from '../kafka/topic-provisioner';
+import { KafkaDriver, TopicSpec } from '../kafka/driver/kafka-driver';
 import { RELAY_PRODUCER_HEADER, RELAY_SEQUENCE_HEADER } from '../event-headers';
 import { producerSequence } from '../position/producer-sequence';
 import { RelayLoop, RelayPass } from './relay-loop';
@@ -101,13 +100,13 @@ export class OutboxRelay {
 
   constructor(
     private readonly dataSource: DataSource,
-    kafka: Kafka,
+    driver: KafkaDriver,
     private readonly options: OutboxRelayOptions,
   ) {
     this.batchSize = options.batchSize ?? 500;
     this.pollIntervalMs = options.pollIntervalMs ?? 1_000;
     this.idleInTransactionTimeoutMs = options.idleInTransactionTimeoutMs ?? IDLE_IN_TRANSACTION_TIMEOUT_MS;
-    this.producer = new RelayProducer(kafka, options.topics);
+    this.producer = new RelayProducer(driver, options.topics);
     this.loop = new RelayLoop(
       { schema: options.schema, databaseUrl: options.databaseUrl, pollIntervalMs: this.pollIntervalMs },
       () => this.publishBatch(),

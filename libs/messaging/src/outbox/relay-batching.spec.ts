@@ -1,5 +1,4 @@
-import { TopicMessages } from 'kafkajs';
-import { kafkaRefusalOf } from '../kafka/kafka-refusal';
+import { TopicRecords } from '../kafka/driver/kafka-driver';
 import { batchBytes, publishInOrder, recordBytes, RelayEvent, splitByBytes } from './relay-batching';
 
 const event = (topic: string, index: number, valueBytes = 100): RelayEvent => ({
@@ -13,21 +12,21 @@ const ids = (events: readonly RelayEvent[]) => events.map((each) => each.eventId
 
 /** A Kafka that refuses, like a broker, any request holding a topic's records over its limit. */
 function fakeKafka(limits: Record<string, number>, transient?: () => Error | undefined) {
-  const requests: TopicMessages[][] = [];
+  const requests: TopicRecords[][] = [];
   const written: string[] = [];
-  const send = async (topicMessages: TopicMessages[]) => {
-    requests.push(topicMessages);
+  const send = async (request: TopicRecords[]) => {
+    requests.push(request);
     const failure = transient?.();
     if (failure) throw failure;
-    for (const { topic, messages } of topicMessages) {
-      const bytes = 61 + messages.reduce((sum, message) => sum + recordBytes(message as RelayEvent['message']), 0);
+    for (const { topic, records } of request) {
+      const bytes = 61 + records.reduce((sum, record) => sum + recordBytes(record as RelayEvent['message']), 0);
       if (bytes > limits[topic]) {
         // kafkajs's shape: a non-retriable wrapper around the protocol error.
         const protocol = Object.assign(new Error('The request included a message larger than the max message size the server will accept'), { type: 'MESSAGE_TOO_LARGE', code: 10 });
         throw Object.assign(new Error(protocol.message), { name: 'KafkaJSNonRetriableError', cause: protocol });
       }
     }
-    for (const { messages } of topicMessages) for (const message of messages) written.push(String(message.headers?.['x-relay-sequence']));
+    for (const { records } of request) for (const record of records) written.push(String(record.headers?.['x-relay-sequence']));
   };
   return { send, requests, written };
 }
@@ -103,21 +102,5 @@ describe('publishInOrder', () => {
     await expect(publishInOrder([event('a', 1), event('a', 2, 3_000)], denied.send, () => 2_000)).rejects.toBe(authorization);
     const down = fakeKafka({ a: 2_000 }, () => Object.assign(new Error('Connection error'), { name: 'KafkaJSConnectionError' }));
     await expect(publishInOrder([event('a', 1)], down.send, () => 2_000)).rejects.toThrow('Connection error');
-  });
-});
-
-describe('kafkaRefusalOf', () => {
-  it('tells records refused for good from configuration problems and from transient failures', () => {
-    const wrapped = (type: string, code: number) => Object.assign(new Error('x'), { name: 'KafkaJSNonRetriableError', cause: Object.assign(new Error('y'), { type, code }) });
-    expect(kafkaRefusalOf(wrapped('MESSAGE_TOO_LARGE', 10))).toEqual({ kind: 'event', type: 'MESSAGE_TOO_LARGE', code: 10 });
-    expect(kafkaRefusalOf(Object.assign(new Error('x'), { code: 10 }))).toEqual({ kind: 'event', type: 'MESSAGE_TOO_LARGE', code: 10 });
-    expect(kafkaRefusalOf(wrapped('RECORD_LIST_TOO_LARGE', 18))?.kind).toBe('event');
-    expect(kafkaRefusalOf(wrapped('INVALID_RECORD', 87))?.kind).toBe('event');
-    expect(kafkaRefusalOf(wrapped('TOPIC_AUTHORIZATION_FAILED', 29))).toEqual({ kind: 'configuration', type: 'TOPIC_AUTHORIZATION_FAILED', code: 29 });
-    expect(kafkaRefusalOf(wrapped('CLUSTER_AUTHORIZATION_FAILED', 31))?.kind).toBe('configuration');
-    expect(kafkaRefusalOf(Object.assign(new Error('x'), { name: 'KafkaJSSASLAuthenticationError' }))?.kind).toBe('configuration');
-    expect(kafkaRefusalOf(wrapped('NOT_LEADER_FOR_PARTITION', 6))).toBeUndefined();
-    expect(kafkaRefusalOf(new Error('Connection timeout'))).toBeUndefined();
-    expect(kafkaRefusalOf(undefined)).toBeUndefined();
   });
 });

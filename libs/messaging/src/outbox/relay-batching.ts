@@ -1,4 +1,4 @@
-import { Message, TopicMessages } from 'kafkajs';
+import { OutgoingRecord, TopicRecords } from '../kafka/driver/kafka-driver';
 import { kafkaRefusalOf } from '../kafka/kafka-refusal';
 
 /**
@@ -21,7 +21,7 @@ const HEADER_OVERHEAD = 10;
 /** One event as a relay sends it, and what identifies it should Kafka never accept it. */
 export interface RelayEvent {
   topic: string;
-  message: Message & { key: string; value: string | Buffer; headers: Record<string, string> };
+  message: OutgoingRecord & { key: string; value: string | Buffer; headers: Record<string, string> };
   /** RELAY_PRODUCER_HEADER and RELAY_SEQUENCE_HEADER of the message. */
   producer: string;
   sequence: string;
@@ -56,10 +56,10 @@ export function batchBytes(events: readonly RelayEvent[]): number {
 
 /**
  * Cuts `events` (in publishing order) into consecutive requests in which each topic's records
- * weigh no more than that topic's limit: kafkajs sends one request per sendBatch, with one record
+ * weigh no more than that topic's limit: a producer's sendBatch is one request per broker, with one record
  * batch per partition, which the broker refuses whole when it is larger than the topic's
  * `max.message.bytes`. The bound is taken per topic, not per partition (the partition is chosen
- * by kafkajs from the key), which is stricter than Kafka's but never too loose. An event that
+ * by the client from the key), which is stricter than Kafka's but never too loose. An event that
  * alone is over its limit gets a request of its own, so that Kafka refuses it alone (only Kafka's
  * answer decides that it cannot be sent: the limit read may be stale). The order of the events is
  * kept: the requests go one after the other.
@@ -89,15 +89,15 @@ export function splitByBytes(events: readonly RelayEvent[], limitOf: (topic: str
   return requests;
 }
 
-/** One produce request's messages, grouped by topic, each topic's in publishing order. */
-export function topicMessagesOf(events: readonly RelayEvent[]): TopicMessages[] {
-  const byTopic = new Map<string, Message[]>();
+/** One produce request's records, grouped by topic, each topic's in publishing order. */
+export function topicRecordsOf(events: readonly RelayEvent[]): TopicRecords[] {
+  const byTopic = new Map<string, OutgoingRecord[]>();
   for (const event of events) {
-    const messages = byTopic.get(event.topic) ?? [];
-    messages.push(event.message);
-    byTopic.set(event.topic, messages);
+    const records = byTopic.get(event.topic) ?? [];
+    records.push(event.message);
+    byTopic.set(event.topic, records);
   }
-  return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
+  return [...byTopic].map(([topic, records]) => ({ topic, records }));
 }
 
 /** How many of `events` each topic has. */
@@ -130,13 +130,13 @@ export interface PublishOutcome {
  */
 export async function publishInOrder(
   events: readonly RelayEvent[],
-  send: (topicMessages: TopicMessages[]) => Promise<void>,
+  send: (request: TopicRecords[]) => Promise<void>,
   limitOf: (topic: string) => number,
 ): Promise<PublishOutcome> {
   const outcome: PublishOutcome = { published: [], refused: [] };
   const sendRequest = async (request: RelayEvent[]): Promise<void> => {
     try {
-      await send(topicMessagesOf(request));
+      await send(topicRecordsOf(request));
       outcome.published.push(...request);
     } catch (error) {
       const refusal = kafkaRefusalOf(error);
@@ -146,7 +146,7 @@ export async function publishInOrder(
         outcome.refused.push({
           ...event,
           reason: refusal.type,
-          errorMessage: error instanceof Error ? error.message : String(error),
+          errorMessage: refusal.message ?? (error instanceof Error ? error.message : String(error)),
           sizeBytes: batchBytes(request),
           limitBytes: limitOf(event.topic),
         });

@@ -1,25 +1,23 @@
 import { Logger } from '@nestjs/common';
-import { ConfigResourceTypes, Kafka, Producer, TopicMessages } from 'kafkajs';
 import { startWorkSpan, tracingEnabled, WorkSpan } from '@relay/service-runtime';
-import { idempotentProducerConfig } from '../kafka/kafka-settings';
-import { ensureTopics, TopicSpec } from '../kafka/topic-provisioner';
+import { KafkaDriver, RecordProducer, TopicRecords, TopicSpec } from '../kafka/driver/kafka-driver';
 import { KAFKA_DEFAULT_MAX_MESSAGE_BYTES, publishInOrder, PublishOutcome, RelayEvent } from './relay-batching';
 
 /**
- * A relay's Kafka producer: idempotent, one request in flight (so a retried request can neither
- * be duplicated nor overtaken), acknowledged by all in-sync replicas, and created with its topics
- * on first use. It knows each topic's `max.message.bytes` (read when it connects) and cuts what it
- * publishes into requests below it.
+ * A relay's Kafka producer, from the service's Kafka driver (KAFKA_CLIENT): idempotent, acknowledged
+ * by all in-sync replicas (RecordProducer's contract), and created with its topics on first use. It
+ * knows each topic's `max.message.bytes` (read when it connects) and cuts what it publishes into
+ * requests below it.
  */
 export class RelayProducer {
   private readonly logger = new Logger(RelayProducer.name);
-  private producer: Producer | undefined;
+  private producer: RecordProducer | undefined;
   private ready = false;
   /** Each topic's max.message.bytes, as the broker reported it at the last connect. */
-  private readonly maxMessageBytes = new Map<string, number>();
+  private maxMessageBytes = new Map<string, number>();
 
   constructor(
-    private readonly kafka: Kafka,
+    private readonly driver: KafkaDriver,
     private readonly topics: TopicSpec[],
   ) {}
 
@@ -39,7 +37,7 @@ export class RelayProducer {
    */
   async publish(events: readonly RelayEvent[]): Promise<PublishOutcome> {
     await this.connected();
-    return publishInOrder(events, (topicMessages) => this.send(topicMessages), (topic) => this.maxBatchBytes(topic));
+    return publishInOrder(events, (request) => this.send(request), (topic) => this.maxBatchBytes(topic));
   }
 
   /** The largest record batch a partition of `topic` accepts: its max.message.bytes, else Kafka's default. */
@@ -48,10 +46,10 @@ export class RelayProducer {
   }
 
   /** Sends one request; resolves once every in-sync replica has it. */
-  async send(topicMessages: TopicMessages[]): Promise<void> {
+  async send(request: TopicRecords[]): Promise<void> {
     const producer = await this.connected();
-    const span = startPublishSpan(topicMessages);
-    await producer.sendBatch({ acks: -1, topicMessages }).then(() => span.end(), (error: unknown) => {
+    const span = startPublishSpan(request);
+    await producer.sendBatch(request).then(() => span.end(), (error: unknown) => {
       span.end(error);
       // Dropped after a failed send; the next batch gets a new producer. An idempotent producer
       // whose request failed may no longer agree with the broker on its sequence numbers (a broker
@@ -71,11 +69,10 @@ export class RelayProducer {
     await producer?.disconnect().catch(() => undefined);
   }
 
-  private async connected(): Promise<Producer> {
-    this.producer ??= this.kafka.producer(idempotentProducerConfig());
+  private async connected(): Promise<RecordProducer> {
+    this.producer ??= await this.driver.connectProducer();
     if (!this.ready) {
-      await this.producer.connect();
-      await ensureTopics(this.kafka, this.topics);
+      await this.driver.ensureTopics(this.topics);
       await this.readMaxMessageBytes();
       this.ready = true;
     }
@@ -90,21 +87,10 @@ export class RelayProducer {
    */
   private async readMaxMessageBytes(): Promise<void> {
     if (this.topics.length === 0) return;
-    const admin = this.kafka.admin();
     try {
-      await admin.connect();
-      const { resources } = await admin.describeConfigs({
-        includeSynonyms: false,
-        resources: this.topics.map((spec) => ({ type: ConfigResourceTypes.TOPIC, name: spec.topic, configNames: ['max.message.bytes'] })),
-      });
-      for (const resource of resources) {
-        const value = Number(resource.configEntries.find((entry) => entry.configName === 'max.message.bytes')?.configValue);
-        if (Number.isSafeInteger(value) && value > 0) this.maxMessageBytes.set(resource.resourceName, value);
-      }
+      this.maxMessageBytes = await this.driver.maxMessageBytes(this.topics.map((spec) => spec.topic));
     } catch (error) {
       this.logger.warn(`cannot read max.message.bytes of ${this.topics.map((spec) => spec.topic).join(', ')}; assuming ${KAFKA_DEFAULT_MAX_MESSAGE_BYTES}: ${(error as Error).message}`);
-    } finally {
-      await admin.disconnect().catch(() => undefined);
     }
   }
 }
@@ -113,9 +99,9 @@ export class RelayProducer {
  * The producer span of one request, linked to the work that raised each of its events (the
  * consumers' spans are children of that work, through each event's traceparent header).
  */
-function startPublishSpan(topicMessages: TopicMessages[]): WorkSpan {
+function startPublishSpan(request: TopicRecords[]): WorkSpan {
   if (!tracingEnabled()) return startWorkSpan({ name: 'publish', kind: 'producer' });
-  const topics = topicMessages.map((each) => each.topic);
+  const topics = request.map((each) => each.topic);
   return startWorkSpan({
     name: `publish ${topics.join(' ')}`,
     kind: 'producer',
@@ -123,8 +109,8 @@ function startPublishSpan(topicMessages: TopicMessages[]): WorkSpan {
       'messaging.system': 'kafka',
       'messaging.operation.type': 'send',
       'messaging.destination.name': topics.join(','),
-      'messaging.batch.message_count': topicMessages.reduce((sum, each) => sum + each.messages.length, 0),
+      'messaging.batch.message_count': request.reduce((sum, each) => sum + each.records.length, 0),
     },
-    links: topicMessages.flatMap((each) => each.messages.map((message) => message.headers?.traceparent?.toString())),
+    links: request.flatMap((each) => each.records.map((record) => record.headers?.traceparent?.toString())),
   });
 }

@@ -1,6 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { Kafka } from 'kafkajs';
-import { TopicSpec } from '../kafka/topic-provisioner';
+import { KafkaDriver, TopicSpec } from '../kafka/driver/kafka-driver';
 import { RELAY_PRODUCER_HEADER, RELAY_SEQUENCE_HEADER, RELAY_XID_HEADER } from '../event-headers';
 import { failpoint } from '../failpoints';
 import { messagingMetrics } from '../metrics';
@@ -61,7 +60,7 @@ export class WalOutboxRelay {
   private drainFirst: WalOutboxRelayOptions['drainFirst'];
 
   constructor(
-    kafka: Kafka,
+    driver: KafkaDriver,
     private readonly options: WalOutboxRelayOptions,
   ) {
     this.batchSize = options.batchSize ?? 500;
@@ -69,7 +68,7 @@ export class WalOutboxRelay {
     // pgoutput writes a Begin and a Commit row around each transaction's messages: 3 rows for a
     // transaction of one event, the most per event there can be.
     this.reader = new WalOutboxReader({ ...options, maxChanges: 3 * this.batchSize, applicationName: `${options.schema}-wal-outbox-relay` });
-    this.producer = new RelayProducer(kafka, options.topics);
+    this.producer = new RelayProducer(driver, options.topics);
     this.loop = new RelayLoop(
       { schema: options.schema, databaseUrl: options.databaseUrl, pollIntervalMs: options.pollIntervalMs ?? 1_000 },
       // A full read means more may be waiting, whether or not it held this schema's events.

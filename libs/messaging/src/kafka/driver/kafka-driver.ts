@@ -1,8 +1,9 @@
 /**
- * The Kafka driver port: what Relay's consumer needs of a Kafka client, in Relay's terms. The
- * consumer server, its stages and the dead-letter parker are written against these types only; an
- * adapter (kafkajs today, `kafka/kafkajs/`) is the one place that imports a client package, so a
- * client can be swapped or measured against another without touching what happens to a message.
+ * The Kafka driver port: what Relay's consumer and outbox relays need of a Kafka client, in Relay's
+ * terms. The consumer server, its stages, the dead-letter parker and the relays are written against
+ * these types only; an adapter (`kafka/kafkajs/`, `kafka/platformatic/`) is the one place that
+ * imports a client package, so a client can be swapped or measured against another without touching
+ * what happens to a message.
  *
  * The shape is the one a consumer that keeps its own position needs: batches per partition pulled
  * (never pushed), offsets committed by hand once the effect is durable, a seek to the position
@@ -87,10 +88,36 @@ export interface GroupConsumer {
   stop(): Promise<void>;
 }
 
-/** An idempotent producer whose sends resolve once every in-sync replica has the records (acks=all). */
+/** Records for one topic, in the order they are to be written (per partition). */
+export interface TopicRecords {
+  topic: string;
+  records: readonly OutgoingRecord[];
+}
+
+/**
+ * An idempotent producer whose sends resolve once every in-sync replica has every record of the
+ * send (acks=all), partitioning keys as the Java client does. A send that rejects may have written
+ * some of its records: the caller sends them again, and consumers drop the copies.
+ */
 export interface RecordProducer {
   send(topic: string, records: readonly OutgoingRecord[]): Promise<void>;
+  /**
+   * Sends the records of several topics together: one produce request per broker, so a broker
+   * refuses it whole when a partition's records are over the topic's max.message.bytes.
+   */
+  sendBatch(batch: readonly TopicRecords[]): Promise<void>;
   disconnect(): Promise<void>;
+}
+
+/** A consumer group's position in one partition, and how far behind the end of the log it is. */
+export interface PartitionLag {
+  topic: string;
+  partition: number;
+  /** Next offset the group will read; -1 when the group has committed nothing on this partition. */
+  committedOffset: string;
+  endOffset: string;
+  /** Records from the committed offset (or, with none, the log's first) to the end. */
+  lag: string;
 }
 
 export interface TopicSpec {
@@ -106,6 +133,14 @@ export interface KafkaDriver {
   groupConsumer(options: GroupConsumerOptions): GroupConsumer;
   /** A connected producer. */
   connectProducer(): Promise<RecordProducer>;
-  /** Creates the topics that do not exist yet, and checks those that do (see topic-provisioner). */
+  /** Creates the topics that do not exist yet, and checks those that do (kafka/kafkajs/kafkajs-topic-provisioner.ts). */
   ensureTopics(topics: readonly TopicSpec[]): Promise<void>;
+  /**
+   * Each topic's `max.message.bytes` (the topic's own, or the broker's default for it); a topic
+   * whose value the broker did not give is left out. Rejects when the broker will not say at all
+   * (e.g. no DescribeConfigs right).
+   */
+  maxMessageBytes(topics: readonly string[]): Promise<Map<string, number>>;
+  /** Every partition of `topics`, in topic then partition order, with `groupId`'s committed offset and lag. */
+  groupLag(groupId: string, topics: readonly string[]): Promise<PartitionLag[]>;
 }

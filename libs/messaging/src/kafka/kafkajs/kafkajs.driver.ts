@@ -1,28 +1,44 @@
-import { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
-import { GroupConsumer, GroupConsumerListener, GroupConsumerOptions, KafkaDriver, PartitionBatch, PartitionOffset, RecordProducer, TopicSpec } from '../driver/kafka-driver';
-import { createKafka, idempotentProducerConfig, KafkaSettings } from '../kafka-settings';
-import { ensureTopics } from '../topic-provisioner';
+import { ConfigResourceTypes, Consumer, EachBatchPayload, Kafka, TopicMessages } from 'kafkajs';
+import { GroupConsumer, GroupConsumerListener, GroupConsumerOptions, KafkaDriver, PartitionBatch, PartitionLag, PartitionOffset, RecordProducer, TopicRecords, TopicSpec } from '../driver/kafka-driver';
+import { KafkaSettings } from '../kafka-settings';
+import { withCheckedBatches } from './checked-batches';
+import { createKafka, idempotentProducerConfig } from './kafkajs-client';
+import { consumerGroupLag } from './kafkajs-consumer-lag';
+import { ensureTopics } from './kafkajs-topic-provisioner';
 
 /** The kafkajs adapter of the Kafka driver port: one kafkajs client per driver. */
 export class KafkajsDriver implements KafkaDriver {
   readonly client = 'kafkajs';
   private readonly kafka: Kafka;
 
-  constructor(settings: KafkaSettings) {
-    this.kafka = createKafka(settings);
+  /** `kafka`: a client configured otherwise than createKafka's (tests: one that gives up at once). */
+  constructor(settings: KafkaSettings, kafka = createKafka(settings)) {
+    this.kafka = kafka;
   }
 
   groupConsumer(options: GroupConsumerOptions): GroupConsumer {
     return new KafkajsGroupConsumer(this.kafka, options);
   }
 
+  /**
+   * A producer whose sends fail when kafkajs calls a batch sent that no broker acknowledged in full
+   * (withCheckedBatches says why: kafkajs 2.2.4 loses records when a leader moves mid-send). The
+   * check tells the partitions of one send only while it is the only one in flight, so sends go
+   * one at a time.
+   */
   async connectProducer(): Promise<RecordProducer> {
-    const producer = this.kafka.producer(idempotentProducerConfig());
-    await producer.connect();
+    const producer = withCheckedBatches(this.kafka).producer(idempotentProducerConfig());
+    await producer.connect().catch(async (error: unknown) => {
+      // Nothing is handed back to disconnect later: let go of what the attempt opened.
+      await producer.disconnect().catch(() => undefined);
+      throw error;
+    });
+    const sendBatch = oneAtATime(async (topicMessages: TopicMessages[]) => {
+      await producer.sendBatch({ acks: -1, topicMessages });
+    });
     return {
-      send: async (topic, records) => {
-        await producer.send({ topic, acks: -1, messages: [...records] });
-      },
+      send: (topic, records) => sendBatch([{ topic, messages: [...records] }]),
+      sendBatch: (batch: readonly TopicRecords[]) => sendBatch(batch.map(({ topic, records }) => ({ topic, messages: [...records] }))),
       disconnect: () => producer.disconnect(),
     };
   }
@@ -30,6 +46,40 @@ export class KafkajsDriver implements KafkaDriver {
   ensureTopics(topics: readonly TopicSpec[]): Promise<void> {
     return ensureTopics(this.kafka, topics);
   }
+
+  async maxMessageBytes(topics: readonly string[]): Promise<Map<string, number>> {
+    const limits = new Map<string, number>();
+    if (topics.length === 0) return limits;
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      const { resources } = await admin.describeConfigs({
+        includeSynonyms: false,
+        resources: topics.map((name) => ({ type: ConfigResourceTypes.TOPIC, name, configNames: ['max.message.bytes'] })),
+      });
+      for (const resource of resources) {
+        const value = Number(resource.configEntries.find((entry) => entry.configName === 'max.message.bytes')?.configValue);
+        if (Number.isSafeInteger(value) && value > 0) limits.set(resource.resourceName, value);
+      }
+      return limits;
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+  }
+
+  groupLag(groupId: string, topics: readonly string[]): Promise<PartitionLag[]> {
+    return consumerGroupLag(this.kafka, groupId, topics);
+  }
+}
+
+/** `send` run one call at a time, in the order called; a failed call does not stop the ones after it. */
+function oneAtATime<T>(send: (input: T) => Promise<void>): (input: T) => Promise<void> {
+  let last: Promise<void> = Promise.resolve();
+  return (input) => {
+    const next = last.catch(() => undefined).then(() => send(input));
+    last = next;
+    return next;
+  };
 }
 
 class KafkajsGroupConsumer implements GroupConsumer {

@@ -1,6 +1,5 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { integrationEnv, uniqueName, waitFor } from '@relay/testing';
-import { consumerGroupLag } from '../consumer-lag';
 import { GroupConsumer, PartitionBatch } from '../driver/kafka-driver';
 import { createKafkaDriver } from '../kafka-drivers';
 
@@ -66,7 +65,7 @@ describe('PlatformaticDriver group consumer against real Kafka', () => {
       }),
     );
 
-    await waitFor(async () => (await consumerGroupLag(kafka, group, [topic])).every((partition) => partition.lag === '0'), {
+    await waitFor(async () => (await driver.groupLag(group, [topic])).filter((partition) => partition.lag === '0').length === PARTITIONS, {
       description: 'the group committed to the end of every partition',
       timeoutMs: 90_000,
     });

@@ -1,9 +1,10 @@
 import { Logger } from '@nestjs/common';
-import { compatibilityPartitioner, Consumer, IS_CONTROL, ListOffsetTimestamps, ProduceAcks, Producer } from '@platformatic/kafka';
+import { Admin, compatibilityPartitioner, ConfigResourceTypes, Consumer, IS_CONTROL, ListOffsetTimestamps, ProduceAcks, Producer } from '@platformatic/kafka';
 import type { ClusterMetadata, GroupAssignment } from '@platformatic/kafka';
-import { ConsumedRecord, GroupConsumer, GroupConsumerListener, GroupConsumerOptions, KafkaDriver, PartitionBatch, PartitionOffset, RecordHeaders, RecordProducer, TopicSpec } from '../driver/kafka-driver';
+import { ConsumedRecord, GroupConsumer, GroupConsumerListener, GroupConsumerOptions, KafkaDriver, OutgoingRecord, PartitionBatch, PartitionLag, PartitionOffset, RecordHeaders, RecordProducer, TopicRecords, TopicSpec } from '../driver/kafka-driver';
 import { KafkaSettings } from '../kafka-settings';
 import { platformaticConnection } from './platformatic-connection';
+import { platformaticGroupLag } from './platformatic-consumer-lag';
 
 /** How long a fetch waits at the broker for new records (Kafka's fetch.max.wait.ms; kafkajs's maxWaitTimeInMs is 5 s). */
 const FETCH_MAX_WAIT_MS = 500;
@@ -32,8 +33,8 @@ type FetchResponse = Awaited<ReturnType<Consumer['fetch']>>;
  * committed offset. Relay's consumer keeps its position itself (an offset below the stored
  * position counts as applied), so a skipped record would be lost. Here each fetch asks for exactly
  * the offsets the consumer is at, and the next fetch of a partition waits until its batch is done:
- * in order, no gaps, no buffer beyond one fetch. Topics are still created with kafkajs's admin
- * client (topic-provisioner.ts): the admin half of the port is next.
+ * in order, no gaps, no buffer beyond one fetch. Topics are created with the kafkajs adapter's
+ * provisioner (kafka-drivers.ts hands it over): the one implementation of their checks for now.
  */
 export class PlatformaticDriver implements KafkaDriver {
   readonly client = 'platformatic';
@@ -54,13 +55,18 @@ export class PlatformaticDriver implements KafkaDriver {
   async connectProducer(): Promise<RecordProducer> {
     // The Java client's (and kafkajs's) partitioner: a key lands on the partition the other clients put it on.
     const producer = new Producer({ ...this.base('-producer'), idempotent: true, acks: ProduceAcks.ALL, autocreateTopics: false, partitioner: compatibilityPartitioner });
+    // Connected now, as the port promises: a relay that cannot reach Kafka learns it before it claims a batch.
+    await producer.connectToBrokers().catch(async (error: unknown) => {
+      await producer.close().catch(() => undefined);
+      throw error;
+    });
+    const sendBatch = async (batch: readonly TopicRecords[]) => {
+      // One send: the library makes one produce request per partition leader of it.
+      await producer.send({ messages: batch.flatMap(({ topic, records }) => records.map((record) => messageOut(topic, record))), acks: ProduceAcks.ALL });
+    };
     return {
-      send: async (topic, records) => {
-        await producer.send({
-          messages: records.map((record) => ({ topic, key: bufferOf(record.key), value: bufferOf(record.value), headers: headersOut(record.headers) })),
-          acks: ProduceAcks.ALL,
-        });
-      },
+      send: (topic, records) => sendBatch([{ topic, records }]),
+      sendBatch,
       disconnect: () => producer.close(),
     };
   }
@@ -68,7 +74,37 @@ export class PlatformaticDriver implements KafkaDriver {
   ensureTopics(topics: readonly TopicSpec[]): Promise<void> {
     return this.ensureTopicsWith(topics);
   }
+
+  async maxMessageBytes(topics: readonly string[]): Promise<Map<string, number>> {
+    const limits = new Map<string, number>();
+    if (topics.length === 0) return limits;
+    const admin = new Admin(this.base('-admin'));
+    try {
+      const described = await admin.describeConfigs({
+        includeSynonyms: false,
+        resources: topics.map((resourceName) => ({ resourceType: ConfigResourceTypes.TOPIC, resourceName, configurationKeys: ['max.message.bytes'] })),
+      });
+      for (const resource of described) {
+        const value = Number(resource.configs.find((config) => config.name === 'max.message.bytes')?.value);
+        if (Number.isSafeInteger(value) && value > 0) limits.set(resource.resourceName, value);
+      }
+      return limits;
+    } finally {
+      await admin.close().catch(() => undefined);
+    }
+  }
+
+  async groupLag(groupId: string, topics: readonly string[]): Promise<PartitionLag[]> {
+    const admin = new Admin(this.base('-admin'));
+    try {
+      return await platformaticGroupLag(admin, groupId, topics);
+    } finally {
+      await admin.close().catch(() => undefined);
+    }
+  }
 }
+
+const messageOut = (topic: string, record: OutgoingRecord) => ({ topic, key: bufferOf(record.key), value: bufferOf(record.value), headers: headersOut(record.headers) });
 
 const bufferOf = (value: Buffer | string | null | undefined): Buffer | undefined => (value === null || value === undefined ? undefined : Buffer.isBuffer(value) ? value : Buffer.from(value));
 

@@ -1,7 +1,7 @@
 import { Admin, ConfigResourceTypes, Kafka, logLevel } from 'kafkajs';
 import { deadLetterTopicFor } from '@relay/contracts';
 import { integrationEnv, uniqueName } from '@relay/testing';
-import { ensureTopics } from './topic-provisioner';
+import { ensureTopics } from './kafkajs-topic-provisioner';
 
 jest.setTimeout(60_000);
 

@@ -1,4 +1,4 @@
-import { creationConfigOf, minInsyncReplicasFor } from './topic-provisioner';
+import { creationConfigOf, minInsyncReplicasFor } from './topic-settings';
 
 describe('topic creation settings', () => {
   it.each([

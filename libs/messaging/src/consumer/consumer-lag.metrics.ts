@@ -1,8 +1,7 @@
 import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
-import { Kafka } from 'kafkajs';
-import { CONSUMER_GROUP, CONSUMER_TOPICS, KAFKA_CLIENT } from '../messaging.tokens';
+import { KafkaDriver } from '../kafka/driver/kafka-driver';
+import { CONSUMER_GROUP, CONSUMER_TOPICS, KAFKA_DRIVER } from '../messaging.tokens';
 import { messagingMetrics, onMetricsScrape } from '../metrics';
-import { consumerGroupLag } from './consumer-lag';
 
 /** Feeds the per-partition lag gauge from the group's committed and end offsets at scrape time. */
 @Injectable()
@@ -10,14 +9,14 @@ export class ConsumerLagMetrics implements OnApplicationBootstrap, BeforeApplica
   private unregister: (() => void) | undefined;
 
   constructor(
-    @Inject(KAFKA_CLIENT) private readonly kafka: Kafka,
+    @Inject(KAFKA_DRIVER) private readonly driver: KafkaDriver,
     @Inject(CONSUMER_GROUP) private readonly group: string,
     @Inject(CONSUMER_TOPICS) private readonly topics: string[],
   ) {}
 
   onApplicationBootstrap(): void {
     this.unregister = onMetricsScrape('lag', async () => {
-      for (const partition of await consumerGroupLag(this.kafka, this.group, this.topics)) {
+      for (const partition of await this.driver.groupLag(this.group, this.topics)) {
         messagingMetrics.consumerLag.set({ group: this.group, topic: partition.topic, partition: String(partition.partition) }, Number(partition.lag));
       }
     });

@@ -1,37 +1,9 @@
 import { Logger } from '@nestjs/common';
 import { Admin, ConfigResourceTypes, ConfigSource, Kafka } from 'kafkajs';
-import { sourceTopicOfDeadLetterTopic } from '@relay/contracts';
-import { TopicSpec } from './driver/kafka-driver';
-
-export type { TopicSpec } from './driver/kafka-driver';
+import { TopicSpec } from '../driver/kafka-driver';
+import { creationConfigOf, kindConfigOf } from '../topic-settings';
 
 const ATTEMPTS = 10;
-
-/**
- * Settings every topic of a kind gets, whoever creates it. Dead-letter topics keep their records
- * until an operator purges them (the broker's default would delete parked messages after 7 days,
- * while docs/guarantees.md says a parked message is never lost).
- */
-const DEAD_LETTER_TOPIC_CONFIG = [{ name: 'retention.ms', value: '-1' }];
-
-const configOf = (topic: string) => (sourceTopicOfDeadLetterTopic(topic) === undefined ? [] : DEAD_LETTER_TOPIC_CONFIG);
-
-/**
- * Replicas that must have a record before a producer with acks=all (every Relay producer) gets its
- * acknowledgement: min(2, replicationFactor - 1), at least 1. With 3 replicas a write survives the
- * loss of any one broker and the topic still takes writes with one broker down; with 2, writes go on
- * with one broker down but an acknowledged record may be on one broker only; with 1 there is no
- * choice. Set on the topic itself, so the guarantee does not depend on the brokers' default.
- */
-export function minInsyncReplicasFor(replicationFactor: number): number {
-  return Math.max(1, Math.min(2, replicationFactor - 1));
-}
-
-/** The settings a topic is created with: its kind's (dead-letter retention) and, when replicated, its min ISR. */
-export function creationConfigOf(spec: TopicSpec): Array<{ name: string; value: string }> {
-  const replicated = spec.replicationFactor >= 2 ? [{ name: 'min.insync.replicas', value: String(minInsyncReplicasFor(spec.replicationFactor)) }] : [];
-  return [...configOf(spec.topic), ...replicated];
-}
 
 function isAlreadyExists(error: unknown): boolean {
   const candidate = error as { type?: string; errors?: unknown[]; message?: string };
@@ -43,7 +15,8 @@ function isAlreadyExists(error: unknown): boolean {
 }
 
 /**
- * Creates the topics a service needs, explicitly, at start-up (brokers run with topic
+ * The kafkajs adapter's topic provisioning (KafkaDriver.ensureTopics; the platformatic adapter uses it
+ * too, through a kafkajs admin client of its own, until it has its own). Creates the topics a service needs, explicitly, at start-up (brokers run with topic
  * auto-creation off, so a typo cannot silently create a topic), and returns once every partition
  * has a leader. Several services may race to create the same topic: losing that race is success.
  * Existing topics are kept as they are; one with fewer partitions than asked for is reported, not
@@ -84,7 +57,7 @@ export async function ensureTopics(kafka: Kafka, specs: readonly TopicSpec[]): P
             logger.warn(`topic ${topic.name} has ${replicas} replica(s) per partition, fewer than the ${wantedReplicas} configured (KAFKA_REPLICATION_FACTOR); left unchanged`);
           }
         }
-        await applyKindConfig(admin, specs.map((spec) => spec.topic).filter((topic) => configOf(topic).length > 0), logger);
+        await applyKindConfig(admin, specs.map((spec) => spec.topic).filter((topic) => kindConfigOf(topic).length > 0), logger);
         return;
       } catch (error) {
         // Right after a creation (ours or another service's), metadata can lag for a moment.
@@ -109,7 +82,7 @@ async function applyKindConfig(admin: Admin, topics: string[], logger: Logger): 
     resources: topics.map((name) => ({ type: ConfigResourceTypes.TOPIC, name })),
   });
   for (const resource of described.resources) {
-    const wanted = configOf(resource.resourceName);
+    const wanted = kindConfigOf(resource.resourceName);
     const differs = wanted.filter((entry) => resource.configEntries.find((current) => current.configName === entry.name)?.configValue !== entry.value);
     if (differs.length === 0) continue;
     // alterConfigs replaces the topic's own settings as a whole: keep the others it has.
