@@ -5,6 +5,7 @@ export * from './outbox/outbox-writer';
 export * from './outbox/append-events';
 export * from './outbox/outbox-publisher';
 export * from './outbox/outbox-relay';
+export { DEFAULT_RELAY_PACING } from './outbox/relay-loop';
 export * from './outbox/wal-outbox.message';
 export * from './outbox/wal-outbox.writer';
 export * from './outbox/wal-outbox.reader';

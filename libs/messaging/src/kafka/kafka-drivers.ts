@@ -1,3 +1,4 @@
+import { KAFKA_CLIENTS } from '@relay/service-runtime';
 import { KafkaDriver } from './driver/kafka-driver';
 import { KafkaSettings } from './kafka-settings';
 import { createKafka } from './kafkajs/kafkajs-client';
@@ -5,9 +6,9 @@ import { ensureTopics } from './kafkajs/kafkajs-topic-provisioner';
 import { KafkajsDriver } from './kafkajs/kafkajs.driver';
 import { PlatformaticDriver } from './platformatic/platformatic.driver';
 
-/** The driver KAFKA_CLIENT names (`settings.client`), kafkajs unless it says otherwise. */
+/** The driver KAFKA_CLIENT names (`settings.client`), the default client (KAFKA_CLIENTS[0]) unless it says otherwise. */
 export function createKafkaDriver(settings: KafkaSettings): KafkaDriver {
-  switch (settings.client ?? 'kafkajs') {
+  switch (settings.client ?? KAFKA_CLIENTS[0]) {
     case 'kafkajs':
       return new KafkajsDriver(settings);
     case 'platformatic': {

@@ -5,7 +5,7 @@ import { IDLE_IN_TRANSACTION_TIMEOUT_MS } from '@relay/service-runtime';
 import { KafkaDriver, TopicSpec } from '../kafka/driver/kafka-driver';
 import { RELAY_PRODUCER_HEADER, RELAY_SEQUENCE_HEADER } from '../event-headers';
 import { producerSequence } from '../position/producer-sequence';
-import { RelayLoop, RelayPass } from './relay-loop';
+import { RelayLoop, RelayPass, DEFAULT_RELAY_PACING } from './relay-loop';
 import { RelayProducer } from './relay-producer';
 import { countByTopic, RelayEvent } from './relay-batching';
 import { quarantineEvents, reportQuarantined } from './relay-quarantine';
@@ -103,8 +103,8 @@ export class OutboxRelay {
     driver: KafkaDriver,
     private readonly options: OutboxRelayOptions,
   ) {
-    this.batchSize = options.batchSize ?? 500;
-    this.pollIntervalMs = options.pollIntervalMs ?? 1_000;
+    this.batchSize = options.batchSize ?? DEFAULT_RELAY_PACING.batchSize;
+    this.pollIntervalMs = options.pollIntervalMs ?? DEFAULT_RELAY_PACING.pollIntervalMs;
     this.idleInTransactionTimeoutMs = options.idleInTransactionTimeoutMs ?? IDLE_IN_TRANSACTION_TIMEOUT_MS;
     this.producer = new RelayProducer(driver, options.topics);
     this.loop = new RelayLoop(

@@ -3,6 +3,12 @@ import { Client } from 'pg';
 import { kafkaRefusalOf } from '../kafka/kafka-refusal';
 import { OUTBOX_NOTIFY_CHANNEL } from './outbox-writer';
 
+/**
+ * How much a relay publishes per pass and how long it waits without a NOTIFY: the one default of
+ * OUTBOX_BATCH_SIZE and OUTBOX_POLL_INTERVAL_MS (libs/service-host declares the variables with these).
+ */
+export const DEFAULT_RELAY_PACING = { batchSize: 500, pollIntervalMs: 1_000 } as const;
+
 export interface RelayLoopOptions {
   /** The schema whose commits wake the loop (the NOTIFY payload the outbox writers send). */
   schema: string;

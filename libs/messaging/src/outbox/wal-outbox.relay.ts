@@ -5,7 +5,7 @@ import { failpoint } from '../failpoints';
 import { messagingMetrics } from '../metrics';
 import type { OutboxRelay } from './outbox-relay';
 import { countByTopic, RefusedEvent, RelayEvent } from './relay-batching';
-import { RelayLoop } from './relay-loop';
+import { RelayLoop, DEFAULT_RELAY_PACING } from './relay-loop';
 import { RelayProducer } from './relay-producer';
 import { reportQuarantined } from './relay-quarantine';
 import { sequenceText, WalOutboxReader, WalOutboxReaderOptions } from './wal-outbox.reader';
@@ -63,14 +63,14 @@ export class WalOutboxRelay {
     driver: KafkaDriver,
     private readonly options: WalOutboxRelayOptions,
   ) {
-    this.batchSize = options.batchSize ?? 500;
+    this.batchSize = options.batchSize ?? DEFAULT_RELAY_PACING.batchSize;
     this.drainFirst = options.drainFirst;
     // pgoutput writes a Begin and a Commit row around each transaction's messages: 3 rows for a
     // transaction of one event, the most per event there can be.
     this.reader = new WalOutboxReader({ ...options, maxChanges: 3 * this.batchSize, applicationName: `${options.schema}-wal-outbox-relay` });
     this.producer = new RelayProducer(driver, options.topics);
     this.loop = new RelayLoop(
-      { schema: options.schema, databaseUrl: options.databaseUrl, pollIntervalMs: options.pollIntervalMs ?? 1_000 },
+      { schema: options.schema, databaseUrl: options.databaseUrl, pollIntervalMs: options.pollIntervalMs ?? DEFAULT_RELAY_PACING.pollIntervalMs },
       // A full read means more may be waiting, whether or not it held this schema's events.
       async () => ((await this.publishPending()) >= this.batchSize || this.lastReadFull ? 'full' : 'drained'),
       this.logger,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEFAULT_CONSUMER_FETCH, defaultFailurePolicy } from '@relay/messaging';
+import { DEFAULT_CONSUMER_FETCH, DEFAULT_RELAY_PACING, defaultFailurePolicy } from '@relay/messaging';
 import { authEnvShape, DEFAULT_RATE_LIMIT_PER_MINUTE, envFields, KAFKA_CLIENTS, kafkaSecurityEnvShape } from '@relay/service-runtime';
 
 /** The variables every service reads. Service-specific ones are added next to them. */
@@ -52,8 +52,8 @@ export function consumerEnvShape(defaults: { group: string }) {
 /** The variables every service that publishes through the outbox reads. */
 export function outboxEnvShape() {
   return {
-    OUTBOX_BATCH_SIZE: envFields.positiveInt(500, 10_000),
-    OUTBOX_POLL_INTERVAL_MS: envFields.positiveInt(1_000, 60_000),
+    OUTBOX_BATCH_SIZE: envFields.positiveInt(DEFAULT_RELAY_PACING.batchSize, 10_000),
+    OUTBOX_POLL_INTERVAL_MS: envFields.positiveInt(DEFAULT_RELAY_PACING.pollIntervalMs, 60_000),
     // Where events wait for the relay: the WAL (logical decoding messages, no table; needs
     // wal_level=logical and a replication slot) or the outbox table. `auto` takes the WAL where the
     // server can decode it and says so at start-up; `wal` refuses to start where it cannot.
