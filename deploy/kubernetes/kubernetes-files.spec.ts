@@ -1,6 +1,6 @@
 import { parseAllDocuments } from 'yaml';
-import { staleFilesMessage } from '../generation/generated-file';
-import { baseKafkaBrokers } from './keda-triggers';
+import { obsoleteGeneratedFiles, REGENERATE_DEPLOY, staleFilesMessage } from '../generation/generated-file';
+import { BASE_DIR, baseKafkaBrokers } from './keda-triggers';
 import { kubernetesFiles } from './kubernetes-files';
 import { serviceManifest } from './service-manifest';
 
@@ -8,6 +8,11 @@ describe('deploy/kubernetes files generated from ServiceTopology', () => {
   it('are what is committed', () => {
     const message = staleFilesMessage(kubernetesFiles());
     if (message) throw new Error(message);
+  });
+
+  it('leave no manifest of a service the topology no longer has', () => {
+    const obsolete = obsoleteGeneratedFiles(BASE_DIR, kubernetesFiles());
+    if (obsolete.length > 0) throw new Error(`${obsolete.join(', ')}: no such service in ServiceTopology; \`${REGENERATE_DEPLOY}\` deletes them`);
   });
 
   it('keeps orders\' deliberate differences: two instances at least and a cpu trigger beside the kafka ones', () => {
