@@ -38,7 +38,7 @@ export function composeFile(): GeneratedFile {
     },
     COMPOSE_TEMPLATE,
   );
-  return { file: COMPOSE_FILE, content: [...generatedHeader(COMPOSE_TEMPLATE), body].join('\n') };
+  return { file: COMPOSE_FILE, content: [...generatedHeader(COMPOSE_TEMPLATE, COMPOSE_SERVICE_TEMPLATE), body].join('\n') };
 }
 
 /** The SCRAM login of each service, added at format time by secure-kafka.sh's broker(). */
