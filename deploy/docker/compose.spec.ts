@@ -1,16 +1,18 @@
-import { Topics } from '@relay/contracts';
+import { RELAY_SERVICES, Topics } from '@relay/contracts';
 import { readFileSync } from 'node:fs';
 import { aclToolArguments, nodeFlagsIn, relayAclTable, SERVICE_NODE_FLAGS, SUPPORTED_NODE_MAJOR } from '@relay/local-stack';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { readEnvExample, repoRoot } from '@relay/testing';
+import { staleFilesMessage } from '../generation/generated-file';
+import { dockerFiles } from './docker-files';
 
 /*
  * No Docker engine runs here: docker/compose.yaml and docker/Dockerfile are kept correct by
  * review, and by these checks of what review tends to miss.
  */
 
-const APPS = ['orders', 'inventory', 'delivery'];
+const APPS: readonly string[] = RELAY_SERVICES;
 const INFRASTRUCTURE = ['kafka', 'postgres', 'topics-init'];
 
 interface ComposeService {
@@ -35,6 +37,13 @@ function seconds(duration: string | undefined): number {
   });
   return rest === '' ? total : NaN;
 }
+
+describe('the docker/ files generated from ServiceTopology (compose.yaml, kafka/secure-kafka.sh, .env.example)', () => {
+  it('are what is committed', () => {
+    const message = staleFilesMessage(dockerFiles());
+    if (message) throw new Error(message);
+  });
+});
 
 describe('docker/compose.yaml', () => {
   const compose = parse(readFileSync(path.join(repoRoot, 'docker', 'compose.yaml'), 'utf8'), { merge: true }) as { services: Record<string, ComposeService> };

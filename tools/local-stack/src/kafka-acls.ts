@@ -80,7 +80,8 @@ export function relayAclTable(): AclRule[] {
 
 /**
  * One rule as the arguments of Kafka's `kafka-acls.sh --add` (docker/compose.yaml applies the table
- * this way; deploy/docker/compose.spec.ts checks that it is this table).
+ * this way: `npm run generate:deploy` writes its lines with this function, and
+ * deploy/docker/compose.spec.ts checks that they are this table).
  */
 export function aclToolArguments(rule: AclRule): string {
   const resource = rule.resource === 'cluster' ? '--cluster' : `--${rule.resource} ${rule.name === '*' ? "'*'" : rule.name}`;
