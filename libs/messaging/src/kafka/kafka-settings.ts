@@ -16,7 +16,7 @@ export interface KafkaSettings {
    */
   fetchMaxBytes?: number;
   fetchMaxBytesPerPartition?: number;
-  /** The client behind the Kafka driver port (KAFKA_CLIENT): the consumer's, the relays' and the admin's; default kafkajs. */
+  /** The client behind the Kafka driver port (KAFKA_CLIENT): the consumer's, the relays' and the admin's; default KAFKA_CLIENTS[0] (platformatic). */
   client?: KafkaClientName;
 }
 
