@@ -1,8 +1,34 @@
 // Architecture rules, enforced: who may import whom (Nx module boundaries over project tags) and
 // which packages only the messaging library may touch.
+const fs = require('node:fs');
+const path = require('node:path');
 const nx = require('@nx/eslint-plugin');
 
 const allow = (sourceTag, onlyDependOnLibsWithTags) => ({ sourceTag, onlyDependOnLibsWithTags });
+
+/** The folders that hold the workspace's projects (each a project.json). */
+const PROJECT_FOLDERS = ['apps', 'libs', 'tools', 'deploy'];
+
+/** Scopes every project may depend on, or that hold no service's code. */
+const NON_SERVICE_SCOPES = new Set(['scope:shared', 'scope:tooling']);
+
+/**
+ * Each service's scope (`scope:orders`, …), as its projects' project.json tags declare it: read
+ * here so that a new service's libraries are fenced off from the others by their tags alone.
+ * None found means this file is reading the wrong folders, and the fence would be silently gone.
+ */
+function serviceScopes() {
+  const scopes = new Set();
+  for (const folder of PROJECT_FOLDERS) {
+    const files = fs.readdirSync(path.join(__dirname, folder), { recursive: true }).filter((file) => path.basename(file) === 'project.json');
+    for (const file of files) {
+      const { tags = [] } = JSON.parse(fs.readFileSync(path.join(__dirname, folder, file), 'utf8'));
+      for (const tag of tags) if (tag.startsWith('scope:') && !NON_SERVICE_SCOPES.has(tag)) scopes.add(tag);
+    }
+  }
+  if (scopes.size === 0) throw new Error(`eslint.config.cjs: no service scope tag in any project.json under ${PROJECT_FOLDERS.join(', ')}`);
+  return [...scopes].sort();
+}
 
 /** Who may import whom. Tests may also use the shared test helpers (type:testing). */
 function boundaries({ tests }) {
@@ -34,9 +60,7 @@ function boundaries({ tests }) {
       // and no service's code.
       layer('type:console', ['type:tooling', 'type:contracts', 'type:util']),
       // Services: no service imports another's code; they meet only through contracts.
-      allow('scope:orders', ['scope:orders', 'scope:shared']),
-      allow('scope:inventory', ['scope:inventory', 'scope:shared']),
-      allow('scope:delivery', ['scope:delivery', 'scope:shared']),
+      ...serviceScopes().map((scope) => allow(scope, [scope, 'scope:shared'])),
       allow('scope:shared', ['scope:shared', 'scope:tooling']),
       allow('scope:tooling', ['scope:tooling', 'scope:shared']),
     ],

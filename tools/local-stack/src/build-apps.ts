@@ -2,7 +2,7 @@ import path from 'node:path';
 import { runCommand } from './process-utils';
 import { CONSOLE_APP, REPO_ROOT, SERVICES } from './repo-paths';
 
-/** Compiles the three services and the console with SWC through Nx (cached: an unchanged tree builds in ~1 s). */
+/** Compiles every service of the topology and the console with SWC through Nx (cached: an unchanged tree builds in ~1 s). */
 export async function buildApps(): Promise<void> {
   const nx = path.join(REPO_ROOT, 'node_modules', '.bin', 'nx');
   const result = await runCommand(nx, ['run-many', '-t', 'build', '-p', [...SERVICES, CONSOLE_APP].join(','), '--outputStyle=static'], {

@@ -1,5 +1,15 @@
+import { SERVICES } from './repo-paths';
+
 const useColor = process.stdout.isTTY && !process.env.NO_COLOR;
-const colors: Record<string, string> = { orders: '36', inventory: '35', delivery: '33', relay: '32', error: '31' };
+
+/** Terminal colours for the services' lines, given in the topology's order (cyan, magenta, yellow, blue, …). */
+const SERVICE_PALETTE = ['36', '35', '33', '34', '96', '95', '93', '94'];
+
+const colors: Record<string, string> = {
+  ...Object.fromEntries(SERVICES.map((service, index) => [service, SERVICE_PALETTE[index % SERVICE_PALETTE.length]])),
+  relay: '32',
+  error: '31',
+};
 
 export function paint(text: string, tag: string): string {
   return useColor ? `\u001b[${colors[tag] ?? '0'}m${text}\u001b[0m` : text;

@@ -1,8 +1,8 @@
 /**
  * `npm start`: the whole stack on one machine, with zero configuration. Builds the apps, starts
- * Kafka and PostgreSQL (unless KAFKA_BROKERS / DATABASE_URL point elsewhere), starts orders,
- * inventory and delivery, seeds a demo catalogue, says "Relay is up" once every instance is ready,
- * and stays attached. A service that dies is restarted with back-off while the rest keeps running
+ * Kafka and PostgreSQL (unless KAFKA_BROKERS / DATABASE_URL point elsewhere), starts every service
+ * of the topology (ServiceTopology) and the console, seeds a demo catalogue, says "Relay is up" once
+ * every instance is ready, and stays attached. A service that dies is restarted with back-off while the rest keeps running
  * (`--no-restart`: the first death stops the stack, for debugging). Ctrl-C stops everything.
  */
 import path from 'node:path';
@@ -37,11 +37,8 @@ const MAX_INSTANCES = 6;
 /** How long every instance has to become ready (its consumer in its group) before start-up fails. */
 const READY_TIMEOUT_MS = 120_000;
 
-const INSTANCE_COUNT_OPTIONS = {
-  orders: { type: 'string' },
-  inventory: { type: 'string' },
-  delivery: { type: 'string' },
-} as const satisfies Record<ServiceName, { type: 'string' }>;
+/** `--<service> N` for every service of the topology. */
+const INSTANCE_COUNT_OPTIONS = Object.fromEntries(SERVICES.map((service) => [service, { type: 'string' }])) as Record<ServiceName, { type: 'string' }>;
 
 interface StartOptions {
   counts: Record<ServiceName, number>;
@@ -168,7 +165,7 @@ async function main(): Promise<void> {
       start: () =>
         startAppProcess({
           service: CONSOLE_APP,
-          env: { ...env, ...infrastructure!.kafkaEnv('ops'), ORDERS_URLS: instanceUrls('orders'), INVENTORY_URLS: instanceUrls('inventory'), DELIVERY_URLS: instanceUrls('delivery') },
+          env: { ...env, ...infrastructure!.kafkaEnv('ops'), ...Object.fromEntries(SERVICES.map((service) => [`${service.toUpperCase()}_URLS`, instanceUrls(service)])) },
           port: consolePort,
           logFile: path.join(LOCAL_STATE_DIR, 'logs', 'console.log'),
           onLine: (line) => say(CONSOLE_APP, line),
@@ -189,13 +186,12 @@ async function main(): Promise<void> {
     const lines = [
       `Relay is up after ${elapsed(startedAt)}:`,
       ...extra,
-      `  orders     http://127.0.0.1:${ports.orders}      POST /orders, GET /orders/:id`,
-      `  inventory  http://127.0.0.1:${ports.inventory}      GET /stock/:sku, PUT /stock/:sku, GET /reservations/:orderId`,
-      `  delivery   http://127.0.0.1:${ports.delivery}      GET /deliveries/:orderId`,
+      // The routes are each service's own: its OpenAPI document lists them, so no list here goes stale.
+      ...SERVICES.map((service) => `  ${service.padEnd(11)}http://127.0.0.1:${ports[service]}      API: http://127.0.0.1:${ports[service] + MANAGEMENT_PORT_OFFSET}/docs`),
       `  console    http://127.0.0.1:${consolePort}      live flow, lag, dead letters, audit, an order's story (paste an admin token: npm run -s ops -- token --role admin)`,
       `  Kafka      ${infrastructure.kafkaBrokers}${kafkaNodes > 1 ? ` (${kafkaNodes} nodes; topics: ${infrastructure.replicationFactor} replicas)` : ''}`,
       `  PostgreSQL ${infrastructure.databaseUrl}`,
-      `  metrics, docs, consumer status on 127.0.0.1:${ports.orders + MANAGEMENT_PORT_OFFSET} / ${ports.inventory + MANAGEMENT_PORT_OFFSET} / ${ports.delivery + MANAGEMENT_PORT_OFFSET} (management ports; e.g. /docs)`,
+      `  metrics, docs, consumer status on 127.0.0.1:${SERVICES.map((service) => ports[service] + MANAGEMENT_PORT_OFFSET).join(' / ')} (management ports; e.g. /docs)`,
       `  tokens signed by ${path.join(LOCAL_AUTH_DIR, 'signing-key.pem')}`,
       `Try: TOKEN=$(npm run -s ops -- token --customer c-1)`,
       `     curl -X POST 127.0.0.1:${ports.orders}/orders -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' -d '{"items":[{"sku":"SKU-1","quantity":2}]}'`,

@@ -1,6 +1,7 @@
 import { ConfigError } from '@relay/service-runtime';
 import { documentedSettingsProblems } from '@relay/testing';
-import { consoleEnvShape, readConsoleConfig, watchedServices } from './console.config';
+import { consoleEnvShape, readConsoleConfig } from './console.config';
+import { watchedServices } from './watched-services';
 
 const required = { KAFKA_BROKERS: '127.0.0.1:9092', DATABASE_URL: 'postgres://relay:relay@127.0.0.1:5433/relay' };
 

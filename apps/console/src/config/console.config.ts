@@ -1,13 +1,6 @@
 import { z } from 'zod';
 import { authEnvShape, envFields, kafkaSecurityEnvShape, readEnv } from '@relay/service-runtime';
-
-/** `http://host:port[,http://host:port…]`: every instance's management port, whose /metrics the console reads. */
-const instanceUrls = (defaultUrl: string) =>
-  z
-    .string()
-    .default(defaultUrl)
-    .transform((value) => value.split(',').map((url) => url.trim().replace(/\/+$/, '')).filter(Boolean))
-    .pipe(z.array(z.url({ protocol: /^https?$/, error: 'each entry must be an http(s) URL, e.g. http://127.0.0.1:4001' })).min(1));
+import { watchedServicesEnvShape } from './watched-services';
 
 /**
  * Every variable the console reads (documented in .env.example). Defaults are `npm start`'s: its
@@ -23,15 +16,8 @@ export const consoleEnvShape = {
   /** The console's Kafka login (the `ops` principal: it reads every topic and group, replays and purges dead letters). */
   ...kafkaSecurityEnvShape,
   DATABASE_URL: envFields.postgresUrl,
-  ORDERS_URLS: instanceUrls('http://127.0.0.1:4000'),
-  INVENTORY_URLS: instanceUrls('http://127.0.0.1:4001'),
-  DELIVERY_URLS: instanceUrls('http://127.0.0.1:4002'),
-  ORDERS_SCHEMA: envFields.schemaName('orders'),
-  INVENTORY_SCHEMA: envFields.schemaName('inventory'),
-  DELIVERY_SCHEMA: envFields.schemaName('delivery'),
-  ORDERS_GROUP: envFields.clientId('orders'),
-  INVENTORY_GROUP: envFields.clientId('inventory'),
-  DELIVERY_GROUP: envFields.clientId('delivery'),
+  /** Per service of the topology: `<SERVICE>_URLS`, `<SERVICE>_SCHEMA`, `<SERVICE>_GROUP`. */
+  ...watchedServicesEnvShape,
   /** How often the live views are measured (lag, metrics) and pushed to open pages. */
   CONSOLE_SAMPLE_INTERVAL_MS: envFields.positiveInt(2_000, 60_000),
   /** How many samples the sparklines keep (with the default interval: the last 5 minutes). */
@@ -54,23 +40,5 @@ export function readConsoleConfig(env: NodeJS.ProcessEnv = process.env) {
 }
 
 export type ConsoleConfig = ReturnType<typeof readConsoleConfig>;
-
-export type ServiceId = 'orders' | 'inventory' | 'delivery';
-
-/** One service as the console watches it: where its instances answer, its consumer group and its tables. */
-export interface WatchedService {
-  id: ServiceId;
-  urls: string[];
-  group: string;
-  schema: string;
-}
-
-export function watchedServices(config: ConsoleConfig): WatchedService[] {
-  return [
-    { id: 'orders', urls: config.ORDERS_URLS, group: config.ORDERS_GROUP, schema: config.ORDERS_SCHEMA },
-    { id: 'inventory', urls: config.INVENTORY_URLS, group: config.INVENTORY_GROUP, schema: config.INVENTORY_SCHEMA },
-    { id: 'delivery', urls: config.DELIVERY_URLS, group: config.DELIVERY_GROUP, schema: config.DELIVERY_SCHEMA },
-  ];
-}
 
 export const CONSOLE_CONFIG = Symbol('CONSOLE_CONFIG');

@@ -1,5 +1,5 @@
 import type { OwnedPartitionLag } from '@relay/ops';
-import type { ServiceId } from '../config/console.config';
+import type { ServiceId } from '../config/watched-services';
 
 /** One instance of a service, as its /metrics answered (or did not) at the last sample. */
 export interface InstanceView {

@@ -2,7 +2,8 @@ import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nest
 import { BehaviorSubject, Observable, filter } from 'rxjs';
 import { deadLetterTopicFor, sourceTopicOfDeadLetterTopic, TopicProducers } from '@relay/contracts';
 import { groupsLag, listTopics } from '@relay/ops';
-import { CONSOLE_CONFIG, ConsoleConfig, watchedServices, WatchedService } from '../config/console.config';
+import { CONSOLE_CONFIG, ConsoleConfig } from '../config/console.config';
+import { watchedServices, WatchedService } from '../config/watched-services';
 import { CounterRates } from './counter-rate';
 import { LagHistory } from './lag-history';
 import { DeadLetterTopicView, GroupView, LiveSnapshot, ServiceView } from './live-snapshot';

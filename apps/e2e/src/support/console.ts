@@ -4,7 +4,7 @@ import path from 'node:path';
 import { chromium, BrowserContext, Page } from 'playwright-core';
 import { AppProcess, CONSOLE_APP, findFreePort, kafkaClientEnv, kafkaSecurityDir, readKafkaSecurity, REPO_ROOT, startAppProcess } from '@relay/local-stack';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from './chromium';
-import { Stack } from './stack';
+import { AppHandle, Stack } from './stack';
 
 /** Git-ignored: one picture per view, for a person to look at after a run. */
 export const SCREENSHOT_DIR = path.join(REPO_ROOT, 'tmp', 'console-screenshots');
@@ -18,9 +18,8 @@ export const STALLED_AFTER_MS = 3_000;
  * groups. The topics are shared with other stacks, so its audit counts their events as foreign.
  */
 export async function startConsoleFor(stack: Stack): Promise<AppProcess> {
-  const service = (name: 'orders' | 'inventory' | 'delivery') => stack[name];
   // The stack's token settings (its API needs the stack's admin token) and the ops principal's Kafka login.
-  const authEnv = Object.fromEntries(Object.entries(service('orders').env).filter(([name]) => name.startsWith('AUTH_')));
+  const authEnv = Object.fromEntries(Object.entries(stack.apps[0].env).filter(([name]) => name.startsWith('AUTH_')));
   const security = await readKafkaSecurity(kafkaSecurityDir());
   return startAppProcess({
     service: CONSOLE_APP,
@@ -30,23 +29,27 @@ export async function startConsoleFor(stack: Stack): Promise<AppProcess> {
       ...authEnv,
       ...(security ? kafkaClientEnv(security, 'ops') : {}),
       KAFKA_BROKERS: stack.kafkaBrokers,
-      DATABASE_URL: service('orders').env.DATABASE_URL,
-      // Their management ports: where /metrics is.
-      ORDERS_URLS: service('orders').managementUrl,
-      INVENTORY_URLS: service('inventory').managementUrl,
-      DELIVERY_URLS: service('delivery').managementUrl,
-      ORDERS_SCHEMA: `orders_${stack.suffix}`,
-      INVENTORY_SCHEMA: `inventory_${stack.suffix}`,
-      DELIVERY_SCHEMA: `delivery_${stack.suffix}`,
-      ORDERS_GROUP: stack.groups.orders,
-      INVENTORY_GROUP: stack.groups.inventory,
-      DELIVERY_GROUP: stack.groups.delivery,
+      DATABASE_URL: stack.apps[0].env.DATABASE_URL,
+      ...Object.fromEntries(stack.apps.flatMap((app) => watchedServiceEnv(app, stack.groups[app.service]))),
       CONSOLE_SAMPLE_INTERVAL_MS: String(SAMPLE_INTERVAL_MS),
       CONSOLE_STALLED_AFTER_MS: String(STALLED_AFTER_MS),
       CONSOLE_AUDIT_SHARED_TOPICS: 'true',
       LOG_FORMAT: 'json',
     },
   });
+}
+
+/**
+ * What the console reads about one service (apps/console/src/config/watched-services.ts): its
+ * instances' management ports, where /metrics is; its schema; its consumer group.
+ */
+function watchedServiceEnv(app: AppHandle, group: string): Array<[string, string]> {
+  const prefix = app.service.toUpperCase();
+  return [
+    [`${prefix}_URLS`, app.managementUrl],
+    [`${prefix}_SCHEMA`, app.env.DATABASE_SCHEMA],
+    [`${prefix}_GROUP`, group],
+  ];
 }
 
 export interface BrowserSession {

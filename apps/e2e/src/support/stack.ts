@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { AppProcess, authEnvFor, ensureSigningKey, findFreePort, kafkaClientEnv, kafkaSecurityDir, mintToken, readKafkaSecurity, REPO_ROOT, ServiceName, startAppProcess } from '@relay/local-stack';
+import { AppProcess, authEnvFor, ensureSigningKey, findFreePort, kafkaClientEnv, kafkaSecurityDir, mintToken, readKafkaSecurity, REPO_ROOT, ServiceName, SERVICES, startAppProcess } from '@relay/local-stack';
 import { getJson, useBearerToken } from './http';
 import { waitFor } from '@relay/testing';
 
@@ -35,16 +35,15 @@ export interface AppHandle {
   tail(lines?: number): string[];
 }
 
-export interface Stack {
+/** One app per service of the topology, by its name (`stack.orders`, `stack.inventory`, …), and the stack's own handles. */
+export interface Stack extends Readonly<Record<ServiceName, AppHandle>> {
   /** Unique per stack: in schema names (`orders_<suffix>`), group ids (`inventory-<suffix>`), log paths. */
   readonly suffix: string;
   readonly kafkaBrokers: string;
   readonly logDir: string;
   /** Consumer group ids, `<service>-<suffix>` (set for every app: one that consumes nothing ignores it). */
   readonly groups: Readonly<Record<ServiceName, string>>;
-  readonly orders: AppHandle;
-  readonly inventory: AppHandle;
-  readonly delivery: AppHandle;
+  /** Every app, in the topology's order. */
   readonly apps: readonly AppHandle[];
   /**
    * Bearer tokens the stack's apps accept, signed with the stack's own key pair (made in its log
@@ -86,11 +85,18 @@ export type KafkaClientName = 'kafkajs' | 'platformatic';
  * Which client each service's consumer runs on: inventory on one, delivery on the other, so every
  * scenario exercises both adapters; extra instances of a service (otherKafkaClient) join its group
  * on the other client, so the scaling and group-membership scenarios run groups that mix the two.
+ * A service not named here gets no KAFKA_CLIENT, so it runs on the services' default client.
  * KAFKA_CLIENT in the suite's environment puts every instance on that one client.
  */
-const STACK_KAFKA_CLIENTS: Record<ServiceName, KafkaClientName> = { orders: 'kafkajs', inventory: 'platformatic', delivery: 'kafkajs' };
+const STACK_KAFKA_CLIENTS: Partial<Record<ServiceName, KafkaClientName>> = { orders: 'kafkajs', inventory: 'platformatic', delivery: 'kafkajs' };
 
 const forcedKafkaClient = (): KafkaClientName | undefined => process.env.KAFKA_CLIENT as KafkaClientName | undefined;
+
+/** KAFKA_CLIENT for a service's first instance: none when neither the suite nor STACK_KAFKA_CLIENTS names one. */
+function kafkaClientFor(service: ServiceName): { KAFKA_CLIENT?: KafkaClientName } {
+  const client = forcedKafkaClient() ?? STACK_KAFKA_CLIENTS[service];
+  return client === undefined ? {} : { KAFKA_CLIENT: client };
+}
 
 /** The client an extra instance of an app started with `env` uses: the other one, unless KAFKA_CLIENT forces one. */
 export function otherKafkaClient(env: Readonly<Record<string, string>>): KafkaClientName {
@@ -204,11 +210,12 @@ class ManagedApp implements AppHandle {
 }
 
 /**
- * Starts orders, inventory and delivery from dist/ as separate OS processes against the Kafka and
- * PostgreSQL named by KAFKA_BROKERS / DATABASE_URL. Everything the stack owns carries a unique suffix:
- * its PostgreSQL schemas (`<service>_<suffix>`), consumer groups (`<service>-<suffix>`), free ports, and
- * logs (tmp/e2e-logs/<suffix>/<service>.log). The topic `relay.orders.v1` is shared with every other
- * stack ever started on that Kafka: a fresh group reads all earlier events first.
+ * Starts every service of the topology (ServiceTopology) from dist/ as separate OS processes
+ * against the Kafka and PostgreSQL named by KAFKA_BROKERS / DATABASE_URL. Everything the stack
+ * owns carries a unique suffix: its PostgreSQL schemas (`<service>_<suffix>`), consumer groups
+ * (`<service>-<suffix>`), free ports, and logs (tmp/e2e-logs/<suffix>/<service>.log). The topic
+ * `relay.orders.v1` is shared with every other stack ever started on that Kafka: a fresh group
+ * reads all earlier events first.
  *
  * Call `stop()` in afterAll; if start-up fails, whatever did start is stopped before this rejects.
  */
@@ -217,7 +224,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const databaseUrl = requiredEnv('DATABASE_URL');
   const suffix = uniqueSuffix(options.name);
   const logDir = path.join(E2E_LOG_ROOT, suffix);
-  const groups = { orders: `orders-${suffix}`, inventory: `inventory-${suffix}`, delivery: `delivery-${suffix}` };
+  const groups = Object.fromEntries(SERVICES.map((service) => [service, `${service}-${suffix}`])) as Record<ServiceName, string>;
   // Each service logs in as itself, as in production: the local brokers' logins are in the security
   // dir the global setup (or npm test) named. None there: a broker outside the local stack, whose
   // KAFKA_* variables the apps inherit.
@@ -248,17 +255,16 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       DATABASE_SCHEMA: `${service}_${suffix}`,
       KAFKA_CLIENT_ID: `${service}-${suffix}`,
       KAFKA_GROUP_ID: groups[service],
-      KAFKA_CLIENT: forcedKafkaClient() ?? STACK_KAFKA_CLIENTS[service],
+      ...kafkaClientFor(service),
       ...(security ? kafkaClientEnv(security, service) : {}),
       LOG_LEVEL: 'log',
       ...options.env?.[service],
     };
     return new ManagedApp(service, await freePort(), await freePort(), env, path.join(logDir, `${service}.log`), freePort);
   };
-  const orders = await makeApp('orders');
-  const inventory = await makeApp('inventory');
-  const delivery = await makeApp('delivery');
-  const apps = [orders, inventory, delivery];
+  const apps: ManagedApp[] = [];
+  for (const service of SERVICES) apps.push(await makeApp(service));
+  const appsByService = Object.fromEntries(apps.map((app): [ServiceName, AppHandle] => [app.service, app])) as Record<ServiceName, AppHandle>;
   useBearerToken(tokens.admin);
 
   const stop = async (): Promise<void> => {
@@ -280,7 +286,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     await stop();
     throw error;
   }
-  return { suffix, kafkaBrokers, logDir, groups, orders, inventory, delivery, apps, tokens, stop };
+  return { ...appsByService, suffix, kafkaBrokers, logDir, groups, apps, tokens, stop };
 }
 
 const BACKLOG_TIMEOUT_MS = 180_000;
