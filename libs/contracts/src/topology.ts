@@ -34,6 +34,9 @@ export const ServiceTopology = {
 
 export type RelayServiceName = keyof typeof ServiceTopology;
 
+/** The operations console's default PORT (apps/console): no service, but part of the same port plan. */
+export const CONSOLE_HTTP_PORT = 3003;
+
 /** Every service, in the order of the declaration. */
 export const RELAY_SERVICES = Object.keys(ServiceTopology) as RelayServiceName[];
 

@@ -1,7 +1,7 @@
 import path from 'node:path';
 // Loaded by path, as kafka-acls.ts does: the Jest global setups that use this file resolve no path aliases.
 // eslint-disable-next-line @nx/enforce-module-boundaries
-import { RELAY_SERVICES, RelayServiceName, ServiceTopology } from '../../../libs/contracts/src/topology';
+import { CONSOLE_HTTP_PORT, RELAY_SERVICES, RelayServiceName, ServiceTopology } from '../../../libs/contracts/src/topology';
 
 /** The repository root, wherever it was cloned. */
 export const REPO_ROOT = path.resolve(__dirname, '../../..');
@@ -17,7 +17,7 @@ export const DEFAULT_PORTS = Object.fromEntries(SERVICES.map((service) => [servi
 
 /** The operations console (apps/console): not a service (no topic, no group), built and started with them. */
 export const CONSOLE_APP = 'console';
-export const CONSOLE_DEFAULT_PORT = 3003;
+export const CONSOLE_DEFAULT_PORT = CONSOLE_HTTP_PORT;
 
 /** Every app the build produces and `npm start` runs. */
 export type AppName = ServiceName | typeof CONSOLE_APP;

@@ -1,4 +1,4 @@
-import { Topics } from '@relay/contracts';
+import { RELAY_SERVICES, RelayServiceName, ServiceTopology, Topics } from '@relay/contracts';
 import { localKafkaClientEnv } from '@relay/local-stack';
 import { ConfigError, KafkaSecurity, readKafkaSecurity, redactSecrets } from '@relay/service-runtime';
 import { UsageError } from './errors';
@@ -6,12 +6,13 @@ import { UsageError } from './errors';
 /** Same defaults as `npm start`. */
 export const DEFAULT_KAFKA_BROKERS = '127.0.0.1:9092';
 export const DEFAULT_DATABASE_URL = 'postgres://relay:relay@127.0.0.1:5433/relay';
-export const DEFAULT_SCHEMAS = { orders: 'orders', inventory: 'inventory', delivery: 'delivery' } as const;
-export const DEFAULT_GROUPS = { inventory: 'inventory', delivery: 'delivery' } as const;
+/** Each service's schema as `npm start` names it (the service's name): what the outbox commands search unless told otherwise. */
+export const DEFAULT_SCHEMAS = Object.fromEntries(RELAY_SERVICES.map((service) => [service, service])) as Readonly<Record<RelayServiceName, string>>;
+export const DEFAULT_GROUPS = { inventory: ServiceTopology.inventory.consumerGroup, delivery: ServiceTopology.delivery.consumerGroup } as const;
 /** The orders service's consumer group (it follows inventory and delivery events). */
-export const DEFAULT_ORDERS_GROUP = 'orders';
-/** Every consumer group `npm start` runs: what `lag` and the console measure unless told otherwise. */
-export const DEFAULT_CONSUMER_GROUPS: readonly string[] = [DEFAULT_ORDERS_GROUP, DEFAULT_GROUPS.inventory, DEFAULT_GROUPS.delivery];
+export const DEFAULT_ORDERS_GROUP = ServiceTopology.orders.consumerGroup;
+/** Every consumer group `npm start` runs (the topology's): what `lag` and the console measure unless told otherwise. */
+export const DEFAULT_CONSUMER_GROUPS: readonly string[] = RELAY_SERVICES.map((service) => ServiceTopology[service].consumerGroup);
 export const DEFAULT_SOURCE_TOPIC = Topics.orderEvents;
 
 /** `host:port[,host:port…]`, from KAFKA_BROKERS or the default. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CONSOLE_HTTP_PORT } from '@relay/contracts';
 import { authEnvShape, envFields, kafkaSecurityEnvShape, readEnv } from '@relay/service-runtime';
 import { watchedServicesEnvShape } from './watched-services';
 
@@ -8,7 +9,7 @@ import { watchedServicesEnvShape } from './watched-services';
  * same operations code as `npm run ops`, and each service instance's /metrics.
  */
 export const consoleEnvShape = {
-  PORT: envFields.port(3003),
+  PORT: envFields.port(CONSOLE_HTTP_PORT),
   CONSOLE_HOST: envFields.listenHost('127.0.0.1'),
   /** How the API's admin tokens are verified: the same settings as the services'. */
   ...authEnvShape(),
