@@ -1,5 +1,5 @@
 import { AuthenticationError, MultipleErrors, NetworkError, ProtocolError, ResponseError } from '@platformatic/kafka';
-import { kafkaRefusalOf } from './kafka-refusal';
+import { describeKafkaError, kafkaRefusalOf } from './kafka-refusal';
 
 /** The Produce API's key: the request @platformatic/kafka names in a ResponseError. */
 const PRODUCE_API = 0;
@@ -39,5 +39,23 @@ describe('kafkaRefusalOf', () => {
   it('never quarantines while the relay may not write: an authorization failure anywhere in the error wins', () => {
     const mixed = new ResponseError(PRODUCE_API, 11, { '/responses/0/partitions/0': [10, null], '/responses/1/partitions/0': [29, null] }, {});
     expect(kafkaRefusalOf(mixed)?.kind).toBe('configuration');
+  });
+});
+
+describe('describeKafkaError', () => {
+  it('names the Kafka error inside @platformatic/kafka\'s "Producing messages failed.", each reason once', () => {
+    const attempt = () => new ProtocolError('NOT_ENOUGH_REPLICAS');
+    const failed = new MultipleErrors('Producing messages failed.', [new MultipleErrors('retries exhausted', [attempt(), attempt(), attempt()])]);
+    const line = describeKafkaError(failed);
+    expect(line).toMatch(/^Producing messages failed\. \(/);
+    expect(line).toContain('NOT_ENOUGH_REPLICAS: ');
+    expect(line.match(/NOT_ENOUGH_REPLICAS/g)).toHaveLength(1);
+  });
+
+  it('names the cause of a kafkajs error, and leaves an error with nothing inside as it is', () => {
+    const kafkajs = Object.assign(new Error('Retries exhausted'), { cause: Object.assign(new Error('Messages are rejected since there are fewer in-sync replicas than required'), { type: 'NOT_ENOUGH_REPLICAS', code: 19 }) });
+    expect(describeKafkaError(kafkajs)).toBe('Retries exhausted (NOT_ENOUGH_REPLICAS: Messages are rejected since there are fewer in-sync replicas than required)');
+    expect(describeKafkaError(new Error('Connection timeout'))).toBe('Connection timeout');
+    expect(describeKafkaError('not an error')).toBe('not an error');
   });
 });

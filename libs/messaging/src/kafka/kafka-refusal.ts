@@ -79,3 +79,31 @@ export function kafkaRefusalOf(error: unknown): KafkaRefusal | undefined {
   }
   return eventRefusal;
 }
+
+/** Most inner errors `describeKafkaError` names: a retried send holds one per attempt, mostly alike. */
+const MAX_ERRORS_NAMED = 3;
+
+/**
+ * An error of either client as one log line: its message, then what the Kafka errors inside it say
+ * (their name and text, each once). @platformatic/kafka's outer error says only "Producing messages
+ * failed."; the reason (NOT_ENOUGH_REPLICAS, a topic authorization, a timeout) is in its `errors`
+ * and causes, where an operator reading the relay's log would otherwise never see it.
+ */
+export function describeKafkaError(error: unknown): string {
+  const outer = error instanceof Error ? error.message : String(error);
+  const named: string[] = [];
+  const queue: unknown[] = [error];
+  const seen = new Set<unknown>();
+  while (queue.length > 0 && seen.size < MAX_ERRORS_SEARCHED) {
+    const current = queue.shift();
+    if (typeof current !== 'object' || current === null || seen.has(current)) continue;
+    seen.add(current);
+    const candidate = current as ClientError;
+    queue.push(candidate.cause, ...(Array.isArray(candidate.errors) ? candidate.errors : []));
+    if (current === error || typeof candidate.message !== 'string' || candidate.message === '') continue;
+    const name = typeof candidate.apiId === 'string' ? candidate.apiId : typeof candidate.type === 'string' ? candidate.type : undefined;
+    const text = name && !candidate.message.includes(name) ? `${name}: ${candidate.message}` : candidate.message;
+    if (text !== outer && !named.includes(text)) named.push(text);
+  }
+  return named.length === 0 ? outer : `${outer} (${named.slice(0, MAX_ERRORS_NAMED).join('; ')})`;
+}

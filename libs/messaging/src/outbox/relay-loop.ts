@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { Client } from 'pg';
-import { kafkaRefusalOf } from '../kafka/kafka-refusal';
+import { describeKafkaError, kafkaRefusalOf } from '../kafka/kafka-refusal';
 import { OUTBOX_NOTIFY_CHANNEL } from './outbox-writer';
 
 /**
@@ -91,10 +91,10 @@ export class RelayLoop {
             // Every event would be refused alike: nothing is quarantined, an operator must act.
             this.logger.error(
               `Kafka refuses the outbox relay (${refusal.type}): grant the relay's principal Write (and Describe) on its topics, or fix its credentials; ` +
-                `nothing is published or quarantined meanwhile, rows stay queued (attempt ${failures}): ${(error as Error).message}`,
+                `nothing is published or quarantined meanwhile, rows stay queued (attempt ${failures}): ${describeKafkaError(error)}`,
             );
           } else {
-            this.logger.warn(`cannot publish the outbox (attempt ${failures}); rows stay queued: ${(error as Error).message}`);
+            this.logger.warn(`cannot publish the outbox (attempt ${failures}); rows stay queued: ${describeKafkaError(error)}`);
           }
         }
         await this.waitForWork(Math.min(5_000, 100 * 2 ** Math.min(failures, 6)));

@@ -1,7 +1,7 @@
 import { DEFAULT_CONSUMER_FETCH, groupConsumerOptionsOf } from '@relay/messaging';
 import { readEnv } from '@relay/service-runtime';
 import { consumerEnvShape, serviceEnvShape } from './service-env';
-import { consumerOptionsFrom } from './service-settings';
+import { consumerOptionsFrom, kafkaSettingsFrom } from './service-settings';
 
 const shape = { ...serviceEnvShape({ port: 3001, schema: 'inventory', clientId: 'inventory' }), ...consumerEnvShape({ group: 'inventory' }) };
 const required = { KAFKA_BROKERS: '127.0.0.1:9092', DATABASE_URL: 'postgres://relay@127.0.0.1:5432/relay', KAFKA_USERNAME: 'inventory', KAFKA_PASSWORD: 'not-a-real-secret' };
@@ -23,5 +23,15 @@ describe('consumer fetch sizes', () => {
   it('refuses a size that is not a positive whole number of bytes', () => {
     expect(() => readEnv(shape, { ...required, CONSUMER_FETCH_MAX_BYTES: '2MB' })).toThrow(/CONSUMER_FETCH_MAX_BYTES: /);
     expect(() => readEnv(shape, { ...required, CONSUMER_FETCH_MAX_BYTES_PER_PARTITION: '0' })).toThrow(/CONSUMER_FETCH_MAX_BYTES_PER_PARTITION: /);
+  });
+});
+
+describe('KAFKA_CLIENT', () => {
+  it('picks the client of every Kafka driver a service makes (the consumer, the outbox relays, the lag reads), not only the consumer\'s', () => {
+    for (const client of ['kafkajs', 'platformatic'] as const) {
+      const env = readEnv(shape, { ...required, KAFKA_CLIENT: client });
+      expect(kafkaSettingsFrom(env).client).toBe(client);
+      expect(consumerOptionsFrom(env).kafka.client).toBe(client);
+    }
   });
 });

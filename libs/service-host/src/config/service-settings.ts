@@ -3,11 +3,16 @@ import { defaultFailurePolicy, FailurePolicy, KafkaSettings, OutboxRelayModuleOp
 import { kafkaSecurityFrom } from '@relay/service-runtime';
 import { ConsumerEnv, OutboxEnv, ServiceEnv } from './service-env';
 
-/** The settings of a service's Kafka clients, from its validated environment. */
-export function kafkaSettingsFrom(env: ServiceEnv): KafkaSettings {
+/**
+ * The settings of a service's Kafka clients, from its validated environment. `client`
+ * (KAFKA_CLIENT) picks the driver of everything that reaches Kafka: the consumer, the outbox
+ * relays and the lag reads (MessagingModule).
+ */
+export function kafkaSettingsFrom(env: ServiceEnv & Pick<ConsumerEnv, 'KAFKA_CLIENT'>): KafkaSettings {
   return {
     brokers: env.KAFKA_BROKERS,
     clientId: env.KAFKA_CLIENT_ID,
+    client: env.KAFKA_CLIENT,
     security: kafkaSecurityFrom(env),
     topicPartitions: env.KAFKA_TOPIC_PARTITIONS,
     replicationFactor: env.KAFKA_REPLICATION_FACTOR,
@@ -18,7 +23,7 @@ export function kafkaSettingsFrom(env: ServiceEnv): KafkaSettings {
 export function consumerOptionsFrom(env: ServiceEnv & ConsumerEnv) {
   const failurePolicy: FailurePolicy = { ...defaultFailurePolicy, maxAttempts: env.CONSUMER_MAX_ATTEMPTS };
   return {
-    kafka: { ...kafkaSettingsFrom(env), client: env.KAFKA_CLIENT, fetchMaxBytes: env.CONSUMER_FETCH_MAX_BYTES, fetchMaxBytesPerPartition: env.CONSUMER_FETCH_MAX_BYTES_PER_PARTITION },
+    kafka: { ...kafkaSettingsFrom(env), fetchMaxBytes: env.CONSUMER_FETCH_MAX_BYTES, fetchMaxBytesPerPartition: env.CONSUMER_FETCH_MAX_BYTES_PER_PARTITION },
     consumerGroup: env.KAFKA_GROUP_ID,
     failurePolicy,
     partitionsConsumedConcurrently: env.CONSUMER_PARTITIONS_CONCURRENTLY,
