@@ -82,8 +82,8 @@ const READY_TIMEOUT_MS = 60_000;
 export type KafkaClientName = 'kafkajs' | 'platformatic';
 
 /**
- * Which client each service's consumer runs on: inventory on one, delivery on the other, so every
- * scenario exercises both adapters; extra instances of a service (otherKafkaClient) join its group
+ * Which client each service runs on (its consumer, its outbox relay, its lag reads): inventory on
+ * one, orders and delivery on the other, so every scenario exercises both adapters; extra instances of a service (otherKafkaClient) join its group
  * on the other client, so the scaling and group-membership scenarios run groups that mix the two.
  * A service not named here gets no KAFKA_CLIENT, so it runs on the services' default client.
  * KAFKA_CLIENT in the suite's environment puts every instance on that one client.
