@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { AppProcess, authEnvFor, ensureSigningKey, findFreePort, kafkaClientEnv, kafkaSecurityDir, mintToken, readKafkaSecurity, REPO_ROOT, ServiceName, SERVICES, startAppProcess } from '@relay/local-stack';
 import { getJson, useBearerToken } from './http';
-import { waitFor } from '@relay/testing';
+import { KAFKA_CLIENTS, KafkaClientName, waitFor } from '@relay/testing';
 
 /** One app of a stack: a real OS process that a test can stop, kill and start again. */
 export interface AppHandle {
@@ -78,9 +78,6 @@ export const E2E_LOG_ROOT = path.join(REPO_ROOT, 'tmp', 'e2e-logs');
 
 const READY_TIMEOUT_MS = 60_000;
 
-/** The Kafka clients behind the services' consumer (KAFKA_CLIENT). */
-export type KafkaClientName = 'kafkajs' | 'platformatic';
-
 /**
  * Which client each service runs on (its consumer, its outbox relay, its lag reads): inventory on
  * one, orders and delivery on the other, so every scenario exercises both adapters; extra instances of a service (otherKafkaClient) join its group
@@ -100,7 +97,8 @@ function kafkaClientFor(service: ServiceName): { KAFKA_CLIENT?: KafkaClientName 
 
 /** The client an extra instance of an app started with `env` uses: the other one, unless KAFKA_CLIENT forces one. */
 export function otherKafkaClient(env: Readonly<Record<string, string>>): KafkaClientName {
-  return forcedKafkaClient() ?? (env.KAFKA_CLIENT === 'platformatic' ? 'kafkajs' : 'platformatic');
+  const current = env.KAFKA_CLIENT ?? KAFKA_CLIENTS[0];
+  return forcedKafkaClient() ?? KAFKA_CLIENTS.find((client) => client !== current)!;
 }
 
 function requiredEnv(name: 'KAFKA_BROKERS' | 'DATABASE_URL'): string {

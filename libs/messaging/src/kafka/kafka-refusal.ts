@@ -64,20 +64,31 @@ function refusalOf(error: ClientError): KafkaRefusal | undefined {
  * Undefined for anything else (a broker down, a timeout, a leader moving), which is transient.
  */
 export function kafkaRefusalOf(error: unknown): KafkaRefusal | undefined {
+  let eventRefusal: KafkaRefusal | undefined;
+  for (const candidate of errorsWithin(error)) {
+    const refusal = refusalOf(candidate);
+    if (refusal?.kind === 'configuration') return refusal;
+    eventRefusal ??= refusal;
+  }
+  return eventRefusal;
+}
+
+/**
+ * `error` and the errors inside it, breadth first: its `cause` and an AggregateError's `errors`
+ * (kafkajs wraps the Kafka error once; @platformatic/kafka holds one per partition, its retries one
+ * per attempt). Each once, and at most MAX_ERRORS_SEARCHED of them.
+ */
+function* errorsWithin(error: unknown): Generator<ClientError> {
   const queue: unknown[] = [error];
   const seen = new Set<unknown>();
-  let eventRefusal: KafkaRefusal | undefined;
   while (queue.length > 0 && seen.size < MAX_ERRORS_SEARCHED) {
     const current = queue.shift();
     if (typeof current !== 'object' || current === null || seen.has(current)) continue;
     seen.add(current);
     const candidate = current as ClientError;
-    const refusal = refusalOf(candidate);
-    if (refusal?.kind === 'configuration') return refusal;
-    eventRefusal ??= refusal;
+    yield candidate;
     queue.push(candidate.cause, ...(Array.isArray(candidate.errors) ? candidate.errors : []));
   }
-  return eventRefusal;
 }
 
 /** Most inner errors `describeKafkaError` names: a retried send holds one per attempt, mostly alike. */
@@ -92,15 +103,8 @@ const MAX_ERRORS_NAMED = 3;
 export function describeKafkaError(error: unknown): string {
   const outer = error instanceof Error ? error.message : String(error);
   const named: string[] = [];
-  const queue: unknown[] = [error];
-  const seen = new Set<unknown>();
-  while (queue.length > 0 && seen.size < MAX_ERRORS_SEARCHED) {
-    const current = queue.shift();
-    if (typeof current !== 'object' || current === null || seen.has(current)) continue;
-    seen.add(current);
-    const candidate = current as ClientError;
-    queue.push(candidate.cause, ...(Array.isArray(candidate.errors) ? candidate.errors : []));
-    if (current === error || typeof candidate.message !== 'string' || candidate.message === '') continue;
+  for (const candidate of errorsWithin(error)) {
+    if (candidate === error || typeof candidate.message !== 'string' || candidate.message === '') continue;
     const name = typeof candidate.apiId === 'string' ? candidate.apiId : typeof candidate.type === 'string' ? candidate.type : undefined;
     const text = name && !candidate.message.includes(name) ? `${name}: ${candidate.message}` : candidate.message;
     if (text !== outer && !named.includes(text)) named.push(text);

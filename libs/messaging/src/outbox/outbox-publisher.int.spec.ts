@@ -2,7 +2,7 @@ import { Consumer, Kafka, KafkaMessage, logLevel } from 'kafkajs';
 import { anOrderPlacedV1, OrderPlacedV1, TopicName } from '@relay/contracts';
 import { KAFKA_CLIENTS } from '@relay/service-runtime';
 import { integrationEnv, openTestDataSource, uniqueName, waitFor } from '@relay/testing';
-import { testDriver } from '../kafka/driver/test-drivers';
+import { itOnOneClient, testDriver } from '../kafka/driver/test-drivers';
 import { RELAY_PRODUCER_HEADER, RELAY_SEQUENCE_HEADER } from '../event-headers';
 import { outboxPersistence } from '../migrations';
 import { appendEventsToOutbox } from './append-events';
@@ -20,7 +20,7 @@ describe.each(KAFKA_CLIENTS)('OutboxPublisher on %s', (client) => {
   const env = integrationEnv();
   const kafka = new Kafka({ clientId: 'outbox-publisher-it', brokers: env.kafkaBrokers, ...env.kafkaClient, logLevel: logLevel.NOTHING });
   const driver = testDriver(env, client, 'outbox-publisher-it');
-  const itOnce = (name: string, test: () => Promise<void>) => (client === KAFKA_CLIENTS[0] ? it(name, test) : undefined);
+  const itOnce = itOnOneClient(client);
   const opened: Array<{ drop(): Promise<void> }> = [];
   const publishers: OutboxPublisher[] = [];
   const consumers: Consumer[] = [];

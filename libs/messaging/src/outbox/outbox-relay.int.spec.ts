@@ -5,7 +5,7 @@ import { integrationEnv, openTestDataSource, uniqueName, waitFor } from '@relay/
 import { outboxPersistence } from '../migrations';
 import { RELAY_PRODUCER_HEADER, RELAY_SEQUENCE_HEADER } from '../event-headers';
 import { KafkaDriver } from '../kafka/driver/kafka-driver';
-import { aroundSends, testDriver } from '../kafka/driver/test-drivers';
+import { aroundSends, itOnOneClient, testDriver } from '../kafka/driver/test-drivers';
 import { KafkajsDriver } from '../kafka/kafkajs/kafkajs.driver';
 import { admit, EMPTY_POSITION, PositionedMessage } from '../position/partition-position';
 import { compareSequences, parseProducerSequence } from '../position/producer-sequence';
@@ -36,7 +36,7 @@ describe.each(KAFKA_CLIENTS)('OutboxRelay on %s against real Kafka and PostgreSQ
   const contract = { ...OrderPlacedV1, topic };
   const kafka = new Kafka({ clientId: 'outbox-it', brokers: env.kafkaBrokers, ...env.kafkaClient, logLevel: logLevel.NOTHING });
   const driver = testDriver(env, client, 'outbox-it');
-  const itOnce = (name: string, test: () => Promise<void>) => (client === KAFKA_CLIENTS[0] ? it(name, test) : undefined);
+  const itOnce = itOnOneClient(client);
   const received: KafkaMessage[] = [];
   const topics = [{ topic, numPartitions: 3, replicationFactor: 1 }];
   let dataSource: Awaited<ReturnType<typeof openTestDataSource>>;
@@ -207,7 +207,7 @@ describe.each(KAFKA_CLIENTS)('OutboxRelay producer sequences on %s: commit-safe 
   const topics = [{ topic, numPartitions: 3, replicationFactor: 1 }];
   const kafka = new Kafka({ clientId: 'outbox-seq-it', brokers: env.kafkaBrokers, ...env.kafkaClient, logLevel: logLevel.NOTHING });
   const driver = testDriver(env, client, 'outbox-seq-it');
-  const itOnce = (name: string, test: () => Promise<void>) => (client === KAFKA_CLIENTS[0] ? it(name, test) : undefined);
+  const itOnce = itOnOneClient(client);
   const relays: OutboxRelay[] = [];
   /** Every message on the topic, in the order consumed (offset order within a partition). */
   const consumed: Array<{ eventId: string; partition: number; offset: bigint; headers: Record<string, string | undefined> }> = [];

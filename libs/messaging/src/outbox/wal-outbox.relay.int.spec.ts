@@ -3,7 +3,7 @@ import { anOrderPlacedV1, OrderPlacedV1, TopicName } from '@relay/contracts';
 import { KAFKA_CLIENTS } from '@relay/service-runtime';
 import { integrationEnv, openTestDataSource, uniqueName, waitFor } from '@relay/testing';
 import { KafkaDriver } from '../kafka/driver/kafka-driver';
-import { aroundSends, testDriver } from '../kafka/driver/test-drivers';
+import { aroundSends, itOnOneClient, testDriver } from '../kafka/driver/test-drivers';
 import { outboxEntry } from './outbox-writer';
 import { appendEventsToWalOutbox } from './wal-outbox.writer';
 import { WalOutboxReader } from './wal-outbox.reader';
@@ -24,7 +24,7 @@ describe.each(KAFKA_CLIENTS)('WalOutboxRelay on %s against real Kafka and Postgr
   const contract = { ...OrderPlacedV1, topic };
   const kafka = new Kafka({ clientId: 'wal-relay-it', brokers: env.kafkaBrokers, ...env.kafkaClient, logLevel: logLevel.NOTHING });
   const driver = testDriver(env, client, 'wal-relay-it');
-  const itOnce = (name: string, test: () => Promise<void>) => (client === KAFKA_CLIENTS[0] ? it(name, test) : undefined);
+  const itOnce = itOnOneClient(client);
   const options: WalOutboxRelayOptions = { databaseUrl: env.databaseUrl, schema, slotName, topics: [{ topic, numPartitions: 1, replicationFactor: 1 }], producerId: `it:${schema}` };
   const received: KafkaMessage[] = [];
   const relays: WalOutboxRelay[] = [];

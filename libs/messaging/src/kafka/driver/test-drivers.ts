@@ -1,4 +1,4 @@
-import type { KafkaClientName, KafkaSecurity } from '@relay/service-runtime';
+import { KAFKA_CLIENTS, type KafkaClientName, type KafkaSecurity } from '@relay/service-runtime';
 import { createKafkaDriver } from '../kafka-drivers';
 import { KafkaDriver, TopicRecords } from './kafka-driver';
 
@@ -20,4 +20,15 @@ export function aroundSends(driver: KafkaDriver, around: (send: () => Promise<vo
     return { ...producer, sendBatch: (batch) => around(() => producer.sendBatch(batch), batch) };
   };
   return wrapped;
+}
+
+/**
+ * `it` for a case that does not depend on the Kafka client (PostgreSQL ordering, locks,
+ * connections), inside a `describe.each` over the clients: defined on the default client only, so it
+ * runs once rather than once per client.
+ */
+export function itOnOneClient(client: KafkaClientName): (name: string, test: () => Promise<void>) => void {
+  return (name, test) => {
+    if (client === KAFKA_CLIENTS[0]) it(name, test);
+  };
 }
