@@ -527,6 +527,9 @@ export async function launchKafkaNode(launch: KafkaNodeLaunch): Promise<ManagedP
     ],
     cwd: nodeDir,
     logFile,
+    // Ctrl-C on `npm start` must reach the services first: the stack stops the broker after they
+    // have left their groups (a consumer leaving waits on the broker until its deadline otherwise).
+    ownProcessGroup: true,
   });
 
   try {

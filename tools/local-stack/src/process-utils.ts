@@ -161,6 +161,13 @@ export interface SpawnManagedOptions {
   dieWithParent?: boolean;
   /** Signal used for dieWithParent; default SIGTERM, so servers still shut down cleanly. */
   parentExitSignal?: NodeJS.Signals;
+  /**
+   * Run the child in its own process group; default false. A terminal's Ctrl-C signals its whole
+   * foreground group at once, so a server that its clients need while they shut down (the broker
+   * while the services leave their groups and commit) must be out of that group: then only its owner
+   * stops it, after them. It still dies with its parent (dieWithParent).
+   */
+  ownProcessGroup?: boolean;
 }
 
 export interface StopOptions {
@@ -243,6 +250,7 @@ export async function spawnManaged(options: SpawnManagedOptions): Promise<Manage
     cwd: options.cwd,
     env: options.env ?? process.env,
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.ownProcessGroup ?? false,
   });
   try {
     await new Promise<void>((resolve, reject) => {
