@@ -163,6 +163,18 @@ describe('bench building blocks', () => {
     expect(() => parseBenchArgs(['--events', '-3'])).toThrow(UsageError);
   });
 
+  it('takes the latency runs\' rates from --latency-rates, 250 and 1,000 orders/s by default', () => {
+    expect(parseBenchArgs(['--quick'])).toMatchObject({ latencyRuns: [{ rate: 250, seconds: 5 }, { rate: 1000, seconds: 8 }] });
+    expect(parseBenchArgs([])).toMatchObject({ latencyRuns: [{ rate: 250, seconds: 30 }, { rate: 1000, seconds: 30 }] });
+    expect(parseBenchArgs(['--quick', '--latency-rates', '20,250'])).toMatchObject({ latencyRuns: [{ rate: 20, seconds: 5 }, { rate: 250, seconds: 5 }] });
+    expect(() => parseBenchArgs(['--latency-rates', '20,fast'])).toThrow(/--latency-rates/);
+  });
+
+  it('takes a results folder inside the repository only (the copied build loads the repository\'s packages)', () => {
+    expect(parseBenchArgs(['--out', 'bench-results/a-b'])).toMatchObject({ outputDir: 'bench-results/a-b' });
+    expect(() => parseBenchArgs(['--out', '/tmp/elsewhere'])).toThrow(/--out must be a folder inside the repository/);
+  });
+
   it('runs the secured stack alone by default, and with --insecure the secured stack then the insecure one', () => {
     expect(parseBenchArgs(['--quick'])).toMatchObject({ securitySettings: ['secured'] });
     expect(parseBenchArgs(['--quick', '--only', 'rest,catchup', '--insecure'])).toMatchObject({ securitySettings: ['secured', 'insecure'], phases: ['rest', 'catchup'] });

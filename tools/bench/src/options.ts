@@ -1,5 +1,6 @@
+import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { parseKafkaNodeCount, SERVICE_NODE_FLAGS, SERVICES, ServiceName } from '@relay/local-stack';
+import { parseKafkaNodeCount, REPO_ROOT, SERVICE_NODE_FLAGS, SERVICES, ServiceName } from '@relay/local-stack';
 import { KAFKA_CLIENTS, KafkaClientName } from '@relay/service-runtime';
 
 export const PHASES = ['rest', 'e2e', 'peer', 'catchup', 'baselines', 'memory'] as const;
@@ -134,6 +135,8 @@ Options:
   --profile LIST        CPU-profile these services (${SERVICES.join(',')}) during each load phase;
                         summaries go to the report, .cpuprofile files to the results folder
   --rest-rates LIST     override the REST sweep rates (orders/s), e.g. 500,1000,3000
+  --latency-rates LIST  override the end-to-end latency runs' rates (orders/s; default 250,1000),
+                        e.g. 20,250,1000 to see the pipeline's latency at low load too
   --sustain-start N     first rate tried in the sustained search (default 2000)
   --sustain-trials N    most trials of each sustained search, Relay's and the peer's (default 4;
                         1 with --quick)
@@ -160,9 +163,26 @@ Options:
                         the first stack only. Needs the bench's own Kafka and PostgreSQL (not
                         KAFKA_BROKERS or DATABASE_URL); not with --insecure
   --keep-data           on external infrastructure: keep bench schemas, groups and topics
-  --out DIR             results folder (default bench-results/<timestamp>)
+  --out DIR             results folder inside the repository (default bench-results/<timestamp>):
+                        the services run from a copy of the build there, which finds its packages
+                        in the repository's node_modules
   -h, --help            this text
 `;
+
+/** How long a latency run offers its rate: 30 s, or with --quick 5 s (8 s from 1,000/s on, to reach the steady state). */
+function latencySeconds(rate: number, quick: boolean): number {
+  if (!quick) return 30;
+  return rate >= 1000 ? 8 : 5;
+}
+
+/** The folder, when inside the repository: a copy of the build elsewhere would not find the repository's packages. */
+function insideRepository(flag: string, dir: string): string {
+  const relative = path.relative(REPO_ROOT, path.resolve(dir));
+  if (relative.startsWith('..') || path.isAbsolute(relative)) {
+    throw new UsageError(`${flag} must be a folder inside the repository (${REPO_ROOT}), got "${dir}": the services run from a copy of the build there and load their packages from the repository's node_modules`);
+  }
+  return dir;
+}
 
 function positiveInt(flag: string, raw: string): number {
   const value = Number(raw.replace(/_/g, ''));
@@ -210,6 +230,7 @@ export function parseBenchArgs(argv: string[]): BenchPlan | 'help' {
         only: { type: 'string' },
         profile: { type: 'string' },
         'rest-rates': { type: 'string' },
+        'latency-rates': { type: 'string' },
         'sustain-start': { type: 'string' },
         'sustain-trials': { type: 'string' },
         'keep-data': { type: 'boolean' },
@@ -296,15 +317,10 @@ export function parseBenchArgs(argv: string[]): BenchPlan | 'help' {
     restRates,
     restStepSeconds: quick ? 4 : 15,
     restDrainSeconds: quick ? 6 : 60,
-    latencyRuns: quick
-      ? [
-          { rate: 250, seconds: 5 },
-          { rate: 1000, seconds: 8 },
-        ]
-      : [
-          { rate: 250, seconds: 30 },
-          { rate: 1000, seconds: 30 },
-        ],
+    latencyRuns: (typeof values['latency-rates'] === 'string'
+      ? list('--latency-rates', values['latency-rates']).map((rate) => positiveInt('--latency-rates', rate))
+      : [250, 1000]
+    ).map((rate) => ({ rate, seconds: latencySeconds(rate, quick) })),
     sustainSeconds: quick ? 30 : 60,
     sustainMaxTrials: typeof values['sustain-trials'] === 'string' ? positiveInt('--sustain-trials', values['sustain-trials']) : quick ? 1 : 4,
     sustainStartRate: typeof values['sustain-start'] === 'string' ? positiveInt('--sustain-start', values['sustain-start']) : 2000,
@@ -319,6 +335,6 @@ export function parseBenchArgs(argv: string[]): BenchPlan | 'help' {
     maxSockets: 256,
     profile: profile as ServiceName[],
     keepData: values['keep-data'] === true,
-    outputDir: typeof values.out === 'string' ? values.out : undefined,
+    outputDir: typeof values.out === 'string' ? insideRepository('--out', values.out) : undefined,
   };
 }
