@@ -1,9 +1,10 @@
 import { Logger } from '@nestjs/common';
-import { Admin, compatibilityPartitioner, ConfigResourceTypes, Consumer, IS_CONTROL, ListOffsetTimestamps, ProduceAcks, Producer } from '@platformatic/kafka';
+import { Admin, ConfigResourceTypes, Consumer, IS_CONTROL, ListOffsetTimestamps, ProduceAcks, Producer } from '@platformatic/kafka';
 import type { ClusterMetadata, GroupAssignment } from '@platformatic/kafka';
 import { ConsumedRecord, GroupConsumer, GroupConsumerListener, GroupConsumerOptions, KafkaDriver, OutgoingRecord, PartitionBatch, PartitionLag, PartitionOffset, RecordHeaders, RecordProducer, TopicRecords, TopicSpec } from '../driver/kafka-driver';
 import { KafkaSettings } from '../kafka-settings';
 import { platformaticConnection } from './platformatic-connection';
+import { javaCompatiblePartitioner } from './java-compatible.partitioner';
 import { platformaticGroupLag } from './platformatic-consumer-lag';
 
 /** How long a fetch waits at the broker for new records (Kafka's fetch.max.wait.ms; kafkajs's maxWaitTimeInMs is 5 s). */
@@ -54,7 +55,7 @@ export class PlatformaticDriver implements KafkaDriver {
 
   async connectProducer(): Promise<RecordProducer> {
     // The Java client's (and kafkajs's) partitioner: a key lands on the partition the other clients put it on.
-    const producer = new Producer({ ...this.base('-producer'), idempotent: true, acks: ProduceAcks.ALL, autocreateTopics: false, partitioner: compatibilityPartitioner });
+    const producer = new Producer({ ...this.base('-producer'), idempotent: true, acks: ProduceAcks.ALL, autocreateTopics: false, partitioner: javaCompatiblePartitioner });
     // Connected now, as the port promises: a relay that cannot reach Kafka learns it before it claims a batch.
     await producer.connectToBrokers().catch(async (error: unknown) => {
       await producer.close().catch(() => undefined);
