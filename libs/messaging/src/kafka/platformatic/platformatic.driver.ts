@@ -5,6 +5,7 @@ import { ConsumedRecord, GroupConsumer, GroupConsumerListener, GroupConsumerOpti
 import { KafkaSettings } from '../kafka-settings';
 import { platformaticConnection } from './platformatic-connection';
 import { javaCompatiblePartitioner } from './java-compatible.partitioner';
+import { headersOut } from './platformatic-headers';
 import { platformaticGroupLag } from './platformatic-consumer-lag';
 
 /** How long a fetch waits at the broker for new records (Kafka's fetch.max.wait.ms; kafkajs's maxWaitTimeInMs is 5 s). */
@@ -108,15 +109,6 @@ export class PlatformaticDriver implements KafkaDriver {
 const messageOut = (topic: string, record: OutgoingRecord) => ({ topic, key: bufferOf(record.key), value: bufferOf(record.value), headers: headersOut(record.headers) });
 
 const bufferOf = (value: Buffer | string | null | undefined): Buffer | undefined => (value === null || value === undefined ? undefined : Buffer.isBuffer(value) ? value : Buffer.from(value));
-
-function headersOut(headers: RecordHeaders | undefined): Map<Buffer, Buffer> | undefined {
-  if (!headers) return undefined;
-  const out = new Map<Buffer, Buffer>();
-  for (const [name, value] of Object.entries(headers)) {
-    for (const each of Array.isArray(value) ? value : value === undefined ? [] : [value]) out.set(Buffer.from(name), bufferOf(each)!);
-  }
-  return out;
-}
 
 interface PartitionState {
   topic: string;
