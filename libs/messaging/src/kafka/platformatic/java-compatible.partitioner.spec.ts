@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { Partitioners } from 'kafkajs';
 import { javaCompatiblePartitioner, murmur2 } from './java-compatible.partitioner';
 
 describe('javaCompatiblePartitioner', () => {
@@ -24,6 +26,17 @@ describe('javaCompatiblePartitioner', () => {
     const hashes = [13, 14, 15, 16].map((length) => murmur2(key.subarray(0, length)));
     expect(new Set(hashes).size).toBe(4);
     expect(murmur2(Buffer.alloc(0))).toBe(275646681);
+  });
+
+  it("puts every key on the partition kafkajs's default partitioner picks, so a group can mix both clients", () => {
+    const kafkajs = Partitioners.DefaultPartitioner();
+    const keys = [...Array.from({ length: 500 }, () => randomUUID()), 'a', 'ab', 'abc', 'Zoë-李-🚚'];
+    for (const partitionCount of [1, 3, 12, 100]) {
+      const partitionMetadata = Array.from({ length: partitionCount }, (_, partitionId) => ({ partitionId, leader: 0, partitionErrorCode: 0, replicas: [0], isr: [0] }));
+      const ours = keys.map((key) => javaCompatiblePartitioner({}, Buffer.from(key)) % partitionCount);
+      const theirs = keys.map((key) => kafkajs({ topic: 't', partitionMetadata, message: { key: Buffer.from(key), value: null } }));
+      expect(ours).toEqual(theirs);
+    }
   });
 
   it('sends a keyless record to partition 0', () => {
