@@ -18,4 +18,11 @@ describe('uuidv7', () => {
     const ids = new Set(Array.from({ length: 1_000 }, () => uuidv7(1_700_000_000_000)));
     expect(ids.size).toBe(1_000);
   });
+
+  it('stays well-formed and distinct across refills of its pool of random bytes', () => {
+    // 1,000 ids take 10,000 random bytes: the 4 kB pool is refilled twice on the way.
+    const ids = Array.from({ length: 1_000 }, () => uuidv7(1_700_000_000_000));
+    expect(new Set(ids.map((id) => id.slice(14))).size).toBe(1_000);
+    for (const id of ids) expect(id).toMatch(/^018bcfe5-6800-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  });
 });

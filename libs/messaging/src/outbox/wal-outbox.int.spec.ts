@@ -79,6 +79,19 @@ describe('WAL outbox (logical decoding messages) against real PostgreSQL', () =>
     await reader.confirm(batch);
   });
 
+  it('hands the relay the very bytes of each envelope, whatever its text holds (quotes, backslashes, non-ASCII)', async () => {
+    const reader = await newReader();
+    const events = [
+      anOrderPlacedV1({ customerId: 'say "hi" \\ to C:\\orders\\new' }, { correlationId: 'a "quoted", {braced} [flow]' }),
+      anOrderPlacedV1({ customerId: 'Zoë Ünal 李 🚚 \u2028 tab\tend' }),
+    ];
+    await write(...events);
+    const batch = (await reader.read())!;
+    expect(batch.messages.map((message) => message.value.toString('utf8'))).toEqual(events.map((event) => JSON.stringify(event)));
+    expect(batch.messages.map((message) => message.headers['x-correlation-id'])).toEqual(events.map((event) => event.correlationId));
+    await reader.confirm(batch);
+  });
+
   it('orders by commit, not by start: a transaction that emitted first but committed last comes out last, with the higher sequence', async () => {
     const reader = await newReader();
     const early = anOrderPlacedV1();

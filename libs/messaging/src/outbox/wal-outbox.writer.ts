@@ -10,9 +10,15 @@ import { encodeWalOutboxContent, WAL_OUTBOX_PREFIX } from './wal-outbox.message'
  * relay confirms them (see WalOutboxReader).
  *
  * One statement for all events, plus the NOTIFY that wakes the relay at commit, as the table outbox
- * does. The messages are emitted in array order: the function scan of unnest WITH ORDINALITY yields
- * the rows in that order (the plan has no Sort), and the ORDER BY says so should a plan ever differ;
- * PostgreSQL evaluates a volatile function in the select list after sorting.
+ * does. The messages are emitted in array order: the function scan of json_array_elements_text
+ * WITH ORDINALITY yields the rows in that order (the plan has no Sort), and the ORDER BY says so
+ * should a plan ever differ; PostgreSQL evaluates a volatile function in the select list after
+ * sorting.
+ *
+ * The contents go as one JSON array of strings rather than a text[]: pg writes an array parameter
+ * as a literal, escaping each element with two regular-expression replaces in JavaScript (each
+ * content is JSON, full of quotes), while JSON.stringify escapes them natively; the text reaching
+ * pg_logical_emit_message is the same.
  *
  * Only a replication slot that exists when the transaction commits sees its messages: the slot must
  * be created before the service writes events (WalOutboxReader.ensureSlot).
@@ -23,10 +29,10 @@ export async function appendEventsToWalOutbox(manager: EntityManager, entries: r
   await manager.query(
     `WITH emitted AS (
        SELECT pg_logical_emit_message(true, $1 || current_schema(), entry.content)
-       FROM unnest($2::text[]) WITH ORDINALITY AS entry(content, position)
+       FROM json_array_elements_text($2::json) WITH ORDINALITY AS entry(content, position)
        ORDER BY entry.position
      )
      SELECT pg_notify($3, current_schema()) FROM (SELECT count(*) FROM emitted) AS done`,
-    [WAL_OUTBOX_PREFIX, contents, OUTBOX_NOTIFY_CHANNEL],
+    [WAL_OUTBOX_PREFIX, JSON.stringify(contents), OUTBOX_NOTIFY_CHANNEL],
   );
 }

@@ -1,9 +1,11 @@
 import { Logger } from '@nestjs/common';
-import { Admin, compatibilityPartitioner, ConfigResourceTypes, Consumer, IS_CONTROL, ListOffsetTimestamps, ProduceAcks, Producer } from '@platformatic/kafka';
+import { Admin, ConfigResourceTypes, Consumer, IS_CONTROL, ListOffsetTimestamps, ProduceAcks, Producer } from '@platformatic/kafka';
 import type { ClusterMetadata, GroupAssignment } from '@platformatic/kafka';
 import { ConsumedRecord, GroupConsumer, GroupConsumerListener, GroupConsumerOptions, KafkaDriver, OutgoingRecord, PartitionBatch, PartitionLag, PartitionOffset, RecordHeaders, RecordProducer, TopicRecords, TopicSpec } from '../driver/kafka-driver';
 import { KafkaSettings } from '../kafka-settings';
 import { platformaticConnection } from './platformatic-connection';
+import { javaCompatiblePartitioner } from './java-compatible.partitioner';
+import { headersOut } from './platformatic-headers';
 import { platformaticGroupLag } from './platformatic-consumer-lag';
 
 /** How long a fetch waits at the broker for new records (Kafka's fetch.max.wait.ms; kafkajs's maxWaitTimeInMs is 5 s). */
@@ -54,7 +56,7 @@ export class PlatformaticDriver implements KafkaDriver {
 
   async connectProducer(): Promise<RecordProducer> {
     // The Java client's (and kafkajs's) partitioner: a key lands on the partition the other clients put it on.
-    const producer = new Producer({ ...this.base('-producer'), idempotent: true, acks: ProduceAcks.ALL, autocreateTopics: false, partitioner: compatibilityPartitioner });
+    const producer = new Producer({ ...this.base('-producer'), idempotent: true, acks: ProduceAcks.ALL, autocreateTopics: false, partitioner: javaCompatiblePartitioner });
     // Connected now, as the port promises: a relay that cannot reach Kafka learns it before it claims a batch.
     await producer.connectToBrokers().catch(async (error: unknown) => {
       await producer.close().catch(() => undefined);
@@ -107,15 +109,6 @@ export class PlatformaticDriver implements KafkaDriver {
 const messageOut = (topic: string, record: OutgoingRecord) => ({ topic, key: bufferOf(record.key), value: bufferOf(record.value), headers: headersOut(record.headers) });
 
 const bufferOf = (value: Buffer | string | null | undefined): Buffer | undefined => (value === null || value === undefined ? undefined : Buffer.isBuffer(value) ? value : Buffer.from(value));
-
-function headersOut(headers: RecordHeaders | undefined): Map<Buffer, Buffer> | undefined {
-  if (!headers) return undefined;
-  const out = new Map<Buffer, Buffer>();
-  for (const [name, value] of Object.entries(headers)) {
-    for (const each of Array.isArray(value) ? value : value === undefined ? [] : [value]) out.set(Buffer.from(name), bufferOf(each)!);
-  }
-  return out;
-}
 
 interface PartitionState {
   topic: string;
