@@ -31,7 +31,7 @@ import {
   startKafkaBroker,
   type RunningKafkaBroker,
 } from './kafka-broker';
-import { waitFor } from './process-utils';
+import { isProcessAlive, waitFor } from './process-utils';
 import { adminClientProperties, kafkaClientEnv } from './kafka-security';
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import { kafkaClientSecurity, readKafkaSecurity } from '../../../libs/service-runtime/src/config/kafka-security';
@@ -75,15 +75,6 @@ async function rssMb(pid: number): Promise<number | undefined> {
     return kb === undefined ? undefined : Math.round(Number(kb) / 1024);
   } catch {
     return undefined; // not Linux, or the process is gone
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }
 
@@ -373,7 +364,7 @@ describeRunner('startKafkaBroker (local runner)', () => {
     });
 
     await before.stop();
-    expect(isAlive(before.pid)).toBe(false);
+    expect(isProcessAlive(before.pid)).toBe(false);
 
     // port 0 again: the restarted broker may listen elsewhere; the data must still be there.
     const after = await startLocalBroker();
@@ -394,7 +385,7 @@ describeRunner('startKafkaBroker (local runner)', () => {
     const stoppingAt = Date.now();
     await Promise.all([broker.stop(), broker.stop()]);
     report(`broker stopped in ${Date.now() - stoppingAt} ms`);
-    expect(isAlive(broker.pid)).toBe(false);
+    expect(isProcessAlive(broker.pid)).toBe(false);
     expect(await fs.readFile(broker.logFile, 'utf8')).toMatch(/BrokerServer id=1\] shut down completed/);
     await broker.stop();
   });

@@ -1,10 +1,10 @@
 import { execFile } from 'node:child_process';
-import { promises as fs, readFileSync } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { hasErrorCode } from './postgres-errors';
 import { killQuietly, STOP_STEPS } from './postgres-process';
-import { waitFor, WaitTimeoutError } from './process-utils';
+import { isProcessAlive, waitFor, WaitTimeoutError } from './process-utils';
 
 /** Node pid that owns the running server; tells an orphan (owner dead) from a server in use. */
 export const OWNER_FILE = 'owner.pid';
@@ -25,13 +25,13 @@ export async function reclaimStaleServer(dataDir: string, clusterDir: string, pr
   const lockFile = path.join(clusterDir, 'postmaster.pid');
   const lock = await readPostmasterLock(lockFile);
   if (!lock) return;
-  if (!isAlive(lock.pid) || !(await isPostmasterOf(lock.pid, clusterDir))) {
+  if (!isProcessAlive(lock.pid) || !(await isPostmasterOf(lock.pid, clusterDir))) {
     progress(`removing stale ${lockFile} (pid ${lock.pid} is not running PostgreSQL)…`);
     await fs.rm(lockFile, { force: true });
     return;
   }
   const owner = await readPid(path.join(dataDir, OWNER_FILE));
-  if (owner !== undefined && owner !== process.pid && isAlive(owner)) {
+  if (owner !== undefined && owner !== process.pid && isProcessAlive(owner)) {
     throw new Error(
       `PostgreSQL for ${dataDir} is already running (pid ${lock.pid}, port ${lock.port ?? '?'}), ` +
         `started by process ${owner}; stop that process or use another data dir`,
@@ -81,31 +81,12 @@ async function terminate(pid: number): Promise<boolean> {
   for (const [signal, timeoutMs] of STOP_STEPS) {
     killQuietly(pid, signal);
     try {
-      return await waitFor(() => !isAlive(pid), { timeoutMs, intervalMs: 50, description: `process ${pid} to exit after ${signal}` });
+      return await waitFor(() => !isProcessAlive(pid), { timeoutMs, intervalMs: 50, description: `process ${pid} to exit after ${signal}` });
     } catch (error) {
       if (!(error instanceof WaitTimeoutError)) throw error;
     }
   }
-  return !isAlive(pid);
-}
-
-function isAlive(pid: number): boolean {
-  if (pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-  } catch (error) {
-    // EPERM: it exists but belongs to someone else.
-    if (!hasErrorCode(error, 'EPERM')) return false;
-  }
-  if (process.platform !== 'linux') return true;
-  // A zombie answers signal 0 but is gone; containers without an init never reap orphans.
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    return state !== 'Z' && state !== 'X';
-  } catch {
-    return true;
-  }
+  return !isProcessAlive(pid);
 }
 
 async function readPid(file: string): Promise<number | undefined> {

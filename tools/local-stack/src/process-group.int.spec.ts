@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { waitFor } from './process-utils';
+import { isProcessAlive, waitFor } from './process-utils';
 
 jest.setTimeout(30_000);
 
@@ -26,15 +26,6 @@ const idle = ['-e', 'setInterval(() => undefined, 1000)'];
 })();
 `;
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 describe('a child in its own process group', () => {
   it('is not reached by a Ctrl-C to its parent\'s group, and still stops with its parent', async () => {
     const stack = spawn(process.execPath, ['--import', 'tsx', '-e', STACK_SCRIPT], { detached: true, stdio: ['ignore', 'pipe', 'inherit'] });
@@ -44,14 +35,14 @@ describe('a child in its own process group', () => {
     const pids = JSON.parse(output) as { service: number; broker: number };
     try {
       process.kill(-stack.pid!, 'SIGINT'); // what Ctrl-C does
-      await waitFor(() => !alive(pids.service), { timeoutMs: 10_000, description: 'the service to stop on Ctrl-C' });
-      expect(alive(pids.broker)).toBe(true);
-      expect(alive(stack.pid!)).toBe(true);
+      await waitFor(() => !isProcessAlive(pids.service), { timeoutMs: 10_000, description: 'the service to stop on Ctrl-C' });
+      expect(isProcessAlive(pids.broker)).toBe(true);
+      expect(isProcessAlive(stack.pid!)).toBe(true);
 
       process.kill(stack.pid!, 'SIGTERM');
-      await waitFor(() => !alive(pids.broker), { timeoutMs: 10_000, description: 'the broker to stop with its parent' });
+      await waitFor(() => !isProcessAlive(pids.broker), { timeoutMs: 10_000, description: 'the broker to stop with its parent' });
     } finally {
-      for (const pid of [stack.pid!, pids.service, pids.broker]) if (alive(pid)) process.kill(pid, 'SIGKILL');
+      for (const pid of [stack.pid!, pids.service, pids.broker]) if (isProcessAlive(pid)) process.kill(pid, 'SIGKILL');
     }
   });
 });

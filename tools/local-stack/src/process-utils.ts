@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { constants as fsConstants, createWriteStream, type WriteStream } from 'node:fs';
+import { constants as fsConstants, createWriteStream, readFileSync, type WriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -9,6 +9,7 @@ import type { Readable } from 'node:stream';
 // resolve.
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import { WaitTimeoutError } from '../../../libs/util/src/wait-for';
+import { hasErrorCode } from './postgres-errors';
 // eslint-disable-next-line @nx/enforce-module-boundaries
 export { waitFor, WaitTimeoutError, type WaitForOptions } from '../../../libs/util/src/wait-for';
 
@@ -220,6 +221,28 @@ async function openLog(logFile: string | undefined): Promise<WriteStream | undef
 
 function matches(line: string, pattern: RegExp | string): boolean {
   return typeof pattern === 'string' ? line.includes(pattern) : pattern.test(line);
+}
+
+/**
+ * Whether a process with this pid is running: signal 0 reaches it (or is refused: it exists but
+ * belongs to someone else), and on Linux it is not a zombie (a zombie answers signal 0 but is gone;
+ * containers without an init never reap orphans).
+ */
+export function isProcessAlive(pid: number): boolean {
+  if (pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    if (!hasErrorCode(error, 'EPERM')) return false;
+  }
+  if (process.platform !== 'linux') return true;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    return true;
+  }
 }
 
 /** Spawns a long-running process with output capture (log file + in-memory tail) and lifecycle helpers. */
