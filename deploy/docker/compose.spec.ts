@@ -1,6 +1,6 @@
 import { RELAY_SERVICES, Topics } from '@relay/contracts';
 import { readFileSync } from 'node:fs';
-import { aclToolArguments, nodeFlagsIn, relayAclTable, SERVICE_NODE_FLAGS, SUPPORTED_NODE_MAJOR } from '@relay/local-stack';
+import { aclToolArguments, nodeFlagsIn, relayAclTable, SERVICE_NODE_FLAGS, SERVICE_PROCESS_ENV, SUPPORTED_NODE_MAJOR } from '@relay/local-stack';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { readEnvExample, repoRoot } from '@relay/testing';
@@ -128,6 +128,15 @@ describe('docker/Dockerfile', () => {
     expect(cmd).not.toBeNull();
     const shellLine = (JSON.parse(cmd![1]) as string[]).at(-1) ?? '';
     expect(nodeFlagsIn(shellLine)).toEqual([...SERVICE_NODE_FLAGS]);
+  });
+
+  it('runs it with the environment every other launcher gives it (SERVICE_PROCESS_ENV: the allocator setting)', () => {
+    const runtimeStage = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
+    const env: Record<string, string> = {};
+    for (const [, assignments] of runtimeStage.matchAll(/^ENV (.+)$/gm)) {
+      for (const [, name, value] of assignments.matchAll(/([A-Za-z_][A-Za-z0-9_]*)=(\S+)/g)) env[name] = value;
+    }
+    expect(env).toMatchObject(SERVICE_PROCESS_ENV);
   });
 });
 

@@ -15,6 +15,7 @@ import {
   ManagedProcess,
   REPO_ROOT,
   SERVICE_NODE_FLAGS,
+  SERVICE_PROCESS_ENV,
   ServiceName,
   spawnManaged,
   startInfrastructure,
@@ -255,6 +256,7 @@ export class BenchStack {
       NO_COLOR: '1',
       // As in docker/Dockerfile.
       NODE_ENV: 'production',
+      ...SERVICE_PROCESS_ENV,
       KAFKA_BROKERS: this.kafkaBrokers,
       DATABASE_URL: this.databaseUrl,
       DATABASE_SCHEMA: options.schema,

@@ -1,5 +1,5 @@
 import { findFreePort } from './free-port';
-import { SERVICE_NODE_FLAGS } from './node-flags';
+import { SERVICE_NODE_FLAGS, SERVICE_PROCESS_ENV } from './node-flags';
 import { describeExit, ManagedProcess, ProcessExit, ProcessExitedError, spawnManaged, waitFor } from './process-utils';
 import { AppName, appEntryPoint, REPO_ROOT } from './repo-paths';
 
@@ -38,7 +38,7 @@ export async function startAppProcess(options: AppProcessOptions): Promise<AppPr
     command: process.execPath,
     args: [...SERVICE_NODE_FLAGS, appEntryPoint(options.service)],
     cwd: REPO_ROOT,
-    env: { ...process.env, NO_COLOR: '1', ...options.env, PORT: String(options.port), MANAGEMENT_PORT: String(managementPort) },
+    env: { ...process.env, NO_COLOR: '1', ...SERVICE_PROCESS_ENV, ...options.env, PORT: String(options.port), MANAGEMENT_PORT: String(managementPort) },
     logFile: options.logFile,
     tailLines: 400,
   });

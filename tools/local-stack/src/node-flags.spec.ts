@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { maxOldSpaceMb, maxSemiSpaceMb, nodeFlagsIn, SERVICE_NODE_FLAGS } from './node-flags';
+import { envAssignmentsIn, maxOldSpaceMb, maxSemiSpaceMb, nodeFlagsIn, SERVICE_NODE_FLAGS, SERVICE_PROCESS_ENV } from './node-flags';
 import { REPO_ROOT, SERVICES } from './repo-paths';
 
 describe('the Node.js flags of the services', () => {
@@ -16,6 +16,7 @@ describe('the Node.js flags of the services', () => {
     const command = project.targets.serve?.options?.command ?? '';
     expect(command).toContain(`dist/apps/${service}/src/main.js`);
     expect(nodeFlagsIn(command)).toEqual([...SERVICE_NODE_FLAGS]);
+    expect(envAssignmentsIn(command)).toEqual(SERVICE_PROCESS_ENV);
   });
 
   it('are read from a command line: the arguments between node and the script, the last one of a kind wins', () => {
@@ -24,5 +25,7 @@ describe('the Node.js flags of the services', () => {
     expect(nodeFlagsIn('npm start')).toBeUndefined();
     expect(maxOldSpaceMb(['--max-old-space-size=64', '--max-old-space-size=96'])).toBe(96);
     expect(maxSemiSpaceMb(['--stack-size=2000'])).toBeUndefined();
+    expect(envAssignmentsIn('A=1 B_=x node --c dist/main.js D=2')).toEqual({ A: '1', B_: 'x' });
+    expect(envAssignmentsIn('node dist/main.js')).toEqual({});
   });
 });

@@ -17,6 +17,19 @@ describe('tracing', () => {
     expect(startWorkSpan({ name: 'x', kind: 'internal', parent: 'garbage' }).traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
   });
 
+  it('loads the OpenTelemetry SDK and exporter only when an endpoint or exporter is given', () => {
+    jest.isolateModules(() => {
+      jest.doMock('./otlp-tracer', () => {
+        throw new Error('otlp-tracer loaded');
+      });
+      const isolated = jest.requireActual<typeof import('./tracing')>('./tracing');
+      isolated.startTracing({ serviceName: 'orders' });
+      expect(isolated.tracingEnabled()).toBe(false);
+      expect(() => isolated.startTracing({ serviceName: 'orders', endpoint: 'http://127.0.0.1:4318' })).toThrow('otlp-tracer loaded');
+    });
+    jest.dontMock('./otlp-tracer');
+  });
+
   describe('with an exporter', () => {
     it('exports each span under its parent, with its links, attributes and failure, once stopped', async () => {
       const exporter = new InMemorySpanExporter();
