@@ -254,7 +254,7 @@ export class WalOutboxReader {
     // The relay streams the slot over a replication connection, which needs the REPLICATION
     // attribute even where the slot exists already.
     if (!settings.replication) {
-      throw new WalOutboxUnavailableError(`this PostgreSQL role may not open a replication connection (the REPLICATION attribute); grant it, or use the table outbox`);
+      throw new WalOutboxUnavailableError(`this PostgreSQL role may not create a replication slot (the REPLICATION attribute), nor stream one over a replication connection; grant it, or use the table outbox`);
     }
     // A role that may not create them (managed servers often give applications neither CREATE on
     // the database nor REPLICATION) cannot have a WAL outbox: say so, rather than fail to start.
@@ -413,11 +413,22 @@ export class WalOutboxReader {
     await sql?.end().catch(() => undefined);
   }
 
-  /** Ends the replication connection (the next read() starts another, from the confirmed position). */
+  /**
+   * Ends the replication connection (the next read() starts another, from the confirmed position),
+   * and waits until its walsender has let go of the slot, so that a standby can take it at once.
+   */
   private async closeStream(): Promise<void> {
     const stream = this.stream;
-    if (stream) this.ended(stream, new Error(`the replication connection of ${this.slotName} was closed`));
-    await stream?.client.end().catch(() => undefined);
+    if (!stream) return;
+    this.ended(stream, new Error(`the replication connection of ${this.slotName} was closed`));
+    const pid = (stream.client as unknown as { processID: number | null }).processID;
+    await stream.client.end().catch(() => undefined);
+    const sql = await this.sqlConnection().catch(() => undefined);
+    for (const deadline = Date.now() + this.fenceMs; sql && pid && Date.now() < deadline; ) {
+      const { rows } = await sql.query<{ held: boolean }>(`SELECT active_pid IS NOT DISTINCT FROM $2 AS held FROM pg_replication_slots WHERE slot_name = $1`, [this.slotName, pid]).catch(() => ({ rows: [] }));
+      if (!rows[0]?.held) return;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
   }
 
   private startedStream(): Promise<ReplicationStream | undefined> {
