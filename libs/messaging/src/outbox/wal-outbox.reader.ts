@@ -631,9 +631,12 @@ export class WalOutboxReader {
       application_name: `${this.applicationName}-sql`,
       options: `-c idle_in_transaction_session_timeout=${this.fenceMs}`,
     });
-    client.on('error', () => {
+    // A server restart ends it: the next call opens another.
+    const forget = () => {
       if (this.sql === client) this.sql = undefined;
-    });
+    };
+    client.on('error', forget);
+    client.on('end', forget);
     await client.connect().catch(async (error: unknown) => {
       await client.end().catch(() => undefined);
       throw error;
