@@ -400,9 +400,9 @@ export class BenchStack {
   /**
    * Events of a schema's WAL outbox that Kafka has not acknowledged: decoded from the schema's
    * replication slot up to the current WAL position without moving it (as the ops audit reads it);
-   * 0 for a schema without a slot (its events go to the outbox table). PostgreSQL lets one session
-   * read a slot at a time and a relay that finds it busy waits for its next poll, so this is for
-   * drains, not for sampling under load; while the relay is reading the slot it counts 1 (look again).
+   * 0 for a schema without a slot (its events go to the outbox table). peekWalOutbox reads a
+   * temporary copy of the slot (the relay's walsender holds the slot itself) and decodes from its
+   * restart position, so this is for drains, not for sampling under load; a busy slot counts 1 (look again).
    */
   async walOutboxPending(schema: string): Promise<number> {
     const slot = await this.db.query(`SELECT 1 FROM pg_replication_slots WHERE slot_name = $1`, [walOutboxSlotName(schema)]);

@@ -70,13 +70,18 @@ async function launch(params: Omit<LaunchParams, 'port'> & { port: number }): Pr
       'unix_socket_directories=',
       // Logical decoding, for the outbox read from the WAL (libs/messaging, wal-outbox.reader.ts):
       // one replication slot per producing schema, plus the throw-away slots of parallel
-      // integration tests. The slots are read with SQL functions, not walsenders, so
-      // max_wal_senders keeps its default. A slot nobody reads keeps its WAL without bound
-      // (max_slot_wal_keep_size stays -1): the WAL is then the outbox's buffer, as the table was.
+      // integration tests and the audit's temporary copies. Each slot is streamed by a walsender
+      // for as long as its relay runs: one per service (3), a standby instance's attempts a moment
+      // each, and one per reader an integration spec keeps open (a dozen in wal-outbox.int.spec.ts,
+      // with other specs running beside it): the default max_wal_senders (10) is too few. A slot
+      // nobody reads keeps its WAL without bound (max_slot_wal_keep_size stays -1): the WAL is then
+      // the outbox's buffer, as the table was.
       '-c',
       'wal_level=logical',
       '-c',
       'max_replication_slots=128',
+      '-c',
+      'max_wal_senders=64',
     ],
     {
       ...spawnIdentity(runAs),

@@ -14,8 +14,14 @@ export interface RelayLoopOptions {
   schema: string;
   /** Connection string for the LISTEN connection (the pool's connections are not kept listening). */
   databaseUrl: string;
-  /** Fallback poll interval; NOTIFY wakes the loop sooner on the hot path. */
+  /** Fallback poll interval; NOTIFY (or wake()) wakes the loop sooner on the hot path. */
   pollIntervalMs: number;
+  /**
+   * Whether to LISTEN for the outbox writers' NOTIFY (default true: the table outbox). A relay that
+   * learns of new events otherwise (the WAL outbox's replication connection pushes them) passes
+   * false and calls wake().
+   */
+  listen?: boolean;
 }
 
 /**
@@ -54,7 +60,7 @@ export class RelayLoop {
   start(): void {
     if (this.running) return;
     this.running = true;
-    void this.listen();
+    if (this.options.listen ?? true) void this.listen();
     this.loop = this.run();
   }
 
@@ -63,6 +69,11 @@ export class RelayLoop {
     this.signal();
     await this.loop;
     await this.listener?.end().catch(() => undefined);
+  }
+
+  /** There may be new work: run a pass now (or right after the one running). */
+  wake(): void {
+    this.signal();
   }
 
   private async run(): Promise<void> {

@@ -1,5 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { anOrderPlacedV1, OrderPlacedV1 } from '@relay/contracts';
-import { integrationEnv, openTestDataSource, uniqueName } from '@relay/testing';
+import { integrationEnv, openTestDataSource, uniqueName, waitFor } from '@relay/testing';
 import { outboxEntry } from './outbox-writer';
 import { appendEventsToWalOutbox } from './wal-outbox.writer';
 import { compareWalSequences, sequenceText, WalOutboxBatch, WalOutboxReader, WalOutboxReaderOptions } from './wal-outbox.reader';
@@ -21,6 +22,11 @@ describe('WAL outbox (logical decoding messages) against real PostgreSQL', () =>
     return reader;
   }
 
+  /** The walsender ends a moment after its connection: a successor stands by until then. */
+  const readWhenFree = (reader: WalOutboxReader) => waitFor(() => reader.read({ catchUp: true }), { description: `the slot ${reader.slotName} free` });
+  const walsenderOf = async (reader: WalOutboxReader) =>
+    (await dataSource.query(`SELECT active_pid AS pid FROM pg_replication_slots WHERE slot_name = $1`, [reader.slotName]))[0].pid as number | null;
+
   const write = (...events: Array<ReturnType<typeof anOrderPlacedV1>>) =>
     dataSource.transaction((manager) => appendEventsToWalOutbox(manager, events.map((event) => outboxEntry(OrderPlacedV1, event))));
   const eventIds = (batch: WalOutboxBatch | undefined) => batch?.messages.map((message) => JSON.parse(message.value.toString('utf8')).eventId as string);
@@ -37,8 +43,9 @@ describe('WAL outbox (logical decoding messages) against real PostgreSQL', () =>
   });
 
   afterAll(async () => {
+    // Readers share slots (a standby, a successor): every connection ends before any slot is dropped.
+    for (const reader of readers) await reader.close();
     for (const reader of readers) {
-      await reader.release();
       await reader.dropSlot();
       await reader.close();
     }
@@ -52,7 +59,7 @@ describe('WAL outbox (logical decoding messages) against real PostgreSQL', () =>
     await write(...first);
     await write(second);
 
-    const batch = (await reader.read())!;
+    const batch = (await reader.read({ catchUp: true }))!;
     expect(eventIds(batch)).toEqual([...first, second].map((event) => event.eventId));
     expectIncreasing(batch);
     // One transaction: one commit LSN, indexes in emit order.
@@ -73,7 +80,7 @@ describe('WAL outbox (logical decoding messages) against real PostgreSQL', () =>
     const reader = await newReader();
     const events = Array.from({ length: 200 }, () => anOrderPlacedV1());
     await write(...events);
-    const batch = (await reader.read())!;
+    const batch = (await reader.read({ catchUp: true }))!;
     expect(eventIds(batch)).toEqual(events.map((event) => event.eventId));
     expect(batch.messages.map((message) => message.sequence.index)).toEqual(events.map((_, index) => index));
     await reader.confirm(batch);
@@ -86,7 +93,7 @@ describe('WAL outbox (logical decoding messages) against real PostgreSQL', () =>
       anOrderPlacedV1({ customerId: 'Zoë Ünal 李 🚚 \u2028 tab\tend' }),
     ];
     await write(...events);
-    const batch = (await reader.read())!;
+    const batch = (await reader.read({ catchUp: true }))!;
     expect(batch.messages.map((message) => message.value.toString('utf8'))).toEqual(events.map((event) => JSON.stringify(event)));
     expect(batch.messages.map((message) => message.headers['x-correlation-id'])).toEqual(events.map((event) => event.correlationId));
     await reader.confirm(batch);
@@ -108,7 +115,7 @@ describe('WAL outbox (logical decoding messages) against real PostgreSQL', () =>
       await t1.release();
     }
 
-    const batch = (await reader.read())!;
+    const batch = (await reader.read({ catchUp: true }))!;
     expect(eventIds(batch)).toEqual([late.eventId, early.eventId]);
     expect(compareWalSequences(batch.messages[1].sequence, batch.messages[0].sequence)).toBeGreaterThan(0);
     await reader.confirm(batch);
@@ -126,7 +133,7 @@ describe('WAL outbox (logical decoding messages) against real PostgreSQL', () =>
     ).rejects.toThrow('the order failed to save');
     await write(committed);
 
-    const batch = (await reader.read())!;
+    const batch = (await reader.read({ catchUp: true }))!;
     expect(eventIds(batch)).toEqual([committed.eventId]);
     await reader.confirm(batch);
   });
@@ -137,23 +144,23 @@ describe('WAL outbox (logical decoding messages) against real PostgreSQL', () =>
     await write(events[0]);
     await write(events[1]);
 
-    const first = (await reader.read())!;
+    const first = (await reader.read({ catchUp: true }))!;
     await reader.release();
-    const again = (await reader.read())!;
+    const again = (await reader.read({ catchUp: true }))!;
     expect(again.messages).toEqual(first.messages);
     // A relay that dies after the Kafka ack, before confirming: its session ends, the slot stays.
     await reader.close();
     const successor = await newReader({ slotName: reader.slotName });
-    const afterCrash = (await successor.read())!;
+    const afterCrash = await readWhenFree(successor);
     expect(afterCrash.messages).toEqual(first.messages);
     expect(eventIds(afterCrash)).toEqual(events.map((event) => event.eventId));
 
     await successor.confirm(afterCrash);
-    expect((await successor.read())!.messages).toEqual([]);
+    expect((await successor.read({ catchUp: true }))!.messages).toEqual([]);
     await successor.release();
     const later = anOrderPlacedV1();
     await write(later);
-    const next = (await successor.read())!;
+    const next = (await successor.read({ catchUp: true }))!;
     expect(eventIds(next)).toEqual([later.eventId]);
     expect(compareWalSequences(next.messages[0].sequence, first.messages[1].sequence)).toBeGreaterThan(0);
     await successor.confirm(next);
@@ -172,7 +179,7 @@ describe('WAL outbox (logical decoding messages) against real PostgreSQL', () =>
       walOutboxPrefix(`${schema}_other`),
     ]);
 
-    const batch = (await reader.read())!;
+    const batch = (await reader.read({ catchUp: true }))!;
     expect(eventIds(batch)).toEqual([ours.eventId]);
     await reader.confirm(batch);
     const [{ passed }] = await dataSource.query(`SELECT confirmed_flush_lsn >= $2::pg_lsn AS passed FROM pg_replication_slots WHERE slot_name = $1`, [
@@ -182,26 +189,18 @@ describe('WAL outbox (logical decoding messages) against real PostgreSQL', () =>
     expect(passed).toBe(true);
   });
 
-  it('moves past WAL with no outbox message only once there is 1 MiB of it, to spare a move per empty read', async () => {
+  it('moves past WAL with no outbox message of its schema, so that the slot does not keep it', async () => {
     const reader = await newReader();
     const confirmedFlush = async () =>
       (await dataSource.query(`SELECT confirmed_flush_lsn::text AS lsn FROM pg_replication_slots WHERE slot_name = $1`, [reader.slotName]))[0].lsn as string;
-    const emitOther = async (bytes: number) =>
-      (await dataSource.query(`SELECT pg_logical_emit_message(true, 'someone.else', repeat('x', $1))::text AS lsn`, [bytes]))[0].lsn as string;
-
-    const start = await confirmedFlush();
-    await emitOther(100);
-    const small = (await reader.read())!;
-    expect(small.messages).toEqual([]);
-    await reader.confirm(small);
-    expect(await confirmedFlush()).toBe(start);
-
-    const bigEnd = await emitOther(1024 * 1024 + 1);
-    const big = (await reader.read())!;
-    expect(big.messages).toEqual([]);
-    await reader.confirm(big);
-    const [{ passed }] = await dataSource.query(`SELECT $1::pg_lsn >= $2::pg_lsn AS passed`, [await confirmedFlush(), bigEnd]);
-    expect(passed).toBe(true);
+    const [{ otherEnd }] = await dataSource.query(`SELECT pg_logical_emit_message(true, 'someone.else', repeat('x', 100))::text AS "otherEnd"`);
+    const batch = (await reader.read({ catchUp: true }))!;
+    expect(batch.messages).toEqual([]);
+    await reader.confirm(batch);
+    // A status update without an answer: the walsender takes it a moment later.
+    await waitFor(async () => (await dataSource.query(`SELECT $1::pg_lsn >= $2::pg_lsn AS passed`, [await confirmedFlush(), otherEnd]))[0].passed === true, {
+      description: 'the slot past the other message',
+    });
   });
 
   it('splits a backlog into batches of whole transactions, in order across batches', async () => {
@@ -212,7 +211,7 @@ describe('WAL outbox (logical decoding messages) against real PostgreSQL', () =>
 
     const seen: string[] = [];
     const sizes: number[] = [];
-    for (let batch = await reader.read(); batch && batch.messages.length > 0; batch = await reader.read()) {
+    for (let batch = await reader.read({ catchUp: true }); batch && batch.messages.length > 0; batch = await reader.read({ catchUp: true })) {
       expectIncreasing(batch);
       seen.push(...eventIds(batch)!);
       sizes.push(batch.messages.length);
@@ -223,30 +222,28 @@ describe('WAL outbox (logical decoding messages) against real PostgreSQL', () =>
     expect(sizes).toEqual([2, 2, 1]);
   });
 
-  it("moves the slot's restart position along with its confirms, so reads do not decode old WAL again", async () => {
-    const reader = await newReader({ restartLagLimitBytes: 0 });
+  it("moves the slot's restart position along with its confirms, at the running-transactions records the server writes", async () => {
+    const reader = await newReader();
+    const restart = async () =>
+      (await dataSource.query(`SELECT restart_lsn::text AS lsn, now() AS at FROM pg_replication_slots WHERE slot_name = $1`, [reader.slotName]))[0] as { lsn: string; at: Date };
+    const first = await restart();
     const round = async () => {
       await write(anOrderPlacedV1());
-      const batch = (await reader.read())!;
+      // The server writes one about every 15 s while there is activity; the test does not wait for it.
+      await dataSource.query(`SELECT pg_log_standby_snapshot()`);
+      const batch = (await reader.read({ catchUp: true }))!;
       expect(batch.messages).toHaveLength(1);
       await reader.confirm(batch);
-      return (await dataSource.query(`SELECT restart_lsn::text AS lsn, now() AS at FROM pg_replication_slots WHERE slot_name = $1`, [reader.slotName]))[0] as {
-        lsn: string;
-        at: Date;
-      };
     };
-    // The slot's creation wrote a running-transactions record; the first confirm applies it.
-    const first = await round();
-    // From here on only the reader's own records (the server's come every 15 s): round 2's confirm
-    // writes one, round 3 decodes it and its confirm moves the restart position up to it.
     await round();
-    const third = await round();
+    await round();
+    await round();
     // A transaction of another test that was already open holds the restart position back by design.
     const [{ heldBack }] = await dataSource.query(
       `SELECT count(*)::int > 0 AS "heldBack" FROM pg_stat_activity WHERE backend_xid IS NOT NULL AND xact_start < $1 AND pid <> pg_backend_pid()`,
       [first.at],
     );
-    const [{ moved }] = await dataSource.query(`SELECT $1::pg_lsn > $2::pg_lsn AS moved`, [third.lsn, first.lsn]);
+    const [{ moved }] = await dataSource.query(`SELECT $1::pg_lsn > $2::pg_lsn AS moved`, [(await restart()).lsn, first.lsn]);
     expect(moved || heldBack).toBe(true);
   });
 
@@ -262,16 +259,84 @@ describe('WAL outbox (logical decoding messages) against real PostgreSQL', () =>
     }
   });
 
-  it('lets one reader at a time hold the slot; the other stands by', async () => {
+  it('lets one reader at a time hold the slot; the other stands by, and takes over with the same sequences when its connection dies', async () => {
     const reader = await newReader();
     const standby = await newReader({ slotName: reader.slotName });
-    const event = anOrderPlacedV1();
-    await write(event);
+    const events = [anOrderPlacedV1(), anOrderPlacedV1()];
+    await write(events[0]);
+    await write(events[1]);
 
-    const batch = (await reader.read())!;
-    expect(await standby.read()).toBeUndefined();
-    await reader.confirm(batch);
-    expect((await standby.read())!.messages).toEqual([]);
+    const batch = (await reader.read({ catchUp: true }))!;
+    expect(eventIds(batch)).toEqual(events.map((event) => event.eventId));
+    expect(await standby.read({ catchUp: true })).toBeUndefined();
+    // The walsender holds the slot for the whole connection, not per batch.
+    await reader.release();
+    expect(await standby.read({ catchUp: true })).toBeUndefined();
+    const again = (await reader.read({ catchUp: true }))!;
+
+    // The active reader's connection dies (its process killed, a network cut) before it confirmed.
+    const pid = await walsenderOf(reader);
+    await dataSource.query(`SELECT pg_terminate_backend($1, 10000)`, [pid]);
+    const takenOver = await readWhenFree(standby);
+    expect(takenOver.messages).toEqual(again.messages);
+    await expect(reader.confirm(again)).rejects.toThrow();
+    await standby.confirm(takenOver);
+    expect(await walsenderOf(standby)).not.toBe(pid);
+    expect((await standby.read({ catchUp: true }))!.messages).toEqual([]);
     await standby.release();
+  });
+
+  it('delivers two transactions that committed out of their xid order in commit order, while the stream runs', async () => {
+    const reader = await newReader();
+    await reader.read({ catchUp: true }).then(() => reader.release());
+    const [early, late] = [anOrderPlacedV1(), anOrderPlacedV1()];
+    const t1 = dataSource.createQueryRunner();
+    await t1.connect();
+    try {
+      await t1.startTransaction();
+      // T1 takes its xid first (an ordinary write), T2 takes a later one and commits first.
+      await t1.query(`SELECT pg_current_xact_id()`);
+      await appendEventsToWalOutbox(t1.manager, [outboxEntry(OrderPlacedV1, early)]);
+      await write(late);
+      await t1.commitTransaction();
+    } finally {
+      await t1.release();
+    }
+    const batch = (await reader.read({ catchUp: true }))!;
+    expect(eventIds(batch)).toEqual([late.eventId, early.eventId]);
+    expect(batch.messages[1].xid).toBeLessThan(batch.messages[0].xid);
+    expectIncreasing(batch);
+    await reader.confirm(batch);
+  });
+
+  it('stops reading its connection past maxBufferedBytes and reads on as batches are confirmed: memory stays bounded, every event delivered in order', async () => {
+    const bound = 16 * 1024;
+    const reader = await newReader({ maxBufferedBytes: bound, maxChanges: 30 });
+    await reader.read({ catchUp: true }).then(() => reader.release());
+    // 100 transactions of 10 events of about 1 KiB: about 1 MiB, 64 times the bound.
+    const written: string[] = [];
+    for (let transaction = 0; transaction < 100; transaction++) {
+      const contents = Array.from({ length: 10 }, () => {
+        const eventId = randomUUID();
+        written.push(eventId);
+        return `${JSON.stringify({ topic: 'it.padded', key: eventId, headers: {} })}\n${JSON.stringify({ eventId, padding: 'x'.repeat(900) })}`;
+      });
+      await dataSource.query(`SELECT pg_logical_emit_message(true, $1, content) FROM unnest($2::text[]) AS content`, [walOutboxPrefix(schema), contents]);
+    }
+    // Nobody takes anything: the reader fills up to the bound and stops there.
+    await waitFor(() => reader.buffered().paused, { description: 'the reader paused' });
+    // The bound, plus one transaction (read whole), plus the rest of one socket read (64 KiB).
+    const ceiling = bound + 11 * 1024 + 64 * 1024;
+    expect(reader.buffered().bytes).toBeLessThanOrEqual(ceiling);
+
+    const seen: string[] = [];
+    while (seen.length < written.length) {
+      const batch = (await reader.read({ catchUp: true }))!;
+      seen.push(...eventIds(batch)!);
+      await reader.confirm(batch);
+    }
+    expect(seen).toEqual(written);
+    expect(reader.buffered().highWaterBytes).toBeLessThanOrEqual(ceiling);
+    expect(reader.buffered().highWaterBytes).toBeGreaterThanOrEqual(bound);
   });
 });

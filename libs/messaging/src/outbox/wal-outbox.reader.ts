@@ -1,10 +1,12 @@
-import { Client, QueryResult } from 'pg';
+import { randomBytes } from 'node:crypto';
+import { Client, ClientConfig, QueryResult } from 'pg';
 import { IDLE_IN_TRANSACTION_TIMEOUT_MS } from '@relay/service-runtime';
 import { decodePgoutput, formatLsn, Lsn, parseLsn } from './pgoutput.decoder';
 import { decodeWalOutboxContent, walOutboxPrefix } from './wal-outbox.message';
 import { ProducerSequence, producerSequence } from '../position/producer-sequence';
 import type { RefusedEvent } from './relay-batching';
 import { quarantineEvents } from './relay-quarantine';
+import { parseReplicationMessage, standbyStatusUpdate } from './wal-stream.protocol';
 
 /** The publication named in the slot's options: it has no tables, so only messages are decoded. */
 export const WAL_OUTBOX_PUBLICATION = 'relay_outbox_messages';
@@ -51,25 +53,14 @@ export interface WalOutboxBatch {
   /** In commit order, and in emit order within a transaction. */
   messages: WalOutboxMessage[];
   /**
-   * Where confirm() moves the slot: past every transaction read, and past what had no outbox
-   * message. Never behind the slot's confirmed position: the rows all come after it, and the bound
-   * of a read that was not full is the flushed WAL, which the slot cannot pass.
+   * Where confirm() moves the slot: past every transaction of the batch, and, when the batch holds
+   * everything received, past what the walsender sent without outbox messages of this schema.
+   * Never behind the slot's confirmed position.
    */
   confirmLsn: Lsn;
-  /**
-   * The read stopped at `maxChanges`: more may be waiting behind it. A full batch is confirmed
-   * even without outbox messages of this schema (another schema's burst): otherwise every read
-   * would return the same window and never reach what follows it.
-   */
+  /** More transactions are waiting behind this batch: read again at once. */
   full: boolean;
 }
-
-/**
- * A batch without outbox messages moves the slot only once that moves it this far: each move costs
- * PostgreSQL a decoding pass and a write (with fsync) of the slot's state file, while reading past
- * a little WAL of other schemas again costs little.
- */
-const EMPTY_BATCH_CONFIRM_MIN_BYTES = 1024n * 1024n;
 
 export interface WalOutboxReaderOptions {
   databaseUrl: string;
@@ -80,50 +71,98 @@ export interface WalOutboxReaderOptions {
   /** Default: WAL_OUTBOX_PUBLICATION. */
   publicationName?: string;
   /**
-   * Rows of decoder output after which a read stops (pgoutput writes a Begin and a Commit row per
-   * transaction besides its messages). PostgreSQL checks it only after a whole transaction, so a
-   * batch never ends inside one and can be larger by one transaction. Default 500.
+   * Rows of pgoutput output after which a batch stops, counted as the SQL functions count them (a
+   * Begin, a Commit and one row per outbox message of this schema per transaction). A batch never
+   * ends inside a transaction, so it can be larger by one transaction. Default 500.
    */
   maxChanges?: number;
   /**
-   * How much WAL confirm() moves the slot across before it asks PostgreSQL for a running-transactions
-   * record (pg_log_standby_snapshot()), from which the slot's restart position can move up at a
-   * later confirm. Every read() and confirm() decodes the WAL from the restart position, so this
-   * bounds the WAL decoded again per call. Used only where the server (16 or later) lets this user
-   * run that function; elsewhere only the server's own records (about every 15 s) move it.
-   * Default 1 MiB.
+   * Received and unconfirmed outbox messages (their bytes) past which the reader stops reading its
+   * connection, until the relay confirms what it took: the walsender then waits, and PostgreSQL
+   * keeps the rest in the WAL. A transaction is always read whole, so memory stays below this plus
+   * one transaction plus one socket read. Default 8 MiB.
    */
-  restartLagLimitBytes?: number;
-  /** The fence for a reader frozen between read() and confirm() (see read()). Default: the pools'. */
+  maxBufferedBytes?: number;
+  /**
+   * The fence for a frozen reader: the walsender ends a connection that has not answered for this
+   * long (wal_sender_timeout), and the reader ends its own connection when a batch stays open this
+   * long (read() to confirm() or release()). Default: the pools' idle_in_transaction_session_timeout.
+   */
   idleInTransactionTimeoutMs?: number;
   applicationName?: string;
 }
 
-/** The server cannot decode its WAL (wal_level below logical, or no replication slots allowed). */
+/** The server cannot decode its WAL (wal_level below logical, no replication slots, or a role without REPLICATION). */
 export class WalOutboxUnavailableError extends Error {}
 
 /**
- * Another session is reading the slot at this very moment (PostgreSQL's "replication slot ... is
- * active for PID ..."). It is not a failure of this reader and nothing is lost: stand by and try
- * again after the usual poll interval, as when read() returns undefined.
+ * Another session holds the slot (PostgreSQL's "replication slot ... is active for PID ..."). It is
+ * not a failure of this reader and nothing is lost: stand by and try again after the usual poll
+ * interval, as when read() returns undefined.
  */
 export class WalOutboxSlotInUseError extends Error {}
 
+/** A transaction received whole, with this schema's outbox messages (transactions without any are not kept). */
+interface ReceivedTransaction {
+  messages: WalOutboxMessage[];
+  /** The end of its commit record: the position to confirm once it is published. */
+  endLsn: Lsn;
+  bytes: number;
+}
+
+interface OpenTransaction extends WalSequence {
+  xid: number;
+  committedAt: Date;
+  messages: WalOutboxMessage[];
+  bytes: number;
+}
+
+/** One replication connection in COPY BOTH mode; replaced as a whole when it ends. */
+interface ReplicationStream {
+  client: Client;
+  ended: boolean;
+  /** Why it ended, for the confirm or the wait that finds it gone. */
+  endError?: Error;
+  /** Called once, when it ends. */
+  onEnd: Array<(error: Error) => void>;
+  /** Called on every primary keepalive. */
+  onKeepalive: Array<() => void>;
+  paused: boolean;
+}
+
+interface OpenBatch {
+  batch: WalOutboxBatch;
+  transactions: ReceivedTransaction[];
+  bytes: number;
+  openedAt: number;
+  stream: ReplicationStream;
+}
+
 /**
- * Reads the outbox messages of one schema from the WAL, through a logical replication slot of
- * its own with the pgoutput plugin (protocol 1, messages on, a publication with no tables).
+ * Reads the outbox messages of one schema from the WAL over a streaming logical replication
+ * connection (START_REPLICATION on a slot of its own, pgoutput protocol 1, messages on, a
+ * publication with no tables): the walsender decodes each transaction once, at its commit, and
+ * pushes it; the reader keeps the whole transactions that hold this schema's messages and hands
+ * them out in batches.
  *
- * Delivery is at-least-once, in commit order. read() peeks: it does not move the slot. Once Kafka
- * has acknowledged the batch, confirm() advances the slot past it; a crash (of the relay or of
- * PostgreSQL) before that reads the same messages again with the same sequences, which consumers
- * skip as not above what they applied. Messages of rolled-back transactions are never decoded.
+ * Delivery is at-least-once, in commit order. The slot moves only when confirm() sends the
+ * walsender a status update whose flush position is past the batch, once Kafka has acknowledged
+ * it; a crash (of the relay or of PostgreSQL) before that makes the next connection start again
+ * from the confirmed position, with the same messages and the same sequences, which consumers skip
+ * as not above what they applied. Messages of rolled-back transactions are never decoded.
  *
- * One reader per slot: read() opens a transaction that holds an advisory lock for the slot until
- * confirm() or release(), and returns undefined to any other reader meanwhile (stand by: the slot's
- * own exclusivity lasts only while a SQL function reads it, so two relays alternating between
- * calls would both publish). A reader frozen in between is fenced by PostgreSQL, which ends its
- * session after `idleInTransactionTimeoutMs`; its late confirm() then fails, and the next reader
+ * One reader per slot: PostgreSQL lets one walsender hold a slot (55006 "replication slot ... is
+ * active"); a reader that finds it held returns undefined from read() and tries again at its next
+ * read (stand by). It takes over when the holder's connection ends: the holder closed it or died
+ * (the kernel closes its socket), or was fenced: the walsender ends a connection silent for
+ * `idleInTransactionTimeoutMs` (wal_sender_timeout, set per connection), and the reader ends its
+ * own when a batch stays open that long. A fenced reader's late confirm() fails; the next reader
  * publishes the batch again (same sequences).
+ *
+ * Memory: the walsender pushes as fast as it decodes; past `maxBufferedBytes` of received,
+ * unconfirmed messages the reader stops reading the socket (the server waits), and reads on once
+ * the relay confirmed. Status updates still go out meanwhile (every quarter of the fence), so a
+ * paused reader is not fenced.
  *
  * WAL retention: the slot keeps every WAL segment from its restart position on, read or not. A
  * slot nobody confirms (its service stopped, Kafka down) makes the WAL grow without bound, as the
@@ -131,45 +170,67 @@ export class WalOutboxSlotInUseError extends Error {}
  * invalidates the slot and its unread events are lost (read() then fails, naming the slot). Watch
  * backlogBytes(); drop the slot of a schema that no longer publishes.
  *
- * Cost: each read() and confirm() decodes the WAL from the slot's restart position, including the
- * changes of every table of the database, not only this schema's messages. That position moves only
- * at running-transactions records, which the server writes about every 15 s: at thousands of events
- * a second, every call would decode seconds of WAL again. confirm() therefore writes one after
- * every `restartLagLimitBytes` of WAL it confirms (see there). Besides, each call has a fixed cost
- * (a decoding context, and the catalog caches that decoding flushes when it ends): about 1 ms of
- * PostgreSQL CPU per batch more than the table outbox's claim and stamp, measured on 2 cores; a
- * batch of more than a few dozen events pays it back (writing a message costs less than a row).
+ * Cost: the walsender decodes the WAL once, as it is written, including the changes of every table
+ * of the database (filtered out by the publication), where the SQL functions decoded it again from
+ * the slot's restart position on every read and every confirm. A confirm is one status update
+ * (and the walsender's keepalive in answer). The restart position moves at the running-transactions
+ * records the server writes (about every 15 s while there is activity); it bounds what a new
+ * connection decodes again, not the steady-state cost.
+ *
+ * Besides the replication connection, the reader keeps an ordinary one for the slot's creation,
+ * backlogBytes() and quarantine() (a replication connection in COPY mode cannot run SQL).
  */
 export class WalOutboxReader {
   readonly slotName: string;
   readonly publicationName: string;
   private readonly prefix: string;
   private readonly maxChanges: number;
-  private readonly restartLagLimitBytes: number;
-  private client: Client | undefined;
-  private inBatch = false;
-  /** Whether confirm() may call pg_log_standby_snapshot(); settled by ensureSlot(). */
-  private canLogSnapshots = false;
-  /**
-   * Where this reader last saw the slot (ensureSlot) or moved it (confirm); behind the truth when
-   * another instance moved it meanwhile, which only costs an early move. Kept here because any
-   * catalog access right after a decoding call is slow (decoding ends by flushing the caches): a
-   * query on pg_replication_slots per batch cost as much as the peek.
-   */
-  private lastConfirmedLsn: Lsn | undefined;
-  /** Where this reader last asked for a running-transactions record (or saw the restart position). */
-  private lastSnapshotLsn = 0n;
+  private readonly maxBufferedBytes: number;
+  private readonly fenceMs: number;
+  private readonly applicationName: string;
+  private sql: Client | undefined;
+  private stream: ReplicationStream | undefined;
+  private starting: Promise<ReplicationStream | undefined> | undefined;
+  private readonly received: ReceivedTransaction[] = [];
+  private open: OpenTransaction | undefined;
+  private batch: OpenBatch | undefined;
+  /** Everything up to here has been received whole (commit ends, keepalives between transactions). */
+  private receivedLsn = 0n;
+  /** The flush position last sent to (or, at start, read from) the slot. */
+  private confirmedLsn = 0n;
+  /** Bytes of messages in `received` and in the open batch. */
+  private bufferedBytes = 0;
+  /** The most bytes buffered at once since this reader was made (for tests and diagnostics). */
+  private highWaterBytes = 0;
+  private statusTimer: NodeJS.Timeout | undefined;
+  private listeners: Array<() => void> = [];
 
   constructor(private readonly options: WalOutboxReaderOptions) {
     this.slotName = options.slotName ?? walOutboxSlotName(options.schema);
     this.publicationName = options.publicationName ?? WAL_OUTBOX_PUBLICATION;
     this.prefix = walOutboxPrefix(options.schema);
     this.maxChanges = options.maxChanges ?? 500;
-    this.restartLagLimitBytes = options.restartLagLimitBytes ?? 1024 * 1024;
+    this.maxBufferedBytes = options.maxBufferedBytes ?? 8 * 1024 * 1024;
+    this.fenceMs = options.idleInTransactionTimeoutMs ?? IDLE_IN_TRANSACTION_TIMEOUT_MS;
+    this.applicationName = options.applicationName ?? `${options.schema}-wal-outbox-reader`;
     for (const name of [this.slotName, this.publicationName]) {
-      // Slot names allow only these; both names are written into SQL text below.
+      // Slot names allow only these; both names are written into SQL and replication commands below.
       if (!/^[a-z0-9_]{1,63}$/.test(name)) throw new Error(`invalid slot or publication name ${JSON.stringify(name)}: use 1-63 of [a-z0-9_]`);
     }
+  }
+
+  /**
+   * Calls `listener` whenever there may be something new to read: a transaction with this schema's
+   * messages arrived, or the connection ended (the next read() starts another). It replaces
+   * LISTEN/NOTIFY for the WAL outbox.
+   */
+  onReadable(listener: () => void): void {
+    this.listeners.push(listener);
+  }
+
+  /** Bytes of received, unconfirmed messages now, and the most there have been at once. */
+  buffered(): { bytes: number; highWaterBytes: number; paused: boolean } {
+    return { bytes: this.bufferedBytes, highWaterBytes: this.highWaterBytes, paused: this.stream?.paused ?? false };
   }
 
   /**
@@ -178,18 +239,22 @@ export class WalOutboxReader {
    * transactions running at that moment to end.
    */
   async ensureSlot(): Promise<void> {
-    const client = await this.connection();
-    const [settings] = (await client.query<{ wal_level: string; max_replication_slots: string; can_log_snapshots: boolean }>(
+    const client = await this.sqlConnection();
+    const [settings] = (await client.query<{ wal_level: string; max_replication_slots: string; replication: boolean }>(
       `SELECT current_setting('wal_level') AS wal_level, current_setting('max_replication_slots') AS max_replication_slots,
-              to_regprocedure('pg_log_standby_snapshot()') IS NOT NULL AND has_function_privilege('pg_log_standby_snapshot()', 'EXECUTE') AS can_log_snapshots`,
+              (SELECT rolreplication OR rolsuper FROM pg_roles WHERE rolname = current_user) AS replication`,
     )).rows;
-    this.canLogSnapshots = settings.can_log_snapshots;
     if (settings.wal_level !== 'logical' || settings.max_replication_slots === '0') {
       throw new WalOutboxUnavailableError(
         `the WAL outbox needs logical decoding, but this PostgreSQL server has wal_level=${settings.wal_level} and ` +
           `max_replication_slots=${settings.max_replication_slots}: set wal_level = logical and max_replication_slots to ` +
           `at least one per producing schema (both need a restart), or use the table outbox`,
       );
+    }
+    // The relay streams the slot over a replication connection, which needs the REPLICATION
+    // attribute even where the slot exists already.
+    if (!settings.replication) {
+      throw new WalOutboxUnavailableError(`this PostgreSQL role may not create a replication slot (the REPLICATION attribute), nor stream one over a replication connection; grant it, or use the table outbox`);
     }
     // A role that may not create them (managed servers often give applications neither CREATE on
     // the database nor REPLICATION) cannot have a WAL outbox: say so, rather than fail to start.
@@ -209,16 +274,8 @@ export class WalOutboxReader {
               `drop the slots of schemas that no longer publish, raise max_replication_slots (needs a restart), or use the table outbox`,
           );
         });
+      return;
     }
-    const [position] = (await client.query<{ confirmed: string; restart: string }>(
-      `SELECT confirmed_flush_lsn::text AS confirmed, restart_lsn::text AS restart FROM pg_replication_slots WHERE slot_name = $1 AND database = current_database() AND plugin = 'pgoutput'`,
-      [this.slotName],
-    )).rows;
-    if (position) {
-      this.lastConfirmedLsn = parseLsn(position.confirmed);
-      this.lastSnapshotLsn = parseLsn(position.restart);
-    }
-    if (found.rowCount === 0) return;
     if (found.rows[0].database !== found.rows[0].current || found.rows[0].plugin !== 'pgoutput') {
       const { database, plugin, current } = found.rows[0];
       throw new Error(
@@ -229,92 +286,103 @@ export class WalOutboxReader {
   }
 
   /**
-   * The next batch, or undefined when another reader of this slot holds it (stand by). Up to
-   * `maxChanges` rows, whole transactions only; the batch stays open until confirm() or release().
+   * The next batch of received transactions (possibly without messages), or undefined when another
+   * reader holds the slot (stand by). Starts the replication connection when there is none. With
+   * `catchUp`, first waits until everything committed before the call has been received (one query
+   * for the flushed WAL position, then the walsender's keepalives): for callers that just committed
+   * and want their events, not for the relay's loop, which onReadable() wakes. The batch stays open
+   * until confirm() or release().
    */
-  async read(): Promise<WalOutboxBatch | undefined> {
-    if (this.inBatch) throw new Error('read() while a batch is open: confirm() or release() it first');
-    const client = await this.connection();
-    const slot = client.escapeLiteral(this.slotName);
-    let results: Array<QueryResult>;
-    try {
-      // The bound is the flushed WAL at the start, taken after the lock: a read that returns
-      // fewer rows than its limit has decoded every transaction that committed before it, so the
-      // slot may move up to it even when none of them wrote an outbox message (otherwise every
-      // read would decode them again). The peek runs only when the lock was taken (a one-time
-      // filter above the function scan).
-      results = (await client.query(
-        `BEGIN;
-         SELECT set_config('relay.outbox_locked', pg_try_advisory_xact_lock(hashtext(${client.escapeLiteral(`relay-wal-outbox:${this.slotName}`)}))::text, true);
-         SELECT set_config('relay.outbox_upto', pg_current_wal_flush_lsn()::text, true);
-         SELECT current_setting('relay.outbox_locked') = 'true' AS locked, current_setting('relay.outbox_upto') AS upto;
-         SELECT lsn::text AS lsn, data FROM pg_logical_slot_peek_binary_changes(${slot}, current_setting('relay.outbox_upto')::pg_lsn, ${this.maxChanges},
-           'proto_version', '1', 'publication_names', ${client.escapeLiteral(this.publicationName)}, 'messages', 'true')
-          WHERE current_setting('relay.outbox_locked') = 'true'`,
-      )) as unknown as Array<QueryResult>;
-    } catch (error) {
-      await this.rollback();
-      throw this.explain(error);
+  async read(options: { catchUp?: boolean } = {}): Promise<WalOutboxBatch | undefined> {
+    if (this.batch) throw new Error('read() while a batch is open: confirm() or release() it first');
+    const stream = await this.startedStream();
+    if (!stream) return undefined;
+    if (options.catchUp) await this.catchUp(stream);
+    if (stream.ended) throw stream.endError ?? new Error(`the replication connection of ${this.slotName} ended`);
+    const transactions: ReceivedTransaction[] = [];
+    let rows = 0;
+    while (this.received.length > 0 && rows < this.maxChanges) {
+      const next = this.received.shift()!;
+      transactions.push(next);
+      rows += next.messages.length + 2;
     }
-    const [{ locked, upto }] = results[3].rows as Array<{ locked: boolean; upto: string }>;
-    if (!locked) {
-      await this.rollback();
-      return undefined;
+    const messages = transactions.flatMap((transaction) => transaction.messages);
+    const bytes = transactions.reduce((sum, transaction) => sum + transaction.bytes, 0);
+    const lastEnd = transactions.length > 0 ? transactions[transactions.length - 1].endLsn : 0n;
+    // When the batch takes everything received, the positions received past its last commit held
+    // nothing of this schema: the confirm may move past them too.
+    const everything = this.received.length === 0 && !this.open;
+    const confirmLsn = maxLsn(this.confirmedLsn, lastEnd, everything ? this.receivedLsn : 0n);
+    const batch: WalOutboxBatch = { messages, confirmLsn, full: this.received.length > 0 };
+    this.batch = { batch, transactions, bytes, openedAt: Date.now(), stream };
+    return batch;
+  }
+
+  /**
+   * Moves the slot past `batch` (call it once Kafka acknowledged it) and ends the batch. Resolves
+   * once the walsender answered the status update (it reads them in order, so it has taken the new
+   * position), and fails if the connection ended before: the batch is then read again.
+   */
+  async confirm(batch: WalOutboxBatch): Promise<void> {
+    const open = this.batch;
+    if (!open) throw new Error('confirm() without an open batch');
+    if (open.batch !== batch) throw new Error('confirm() of a batch other than the open one');
+    this.batch = undefined;
+    this.bufferedBytes -= open.bytes;
+    const { stream } = open;
+    if (stream.ended || stream !== this.stream) throw stream.endError ?? new Error(`the replication connection of ${this.slotName} ended before the confirm`);
+    if (batch.confirmLsn <= this.confirmedLsn) {
+      this.resumeIfBelowBound(stream);
+      return;
     }
-    this.inBatch = true;
-    const rows = results[4].rows as Array<{ lsn: string; data: Buffer }>;
+    this.confirmedLsn = batch.confirmLsn;
+    this.resumeIfBelowBound(stream);
+    // A paused connection is not read, so no answer could arrive: the update is sent alone. A batch
+    // without messages needs no answer either (nothing would be published twice).
+    if (stream.paused || batch.messages.length === 0) {
+      this.sendStatus(stream, false);
+      return;
+    }
+    await this.serverAnswer(stream, () => this.sendStatus(stream, true), this.fenceMs);
+  }
+
+  /**
+   * Keeps events of the open batch that Kafka refused for good in the schema's relay_quarantine, on
+   * the reader's ordinary connection, committed before the caller confirms the batch. Safe in that
+   * order: if the confirm never happens (a crash, a lost connection), the batch is read again, Kafka
+   * refuses the same events again, and their rows exist already: the table's key is the producer and
+   * sequence, the same on every read, and the insert does nothing on conflict. The reverse order
+   * could move the slot past an event whose row was never written.
+   */
+  async quarantine(events: readonly RefusedEvent[]): Promise<void> {
+    if (!this.batch) throw new Error('quarantine() without an open batch');
+    if (events.length === 0) return;
+    const client = await this.sqlConnection();
+    await client.query('BEGIN');
     try {
-      return this.decode(rows, parseLsn(upto));
+      await quarantineEvents(client, this.options.schema, events);
+      await client.query('COMMIT');
     } catch (error) {
-      await this.release();
+      await client.query('ROLLBACK').catch(() => undefined);
       throw error;
     }
   }
 
-  /** Moves the slot past `batch` (call it once Kafka acknowledged it) and ends the batch. */
-  async confirm(batch: WalOutboxBatch): Promise<void> {
-    if (!this.inBatch) throw new Error('confirm() without an open batch');
-    const client = await this.connection();
-    const slot = client.escapeLiteral(this.slotName);
-    const target = batch.confirmLsn;
-    if (!batch.full && batch.messages.length === 0 && this.lastConfirmedLsn !== undefined && target - this.lastConfirmedLsn < EMPTY_BATCH_CONFIRM_MIN_BYTES) {
-      await this.release();
-      return;
-    }
-    // The running-transactions record, when due, is written after the COMMIT, on its own.
-    const snapshotDue = this.canLogSnapshots && target - this.lastSnapshotLsn > BigInt(this.restartLagLimitBytes);
-    try {
-      await client.query(`SELECT pg_replication_slot_advance(${slot}, '${formatLsn(target)}'); COMMIT${snapshotDue ? '; SELECT pg_log_standby_snapshot()' : ''}`);
-      this.lastConfirmedLsn = target;
-      if (snapshotDue) this.lastSnapshotLsn = target;
-    } catch (error) {
-      await this.rollback();
-      throw this.explain(error);
-    } finally {
-      this.inBatch = false;
-    }
-  }
-
-  /**
-   * Keeps events of the open batch that Kafka refused for good in the schema's relay_quarantine,
-   * in the batch's transaction: they are committed by confirm() (which moves the slot past them),
-   * and gone with release().
-   */
-  async quarantine(events: readonly RefusedEvent[]): Promise<void> {
-    if (!this.inBatch) throw new Error('quarantine() without an open batch');
-    if (events.length === 0) return;
-    await quarantineEvents(await this.connection(), this.options.schema, events);
-  }
-
   /** Ends the batch without moving the slot (Kafka refused it): the next read() returns it again. */
   async release(): Promise<void> {
-    this.inBatch = false;
-    await this.rollback();
+    const open = this.batch;
+    this.batch = undefined;
+    if (!open) return;
+    if (open.stream === this.stream && !open.stream.ended) {
+      this.received.unshift(...open.transactions);
+    } else {
+      this.bufferedBytes -= open.bytes;
+    }
   }
 
   /** WAL the slot keeps that it has not confirmed, in bytes; null when the slot is missing. */
   async backlogBytes(): Promise<number | null> {
-    const client = await this.connection();
+    const client = await this.sqlConnection();
     const { rows } = await client.query<{ bytes: string }>(
       `SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::text AS bytes FROM pg_replication_slots WHERE slot_name = $1`,
       [this.slotName],
@@ -324,55 +392,262 @@ export class WalOutboxReader {
 
   /** Drops the slot (its unread messages are lost): for a schema that no longer publishes, and tests. */
   async dropSlot(): Promise<void> {
-    const client = await this.connection();
-    await client.query(`SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1`, [this.slotName]);
+    await this.closeStream();
+    const client = await this.sqlConnection();
+    // A walsender whose connection just ended releases the slot a moment later.
+    for (const deadline = Date.now() + this.fenceMs; ; ) {
+      try {
+        await client.query(`SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1`, [this.slotName]);
+        return;
+      } catch (error) {
+        if (pgCode(error) !== '55006' || Date.now() > deadline) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    }
   }
 
   async close(): Promise<void> {
-    const client = this.client;
-    this.client = undefined;
-    this.inBatch = false;
-    await client?.end().catch(() => undefined);
+    await this.closeStream();
+    const sql = this.sql;
+    this.sql = undefined;
+    await sql?.end().catch(() => undefined);
   }
 
-  private decode(rows: Array<{ lsn: string; data: Buffer }>, upto: Lsn): WalOutboxBatch {
-    const messages = decodeWalOutboxRows(rows, this.prefix);
-    // The lsn column of a Commit row is the end of its commit record. A full batch may have
-    // stopped before the bound, so it moves only past its last row; otherwise up to the bound.
-    const last = rows.length > 0 ? parseLsn(rows[rows.length - 1].lsn) : 0n;
-    const full = rows.length >= this.maxChanges;
-    const confirmLsn = full ? last : last > upto ? last : upto;
-    return { messages, confirmLsn, full };
+  /**
+   * Ends the replication connection (the next read() starts another, from the confirmed position),
+   * and waits until its walsender has let go of the slot, so that a standby can take it at once.
+   */
+  private async closeStream(): Promise<void> {
+    const stream = this.stream;
+    if (!stream) return;
+    this.ended(stream, new Error(`the replication connection of ${this.slotName} was closed`));
+    const pid = (stream.client as unknown as { processID: number | null }).processID;
+    await stream.client.end().catch(() => undefined);
+    const sql = await this.sqlConnection().catch(() => undefined);
+    for (const deadline = Date.now() + this.fenceMs; sql && pid && Date.now() < deadline; ) {
+      const { rows } = await sql.query<{ held: boolean }>(`SELECT active_pid IS NOT DISTINCT FROM $2 AS held FROM pg_replication_slots WHERE slot_name = $1`, [this.slotName, pid]).catch(() => ({ rows: [] }));
+      if (!rows[0]?.held) return;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
   }
 
-  private async connection(): Promise<Client> {
-    if (this.client) return this.client;
-    const timeoutMs = this.options.idleInTransactionTimeoutMs ?? IDLE_IN_TRANSACTION_TIMEOUT_MS;
+  private startedStream(): Promise<ReplicationStream | undefined> {
+    if (this.stream && !this.stream.ended) return Promise.resolve(this.stream);
+    this.starting ??= this.startStream().finally(() => (this.starting = undefined));
+    return this.starting;
+  }
+
+  private async startStream(): Promise<ReplicationStream | undefined> {
+    // `replication` is a connection parameter pg passes on, missing from its type declarations.
+    const config: ClientConfig & { replication: 'database' } = {
+      connectionString: this.options.databaseUrl,
+      replication: 'database',
+      application_name: this.applicationName,
+      // The fence for a frozen reader (see the class comment); the status updates go out more often.
+      options: `-c wal_sender_timeout=${this.fenceMs}`,
+    };
+    const client = new Client(config);
+    const stream: ReplicationStream = { client, ended: false, onEnd: [], onKeepalive: [], paused: false };
+    client.on('error', (error) => this.ended(stream, error));
+    client.on('end', () => this.ended(stream, new Error(`the replication connection of ${this.slotName} ended`)));
+    // The position the server starts from (what it will not send again), read before the start:
+    // the stream's first messages may arrive before any later query's answer. Only a reader
+    // holding the slot moves it, and then this one stands by.
+    const [position] = (await (await this.sqlConnection()).query<{ confirmed: string }>(
+      `SELECT confirmed_flush_lsn::text AS confirmed FROM pg_replication_slots WHERE slot_name = $1`,
+      [this.slotName],
+    )).rows;
+    try {
+      await client.connect();
+    } catch (error) {
+      await client.end().catch(() => undefined);
+      throw this.explain(error);
+    }
+    if (position) this.confirmedLsn = parseLsn(position.confirmed);
+    this.receivedLsn = this.confirmedLsn;
+    this.received.length = 0;
+    this.open = undefined;
+    this.bufferedBytes = 0;
+    this.stream = stream;
+    // Up to a CopyBothResponse ('W', pg-protocol's replicationStart) the command can still fail.
+    const started = new Promise<void>((resolve) => wire(client).once('replicationStart', () => resolve()));
+    // From the slot's confirmed position (0/0: the server starts there, never before it).
+    const command =
+      `START_REPLICATION SLOT ${this.slotName} LOGICAL 0/0 ` +
+      `(proto_version '1', publication_names '${this.publicationName}', messages 'true')`;
+    const streaming = client.query(command);
+    wire(client).on('copyData', (message: { chunk: Buffer }) => this.onCopyData(stream, message.chunk));
+    try {
+      await Promise.race([started, streaming]);
+    } catch (error) {
+      if (this.stream === stream) this.stream = undefined;
+      stream.ended = true;
+      await client.end().catch(() => undefined);
+      if (pgCode(error) === '55006') return undefined;
+      throw this.explain(error);
+    }
+    streaming.then(
+      () => this.ended(stream, new Error(`the walsender of ${this.slotName} ended the stream`)),
+      (error: unknown) => this.ended(stream, this.explainError(error)),
+    );
+    if (stream.ended) throw stream.endError;
+    this.statusTimer ??= setInterval(() => this.onStatusTimer(), Math.max(10, Math.floor(this.fenceMs / 4)));
+    this.statusTimer.unref();
+    return stream;
+  }
+
+  private onCopyData(stream: ReplicationStream, chunk: Buffer): void {
+    if (stream.ended || stream !== this.stream) return;
+    try {
+      const message = parseReplicationMessage(chunk);
+      if (message.type === 'keepalive') {
+        // Between transactions, the walsender has sent everything up to walEnd.
+        if (!this.open && message.walEnd > this.receivedLsn) this.receivedLsn = message.walEnd;
+        this.sendStatus(stream, false);
+        for (const waiter of stream.onKeepalive.splice(0)) waiter();
+        return;
+      }
+      this.onPgoutput(stream, message.data);
+    } catch (error) {
+      // Nothing received can be trusted after a message we cannot read: start again from the slot.
+      this.ended(stream, error instanceof Error ? error : new Error(String(error)));
+      void stream.client.end().catch(() => undefined);
+    }
+  }
+
+  private onPgoutput(stream: ReplicationStream, data: Buffer): void {
+    const record = decodePgoutput(data);
+    if (record.type === 'begin') {
+      const committedAt = new Date(Number((record.commitTimestamp + POSTGRES_EPOCH_MICROS) / 1000n));
+      this.open = { commitLsn: record.finalLsn, index: 0, xid: record.xid, committedAt, messages: [], bytes: 0 };
+    } else if (record.type === 'message' && record.transactional && record.prefix === this.prefix) {
+      const open = this.open;
+      if (!open) throw new Error(`pgoutput transactional Message at ${formatLsn(record.lsn)} outside a transaction`);
+      // pg-protocol's buffer is reused for later reads: keep a copy.
+      const content = Buffer.from(record.content);
+      open.messages.push({ sequence: { commitLsn: open.commitLsn, index: open.index++ }, xid: open.xid, committedAt: open.committedAt, ...decodeWalOutboxContent(content) });
+      open.bytes += content.length;
+      this.bufferedBytes += content.length;
+    } else if (record.type === 'commit') {
+      const open = this.open;
+      if (open?.commitLsn !== record.commitLsn) throw new Error(`pgoutput Commit at ${formatLsn(record.commitLsn)} without its Begin`);
+      this.open = undefined;
+      if (record.endLsn > this.receivedLsn) this.receivedLsn = record.endLsn;
+      if (open.messages.length > 0) {
+        this.received.push({ messages: open.messages, endLsn: record.endLsn, bytes: open.bytes });
+        this.pauseIfAboveBound(stream);
+        for (const listener of this.listeners) listener();
+      }
+    }
+    if (this.bufferedBytes > this.highWaterBytes) this.highWaterBytes = this.bufferedBytes;
+  }
+
+  /** Stops reading the socket past the bound; only whole transactions count (see maxBufferedBytes). */
+  private pauseIfAboveBound(stream: ReplicationStream): void {
+    if (stream.paused || this.bufferedBytes - (this.open?.bytes ?? 0) < this.maxBufferedBytes) return;
+    stream.paused = true;
+    wire(stream.client).stream.pause();
+  }
+
+  private resumeIfBelowBound(stream: ReplicationStream): void {
+    if (!stream.paused || this.bufferedBytes >= this.maxBufferedBytes) return;
+    stream.paused = false;
+    wire(stream.client).stream.resume();
+  }
+
+  private onStatusTimer(): void {
+    const stream = this.stream;
+    if (!stream || stream.ended) return;
+    if (this.batch && Date.now() - this.batch.openedAt > this.fenceMs) {
+      // Fenced, as a session idle in its transaction was: another reader may take the slot.
+      this.ended(stream, new Error(`a batch of ${this.slotName} stayed open longer than ${this.fenceMs} ms: its connection was ended`));
+      void stream.client.end().catch(() => undefined);
+      return;
+    }
+    // Nothing of this schema pending: the slot may move past what was received (other schemas'
+    // transactions), so that it does not keep their WAL.
+    if (!this.batch && this.received.length === 0 && !this.open && this.receivedLsn > this.confirmedLsn) this.confirmedLsn = this.receivedLsn;
+    this.sendStatus(stream, false);
+  }
+
+  private sendStatus(stream: ReplicationStream, replyRequested: boolean): void {
+    if (stream.ended) return;
+    const written = maxLsn(this.receivedLsn, this.confirmedLsn);
+    wire(stream.client).sendCopyFromChunk(standbyStatusUpdate({ written, flushed: this.confirmedLsn, applied: this.confirmedLsn, replyRequested }));
+  }
+
+  /** Waits for the next keepalive after `send`; fails when the connection ends or after `timeoutMs`. */
+  private serverAnswer(stream: ReplicationStream, send: () => void, timeoutMs: number): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      if (stream.ended) {
+        reject(stream.endError ?? new Error(`the replication connection of ${this.slotName} ended`));
+        return;
+      }
+      const timer = setTimeout(() => reject(new Error(`the walsender of ${this.slotName} did not answer within ${timeoutMs} ms`)), timeoutMs);
+      stream.onKeepalive.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+      stream.onEnd.push((error) => {
+        clearTimeout(timer);
+        reject(error);
+      });
+      send();
+    });
+  }
+
+  /** Waits until everything that committed before the call has been received (or the bound stopped the reading). */
+  private async catchUp(stream: ReplicationStream): Promise<void> {
+    const [{ flushed }] = (await (await this.sqlConnection()).query<{ flushed: string }>(`SELECT pg_current_wal_flush_lsn()::text AS flushed`)).rows;
+    const target = parseLsn(flushed);
+    const deadline = Date.now() + this.fenceMs;
+    while (this.receivedLsn < target && !stream.paused) {
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`the walsender of ${this.slotName} did not reach ${flushed} within ${this.fenceMs} ms`);
+      // Each answer carries how far the walsender has decoded; ask again until it reaches the target.
+      await this.serverAnswer(stream, () => this.sendStatus(stream, true), left);
+    }
+  }
+
+  private ended(stream: ReplicationStream, error: Error): void {
+    if (stream.ended) return;
+    stream.ended = true;
+    stream.endError = error;
+    for (const callback of stream.onEnd.splice(0)) callback(error);
+    stream.onKeepalive.length = 0;
+    if (this.stream !== stream) return;
+    // What was received and not confirmed comes again on the next connection.
+    this.stream = undefined;
+    this.received.length = 0;
+    this.open = undefined;
+    this.bufferedBytes = this.batch?.bytes ?? 0;
+    for (const listener of this.listeners) listener();
+  }
+
+  private async sqlConnection(): Promise<Client> {
+    if (this.sql) return this.sql;
     const client = new Client({
       connectionString: this.options.databaseUrl,
-      application_name: this.options.applicationName ?? `${this.options.schema}-wal-outbox-reader`,
-      options: `-c idle_in_transaction_session_timeout=${timeoutMs}`,
+      application_name: `${this.applicationName}-sql`,
+      options: `-c idle_in_transaction_session_timeout=${this.fenceMs}`,
     });
-    client.on('error', () => {
-      if (this.client === client) this.client = undefined;
-      this.inBatch = false;
-    });
+    // A server restart ends it: the next call opens another.
+    const forget = () => {
+      if (this.sql === client) this.sql = undefined;
+    };
+    client.on('error', forget);
+    client.on('end', forget);
     await client.connect().catch(async (error: unknown) => {
       await client.end().catch(() => undefined);
       throw error;
     });
-    this.client = client;
+    this.sql = client;
     return client;
   }
 
-  /** Rolls back; a connection in an unknown state is replaced. */
-  private async rollback(): Promise<void> {
-    const client = this.client;
-    if (!client) return;
-    await client.query('ROLLBACK').catch(async () => {
-      if (this.client === client) this.client = undefined;
-      await client.end().catch(() => undefined);
-    });
+  private explainError(error: unknown): Error {
+    const explained = this.explain(error);
+    return explained instanceof Error ? explained : new Error(String(explained));
   }
 
   private explain(error: unknown): unknown {
@@ -381,6 +656,12 @@ export class WalOutboxReader {
     if (code === '55006') return new WalOutboxSlotInUseError(`the WAL outbox slot ${this.slotName} is being read by another session: ${message}`);
     if (code === '42704' && message.includes('replication slot')) {
       return new Error(`the WAL outbox slot ${this.slotName} does not exist (WalOutboxReader.ensureSlot creates it): ${message}`);
+    }
+    if (code === '42501') {
+      return new WalOutboxUnavailableError(`this PostgreSQL role may not stream the WAL outbox slot ${this.slotName} (the REPLICATION attribute): ${message}; grant it, or use the table outbox`);
+    }
+    if (code === '53300' && /wal_senders|walsender/i.test(message)) {
+      return new Error(`no walsender is free for the WAL outbox slot ${this.slotName} (raise max_wal_senders: one per producing schema per relay instance): ${message}`);
     }
     if (code === '55000' && /wal_level/.test(message)) {
       return new WalOutboxUnavailableError(`the WAL outbox needs wal_level = logical on the PostgreSQL server: ${message}`);
@@ -391,6 +672,22 @@ export class WalOutboxReader {
     }
     return error;
   }
+}
+
+/** The parts of pg's wire connection (pg/lib/connection.js) the stream uses: CopyData both ways, and the socket. */
+interface WireConnection {
+  on(event: 'copyData', listener: (message: { chunk: Buffer }) => void): void;
+  once(event: 'replicationStart', listener: () => void): void;
+  sendCopyFromChunk(chunk: Buffer): void;
+  stream: { pause(): void; resume(): void };
+}
+
+function wire(client: Client): WireConnection {
+  return (client as unknown as { connection: WireConnection }).connection;
+}
+
+function maxLsn(...lsns: Lsn[]): Lsn {
+  return lsns.reduce((max, lsn) => (lsn > max ? lsn : max), 0n);
 }
 
 function pgCode(error: unknown): string | undefined {
@@ -442,20 +739,22 @@ export function decodeWalOutboxRows(rows: ReadonlyArray<{ lsn: string; data: Buf
 
 /**
  * The messages of a schema's outbox slot not confirmed yet, from transactions that committed
- * before `upto`, without moving the slot or taking the relay's lock: for the audit, which needs
- * what was written and not yet acknowledged by Kafka. PostgreSQL refuses while the relay is reading
- * the slot that very moment (WalOutboxSlotInUseError): try again.
+ * before `upto`, without moving the slot: for the audit and the bench, which need what was written
+ * and not yet acknowledged by Kafka. The relay's walsender holds the slot for as long as it runs, so
+ * this peeks a temporary copy of it (pg_copy_logical_replication_slot: the same confirmed and restart
+ * positions), dropped at once, all in one round trip so that a pool runs it on one session; a failed
+ * peek drops the copy too (PostgreSQL drops a session's temporary slots on error). Costs a free
+ * replication slot for the moment, and one decoding pass from the slot's restart position.
  */
 export async function peekWalOutbox(client: Pick<Client, 'query'>, schema: string, upto: string): Promise<WalOutboxMessage[]> {
-  try {
-    const { rows } = await client.query<{ lsn: string; data: Buffer }>(
-      `SELECT lsn::text AS lsn, data FROM pg_logical_slot_peek_binary_changes($1, $2::pg_lsn, NULL,
-         'proto_version', '1', 'publication_names', $3, 'messages', 'true')`,
-      [walOutboxSlotName(schema), upto, WAL_OUTBOX_PUBLICATION],
-    );
-    return decodeWalOutboxRows(rows, walOutboxPrefix(schema));
-  } catch (error) {
-    if (pgCode(error) === '55006') throw new WalOutboxSlotInUseError(`the WAL outbox slot of ${schema} is being read by its relay: ${(error as Error).message}`);
-    throw error;
-  }
+  const slot = walOutboxSlotName(schema);
+  if (!/^[a-z0-9_]{1,63}$/.test(slot)) throw new Error(`invalid slot name ${JSON.stringify(slot)}`);
+  const copy = `relay_peek_${randomBytes(8).toString('hex')}`;
+  const results = (await client.query(
+    `SELECT pg_copy_logical_replication_slot('${slot}', '${copy}', true);
+     SELECT lsn::text AS lsn, data FROM pg_logical_slot_peek_binary_changes('${copy}', '${formatLsn(parseLsn(upto))}'::pg_lsn, NULL,
+       'proto_version', '1', 'publication_names', '${WAL_OUTBOX_PUBLICATION}', 'messages', 'true');
+     SELECT pg_drop_replication_slot('${copy}')`,
+  )) as unknown as QueryResult[];
+  return decodeWalOutboxRows(results[1].rows as Array<{ lsn: string; data: Buffer }>, walOutboxPrefix(schema));
 }

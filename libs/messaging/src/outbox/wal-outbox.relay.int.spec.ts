@@ -39,7 +39,9 @@ describe.each(KAFKA_CLIENTS)('WalOutboxRelay on %s against real Kafka and Postgr
   });
   const write = (manager: Parameters<typeof appendEventsToWalOutbox>[0], ...events: Array<ReturnType<typeof anOrderPlacedV1>>) =>
     appendEventsToWalOutbox(manager, events.map((each) => outboxEntry(contract, each)));
-  const newRelay = (relayDriver: KafkaDriver = driver) => {
+  /** A relay alone on the slot: the ones before it stop (each holds the slot while it runs). */
+  const newRelay = async (relayDriver: KafkaDriver = driver) => {
+    for (const running of relays) await running.stop();
     const relay = new WalOutboxRelay(relayDriver, options);
     relays.push(relay);
     return relay;
@@ -61,7 +63,7 @@ describe.each(KAFKA_CLIENTS)('WalOutboxRelay on %s against real Kafka and Postgr
   });
 
   it('publishes in commit order, each event with its producer and a sequence that follows commits, then has nothing left', async () => {
-    const relay = newRelay();
+    const relay = await newRelay();
     // The slot sees only what commits after it exists: the first call creates it.
     expect(await relay.publishPending()).toBe(0);
     await consumer.subscribe({ topic, fromBeginning: true });
@@ -92,18 +94,18 @@ describe.each(KAFKA_CLIENTS)('WalOutboxRelay on %s against real Kafka and Postgr
 
   it('after Kafka acknowledged a batch that could not be confirmed, publishes it again with the same sequences, then not again', async () => {
     const already = received.length;
-    // The relay's database session is ended right after Kafka acknowledged the batch: its confirm
-    // fails, as after a crash between the two.
+    // The relay's replication connection is ended right after Kafka acknowledged the batch (the
+    // walsender gone, waited for): its confirm fails, as after a crash between the two.
     const cutting = aroundSends(driver, async (send) => {
       await send();
-      await dataSource.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1`, [`${schema}-wal-outbox-relay`]);
+      await dataSource.query(`SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity WHERE application_name = $1`, [`${schema}-wal-outbox-relay`]);
     });
     const events = [anOrderPlacedV1(), anOrderPlacedV1()];
     await dataSource.transaction((manager) => write(manager, ...events));
-    await expect(newRelay(cutting).publishPending()).rejects.toThrow();
+    await expect((await newRelay(cutting)).publishPending()).rejects.toThrow();
     await waitFor(() => received.length >= already + 2, { description: 'the first copies' });
 
-    const relay = newRelay();
+    const relay = await newRelay();
     expect(await relay.publishPending()).toBe(2);
     await waitFor(() => received.length >= already + 4, { description: 'the second copies' });
     const copies = received.slice(already).map(event);
@@ -113,7 +115,7 @@ describe.each(KAFKA_CLIENTS)('WalOutboxRelay on %s against real Kafka and Postgr
   });
 
   it('publishes on its own once started: a commit wakes it', async () => {
-    const relay = newRelay();
+    const relay = await newRelay();
     relay.start();
     const next = anOrderPlacedV1();
     await dataSource.transaction((manager) => write(manager, next));

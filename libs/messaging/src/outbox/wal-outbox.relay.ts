@@ -22,7 +22,10 @@ export interface WalOutboxRelayOptions extends Pick<WalOutboxReaderOptions, 'dat
   producerId: string;
   /** Events per Kafka request at most (the reader reads whole transactions, so a few more at times). */
   batchSize?: number;
-  /** Fallback poll interval; NOTIFY wakes the relay sooner on the hot path. */
+  /**
+   * How often a relay standing by (another instance holds the slot) or failing to connect tries
+   * again; the replication connection wakes it at once for new events.
+   */
   pollIntervalMs?: number;
   /**
    * Events written before the service moved to the WAL outbox (its outbox table), published before
@@ -35,18 +38,22 @@ export interface WalOutboxRelayOptions extends Pick<WalOutboxReaderOptions, 'dat
  * Publishes the events a schema wrote to its WAL outbox (appendEventsToWalOutbox), in commit order,
  * each with its producer and sequence, and confirms the slot past them once Kafka has acknowledged
  * them. Nothing is updated and nothing is stored per event: the slot's position is the only
- * bookkeeping.
+ * bookkeeping. New events arrive on the reader's replication connection, which wakes the relay:
+ * no LISTEN/NOTIFY.
  *
  * Delivery is at-least-once with stable sequences: a crash (or a lost connection) after Kafka's
  * acknowledgement and before the confirm publishes the same events again with the same sequences,
  * which consumers that keep each producer's highest applied sequence skip. One relay per schema
- * publishes at a time (the reader's lock); the others stand by. While Kafka is down the slot keeps
+ * publishes at a time (PostgreSQL's one walsender per slot); the others stand by and take over
+ * when its connection ends. While Kafka is down the slot keeps
  * the WAL (PostgreSQL is the buffer), and the relay retries with backoff.
  *
  * An event Kafka refuses alone for good (larger than its topic's max.message.bytes, an invalid
  * record) is quarantined: kept in the schema's relay_quarantine in the transaction that confirms
  * the slot past it, never published, and the events after it go on (relay-batching.ts,
- * relay-quarantine.ts). Requests are cut below each topic's max.message.bytes.
+ * relay-quarantine.ts). The quarantine rows commit before the confirm, on the reader's ordinary
+ * connection, keyed by producer and sequence, so a batch read again does not write them twice
+ * (WalOutboxReader.quarantine). Requests are cut below each topic's max.message.bytes.
  */
 export class WalOutboxRelay {
   private readonly logger = new Logger(WalOutboxRelay.name);
@@ -70,11 +77,12 @@ export class WalOutboxRelay {
     this.reader = new WalOutboxReader({ ...options, maxChanges: 3 * this.batchSize, applicationName: `${options.schema}-wal-outbox-relay` });
     this.producer = new RelayProducer(driver, options.topics);
     this.loop = new RelayLoop(
-      { schema: options.schema, databaseUrl: options.databaseUrl, pollIntervalMs: options.pollIntervalMs ?? DEFAULT_RELAY_PACING.pollIntervalMs },
-      // A full read means more may be waiting, whether or not it held this schema's events.
-      async () => ((await this.publishPending()) >= this.batchSize || this.lastReadFull ? 'full' : 'drained'),
+      { schema: options.schema, databaseUrl: options.databaseUrl, pollIntervalMs: options.pollIntervalMs ?? DEFAULT_RELAY_PACING.pollIntervalMs, listen: false },
+      // A full read means more is waiting.
+      async () => ((await this.publishOnce(false)) >= this.batchSize || this.lastReadFull ? 'full' : 'drained'),
       this.logger,
     );
+    this.reader.onReadable(() => this.loop.wake());
   }
 
   start(): void {
@@ -104,10 +112,15 @@ export class WalOutboxRelay {
   }
 
   /**
-   * Publishes one batch; returns how many events (0 when another relay holds the slot). Prepares
-   * the slot on first use (see prepare()).
+   * Publishes one batch of what committed before the call; returns how many events (0 when another
+   * relay holds the slot). Prepares the slot on first use (see prepare()).
    */
-  async publishPending(): Promise<number> {
+  publishPending(): Promise<number> {
+    return this.publishOnce(true);
+  }
+
+  /** With `catchUp`, waits until the reader received what committed before the call (see WalOutboxReader.read). */
+  private async publishOnce(catchUp: boolean): Promise<number> {
     await this.producer.connect();
     await this.prepare();
     if (this.drainFirst) {
@@ -117,7 +130,7 @@ export class WalOutboxRelay {
       this.logger.log(`the outbox table of ${this.options.schema} is drained; publishing from the WAL`);
       this.drainFirst = undefined;
     }
-    const batch = await this.reader.read();
+    const batch = await this.reader.read({ catchUp });
     this.lastReadFull = batch?.full ?? false;
     if (!batch) return 0;
     let refused: RefusedEvent[] = [];
@@ -141,7 +154,7 @@ export class WalOutboxRelay {
         const outcome = await this.producer.publish(events);
         failpoint('relay-after-publish');
         refused = outcome.refused;
-        // Kept in the batch's transaction, which the confirm commits: moved past only once kept.
+        // Committed before the confirm: moved past only once kept (a batch read again finds its rows).
         await this.reader.quarantine(refused);
         stopTimer();
         for (const [topic, published] of countByTopic(outcome.published)) messagingMetrics.outboxPublished.inc({ topic }, published);
@@ -149,7 +162,7 @@ export class WalOutboxRelay {
       await this.reader.confirm(batch);
     } catch (error) {
       // Not confirmed: the next read returns the same events, with the same sequences. A reader
-      // whose connection is gone starts on a new one.
+      // whose connection is gone starts a new one, from the slot's confirmed position.
       await this.reader.release();
       throw error;
     }

@@ -1,5 +1,5 @@
 import { EntityManager } from 'typeorm';
-import { OUTBOX_NOTIFY_CHANNEL, OutboxEntry, outboxRecords } from './outbox-writer';
+import { OutboxEntry, outboxRecords } from './outbox-writer';
 import { encodeWalOutboxContent, WAL_OUTBOX_PREFIX } from './wal-outbox.message';
 
 /**
@@ -9,8 +9,8 @@ import { encodeWalOutboxContent, WAL_OUTBOX_PREFIX } from './wal-outbox.message'
  * so nothing is UPDATEd or vacuumed later; the reader's replication slot keeps the WAL until the
  * relay confirms them (see WalOutboxReader).
  *
- * One statement for all events, plus the NOTIFY that wakes the relay at commit, as the table outbox
- * does. The messages are emitted in array order: the function scan of json_array_elements_text
+ * One statement for all events, and no NOTIFY: the relay's replication connection receives the
+ * transaction at its commit (a NOTIFY would take a lock every committing notifier queues on). The messages are emitted in array order: the function scan of json_array_elements_text
  * WITH ORDINALITY yields the rows in that order (the plan has no Sort), and the ORDER BY says so
  * should a plan ever differ; PostgreSQL evaluates a volatile function in the select list after
  * sorting.
@@ -32,7 +32,7 @@ export async function appendEventsToWalOutbox(manager: EntityManager, entries: r
        FROM json_array_elements_text($2::json) WITH ORDINALITY AS entry(content, position)
        ORDER BY entry.position
      )
-     SELECT pg_notify($3, current_schema()) FROM (SELECT count(*) FROM emitted) AS done`,
-    [WAL_OUTBOX_PREFIX, JSON.stringify(contents), OUTBOX_NOTIFY_CHANNEL],
+     SELECT count(*) FROM emitted`,
+    [WAL_OUTBOX_PREFIX, JSON.stringify(contents)],
   );
 }

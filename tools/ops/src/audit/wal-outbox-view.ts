@@ -49,7 +49,8 @@ export function visibleInSnapshot(xid: number, snapshot: XidSnapshot): boolean {
 
 /**
  * The unconfirmed events of the schema's slot committed before `upto` and visible in the snapshot.
- * The relay reads the slot in short calls: a peek that meets one is tried again.
+ * peekWalOutbox reads a temporary copy of the slot, which the relay's walsender holds; a peek that
+ * still meets a busy slot (55006) is tried again.
  */
 export async function readWalOutbox(db: Db, schema: string, producerId: string, upto: string, snapshot: XidSnapshot): Promise<WalOutboxView> {
   for (let attempt = 1; ; attempt++) {
