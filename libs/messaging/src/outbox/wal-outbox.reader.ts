@@ -240,15 +240,17 @@ export class WalOutboxReader {
    */
   async ensureSlot(): Promise<void> {
     const client = await this.sqlConnection();
-    const [settings] = (await client.query<{ wal_level: string; max_replication_slots: string; replication: boolean }>(
+    const [settings] = (await client.query<{ wal_level: string; max_replication_slots: string; max_wal_senders: string; replication: boolean }>(
       `SELECT current_setting('wal_level') AS wal_level, current_setting('max_replication_slots') AS max_replication_slots,
+              current_setting('max_wal_senders') AS max_wal_senders,
               (SELECT rolreplication OR rolsuper FROM pg_roles WHERE rolname = current_user) AS replication`,
     )).rows;
-    if (settings.wal_level !== 'logical' || settings.max_replication_slots === '0') {
+    if (settings.wal_level !== 'logical' || settings.max_replication_slots === '0' || settings.max_wal_senders === '0') {
       throw new WalOutboxUnavailableError(
-        `the WAL outbox needs logical decoding, but this PostgreSQL server has wal_level=${settings.wal_level} and ` +
-          `max_replication_slots=${settings.max_replication_slots}: set wal_level = logical and max_replication_slots to ` +
-          `at least one per producing schema (both need a restart), or use the table outbox`,
+        `the WAL outbox needs logical decoding, but this PostgreSQL server has wal_level=${settings.wal_level}, ` +
+          `max_replication_slots=${settings.max_replication_slots} and max_wal_senders=${settings.max_wal_senders}: set wal_level = logical, ` +
+          `max_replication_slots to at least one per producing schema and max_wal_senders to at least one per relay instance ` +
+          `(all need a restart), or use the table outbox`,
       );
     }
     // The relay streams the slot over a replication connection, which needs the REPLICATION

@@ -26,13 +26,17 @@ import { encodeWalOutboxContent, WAL_OUTBOX_PREFIX } from './wal-outbox.message'
 export async function appendEventsToWalOutbox(manager: EntityManager, entries: readonly OutboxEntry[]): Promise<void> {
   if (entries.length === 0) return;
   const contents = outboxRecords(entries).map(encodeWalOutboxContent);
-  await manager.query(
-    `WITH emitted AS (
-       SELECT pg_logical_emit_message(true, $1 || current_schema(), entry.content)
-       FROM json_array_elements_text($2::json) WITH ORDINALITY AS entry(content, position)
-       ORDER BY entry.position
-     )
-     SELECT count(*) FROM emitted`,
-    [WAL_OUTBOX_PREFIX, JSON.stringify(contents)],
-  );
+  await manager.query(WAL_OUTBOX_APPEND, [WAL_OUTBOX_PREFIX, JSON.stringify(contents)]);
 }
+
+/**
+ * The statement appendEventsToWalOutbox sends: one logical decoding message per event ($1 the
+ * prefix, $2 the contents as one JSON array of strings), in order. Exported for the bench's raw
+ * baselines, which write as the services do.
+ */
+export const WAL_OUTBOX_APPEND = `WITH emitted AS (
+     SELECT pg_logical_emit_message(true, $1 || current_schema(), entry.content)
+     FROM json_array_elements_text($2::json) WITH ORDINALITY AS entry(content, position)
+     ORDER BY entry.position
+   )
+   SELECT count(*) FROM emitted`;

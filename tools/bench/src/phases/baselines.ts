@@ -3,7 +3,7 @@ import { Kafka, Partitioners } from 'kafkajs';
 import { Client, Pool } from 'pg';
 import { EventEnvelope, Topics } from '@relay/contracts';
 import { KAFKA_TOOL_CLASSES, runKafkaTool } from '@relay/local-stack';
-import { DEFAULT_CONSUMER_FETCH, encodeWalOutboxContent, OUTBOX_NOTIFY_CHANNEL, RELAY_PRODUCER_HEADER, RELAY_SEQUENCE_HEADER, WAL_OUTBOX_PREFIX } from '@relay/messaging';
+import { DEFAULT_CONSUMER_FETCH, encodeWalOutboxContent, OUTBOX_NOTIFY_CHANNEL, RELAY_PRODUCER_HEADER, RELAY_SEQUENCE_HEADER, WAL_OUTBOX_APPEND, WAL_OUTBOX_PREFIX } from '@relay/messaging';
 import { OrderEventFactory } from '../events';
 import { prepareInventorySchemas } from './catch-up';
 import { BenchPlan } from '../options';
@@ -173,17 +173,6 @@ async function outboxStoreOf(stack: BenchStack): Promise<OutboxStore> {
   return level === 'logical' ? 'wal' : 'table';
 }
 
-/**
- * Events appended to the WAL outbox, as appendEventsToWalOutbox sends them: one logical decoding
- * message each ($1 the prefix, $2 the contents), and the NOTIFY that wakes the relay ($3 the channel).
- */
-export const WAL_OUTBOX_APPEND = `WITH emitted AS (
-     SELECT pg_logical_emit_message(true, $1 || current_schema(), entry.content)
-     FROM unnest($2::text[]) WITH ORDINALITY AS entry(content, position)
-     ORDER BY entry.position
-   )
-   SELECT pg_notify($3, current_schema()) FROM (SELECT count(*) FROM emitted) AS done`;
-
 /** A WAL outbox message's content, as the WAL writer makes it (route line, then the envelope). */
 const walOutboxContent = (event: { eventId: string; topic: string; key: string; type: string; envelope: string; headers: Record<string, string> }): string =>
   encodeWalOutboxContent({ eventId: event.eventId, topic: event.topic, key: event.key, type: event.type, payload: JSON.parse(event.envelope) as EventEnvelope, headers: event.headers });
@@ -196,7 +185,7 @@ const ORDER_ROWS = [
 
 /**
  * The statements of one order's transaction, over the same orders tables: its rows, then its
- * order-placed event, either as a WAL outbox message (with the NOTIFY, in one statement) or as an
+ * order-placed event, either as a WAL outbox message (the relay streams the slot: no NOTIFY) or as an
  * outbox row (RETURNING id and created_at, as TypeORM sent it) and a pg_notify.
  */
 export const ORDER_TRANSACTION: Record<OutboxStore, string[]> = {
@@ -237,7 +226,7 @@ async function pgOrderInsertRate(stack: BenchStack, schema: string, clients: num
           if (store === 'wal') {
             const headers = message.headers as Record<string, string>;
             const content = walOutboxContent({ eventId: envelope.eventId, topic: Topics.orderEvents, key: orderId, type: 'order.placed.v1', envelope: message.value as string, headers });
-            await client.query(statements[2], [WAL_OUTBOX_PREFIX, [content], OUTBOX_NOTIFY_CHANNEL]);
+            await client.query(statements[2], [WAL_OUTBOX_PREFIX, JSON.stringify([content])]);
           } else {
             await client.query(statements[2], [envelope.eventId, Topics.orderEvents, orderId, 'order.placed.v1', message.value, JSON.stringify(message.headers), null]);
             await client.query(statements[3], [OUTBOX_NOTIFY_CHANNEL]);
@@ -403,7 +392,7 @@ async function kafkajsConsumerWithEffect(stack: BenchStack, topic: string, messa
             const contents = raised.map((event) =>
               walOutboxContent({ eventId: event.eventId, topic: Topics.inventoryEvents, key: event.data.orderId, type: 'stock.reserved.v1', envelope: JSON.stringify(event), headers: headersOf(event) }),
             );
-            await client.query(s.outboxWal, [WAL_OUTBOX_PREFIX, contents, OUTBOX_NOTIFY_CHANNEL]);
+            await client.query(s.outboxWal, [WAL_OUTBOX_PREFIX, JSON.stringify(contents)]);
           } else {
             await client.query(s.outboxTable, [
               Topics.inventoryEvents,
