@@ -286,6 +286,25 @@ describe('WAL outbox (logical decoding messages) against real PostgreSQL', () =>
     await standby.release();
   });
 
+  it('fences a reader whose batch stays open past idleInTransactionTimeoutMs: a standby takes the slot and the same sequences, the late confirm fails', async () => {
+    const fenceMs = 1_500;
+    const reader = await newReader({ idleInTransactionTimeoutMs: fenceMs });
+    const standby = await newReader({ slotName: reader.slotName, idleInTransactionTimeoutMs: fenceMs });
+    await write(anOrderPlacedV1());
+
+    // The reader takes a batch and then stalls (a Kafka send that hangs, a frozen event loop).
+    const stalled = (await reader.read({ catchUp: true }))!;
+    expect(stalled.messages).toHaveLength(1);
+    const openedAt = Date.now();
+    const takenOver = await waitFor(() => standby.read({ catchUp: true }), { timeoutMs: 10 * fenceMs, intervalMs: 100, description: `the standby to take ${reader.slotName}` });
+    expect(Date.now() - openedAt).toBeGreaterThanOrEqual(fenceMs);
+    expect(takenOver.messages).toEqual(stalled.messages);
+    await expect(reader.confirm(stalled)).rejects.toThrow(/stayed open longer than 1500 ms/);
+    await standby.confirm(takenOver);
+    expect((await standby.read({ catchUp: true }))!.messages).toEqual([]);
+    await standby.release();
+  });
+
   it('delivers two transactions that committed out of their xid order in commit order, while the stream runs', async () => {
     const reader = await newReader();
     await reader.read({ catchUp: true }).then(() => reader.release());

@@ -49,11 +49,10 @@ export interface WalOutboxRelayOptions extends Pick<WalOutboxReaderOptions, 'dat
  * the WAL (PostgreSQL is the buffer), and the relay retries with backoff.
  *
  * An event Kafka refuses alone for good (larger than its topic's max.message.bytes, an invalid
- * record) is quarantined: kept in the schema's relay_quarantine in the transaction that confirms
- * the slot past it, never published, and the events after it go on (relay-batching.ts,
- * relay-quarantine.ts). The quarantine rows commit before the confirm, on the reader's ordinary
- * connection, keyed by producer and sequence, so a batch read again does not write them twice
- * (WalOutboxReader.quarantine). Requests are cut below each topic's max.message.bytes.
+ * record) is quarantined: kept in the schema's relay_quarantine, never published, and the events
+ * after it go on (relay-batching.ts, relay-quarantine.ts). The quarantine rows commit before the
+ * confirm that moves the slot past them, on the reader's ordinary connection, keyed by producer and
+ * sequence, so a batch read again does not write them twice (WalOutboxReader.quarantine). Requests are cut below each topic's max.message.bytes.
  */
 export class WalOutboxRelay {
   private readonly logger = new Logger(WalOutboxRelay.name);
