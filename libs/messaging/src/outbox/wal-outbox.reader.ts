@@ -80,7 +80,9 @@ export interface WalOutboxReaderOptions {
    * Received and unconfirmed outbox messages (their bytes) past which the reader stops reading its
    * connection, until the relay confirms what it took: the walsender then waits, and PostgreSQL
    * keeps the rest in the WAL. A transaction is always read whole, so memory stays below this plus
-   * one transaction plus one socket read. Default 8 MiB.
+   * one transaction plus one socket read. Decoded, the messages take two to three times their
+   * bytes of heap, in the consumer's process when it catches up. Default 1 MiB: a few relay
+   * batches (OUTBOX_BATCH_SIZE events of a few hundred bytes each) ahead of the one publishing.
    */
   maxBufferedBytes?: number;
   /**
@@ -210,7 +212,7 @@ export class WalOutboxReader {
     this.publicationName = options.publicationName ?? WAL_OUTBOX_PUBLICATION;
     this.prefix = walOutboxPrefix(options.schema);
     this.maxChanges = options.maxChanges ?? 500;
-    this.maxBufferedBytes = options.maxBufferedBytes ?? 8 * 1024 * 1024;
+    this.maxBufferedBytes = options.maxBufferedBytes ?? 1024 * 1024;
     this.fenceMs = options.idleInTransactionTimeoutMs ?? IDLE_IN_TRANSACTION_TIMEOUT_MS;
     this.applicationName = options.applicationName ?? `${options.schema}-wal-outbox-reader`;
     for (const name of [this.slotName, this.publicationName]) {
