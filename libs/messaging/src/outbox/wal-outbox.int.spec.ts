@@ -29,6 +29,20 @@ describe('WAL outbox (logical decoding messages) against real PostgreSQL', () =>
 
   const write = (...events: Array<ReturnType<typeof anOrderPlacedV1>>) =>
     dataSource.transaction((manager) => appendEventsToWalOutbox(manager, events.map((event) => outboxEntry(OrderPlacedV1, event))));
+  /** `early` is emitted in a transaction T1 that is still open when `late` commits in T2; T1 commits last. */
+  async function commitInterleaved(early: ReturnType<typeof anOrderPlacedV1>, late: ReturnType<typeof anOrderPlacedV1>, options: { xidFirst?: boolean } = {}): Promise<void> {
+    const t1 = dataSource.createQueryRunner();
+    await t1.connect();
+    try {
+      await t1.startTransaction();
+      if (options.xidFirst) await t1.query(`SELECT pg_current_xact_id()`);
+      await appendEventsToWalOutbox(t1.manager, [outboxEntry(OrderPlacedV1, early)]);
+      await write(late);
+      await t1.commitTransaction();
+    } finally {
+      await t1.release();
+    }
+  }
   const eventIds = (batch: WalOutboxBatch | undefined) => batch?.messages.map((message) => JSON.parse(message.value.toString('utf8')).eventId as string);
   const expectIncreasing = (batch: WalOutboxBatch) => {
     for (let i = 1; i < batch.messages.length; i++) {
@@ -103,17 +117,8 @@ describe('WAL outbox (logical decoding messages) against real PostgreSQL', () =>
     const reader = await newReader();
     const early = anOrderPlacedV1();
     const late = anOrderPlacedV1();
-    const t1 = dataSource.createQueryRunner();
-    await t1.connect();
-    try {
-      await t1.startTransaction();
-      await appendEventsToWalOutbox(t1.manager, [outboxEntry(OrderPlacedV1, early)]);
-      // T2 emits after T1 (a higher WAL position for its message) and commits before it.
-      await write(late);
-      await t1.commitTransaction();
-    } finally {
-      await t1.release();
-    }
+    // T2 emits after T1 (a higher WAL position for its message) and commits before it.
+    await commitInterleaved(early, late);
 
     const batch = (await reader.read({ catchUp: true }))!;
     expect(eventIds(batch)).toEqual([late.eventId, early.eventId]);
@@ -309,18 +314,8 @@ describe('WAL outbox (logical decoding messages) against real PostgreSQL', () =>
     const reader = await newReader();
     await reader.read({ catchUp: true }).then(() => reader.release());
     const [early, late] = [anOrderPlacedV1(), anOrderPlacedV1()];
-    const t1 = dataSource.createQueryRunner();
-    await t1.connect();
-    try {
-      await t1.startTransaction();
-      // T1 takes its xid first (an ordinary write), T2 takes a later one and commits first.
-      await t1.query(`SELECT pg_current_xact_id()`);
-      await appendEventsToWalOutbox(t1.manager, [outboxEntry(OrderPlacedV1, early)]);
-      await write(late);
-      await t1.commitTransaction();
-    } finally {
-      await t1.release();
-    }
+    // T1 takes its xid first (as an ordinary write would), T2 takes a later one and commits first.
+    await commitInterleaved(early, late, { xidFirst: true });
     const batch = (await reader.read({ catchUp: true }))!;
     expect(eventIds(batch)).toEqual([late.eventId, early.eventId]);
     expect(batch.messages[1].xid).toBeLessThan(batch.messages[0].xid);
