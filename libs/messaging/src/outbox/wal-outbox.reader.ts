@@ -80,7 +80,7 @@ export interface WalOutboxReaderOptions {
    * Received and unconfirmed outbox messages (their bytes) past which the reader stops reading its
    * connection, until the relay confirms what it took: the walsender then waits, and PostgreSQL
    * keeps the rest in the WAL. A transaction is always read whole, so memory stays below this plus
-   * one transaction plus one socket read. Decoded, the messages take two to three times their
+   * one transaction plus one socket read. Decoded, the messages take roughly two to three times their
    * bytes of heap, in the consumer's process when it catches up. Default 1 MiB: a few relay
    * batches (OUTBOX_BATCH_SIZE events of a few hundred bytes each) ahead of the one publishing.
    */
