@@ -50,11 +50,6 @@ export const SERVICE_PROCESS_ENV: Readonly<Record<string, string>> = {
   MALLOC_MMAP_THRESHOLD_: '32768',
 };
 
-/** `K=V` words of SERVICE_PROCESS_ENV, for a shell command line (`K=V node …`). */
-export function serviceProcessEnvWords(env: Readonly<Record<string, string>> = SERVICE_PROCESS_ENV): string[] {
-  return Object.entries(env).map(([name, value]) => `${name}=${value}`);
-}
-
 /** The `K=V` assignments before `node` in a shell command line (`K=V node …`). */
 export function envAssignmentsIn(commandLine: string): Record<string, string> {
   const assignments: Record<string, string> = {};

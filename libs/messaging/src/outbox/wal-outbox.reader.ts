@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { Client, ClientConfig, QueryResult } from 'pg';
 import { IDLE_IN_TRANSACTION_TIMEOUT_MS } from '@relay/service-runtime';
-import { decodePgoutput, formatLsn, Lsn, parseLsn } from './pgoutput.decoder';
+import { decodePgoutput, formatLsn, Lsn, parseLsn, PgoutputRecord } from './pgoutput.decoder';
 import { decodeWalOutboxContent, walOutboxPrefix } from './wal-outbox.message';
 import { ProducerSequence, producerSequence } from '../position/producer-sequence';
 import type { RefusedEvent } from './relay-batching';
 import { quarantineEvents } from './relay-quarantine';
-import { parseReplicationMessage, standbyStatusUpdate } from './wal-stream.protocol';
+import { parseReplicationMessage, postgresTimeToDate, standbyStatusUpdate } from './wal-stream.protocol';
 
 /** The publication named in the slot's options: it has no tables, so only messages are decoded. */
 export const WAL_OUTBOX_PUBLICATION = 'relay_outbox_messages';
@@ -104,11 +104,12 @@ export class WalOutboxUnavailableError extends Error {}
  */
 export class WalOutboxSlotInUseError extends Error {}
 
-/** A transaction received whole, with this schema's outbox messages (transactions without any are not kept). */
+/** A transaction read whole, with this schema's outbox messages. */
 interface ReceivedTransaction {
   messages: WalOutboxMessage[];
   /** The end of its commit record: the position to confirm once it is published. */
   endLsn: Lsn;
+  /** Bytes of its messages' contents. */
   bytes: number;
 }
 
@@ -117,6 +118,58 @@ interface OpenTransaction extends WalSequence {
   committedAt: Date;
   messages: WalOutboxMessage[];
   bytes: number;
+}
+
+/**
+ * Puts pgoutput records back together into whole transactions and keeps the transactional
+ * messages with one prefix, each with its sequence (the commit LSN from the Begin, its index among
+ * them): the one place that turns decoded WAL into outbox messages, for the stream and for the peek.
+ */
+class WalOutboxTransactions {
+  private open: OpenTransaction | undefined;
+
+  constructor(private readonly prefix: string) {}
+
+  /** Between a Begin and its Commit. */
+  get inTransaction(): boolean {
+    return this.open !== undefined;
+  }
+
+  /** Bytes of the kept messages of the transaction being read. */
+  get openBytes(): number {
+    return this.open?.bytes ?? 0;
+  }
+
+  /** Forgets a transaction read in part (its connection ended). */
+  reset(): void {
+    this.open = undefined;
+  }
+
+  /** Takes one record; returns the transaction its Commit completes, if it is one, and the bytes it kept. */
+  add(record: PgoutputRecord): { keptBytes: number; committed?: ReceivedTransaction } {
+    if (record.type === 'begin') {
+      this.open = { commitLsn: record.finalLsn, index: 0, xid: record.xid, committedAt: postgresTimeToDate(record.commitTimestamp), messages: [], bytes: 0 };
+    } else if (record.type === 'message' && record.transactional && record.prefix === this.prefix) {
+      const open = this.open;
+      if (!open) throw new Error(`pgoutput transactional Message at ${formatLsn(record.lsn)} outside a transaction`);
+      // pg-protocol reuses its buffer for later reads: keep a copy.
+      const content = Buffer.from(record.content);
+      open.messages.push({ sequence: { commitLsn: open.commitLsn, index: open.index++ }, xid: open.xid, committedAt: open.committedAt, ...decodeWalOutboxContent(content) });
+      open.bytes += content.length;
+      return { keptBytes: content.length };
+    } else if (record.type === 'commit') {
+      const open = this.open;
+      if (open?.commitLsn !== record.commitLsn) throw new Error(`pgoutput Commit at ${formatLsn(record.commitLsn)} without its Begin`);
+      this.open = undefined;
+      return { keptBytes: 0, committed: { messages: open.messages, endLsn: record.endLsn, bytes: open.bytes } };
+    }
+    return { keptBytes: 0 };
+  }
+
+  /** Fails when the records ended inside a transaction. */
+  assertComplete(): void {
+    if (this.open) throw new Error(`pgoutput transaction ${formatLsn(this.open.commitLsn)} without its Commit`);
+  }
 }
 
 /** One replication connection in COPY BOTH mode; replaced as a whole when it ends. */
@@ -185,7 +238,6 @@ interface OpenBatch {
 export class WalOutboxReader {
   readonly slotName: string;
   readonly publicationName: string;
-  private readonly prefix: string;
   private readonly maxChanges: number;
   private readonly maxBufferedBytes: number;
   private readonly fenceMs: number;
@@ -194,7 +246,7 @@ export class WalOutboxReader {
   private stream: ReplicationStream | undefined;
   private starting: Promise<ReplicationStream | undefined> | undefined;
   private readonly received: ReceivedTransaction[] = [];
-  private open: OpenTransaction | undefined;
+  private readonly transactions: WalOutboxTransactions;
   private batch: OpenBatch | undefined;
   /** Everything up to here has been received whole (commit ends, keepalives between transactions). */
   private receivedLsn = 0n;
@@ -210,7 +262,7 @@ export class WalOutboxReader {
   constructor(private readonly options: WalOutboxReaderOptions) {
     this.slotName = options.slotName ?? walOutboxSlotName(options.schema);
     this.publicationName = options.publicationName ?? WAL_OUTBOX_PUBLICATION;
-    this.prefix = walOutboxPrefix(options.schema);
+    this.transactions = new WalOutboxTransactions(walOutboxPrefix(options.schema));
     this.maxChanges = options.maxChanges ?? 500;
     this.maxBufferedBytes = options.maxBufferedBytes ?? 1024 * 1024;
     this.fenceMs = options.idleInTransactionTimeoutMs ?? IDLE_IN_TRANSACTION_TIMEOUT_MS;
@@ -315,7 +367,7 @@ export class WalOutboxReader {
     const lastEnd = transactions.length > 0 ? transactions[transactions.length - 1].endLsn : 0n;
     // When the batch takes everything received, the positions received past its last commit held
     // nothing of this schema: the confirm may move past them too.
-    const everything = this.received.length === 0 && !this.open;
+    const everything = this.received.length === 0 && !this.transactions.inTransaction;
     const confirmLsn = maxLsn(this.confirmedLsn, lastEnd, everything ? this.receivedLsn : 0n);
     const batch: WalOutboxBatch = { messages, confirmLsn, full: this.received.length > 0 };
     this.batch = { batch, transactions, bytes, openedAt: Date.now(), stream };
@@ -470,7 +522,7 @@ export class WalOutboxReader {
     if (position) this.confirmedLsn = parseLsn(position.confirmed);
     this.receivedLsn = this.confirmedLsn;
     this.received.length = 0;
-    this.open = undefined;
+    this.transactions.reset();
     this.bufferedBytes = 0;
     this.stream = stream;
     // Up to a CopyBothResponse ('W', pg-protocol's replicationStart) the command can still fail.
@@ -506,7 +558,7 @@ export class WalOutboxReader {
       const message = parseReplicationMessage(chunk);
       if (message.type === 'keepalive') {
         // Between transactions, the walsender has sent everything up to walEnd.
-        if (!this.open && message.walEnd > this.receivedLsn) this.receivedLsn = message.walEnd;
+        if (!this.transactions.inTransaction && message.walEnd > this.receivedLsn) this.receivedLsn = message.walEnd;
         this.sendStatus(stream, false);
         for (const waiter of stream.onKeepalive.splice(0)) waiter();
         return;
@@ -520,35 +572,20 @@ export class WalOutboxReader {
   }
 
   private onPgoutput(stream: ReplicationStream, data: Buffer): void {
-    const record = decodePgoutput(data);
-    if (record.type === 'begin') {
-      const committedAt = new Date(Number((record.commitTimestamp + POSTGRES_EPOCH_MICROS) / 1000n));
-      this.open = { commitLsn: record.finalLsn, index: 0, xid: record.xid, committedAt, messages: [], bytes: 0 };
-    } else if (record.type === 'message' && record.transactional && record.prefix === this.prefix) {
-      const open = this.open;
-      if (!open) throw new Error(`pgoutput transactional Message at ${formatLsn(record.lsn)} outside a transaction`);
-      // pg-protocol's buffer is reused for later reads: keep a copy.
-      const content = Buffer.from(record.content);
-      open.messages.push({ sequence: { commitLsn: open.commitLsn, index: open.index++ }, xid: open.xid, committedAt: open.committedAt, ...decodeWalOutboxContent(content) });
-      open.bytes += content.length;
-      this.bufferedBytes += content.length;
-    } else if (record.type === 'commit') {
-      const open = this.open;
-      if (open?.commitLsn !== record.commitLsn) throw new Error(`pgoutput Commit at ${formatLsn(record.commitLsn)} without its Begin`);
-      this.open = undefined;
-      if (record.endLsn > this.receivedLsn) this.receivedLsn = record.endLsn;
-      if (open.messages.length > 0) {
-        this.received.push({ messages: open.messages, endLsn: record.endLsn, bytes: open.bytes });
-        this.pauseIfAboveBound(stream);
-        for (const listener of this.listeners) listener();
-      }
-    }
+    const { keptBytes, committed } = this.transactions.add(decodePgoutput(data));
+    this.bufferedBytes += keptBytes;
     if (this.bufferedBytes > this.highWaterBytes) this.highWaterBytes = this.bufferedBytes;
+    if (!committed) return;
+    if (committed.endLsn > this.receivedLsn) this.receivedLsn = committed.endLsn;
+    if (committed.messages.length === 0) return;
+    this.received.push(committed);
+    this.pauseIfAboveBound(stream);
+    for (const listener of this.listeners) listener();
   }
 
   /** Stops reading the socket past the bound; only whole transactions count (see maxBufferedBytes). */
   private pauseIfAboveBound(stream: ReplicationStream): void {
-    if (stream.paused || this.bufferedBytes - (this.open?.bytes ?? 0) < this.maxBufferedBytes) return;
+    if (stream.paused || this.bufferedBytes - this.transactions.openBytes < this.maxBufferedBytes) return;
     stream.paused = true;
     wire(stream.client).stream.pause();
   }
@@ -570,7 +607,7 @@ export class WalOutboxReader {
     }
     // Nothing of this schema pending: the slot may move past what was received (other schemas'
     // transactions), so that it does not keep their WAL.
-    if (!this.batch && this.received.length === 0 && !this.open && this.receivedLsn > this.confirmedLsn) this.confirmedLsn = this.receivedLsn;
+    if (!this.batch && this.received.length === 0 && !this.transactions.inTransaction && this.receivedLsn > this.confirmedLsn) this.confirmedLsn = this.receivedLsn;
     this.sendStatus(stream, false);
   }
 
@@ -623,7 +660,7 @@ export class WalOutboxReader {
     // What was received and not confirmed comes again on the next connection.
     this.stream = undefined;
     this.received.length = 0;
-    this.open = undefined;
+    this.transactions.reset();
     this.bufferedBytes = this.batch?.bytes ?? 0;
     for (const listener of this.listeners) listener();
   }
@@ -713,31 +750,18 @@ async function ignoreDuplicate(query: Promise<unknown>): Promise<void> {
   });
 }
 
-/** Microseconds from the Unix epoch to PostgreSQL's (2000-01-01). */
-const POSTGRES_EPOCH_MICROS = 946_684_800_000_000n;
-
 /**
  * The outbox messages with `prefix` among rows of pgoutput output (whole transactions), in commit
  * order; the rest (other schemas' messages, Begin and Commit rows) is read past.
  */
 export function decodeWalOutboxRows(rows: ReadonlyArray<{ lsn: string; data: Buffer }>, prefix: string): WalOutboxMessage[] {
+  const transactions = new WalOutboxTransactions(prefix);
   const messages: WalOutboxMessage[] = [];
-  let transaction: (WalSequence & { xid: number; committedAt: Date }) | undefined;
   for (const row of rows) {
-    const record = decodePgoutput(row.data);
-    if (record.type === 'begin') {
-      const committedAt = new Date(Number((record.commitTimestamp + POSTGRES_EPOCH_MICROS) / 1000n));
-      transaction = { commitLsn: record.finalLsn, index: 0, xid: record.xid, committedAt };
-    } else if (record.type === 'commit') {
-      if (transaction?.commitLsn !== record.commitLsn) throw new Error(`pgoutput Commit at ${formatLsn(record.commitLsn)} without its Begin`);
-      transaction = undefined;
-    } else if (record.type === 'message' && record.transactional && record.prefix === prefix) {
-      if (!transaction) throw new Error(`pgoutput transactional Message at ${formatLsn(record.lsn)} outside a transaction`);
-      const { commitLsn, xid, committedAt } = transaction;
-      messages.push({ sequence: { commitLsn, index: transaction.index++ }, xid, committedAt, ...decodeWalOutboxContent(record.content) });
-    }
+    const { committed } = transactions.add(decodePgoutput(row.data));
+    if (committed) messages.push(...committed.messages);
   }
-  if (transaction) throw new Error(`pgoutput transaction ${formatLsn(transaction.commitLsn)} without its Commit`);
+  transactions.assertComplete();
   return messages;
 }
 

@@ -39,6 +39,11 @@ export function postgresNow(nowMs: number = Date.now()): bigint {
   return BigInt(Math.round(nowMs * 1000)) - POSTGRES_EPOCH_MICROS;
 }
 
+/** A PostgreSQL time stamp (microseconds since 2000-01-01) as a Date. */
+export function postgresTimeToDate(micros: bigint): Date {
+  return new Date(Number((micros + POSTGRES_EPOCH_MICROS) / 1000n));
+}
+
 /** Parses one CopyData payload of a walsender; throws on an unknown or truncated one. */
 export function parseReplicationMessage(payload: Buffer): ReplicationMessage {
   if (payload.length === 0) throw new Error('empty replication CopyData message');
