@@ -39,3 +39,4 @@ export * from './kafka/kafkajs/kafkajs-client';
 export * from './failpoints';
 export * from './metrics';
 export * from './kafka/platformatic/platformatic-connection';
+export * from './database/prepared-statement';
