@@ -154,12 +154,15 @@ describe('EventDeduplicator', () => {
 describe('postgresAppliedEventsStore', () => {
   it('claims unsequenced events with one INSERT … ON CONFLICT DO NOTHING into processed_events and returns the inserted ids', async () => {
     const queries: { sql: string; parameters: unknown[] }[] = [];
-    const manager = {
-      async query(sql: string, parameters: unknown[]) {
-        queries.push({ sql, parameters });
-        return [{ event_id: 'e-1' }];
+    // A transaction's manager: its statements run, prepared, on the query runner's pg client.
+    const client = {
+      async query(statement: { text: string; values: unknown[] }) {
+        queries.push({ sql: statement.text, parameters: statement.values });
+        return { command: 'INSERT', rows: [{ event_id: 'e-1' }], rowCount: 1 };
       },
-    } as unknown as EntityManager;
+    };
+    const logger = { logQuery: () => undefined, logQueryError: () => undefined, logQuerySlow: () => undefined };
+    const manager = { queryRunner: { isReleased: false, connect: async () => client, connection: { logger, options: {} } } } as unknown as EntityManager;
     const claimed = await postgresAppliedEventsStore.claimUnsequenced(manager, where, [event('e-1', '10'), event('e-2', '11')]);
     expect(claimed).toEqual(new Set(['e-1']));
     expect(queries).toHaveLength(1);

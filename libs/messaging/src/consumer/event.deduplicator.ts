@@ -1,4 +1,5 @@
 import { DataSource, EntityManager } from 'typeorm';
+import { preparedStatement, queryPrepared } from '../database/prepared-statement';
 import { ApplyOutcome, claimEvents } from '../inbox/processed-events.claim';
 import { admit, PartitionPosition } from '../position/partition-position';
 import { lockPartitionPosition, savePartitionPosition } from '../position/partition-position.store';
@@ -37,18 +38,28 @@ export interface AppliedEventsStore {
   claimUnsequenced(manager: EntityManager, where: GroupPartition, events: readonly EventToClaim[]): Promise<Set<string>>;
 }
 
+// Dead-letter replays and parking are rare, but their statements have fixed text: prepared like the rest.
+const CLAIM_PARKED = preparedStatement(
+  `WITH claimed AS (
+     DELETE FROM parked_events p USING unnest($2::text[], $3::int[], $4::bigint[]) AS original(topic, partition, kafka_offset)
+     WHERE p.consumer_group = $1 AND p.topic = original.topic AND p.partition = original.partition AND p.kafka_offset = original.kafka_offset
+     RETURNING p.topic, p.partition, p.kafka_offset)
+   SELECT topic, partition, kafka_offset::text AS kafka_offset FROM claimed`,
+);
+const RECORD_PARKED = preparedStatement(
+  `INSERT INTO parked_events (consumer_group, topic, partition, kafka_offset, event_id) VALUES ($1, $2, $3, $4, $5)
+   ON CONFLICT (consumer_group, topic, partition, kafka_offset) DO NOTHING`,
+);
+
 /** Deletes the parking records of these originals; returns those deleted now, as `topic:partition:offset`. */
 async function claimParkedEvents(manager: EntityManager, consumerGroup: string, originals: readonly MessagePosition[]): Promise<Set<string>> {
   if (originals.length === 0) return new Set();
-  const claimed: { topic: string; partition: number; kafka_offset: string }[] = await manager.query(
-    // A SELECT around the DELETE: TypeORM returns a DELETE's rows wrapped with its row count.
-    `WITH claimed AS (
-       DELETE FROM parked_events p USING unnest($2::text[], $3::int[], $4::bigint[]) AS original(topic, partition, kafka_offset)
-       WHERE p.consumer_group = $1 AND p.topic = original.topic AND p.partition = original.partition AND p.kafka_offset = original.kafka_offset
-       RETURNING p.topic, p.partition, p.kafka_offset)
-     SELECT topic, partition, kafka_offset::text AS kafka_offset FROM claimed`,
-    [consumerGroup, originals.map((original) => original.topic), originals.map((original) => original.partition), originals.map((original) => original.offset)],
-  );
+  const claimed = await queryPrepared<{ topic: string; partition: number; kafka_offset: string }>(manager, CLAIM_PARKED, [
+    consumerGroup,
+    originals.map((original) => original.topic),
+    originals.map((original) => original.partition),
+    originals.map((original) => original.offset),
+  ]);
   return new Set(claimed.map((row) => formatMessagePosition({ topic: row.topic, partition: row.partition, offset: row.kafka_offset })));
 }
 
@@ -59,11 +70,7 @@ export const postgresAppliedEventsStore: AppliedEventsStore = {
   claimParked: claimParkedEvents,
   async recordParked(manager, where, parked) {
     if (parked.replayOf) await claimParkedEvents(manager, where.consumerGroup, [parked.replayOf]);
-    await manager.query(
-      `INSERT INTO parked_events (consumer_group, topic, partition, kafka_offset, event_id) VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (consumer_group, topic, partition, kafka_offset) DO NOTHING`,
-      [where.consumerGroup, where.topic, where.partition, parked.offset, parked.eventId],
-    );
+    await queryPrepared(manager, RECORD_PARKED, [where.consumerGroup, where.topic, where.partition, parked.offset, parked.eventId]);
   },
   claimUnsequenced: claimEvents,
 };

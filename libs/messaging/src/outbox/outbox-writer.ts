@@ -1,4 +1,5 @@
 import { EntityManager } from 'typeorm';
+import { preparedStatement, queryPrepared } from '../database/prepared-statement';
 import { AnyEventContract, EventContract, EventEnvelope } from '@relay/contracts';
 import { z } from 'zod';
 import { currentWorkContext } from '@relay/service-runtime';
@@ -64,16 +65,17 @@ export async function appendEventsToOutboxTable(manager: EntityManager, entries:
   if (entries.length === 0) return;
   const rows = outboxRecords(entries);
   // One JSON parameter rather than six arrays: one serialisation, and the statement text never
-  // changes with the number of rows, so PostgreSQL plans it once per connection.
-  await manager.query(
-    `WITH appended AS (
-       INSERT INTO outbox (event_id, topic, message_key, event_type, payload, headers)
-       SELECT (row->>'eventId')::uuid, row->>'topic', row->>'key', row->>'type', row->'payload', row->'headers'
-       FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS entry(row, position)
-       ORDER BY position
-       RETURNING 1
-     )
-     SELECT pg_notify($2, current_schema()) FROM (SELECT count(*) FROM appended) AS done`,
-    [JSON.stringify(rows), OUTBOX_NOTIFY_CHANNEL],
-  );
+  // changes with the number of rows, so it is prepared once per connection.
+  await queryPrepared(manager, APPEND_TO_OUTBOX_TABLE, [JSON.stringify(rows), OUTBOX_NOTIFY_CHANNEL]);
 }
+
+const APPEND_TO_OUTBOX_TABLE = preparedStatement(
+  `WITH appended AS (
+     INSERT INTO outbox (event_id, topic, message_key, event_type, payload, headers)
+     SELECT (row->>'eventId')::uuid, row->>'topic', row->>'key', row->>'type', row->'payload', row->'headers'
+     FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS entry(row, position)
+     ORDER BY position
+     RETURNING 1
+   )
+   SELECT pg_notify($2, current_schema()) FROM (SELECT count(*) FROM appended) AS done`,
+);

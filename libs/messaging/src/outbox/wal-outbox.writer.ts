@@ -1,4 +1,5 @@
 import { EntityManager } from 'typeorm';
+import { preparedStatement, queryPrepared } from '../database/prepared-statement';
 import { OutboxEntry, outboxRecords } from './outbox-writer';
 import { encodeWalOutboxContent, WAL_OUTBOX_PREFIX } from './wal-outbox.message';
 
@@ -26,7 +27,7 @@ import { encodeWalOutboxContent, WAL_OUTBOX_PREFIX } from './wal-outbox.message'
 export async function appendEventsToWalOutbox(manager: EntityManager, entries: readonly OutboxEntry[]): Promise<void> {
   if (entries.length === 0) return;
   const contents = outboxRecords(entries).map(encodeWalOutboxContent);
-  await manager.query(WAL_OUTBOX_APPEND, [WAL_OUTBOX_PREFIX, JSON.stringify(contents)]);
+  await queryPrepared(manager, APPEND, [WAL_OUTBOX_PREFIX, JSON.stringify(contents)]);
 }
 
 /**
@@ -40,3 +41,6 @@ export const WAL_OUTBOX_APPEND = `WITH emitted AS (
      ORDER BY entry.position
    )
    SELECT count(*) FROM emitted`;
+
+// Every transaction that raises events runs it: prepared once per connection.
+const APPEND = preparedStatement(WAL_OUTBOX_APPEND);

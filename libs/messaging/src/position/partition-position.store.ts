@@ -1,4 +1,5 @@
 import { EntityManager } from 'typeorm';
+import { preparedStatement, queryPrepared } from '../database/prepared-statement';
 import { PartitionPosition } from './partition-position';
 import { parseProducerSequence, ProducerSequence } from './producer-sequence';
 
@@ -14,6 +15,18 @@ interface PositionRow {
   producer_sequences: Record<string, string>;
 }
 
+// Every consumer transaction locks and saves its partition's position: prepared once per connection.
+const LOCK_POSITION = preparedStatement(
+  `SELECT next_offset, producer_sequences FROM consumer_positions WHERE consumer_group = $1 AND topic = $2 AND partition = $3 FOR UPDATE`,
+);
+const CREATE_POSITION = preparedStatement(
+  `INSERT INTO consumer_positions (consumer_group, topic, partition) VALUES ($1, $2, $3) ON CONFLICT (consumer_group, topic, partition) DO NOTHING`,
+);
+const SAVE_POSITION = preparedStatement(
+  `UPDATE consumer_positions SET next_offset = $4, producer_sequences = $5::json, updated_at = now()
+   WHERE consumer_group = $1 AND topic = $2 AND partition = $3`,
+);
+
 /**
  * Reads the partition's position and locks it until the caller's transaction ends. Two instances
  * of one group working on the same partition at once (a rebalance, a zombie) serialise here: the
@@ -22,16 +35,10 @@ interface PositionRow {
  */
 export async function lockPartitionPosition(manager: EntityManager, key: PositionKey): Promise<PartitionPosition> {
   const params = [key.consumerGroup, key.topic, key.partition];
-  const select = `SELECT next_offset, producer_sequences FROM consumer_positions
-                  WHERE consumer_group = $1 AND topic = $2 AND partition = $3 FOR UPDATE`;
-  let rows: PositionRow[] = await manager.query(select, params);
+  let rows = await queryPrepared<PositionRow>(manager, LOCK_POSITION, params);
   if (rows.length === 0) {
-    await manager.query(
-      `INSERT INTO consumer_positions (consumer_group, topic, partition) VALUES ($1, $2, $3)
-       ON CONFLICT (consumer_group, topic, partition) DO NOTHING`,
-      params,
-    );
-    rows = await manager.query(select, params);
+    await queryPrepared(manager, CREATE_POSITION, params);
+    rows = await queryPrepared<PositionRow>(manager, LOCK_POSITION, params);
   }
   return toPosition(rows[0]);
 }
@@ -39,11 +46,13 @@ export async function lockPartitionPosition(manager: EntityManager, key: Positio
 /** Stores the position in the caller's transaction, which must hold its lock (lockPartitionPosition). */
 export async function savePartitionPosition(manager: EntityManager, key: PositionKey, position: PartitionPosition): Promise<void> {
   if (position.nextOffset === undefined) return;
-  await manager.query(
-    `UPDATE consumer_positions SET next_offset = $4, producer_sequences = $5::json, updated_at = now()
-     WHERE consumer_group = $1 AND topic = $2 AND partition = $3`,
-    [key.consumerGroup, key.topic, key.partition, position.nextOffset.toString(), JSON.stringify(Object.fromEntries(position.sequences))],
-  );
+  await queryPrepared(manager, SAVE_POSITION, [
+    key.consumerGroup,
+    key.topic,
+    key.partition,
+    position.nextOffset.toString(),
+    JSON.stringify(Object.fromEntries(position.sequences)),
+  ]);
 }
 
 /** One partition's stored position, without a lock (undefined: the group never applied anything there). */
