@@ -1,4 +1,5 @@
 import { EntityManager } from 'typeorm';
+import { preparedStatement, queryPrepared } from '@relay/messaging';
 import { DeliveryState } from '@relay/delivery/domain';
 
 interface DeliveryRow {
@@ -20,11 +21,7 @@ interface DeliveryRow {
 export async function lockDeliveries(manager: EntityManager, orderIds: readonly string[]): Promise<Map<string, DeliveryState>> {
   const ids = [...new Set(orderIds)].sort();
   if (ids.length === 0) return new Map();
-  const rows: DeliveryRow[] = await manager.query(
-    `SELECT order_id::text, status, delivery_date::text, time_window, route, stock_status, cancel_reason
-     FROM deliveries WHERE order_id = ANY($1::uuid[]) ORDER BY order_id FOR UPDATE`,
-    [ids],
-  );
+  const rows = await queryPrepared<DeliveryRow>(manager, LOCK_DELIVERIES, [ids]);
   return new Map(
     rows.map((row) => [
       row.order_id,
@@ -60,30 +57,9 @@ export async function saveDeliveries(manager: EntityManager, states: ReadonlyMap
   // An upsert (ON CONFLICT DO UPDATE) would do this in one step, but PostgreSQL's statistics count
   // each of its updates as an insert too; the UPDATE and the INSERT … DO NOTHING below write the
   // same rows and are counted as what they are.
-  const saved: { order_id: string }[] = await manager.query(
-    `WITH input AS (
-       SELECT (row->>'orderId')::uuid AS order_id, (row->>'locked')::boolean AS locked, row->>'status' AS status,
-              (row->>'deliveryDate')::date AS delivery_date, row->>'timeWindow' AS time_window, row->>'route' AS route,
-              row->>'stock' AS stock_status, row->>'cancelReason' AS cancel_reason
-       FROM jsonb_array_elements($1::jsonb) AS entry(row)
-     ),
-     updated AS (
-       UPDATE deliveries AS delivery
-       SET status = input.status, delivery_date = input.delivery_date, time_window = input.time_window, route = input.route,
-           stock_status = input.stock_status, cancel_reason = input.cancel_reason, updated_at = now()
-       FROM input
-       WHERE input.locked AND delivery.order_id = input.order_id AND delivery.order_id = ANY($2::uuid[])
-       RETURNING delivery.order_id
-     ),
-     created AS (
-       INSERT INTO deliveries (order_id, status, delivery_date, time_window, route, stock_status, cancel_reason)
-       SELECT order_id, status, delivery_date, time_window, route, stock_status, cancel_reason
-       FROM input WHERE NOT locked
-       ORDER BY order_id
-       ON CONFLICT (order_id) DO NOTHING
-       RETURNING order_id
-     )
-     SELECT order_id::text FROM updated UNION ALL SELECT order_id::text FROM created`,
+  const saved = await queryPrepared<{ order_id: string }>(
+    manager,
+    SAVE_DELIVERIES,
     // The id list keeps the UPDATE's plan on the primary key (see recordStatusChanges in orders).
     [JSON.stringify(rows), rows.filter((row) => row.locked).map((row) => row.orderId)],
   );
@@ -91,3 +67,34 @@ export async function saveDeliveries(manager: EntityManager, states: ReadonlyMap
   const savedIds = new Set(saved.map((row) => row.order_id));
   return rows.filter((row) => !savedIds.has(row.orderId)).map((row) => row.orderId);
 }
+
+// Every delivery transaction runs these: prepared once per connection (@relay/messaging's preparedStatement).
+const LOCK_DELIVERIES = preparedStatement(
+  `SELECT order_id::text, status, delivery_date::text, time_window, route, stock_status, cancel_reason
+   FROM deliveries WHERE order_id = ANY($1::uuid[]) ORDER BY order_id FOR UPDATE`,
+);
+const SAVE_DELIVERIES = preparedStatement(
+  `WITH input AS (
+     SELECT (row->>'orderId')::uuid AS order_id, (row->>'locked')::boolean AS locked, row->>'status' AS status,
+            (row->>'deliveryDate')::date AS delivery_date, row->>'timeWindow' AS time_window, row->>'route' AS route,
+            row->>'stock' AS stock_status, row->>'cancelReason' AS cancel_reason
+     FROM jsonb_array_elements($1::jsonb) AS entry(row)
+   ),
+   updated AS (
+     UPDATE deliveries AS delivery
+     SET status = input.status, delivery_date = input.delivery_date, time_window = input.time_window, route = input.route,
+         stock_status = input.stock_status, cancel_reason = input.cancel_reason, updated_at = now()
+     FROM input
+     WHERE input.locked AND delivery.order_id = input.order_id AND delivery.order_id = ANY($2::uuid[])
+     RETURNING delivery.order_id
+   ),
+   created AS (
+     INSERT INTO deliveries (order_id, status, delivery_date, time_window, route, stock_status, cancel_reason)
+     SELECT order_id, status, delivery_date, time_window, route, stock_status, cancel_reason
+     FROM input WHERE NOT locked
+     ORDER BY order_id
+     ON CONFLICT (order_id) DO NOTHING
+     RETURNING order_id
+   )
+   SELECT order_id::text FROM updated UNION ALL SELECT order_id::text FROM created`,
+);

@@ -1,4 +1,5 @@
 import { EntityManager } from 'typeorm';
+import { preparedStatement, queryPrepared } from '@relay/messaging';
 import { Order, OrderStatus, ShippingAddress, StatusReason } from '@relay/orders/domain';
 import type { IdempotencyRecord } from './order-store';
 
@@ -10,8 +11,8 @@ export interface NewOrder {
 
 /**
  * Stores placed orders (with their first status-history entry) and their lines: one statement for any number
- * of orders, with one JSON parameter, so the statement text never changes and PostgreSQL plans it
- * once per connection. An order whose Idempotency-Key is already taken (by a committed order, or
+ * of orders, with one JSON parameter, so the statement text never changes and is prepared once
+ * per connection. An order whose Idempotency-Key is already taken (by a committed order, or
  * by an order earlier in the same call) is not stored, nor are its lines: the caller
  * answers it as a replay once its transaction has committed. Rows are written in the given order.
  *
@@ -34,36 +35,7 @@ export async function insertPlacedOrders(manager: EntityManager, orders: readonl
   }));
   // Data-modifying CTEs see one snapshot, and the foreign key of order_lines is checked at the end
   // of the statement, after the orders rows exist.
-  const inserted: { id: string }[] = await manager.query(
-    `WITH input AS (
-       SELECT (row->>'id')::uuid AS id, row->>'customerId' AS customer_id, row->>'status' AS status,
-              row->'statusReason' AS status_reason, row->'shippingAddress' AS shipping_address,
-              (row->>'createdAt')::timestamptz AS created_at, (row->>'updatedAt')::timestamptz AS updated_at,
-              row->>'idempotencyKey' AS idempotency_key, row->>'requestHash' AS request_hash,
-              row->'items' AS items, position
-       FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS entry(row, position)
-     ),
-     inserted AS (
-       INSERT INTO orders (id, customer_id, status, status_reason, shipping_address, status_history, created_at, updated_at, idempotency_key, request_hash)
-       SELECT id, customer_id, status, status_reason, shipping_address,
-              jsonb_build_array(jsonb_build_object('from', NULL, 'to', status, 'cause', 'order.placed.v1', 'at', created_at)),
-              created_at, updated_at, idempotency_key, request_hash
-       FROM input
-       ORDER BY position
-       ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-       RETURNING id
-     ),
-     lines AS (
-       INSERT INTO order_lines (order_id, line_no, sku, quantity)
-       SELECT input.id, line.line_no::int, line.item->>'sku', (line.item->>'quantity')::int
-       FROM input
-       JOIN inserted USING (id)
-       CROSS JOIN LATERAL jsonb_array_elements(input.items) WITH ORDINALITY AS line(item, line_no)
-       ORDER BY input.position, line.line_no
-     )
-     SELECT id::text AS id FROM inserted`,
-    [JSON.stringify(rows)],
-  );
+  const inserted = await queryPrepared<{ id: string }>(manager, INSERT_PLACED_ORDERS, [JSON.stringify(rows)]);
   return new Set(inserted.map((row) => row.id));
 }
 
@@ -81,14 +53,7 @@ interface PlacedOrderRow {
 
 /** The order placed with this Idempotency-Key, with the hash of the request's body: one statement. */
 export async function findOrderPlacedWithKey(manager: EntityManager, key: string): Promise<{ order: Order; requestHash: string } | null> {
-  const rows: PlacedOrderRow[] = await manager.query(
-    `SELECT o.id::text AS id, o.customer_id, o.status, o.status_reason, o.shipping_address, o.created_at, o.updated_at, o.request_hash,
-            COALESCE((SELECT jsonb_agg(jsonb_build_object('sku', l.sku, 'quantity', l.quantity) ORDER BY l.line_no)
-                      FROM order_lines AS l WHERE l.order_id = o.id), '[]'::jsonb) AS items
-     FROM orders AS o
-     WHERE o.idempotency_key = $1`,
-    [key],
-  );
+  const rows = await queryPrepared<PlacedOrderRow>(manager, FIND_ORDER_PLACED_WITH_KEY, [key]);
   const row = rows[0];
   if (!row) return null;
   return {
@@ -105,3 +70,41 @@ export async function findOrderPlacedWithKey(manager: EntityManager, key: string
     requestHash: row.request_hash ?? '',
   };
 }
+
+// The intake's statements: prepared once per connection (@relay/messaging's preparedStatement).
+const INSERT_PLACED_ORDERS = preparedStatement(
+  `WITH input AS (
+     SELECT (row->>'id')::uuid AS id, row->>'customerId' AS customer_id, row->>'status' AS status,
+            row->'statusReason' AS status_reason, row->'shippingAddress' AS shipping_address,
+            (row->>'createdAt')::timestamptz AS created_at, (row->>'updatedAt')::timestamptz AS updated_at,
+            row->>'idempotencyKey' AS idempotency_key, row->>'requestHash' AS request_hash,
+            row->'items' AS items, position
+     FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS entry(row, position)
+   ),
+   inserted AS (
+     INSERT INTO orders (id, customer_id, status, status_reason, shipping_address, status_history, created_at, updated_at, idempotency_key, request_hash)
+     SELECT id, customer_id, status, status_reason, shipping_address,
+            jsonb_build_array(jsonb_build_object('from', NULL, 'to', status, 'cause', 'order.placed.v1', 'at', created_at)),
+            created_at, updated_at, idempotency_key, request_hash
+     FROM input
+     ORDER BY position
+     ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+     RETURNING id
+   ),
+   lines AS (
+     INSERT INTO order_lines (order_id, line_no, sku, quantity)
+     SELECT input.id, line.line_no::int, line.item->>'sku', (line.item->>'quantity')::int
+     FROM input
+     JOIN inserted USING (id)
+     CROSS JOIN LATERAL jsonb_array_elements(input.items) WITH ORDINALITY AS line(item, line_no)
+     ORDER BY input.position, line.line_no
+   )
+   SELECT id::text AS id FROM inserted`,
+);
+const FIND_ORDER_PLACED_WITH_KEY = preparedStatement(
+  `SELECT o.id::text AS id, o.customer_id, o.status, o.status_reason, o.shipping_address, o.created_at, o.updated_at, o.request_hash,
+          COALESCE((SELECT jsonb_agg(jsonb_build_object('sku', l.sku, 'quantity', l.quantity) ORDER BY l.line_no)
+                    FROM order_lines AS l WHERE l.order_id = o.id), '[]'::jsonb) AS items
+   FROM orders AS o
+   WHERE o.idempotency_key = $1`,
+);
