@@ -44,6 +44,8 @@ export interface InfrastructureOptions {
   kafkaNodes?: number;
   /** 'plaintext': the broker runs without TLS, logins or ACLs (bench --insecure, to measure what security costs). Default: secured. */
   kafkaSecurity?: 'secured' | 'plaintext';
+  /** Settings the embedded PostgreSQL starts with (see PostgresServerOptions.settings); ignored for a DATABASE_URL server. */
+  postgresSettings?: Readonly<Record<string, string>>;
   env?: NodeJS.ProcessEnv;
   onProgress?: (message: string) => void;
 }
@@ -99,7 +101,7 @@ export async function startInfrastructure(options: InfrastructureOptions): Promi
   const postgresDir = kafkaNodes === 1 || env.KAFKA_BROKERS ? 'postgres' : 'postgres-cluster';
   const postgres = env.DATABASE_URL
     ? undefined
-    : startPostgres({ dataDir: dir(postgresDir), port: persistent ? 5433 : 0, onProgress: (m) => progress(`postgres: ${m}`) });
+    : startPostgres({ dataDir: dir(postgresDir), port: persistent ? 5433 : 0, settings: options.postgresSettings, onProgress: (m) => progress(`postgres: ${m}`) });
 
   const [kafkaResult, postgresResult] = await Promise.allSettled([kafka, postgres]);
   const stopAll = async () => {

@@ -19,6 +19,8 @@ export interface LaunchParams {
   logFile: string;
   /** undefined: the default port; 0: any free port. */
   port: number | undefined;
+  /** Server settings passed as `-c name=value` after the defaults below (a later `-c` wins). */
+  settings?: Readonly<Record<string, string>>;
   progress: (message: string) => void;
 }
 
@@ -54,6 +56,7 @@ export async function launchWithPort(params: LaunchParams): Promise<Launched> {
 
 async function launch(params: Omit<LaunchParams, 'port'> & { port: number }): Promise<Launched> {
   const { binaries, clusterDir, runAs, logFd, logFile, port, progress } = params;
+  const extra = Object.entries(params.settings ?? {}).flatMap(([name, value]) => ['-c', `${name}=${value}`]);
   progress(`starting PostgreSQL on ${LOOPBACK_HOST}:${port}…`);
   const logStart = await logSize(logFile);
   const child = spawn(
@@ -82,6 +85,7 @@ async function launch(params: Omit<LaunchParams, 'port'> & { port: number }): Pr
       'max_replication_slots=128',
       '-c',
       'max_wal_senders=64',
+      ...extra,
     ],
     {
       ...spawnIdentity(runAs),

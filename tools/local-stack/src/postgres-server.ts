@@ -44,6 +44,11 @@ export interface PostgresServerOptions {
   dataDir: string;
   /** TCP port on 127.0.0.1. Default 5433 (5432 is often a machine-wide PostgreSQL); 0 picks a free port. */
   port?: number;
+  /**
+   * Settings for this start only, as `-c name=value` on the server's command line (nothing is
+   * written to the cluster's configuration, so a kept cluster starts without them next time).
+   */
+  settings?: Readonly<Record<string, string>>;
   onProgress?: (message: string) => void;
 }
 
@@ -94,7 +99,7 @@ export async function startPostgres(options: PostgresServerOptions): Promise<Run
     if (runAs) await chownTreeIfRootOwned(clusterDir, runAs);
     // postgres refuses a cluster dir readable by others; a copied or restored one can be 0755.
     await fs.chmod(clusterDir, 0o700).catch(() => undefined);
-    server = await launchWithPort({ binaries, clusterDir, runAs, logFd: log.fd, logFile, port: options.port, progress });
+    server = await launchWithPort({ binaries, clusterDir, runAs, logFd: log.fd, logFile, port: options.port, settings: options.settings, progress });
   } finally {
     await log.close();
   }
