@@ -1,4 +1,5 @@
 import { BenchResults } from './results';
+import { bothCommitted } from './phases/end-to-end';
 import { Distribution, formatNumber } from './stats';
 
 /*
@@ -164,11 +165,11 @@ export function renderChart(results: BenchResults): string {
 
   const e2e = results.endToEnd;
   const e2eGroups = [
-    ...(e2e?.latencyRuns ?? []).map((run) => ({ label: `${run.rate}/s`, sublabel: `${run.endToEndMs.orders} orders`, bars: percentileBars(run.endToEndMs.both) })),
-    ...(e2e?.sustained.trials ?? []).map((trial) => ({ label: `${trial.rate}/s sustain`, sublabel: trial.pass ? 'sustained' : 'not sustained', bars: percentileBars(trial.endToEndMs.both) })),
+    ...(e2e?.latencyRuns ?? []).map((run) => ({ label: `${run.rate}/s`, sublabel: `${run.endToEndMs.orders} orders`, bars: percentileBars(bothCommitted(run.endToEndMs).figure) })),
+    ...(e2e?.sustained.trials ?? []).map((trial) => ({ label: `${trial.rate}/s sustain`, sublabel: trial.pass ? 'sustained' : 'not sustained', bars: percentileBars(bothCommitted(trial.endToEndMs).figure) })),
   ];
   sections.push(
-    groupedBars(y, 300, 'End-to-end: 201 → processed by inventory and delivery (the later of the two)', e2eGroups, 'ms', [
+    groupedBars(y, 300, `End-to-end: 201 → processed by both, as the targets judge it: ${e2e?.latencyRuns[0]?.endToEndMs.clock === 'transaction start' ? 'start of the later transaction (no commit times)' : 'commit of delivery SCHEDULED'}`, e2eGroups, 'ms', [
       { value: 10, label: 'target p50 ≤ 10 ms @ 1,000/s' },
       { value: 50, label: 'target p99 ≤ 50 ms @ 1,000/s' },
     ]),

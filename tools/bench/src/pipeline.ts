@@ -159,44 +159,104 @@ export function describeBacklog(backlog: Backlog): string {
   return `lag inventory ${backlog.inventoryLag}, delivery ${backlog.deliveryLag}, orders ${backlog.ordersLag}; outbox orders ${backlog.ordersOutbox}, inventory ${backlog.inventoryOutbox}, delivery ${backlog.deliveryOutbox}`;
 }
 
+/**
+ * What the bench's "processed" times are: the commit of the consumer's transaction, or (on a
+ * DATABASE_URL server without track_commit_timestamp) the start of it, as before 2026-12-08.
+ */
+export type ProcessedClock = 'commit' | 'transaction start';
+
 export interface ProcessedTimes {
-  /** orderId → epoch ms at which inventory processed its order-placed event. */
+  /** What `inventory` and `deliveryScheduled` are (deliveryStart and the *Start maps are always starts). */
+  clock: ProcessedClock;
+  /** orderId → epoch ms at which inventory's transaction that applied order-placed committed (or started: see clock). */
   inventory: Map<string, number>;
-  /** orderId → epoch ms at which delivery processed its order-placed event (see effectTimes). */
-  delivery: Map<string, number>;
-  /** orderId → epoch ms at which delivery processed stock-reserved (the delivery is SCHEDULED). */
+  /**
+   * orderId → epoch ms at which delivery's first transaction for the order started (the row's
+   * created_at). Its commit is recorded nowhere once the row is updated (see effectTimes).
+   */
+  deliveryStart: Map<string, number>;
+  /** orderId → epoch ms at which delivery's transaction that made the delivery SCHEDULED committed (or started: see clock). */
   deliveryScheduled: Map<string, number>;
+  /** The start-of-transaction readings the bench used before, kept beside the commits for comparison. */
+  inventoryStart: Map<string, number>;
+  deliveryScheduledStart: Map<string, number>;
+}
+
+/** One order's row of effectTimes' query: epoch ms, null where the effect (or its commit time) is absent. */
+export interface EffectTimesRow {
+  order_id: string;
+  reserved_start_ms: number | null;
+  reserved_commit_ms: number | null;
+  delivery_start_ms: number | null;
+  scheduled_start_ms: number | null;
+  scheduled_commit_ms: number | null;
 }
 
 /**
- * When each order was processed, read from the effects the consumers wrote in the transaction that
- * applied the event, each stamped with now() (the start of that transaction, not its commit, which
- * comes later by the transaction's duration: 29-45 ms p50 at 100 orders/s, traced on 2026-12-08;
- * pg_xact_commit_timestamp with track_commit_timestamp on would give the commit), joined with the
- * orders placed at or after `since` (their created_at, a second early):
- * - inventory: `reservations.created_at`, written by the order-placed event;
- * - delivery: `deliveries.created_at`, the first event delivery applied for the order: order-placed,
- *   unless stock-reserved overtook it (then order-placed came later, so this is a lower bound);
- * - delivery SCHEDULED: `deliveries.updated_at` of a SCHEDULED delivery, the later of the two events.
- * Relay's services and the peer write the same tables, so one reading serves both.
+ * The query behind effectTimes. With commit times, each is pg_xact_commit_timestamp of the row's
+ * xmin, the transaction that wrote its current version:
+ * - reservations: written once per order in the bench (its loads place orders and never cancel
+ *   them; a cancellation would update the row), so xmin is the transaction that applied order-placed;
+ * - deliveries: created by the first of delivery's two events for the order and updated by the
+ *   second, which makes it SCHEDULED (Relay: PREPARED or PENDING, then SCHEDULED; the peer: whichever
+ *   handler comes second rewrites the row), so xmin of a SCHEDULED row is delivery's last
+ *   transaction for the order: exact for "SCHEDULED", but the first transaction's xid is gone.
  */
-export async function effectTimes(stack: BenchStack, schemas: { orders: string; inventory: string; delivery: string }, sinceEpochMs: number): Promise<ProcessedTimes> {
-  const result = await stack.db.query<{ order_id: string; reserved_ms: number | null; delivery_ms: number | null; scheduled_ms: number | null }>(
-    `SELECT o.id::text AS order_id,
-            (extract(epoch FROM r.created_at) * 1000)::float8 AS reserved_ms,
-            (extract(epoch FROM d.created_at) * 1000)::float8 AS delivery_ms,
-            CASE WHEN d.status = 'SCHEDULED' THEN (extract(epoch FROM d.updated_at) * 1000)::float8 END AS scheduled_ms
+export function effectTimesQuery(schemas: { orders: string; inventory: string; delivery: string }, clock: ProcessedClock): string {
+  const epochMs = (timestamp: string) => `(extract(epoch FROM ${timestamp}) * 1000)::float8`;
+  const commitMs = (row: string) => (clock === 'commit' ? epochMs(`pg_xact_commit_timestamp(${row}.xmin)`) : 'NULL::float8');
+  return `SELECT o.id::text AS order_id,
+            ${epochMs('r.created_at')} AS reserved_start_ms,
+            ${commitMs('r')} AS reserved_commit_ms,
+            ${epochMs('d.created_at')} AS delivery_start_ms,
+            CASE WHEN d.status = 'SCHEDULED' THEN ${epochMs('d.updated_at')} END AS scheduled_start_ms,
+            CASE WHEN d.status = 'SCHEDULED' THEN ${commitMs('d')} END AS scheduled_commit_ms
        FROM "${schemas.orders}".orders o
        LEFT JOIN "${schemas.inventory}".reservations r ON r.order_id = o.id
        LEFT JOIN "${schemas.delivery}".deliveries d ON d.order_id = o.id
-      WHERE o.created_at >= to_timestamp($1::float8 / 1000)`,
-    [sinceEpochMs - 1_000],
-  );
-  const times: ProcessedTimes = { inventory: new Map(), delivery: new Map(), deliveryScheduled: new Map() };
-  for (const row of result.rows) {
-    if (row.reserved_ms !== null) times.inventory.set(row.order_id, Number(row.reserved_ms));
-    if (row.delivery_ms !== null) times.delivery.set(row.order_id, Number(row.delivery_ms));
-    if (row.scheduled_ms !== null) times.deliveryScheduled.set(row.order_id, Number(row.scheduled_ms));
+      WHERE o.created_at >= to_timestamp($1::float8 / 1000)`;
+}
+
+/**
+ * ProcessedTimes from effectTimes' rows. With clock 'commit', an effect whose commit time is
+ * unknown (null: committed before track_commit_timestamp was on, or its commit data truncated)
+ * counts as not processed rather than falling back to its start unseen.
+ */
+export function processedTimesFromRows(rows: readonly EffectTimesRow[], clock: ProcessedClock): ProcessedTimes {
+  const times: ProcessedTimes = { clock, inventory: new Map(), deliveryStart: new Map(), deliveryScheduled: new Map(), inventoryStart: new Map(), deliveryScheduledStart: new Map() };
+  const put = (map: Map<string, number>, id: string, value: number | null) => {
+    if (value !== null) map.set(id, Number(value));
+  };
+  for (const row of rows) {
+    put(times.inventoryStart, row.order_id, row.reserved_start_ms);
+    put(times.deliveryStart, row.order_id, row.delivery_start_ms);
+    put(times.deliveryScheduledStart, row.order_id, row.scheduled_start_ms);
+    put(times.inventory, row.order_id, clock === 'commit' ? row.reserved_commit_ms : row.reserved_start_ms);
+    put(times.deliveryScheduled, row.order_id, clock === 'commit' ? row.scheduled_commit_ms : row.scheduled_start_ms);
   }
   return times;
+}
+
+/** Said once per run: a server without commit times. */
+let warnedNoCommitTimes = false;
+
+/**
+ * When each order was processed, read from the effects the consumers wrote in the transaction that
+ * applied the event (see effectTimesQuery), joined with the orders placed at or after `since`
+ * (their created_at, a second early). "Processed" is the commit of that transaction when the server
+ * keeps commit times (the bench's own PostgreSQL runs with track_commit_timestamp on:
+ * BENCH_POSTGRES_SETTINGS); a DATABASE_URL server without it gives the start of the transaction
+ * (now(), the row's time stamps), which understates the latency by the transaction's duration
+ * (29-45 ms p50 at 100 orders/s, traced on 2026-12-08), and the results say so (clock).
+ * Relay's services and the peer write the same tables, so one reading serves both.
+ */
+export async function effectTimes(stack: BenchStack, schemas: { orders: string; inventory: string; delivery: string }, sinceEpochMs: number): Promise<ProcessedTimes> {
+  const setting = await stack.db.query<{ on: boolean }>(`SELECT current_setting('track_commit_timestamp') = 'on' AS on`);
+  const clock: ProcessedClock = setting.rows[0]?.on ? 'commit' : 'transaction start';
+  if (clock !== 'commit' && !warnedNoCommitTimes) {
+    warnedNoCommitTimes = true;
+    progress.say('this PostgreSQL has track_commit_timestamp off: end-to-end latencies end at the START of the consumer transactions, not their commits (the report says so)');
+  }
+  const result = await stack.db.query<EffectTimesRow>(effectTimesQuery(schemas, clock), [sinceEpochMs - 1_000]);
+  return processedTimesFromRows(result.rows, clock);
 }

@@ -3,7 +3,7 @@ import type { KafkaClientName } from '@relay/service-runtime';
 import { BenchPlan, phasePrefix, stackRuns } from './options';
 import { BaselineResults } from './phases/baselines';
 import { CatchUpResults } from './phases/catch-up';
-import { EndToEndResults } from './phases/end-to-end';
+import { bothCommitted, EndToEndLatency, EndToEndResults } from './phases/end-to-end';
 import { PeerResults } from './phases/peer';
 import { RestResults } from './phases/rest-sweep';
 import { SqlCensus } from './phases/sql-census';
@@ -257,20 +257,7 @@ export function checkTargets(results: BenchResults): TargetCheck[] {
   }
   checks.push(peerTarget(results));
   checks.push(bookkeepingTarget(results));
-  const at1000 = results.endToEnd?.latencyRuns.find((run) => run.rate === 1000);
-  const both = at1000?.endToEndMs.both;
-  const missing = at1000 ? Math.max(at1000.endToEndMs.missing.inventory, at1000.endToEndMs.missing.delivery) : 0;
-  const missingNote = missing > 0 ? ` (${missing} orders not processed in time)` : '';
-  checks.push({
-    target: 'p99 201→processed by both ≤ 50 ms at 1,000 orders/s',
-    actual: both ? `${formatMs(both.p99)}${missingNote}` : 'not measured',
-    status: !both ? 'n/a' : both.p99 <= 50 && missing === 0 ? 'PASS' : 'MISS',
-  });
-  checks.push({
-    target: 'p50 201→processed by both ≤ 10 ms at 1,000 orders/s',
-    actual: both ? `${formatMs(both.p50)}${missingNote}` : 'not measured',
-    status: !both ? 'n/a' : both.p50 <= 10 && missing === 0 ? 'PASS' : 'MISS',
-  });
+  checks.push(...latencyTargets(results.endToEnd?.latencyRuns.find((run) => run.rate === 1000)?.endToEndMs));
   const cp = ok(results.baselines?.consumerPerformance);
   const single = results.catchUp?.single;
   if (single && cp) {
@@ -292,6 +279,31 @@ export function checkTargets(results: BenchResults): TargetCheck[] {
     checks.push({ target: `${service} ≤ 200 MB RSS`, actual: `${peak} MB peak (${worst.label}, of ${instances.length} instance${instances.length > 1 ? 's' : ''})`, status: peak <= 200 ? 'PASS' : 'MISS' });
   }
   return checks;
+}
+
+/**
+ * The issue's latency targets at 1,000 orders/s: 201 → processed by both groups, p99 ≤ 50 ms and
+ * p50 ≤ 10 ms, where processed means durable. Judged on bothCommitted: with commit times, the commit
+ * of delivery SCHEDULED, which bounds "both committed" from above (so a PASS is proved; a MISS may
+ * be the extra hop to SCHEDULED: the actual shows the lower bound beside it); without them, on
+ * transaction starts, and the actual says so.
+ */
+export function latencyTargets(latency: EndToEndLatency | undefined): TargetCheck[] {
+  const judged = latency ? bothCommitted(latency) : undefined;
+  const missing = latency ? Math.max(latency.missing.inventory, latency.missing.delivery, latency.clock === 'commit' ? latency.missing.deliveryScheduled : 0) : 0;
+  const missingNote = missing > 0 ? ` (${missing} orders not processed in time)` : '';
+  return (
+    [
+      ['p99', 50],
+      ['p50', 10],
+    ] as const
+  ).map(([key, bound]) => {
+    const target = `${key} 201→processed (committed) by both ≤ ${bound} ms at 1,000 orders/s`;
+    const figure = judged?.figure;
+    if (!latency || !figure) return { target, actual: 'not measured', status: 'n/a' };
+    const lower = latency.clock === 'commit' && latency.both ? `; lower bound ${formatMs(latency.both[key])} (inventory commit, delivery first transaction's start)` : '';
+    return { target, actual: `${formatMs(figure[key])}, ${judged.what}${lower}${missingNote}`, status: figure[key] <= bound && missing === 0 ? 'PASS' : 'MISS' };
+  });
 }
 
 /** Tables whose rows would follow the number of events: the outbox table, per-event claims, parking records. */
@@ -368,15 +380,18 @@ const FIGURES = {
   consumerPerformance: { figure: 'Kafka ConsumerPerformance (fetch)', unit: 'msgs/s', kind: 'throughput', of: (s) => ok(s.measured.baselines?.consumerPerformance)?.fetchMessagesPerSecond },
 } satisfies Record<string, Figure>;
 
-/** End-to-end latency (201 → processed by both consumers) at each rate of the latency runs. */
+/** End-to-end latency (201 → processed by both consumers, as the targets judge it: bothCommitted) at each rate of the latency runs. */
 function latencyFigures(rates: readonly number[]): Figure[] {
   return rates.flatMap((rate) =>
     (['p50', 'p99'] as const).map(
       (key): Figure => ({
-        figure: `end-to-end ${key}, 201 → processed by both, at ${rate}/s`,
+        figure: `end-to-end ${key}, 201 → both committed, at ${rate}/s`,
         unit: 'ms',
         kind: 'latency',
-        of: (s) => s.measured.endToEnd?.latencyRuns.find((run) => run.rate === rate)?.endToEndMs.both?.[key],
+        of: (s) => {
+          const latency = s.measured.endToEnd?.latencyRuns.find((run) => run.rate === rate)?.endToEndMs;
+          return latency ? bothCommitted(latency).figure?.[key] : undefined;
+        },
       }),
     ),
   );

@@ -85,6 +85,12 @@ export interface StartServiceOptions {
   env?: Record<string, string>;
 }
 
+/**
+ * What the bench's embedded PostgreSQL runs with beyond the usual settings: commit time stamps
+ * (pg_xact_commit_timestamp), a few bytes per transaction. A DATABASE_URL server keeps its own.
+ */
+export const BENCH_POSTGRES_SETTINGS: Readonly<Record<string, string>> = { track_commit_timestamp: 'on' };
+
 /** Topics each service consumes (the bench positions fresh groups at their end before starting). */
 export const CONSUMED_TOPICS = Object.fromEntries(Object.entries(ServiceTopology).map(([service, { consumes }]) => [service, [...consumes]])) as Record<ServiceName, string[]>;
 
@@ -159,6 +165,9 @@ export class BenchStack {
       mode: 'ephemeral',
       kafkaNodes: options.kafkaNodes,
       kafkaSecurity: security === 'insecure' ? 'plaintext' : 'secured',
+      // Each transaction's commit time, so end-to-end latency ends at the consumer's commit
+      // (pipeline.ts, effectTimes); for the bench's server only, not every embedded PostgreSQL.
+      postgresSettings: BENCH_POSTGRES_SETTINGS,
       onProgress: (message) => progress.say(message),
     });
     infrastructure.catch(() => undefined);
