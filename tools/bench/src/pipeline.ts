@@ -1,5 +1,6 @@
 import { benchAuth } from './load/bench-auth';
 import { BENCH_SKUS, BENCH_STOCK } from './events';
+import { DeliveryFirstCommits, watchDeliveryFirstCommits } from './first-commits';
 import { progress } from './progress';
 import { BenchStack, CONSUMED_TOPICS, ServiceHandle } from './stack';
 import { sleep } from './stats';
@@ -35,8 +36,10 @@ export interface OrderFlow<K extends string = string> {
   sampleBacklogs(): Promise<Record<K, number | null>>;
   /** Waits until everything accepted has been processed (or the timeout passes). */
   drain(timeoutSeconds: number, step: string): Promise<DrainResult>;
+  /** Starts recording delivery's first commits (first-commits.ts): before a load, closed after processedTimes. */
+  watchDeliveryFirstCommits(): Promise<DeliveryFirstCommits>;
   /** When each order was processed, for orders created at or after `sinceEpochMs`. */
-  processedTimes(sinceEpochMs: number): Promise<ProcessedTimes>;
+  processedTimes(sinceEpochMs: number, firstCommits?: DeliveryFirstCommits): Promise<ProcessedTimes>;
 }
 
 /**
@@ -60,7 +63,8 @@ export function pipelineFlow(stack: BenchStack, pipeline: Pipeline): OrderFlow<'
       return { inventoryLag, deliveryLag, ordersOutbox, inventoryOutbox };
     },
     drain: (timeoutSeconds, step) => waitForDrain(stack, pipeline, timeoutSeconds, step),
-    processedTimes: (since) => effectTimes(stack, { orders: pipeline.orders.schema, inventory: pipeline.inventory.schema, delivery: pipeline.delivery.schema }, since),
+    watchDeliveryFirstCommits: () => watchDeliveryFirstCommits(stack, pipeline.delivery.schema),
+    processedTimes: (since, firstCommits) => effectTimes(stack, { orders: pipeline.orders.schema, inventory: pipeline.inventory.schema, delivery: pipeline.delivery.schema }, since, firstCommits),
   };
 }
 
@@ -166,19 +170,24 @@ export function describeBacklog(backlog: Backlog): string {
 export type ProcessedClock = 'commit' | 'transaction start';
 
 export interface ProcessedTimes {
-  /** What `inventory` and `deliveryScheduled` are (deliveryStart and the *Start maps are always starts). */
+  /** What `inventory` and `deliveryScheduled` are (the *Start maps are always starts). */
   clock: ProcessedClock;
   /** orderId → epoch ms at which inventory's transaction that applied order-placed committed (or started: see clock). */
   inventory: Map<string, number>;
+  /** What `delivery` is: first commits read from the WAL (first-commits.ts), or, without them, starts. */
+  deliveryClock: ProcessedClock;
+  /** Why delivery's first commits are missing, when deliveryClock is 'transaction start'. */
+  deliveryFallback?: string;
   /**
-   * orderId → epoch ms at which delivery's first transaction for the order started (the row's
-   * created_at). Its commit is recorded nowhere once the row is updated (see effectTimes).
+   * orderId → epoch ms at which delivery's first transaction for the order (order-placed, unless
+   * stock-reserved overtook it) committed, or started (deliveryClock).
    */
-  deliveryStart: Map<string, number>;
+  delivery: Map<string, number>;
   /** orderId → epoch ms at which delivery's transaction that made the delivery SCHEDULED committed (or started: see clock). */
   deliveryScheduled: Map<string, number>;
   /** The start-of-transaction readings the bench used before, kept beside the commits for comparison. */
   inventoryStart: Map<string, number>;
+  deliveryStart: Map<string, number>;
   deliveryScheduledStart: Map<string, number>;
 }
 
@@ -200,7 +209,8 @@ export interface EffectTimesRow {
  * - deliveries: created by the first of delivery's two events for the order and updated by the
  *   second, which makes it SCHEDULED (Relay: PREPARED or PENDING, then SCHEDULED; the peer: whichever
  *   handler comes second rewrites the row), so xmin of a SCHEDULED row is delivery's last
- *   transaction for the order: exact for "SCHEDULED", but the first transaction's xid is gone.
+ *   transaction for the order: exact for "SCHEDULED", but the first transaction's xid is gone from
+ *   the table (first-commits.ts reads it from the WAL instead).
  */
 export function effectTimesQuery(schemas: { orders: string; inventory: string; delivery: string }, clock: ProcessedClock): string {
   const epochMs = (timestamp: string) => `(extract(epoch FROM ${timestamp}) * 1000)::float8`;
@@ -218,20 +228,34 @@ export function effectTimesQuery(schemas: { orders: string; inventory: string; d
 }
 
 /**
- * ProcessedTimes from effectTimes' rows. With clock 'commit', an effect whose commit time is
- * unknown (null: committed before track_commit_timestamp was on, or its commit data truncated)
- * counts as not processed rather than falling back to its start unseen.
+ * ProcessedTimes from effectTimes' rows and, when read, delivery's first commits. With clock
+ * 'commit', an effect whose commit time is unknown (null: committed before track_commit_timestamp
+ * was on, or its commit data truncated) counts as not processed rather than falling back to its
+ * start unseen. Delivery's first effect falls back to its start, with the reason, when no first
+ * commits were read.
  */
-export function processedTimesFromRows(rows: readonly EffectTimesRow[], clock: ProcessedClock): ProcessedTimes {
-  const times: ProcessedTimes = { clock, inventory: new Map(), deliveryStart: new Map(), deliveryScheduled: new Map(), inventoryStart: new Map(), deliveryScheduledStart: new Map() };
-  const put = (map: Map<string, number>, id: string, value: number | null) => {
-    if (value !== null) map.set(id, Number(value));
+export function processedTimesFromRows(rows: readonly EffectTimesRow[], clock: ProcessedClock, firstCommits?: ReadonlyMap<string, number>, fallback = 'not read'): ProcessedTimes {
+  const deliveryClock: ProcessedClock = clock === 'commit' && firstCommits ? 'commit' : 'transaction start';
+  const times: ProcessedTimes = {
+    clock,
+    inventory: new Map(),
+    deliveryClock,
+    ...(deliveryClock === 'commit' ? {} : { deliveryFallback: clock === 'commit' ? fallback : 'track_commit_timestamp is off' }),
+    delivery: new Map(),
+    deliveryScheduled: new Map(),
+    inventoryStart: new Map(),
+    deliveryStart: new Map(),
+    deliveryScheduledStart: new Map(),
+  };
+  const put = (map: Map<string, number>, id: string, value: number | null | undefined) => {
+    if (value !== null && value !== undefined) map.set(id, Number(value));
   };
   for (const row of rows) {
     put(times.inventoryStart, row.order_id, row.reserved_start_ms);
     put(times.deliveryStart, row.order_id, row.delivery_start_ms);
     put(times.deliveryScheduledStart, row.order_id, row.scheduled_start_ms);
     put(times.inventory, row.order_id, clock === 'commit' ? row.reserved_commit_ms : row.reserved_start_ms);
+    put(times.delivery, row.order_id, deliveryClock === 'commit' ? firstCommits!.get(row.order_id) : row.delivery_start_ms);
     put(times.deliveryScheduled, row.order_id, clock === 'commit' ? row.scheduled_commit_ms : row.scheduled_start_ms);
   }
   return times;
@@ -248,9 +272,10 @@ let warnedNoCommitTimes = false;
  * BENCH_POSTGRES_SETTINGS); a DATABASE_URL server without it gives the start of the transaction
  * (now(), the row's time stamps), which understates the latency by the transaction's duration
  * (29-45 ms p50 at 100 orders/s, traced on 2026-12-08), and the results say so (clock).
+ * Delivery's first commit comes from `firstCommits`, started before the load (first-commits.ts).
  * Relay's services and the peer write the same tables, so one reading serves both.
  */
-export async function effectTimes(stack: BenchStack, schemas: { orders: string; inventory: string; delivery: string }, sinceEpochMs: number): Promise<ProcessedTimes> {
+export async function effectTimes(stack: BenchStack, schemas: { orders: string; inventory: string; delivery: string }, sinceEpochMs: number, firstCommits?: DeliveryFirstCommits): Promise<ProcessedTimes> {
   const setting = await stack.db.query<{ on: boolean }>(`SELECT current_setting('track_commit_timestamp') = 'on' AS on`);
   const clock: ProcessedClock = setting.rows[0]?.on ? 'commit' : 'transaction start';
   if (clock !== 'commit' && !warnedNoCommitTimes) {
@@ -258,5 +283,9 @@ export async function effectTimes(stack: BenchStack, schemas: { orders: string; 
     progress.say('this PostgreSQL has track_commit_timestamp off: end-to-end latencies end at the START of the consumer transactions, not their commits (the report says so)');
   }
   const result = await stack.db.query<EffectTimesRow>(effectTimesQuery(schemas, clock), [sinceEpochMs - 1_000]);
-  return processedTimesFromRows(result.rows, clock);
+  const first = await firstCommits?.read().catch((error: unknown) => {
+    progress.say(`reading delivery's first commits: ${(error as Error).message}; "→ delivery" falls back to transaction starts`);
+    return undefined;
+  });
+  return processedTimesFromRows(result.rows, clock, first, firstCommits?.unavailable ?? (first ? undefined : 'not read (see the progress log)'));
 }

@@ -25,6 +25,7 @@ import type { SecuritySetting } from './options';
 import { ProcessSampler } from './process-sampler';
 import { prepareBenchAuth } from './load/bench-auth';
 import { profilerEnv } from './profiling';
+import { firstCommitsNamePrefix } from './first-commits';
 import { progress } from './progress';
 import { sleep } from './stats';
 
@@ -489,7 +490,7 @@ export class BenchStack {
 
   /**
    * On external servers: removes what the run created there (schemas and their WAL outbox slots,
-   * groups, throw-away topics). Stops the services first: a slot being read cannot be dropped.
+   * first-commit slots and publications, groups, throw-away topics). Stops the services first: a slot being read cannot be dropped.
    */
   async cleanUpExternal(extraTopics: readonly string[]): Promise<void> {
     await this.stopAllServices();
@@ -497,6 +498,11 @@ export class BenchStack {
     for (const { nspname } of schemas.rows) await this.dropSchema(nspname);
     // Slots whose schema is gone already (dropped by a phase, or never made).
     await this.db.query(`SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE starts_with(slot_name, $1) AND NOT active`, [walOutboxSlotName(this.schemaPrefix)]);
+    // What an interrupted latency run's first-commit watch left (first-commits.ts): its slot would keep the WAL.
+    const watches = firstCommitsNamePrefix(this.schemaPrefix);
+    await this.db.query(`SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE starts_with(slot_name, $1) AND NOT active`, [watches]);
+    const publications = await this.db.query<{ pubname: string }>(`SELECT pubname FROM pg_publication WHERE starts_with(pubname, $1)`, [watches]);
+    for (const { pubname } of publications.rows) await this.db.query(`DROP PUBLICATION IF EXISTS "${pubname}"`);
     const groups = (await this.admin.listGroups()).groups.map((group) => group.groupId).filter((id) => id.endsWith(`-bench-${this.runId}`));
     if (groups.length > 0) await this.admin.deleteGroups(groups).catch(() => undefined);
     const topics = (await this.admin.listTopics()).filter((topic) => extraTopics.includes(topic));

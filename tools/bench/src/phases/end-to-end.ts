@@ -1,36 +1,40 @@
 import { LoadResult } from '../load/load-protocol';
 import { BenchPlan } from '../options';
-import { backlogOf, describeBacklog, OrderFlow, Pipeline, pipelineFlow, ProcessedClock, ProcessedTimes } from '../pipeline';
+import { DeliveryFirstCommits } from '../first-commits';
+import { backlogOf, describeBacklog, DrainResult, OrderFlow, Pipeline, pipelineFlow, ProcessedClock, ProcessedTimes } from '../pipeline';
 import { progress } from '../progress';
 import { BenchStack } from '../stack';
 import { Distribution, distribution, round, slopePerSecond } from '../stats';
 import { loadOrders, RestStep, summariseLoad, warmUp } from './rest-sweep';
 
 /**
- * Latencies from each order's 201 to its effects, in ms. "Commit" figures end when the consumer's
- * transaction committed (durable), or at its start when `clock` says the server kept no commit
- * times; delivery's first effect is only known by its start (see ProcessedTimes.deliveryStart).
+ * Latencies from each order's 201 to its effects, in ms, each ending when the consumer's transaction
+ * that wrote the effect committed (durable), or at its start where the server gave no commit time
+ * (`clock`, `deliveryClock`).
  */
 export interface EndToEndLatency {
-  /** What the inventory, both and deliveryScheduled figures end at: the commit, or (fallback) the transaction's start. */
+  /** What inventory and deliveryScheduled end at: the commit, or (fallback) the transaction's start. */
   clock: ProcessedClock;
+  /** What delivery (and so both) ends at: its first commit read from the WAL (first-commits.ts), or (fallback) that transaction's start. */
+  deliveryClock: ProcessedClock;
+  /** Why deliveryClock fell back to starts, if it did. */
+  deliveryFallback?: string;
   /** 201 → inventory's transaction that applied order.placed.v1 committed. */
   inventory: Distribution | null;
-  /** 201 → delivery's first transaction for the order started (order.placed.v1, unless stock.reserved.v1 overtook it). */
+  /** 201 → delivery's first transaction for the order committed (order.placed.v1, unless stock.reserved.v1 overtook it). */
   delivery: Distribution | null;
   /**
-   * 201 → both groups processed order.placed.v1, a lower bound: the later of inventory's commit and
-   * the start of delivery's first transaction (whose commit is unknown, and comes later).
+   * 201 → both groups processed order.placed.v1: the later of the two, per order. Exact with both
+   * clocks 'commit'; with delivery's start only, a lower bound of "both committed".
    */
   both: Distribution | null;
   /**
-   * 201 → delivery's transaction that made the delivery SCHEDULED committed: the whole chain, and an
-   * exact commit at which both groups' order-placed effects are durable (inventory's commit came
-   * before its stock-reserved was published; delivery's first transaction is this one or earlier).
-   * So `both` ≤ "both committed" ≤ this; the latency targets are judged on it (bothCommitted).
+   * 201 → delivery's transaction that made the delivery SCHEDULED committed: the whole chain
+   * (inventory committed before its stock-reserved was published; delivery's first transaction is
+   * this one or earlier), so an upper bound of "both committed".
    */
   deliveryScheduled: Distribution | null;
-  /** The old figures, each effect at the start of its transaction (for comparison with runs before 2026-12-08). */
+  /** The old figures, each effect at the start of its transaction (as measured before 2026-12-08). */
   start: { inventory: Distribution | null; both: Distribution | null; deliveryScheduled: Distribution | null };
   orders: number;
   /** Orders with a 201 that a group had not processed when the bench looked (after draining), or whose commit time is unknown. */
@@ -38,14 +42,15 @@ export interface EndToEndLatency {
 }
 
 /**
- * The figure the "201 → processed by both" targets are judged on: with commit times, the commit of
- * delivery SCHEDULED (exact and durable, an upper bound of both groups' commits); without them, the
- * old start-of-transaction `both`.
+ * The figure the "201 → processed by both" targets are judged on, and what it is: `both` when both
+ * ends are commits (exact); when only delivery's first commit is missing, the commit of delivery
+ * SCHEDULED (exact and durable, but an upper bound: it adds the stock-reserved hop); without commit
+ * times at all, the old start-of-transaction `both`.
  */
-export function bothCommitted(latency: Pick<EndToEndLatency, 'clock' | 'both' | 'deliveryScheduled'>): { figure: Distribution | null; what: string } {
-  return latency.clock === 'commit'
-    ? { figure: latency.deliveryScheduled, what: 'commit of delivery SCHEDULED (both groups\' effects durable by then)' }
-    : { figure: latency.both, what: 'start of the later consumer transaction (track_commit_timestamp off: no commit times)' };
+export function bothCommitted(latency: Pick<EndToEndLatency, 'clock' | 'deliveryClock' | 'both' | 'deliveryScheduled'>): { figure: Distribution | null; what: string } {
+  if (latency.clock === 'commit' && latency.deliveryClock === 'commit') return { figure: latency.both, what: 'later of the two groups\' commits' };
+  if (latency.clock === 'commit') return { figure: latency.deliveryScheduled, what: 'commit of delivery SCHEDULED, an upper bound (delivery\'s first commits not read)' };
+  return { figure: latency.both, what: 'start of the later consumer transaction (track_commit_timestamp off: no commit times)' };
 }
 
 export interface LatencyRun {
@@ -117,7 +122,8 @@ export function endToEnd(load: Pick<LoadResult, 'ids' | 'okAtEpochMs'>, times: P
     const id = load.ids[i];
     const at = load.okAtEpochMs[i];
     const inv = times.inventory.get(id);
-    const del = times.deliveryStart.get(id);
+    const del = times.delivery.get(id);
+    const delStart = times.deliveryStart.get(id);
     const sch = times.deliveryScheduled.get(id);
     if (inv === undefined) missing.inventory++;
     else series.inventory.push(inv - at);
@@ -129,11 +135,13 @@ export function endToEnd(load: Pick<LoadResult, 'ids' | 'okAtEpochMs'>, times: P
     const invStart = times.inventoryStart.get(id);
     const schStart = times.deliveryScheduledStart.get(id);
     if (invStart !== undefined) start.inventory.push(invStart - at);
-    if (invStart !== undefined && del !== undefined) start.both.push(Math.max(invStart, del) - at);
+    if (invStart !== undefined && delStart !== undefined) start.both.push(Math.max(invStart, delStart) - at);
     if (schStart !== undefined) start.scheduled.push(schStart - at);
   }
   return {
     clock: times.clock,
+    deliveryClock: times.deliveryClock,
+    ...(times.deliveryFallback ? { deliveryFallback: times.deliveryFallback } : {}),
     inventory: distribution(series.inventory),
     delivery: distribution(series.delivery),
     both: distribution(series.both),
@@ -144,18 +152,40 @@ export function endToEnd(load: Pick<LoadResult, 'ids' | 'okAtEpochMs'>, times: P
   };
 }
 
+/** Starts recording delivery's first commits before a load, saying why not when it cannot. */
+async function watchFirstCommits(flow: OrderFlow, step: string): Promise<DeliveryFirstCommits> {
+  const watch = await flow.watchDeliveryFirstCommits();
+  if (watch.unavailable) progress.step(step, `delivery's first commits unavailable (${watch.unavailable}): "→ delivery" and "→ both" use its first transaction's start`);
+  return watch;
+}
+
+/** The flow's processed times after the drain, saying how long reading the WAL for first commits took when it was slow. */
+async function readProcessedTimes(flow: OrderFlow, since: number, firstCommits: DeliveryFirstCommits, step: string): Promise<ProcessedTimes> {
+  const started = Date.now();
+  const times = await flow.processedTimes(since, firstCommits);
+  const seconds = (Date.now() - started) / 1000;
+  if (seconds >= 2) progress.step(step, `processed times read in ${seconds.toFixed(1)} s (decoding the load's WAL for delivery's first commits)`);
+  return times;
+}
+
 export async function runLatencyRun(flow: OrderFlow, plan: BenchPlan, rate: number, seconds: number): Promise<LatencyRun> {
   const before = await flow.drain(plan.drainTimeoutSeconds, `${rate}/s pre-drain`);
-  const load = await loadOrders(flow.ordersUrl, plan, { rate, seconds, label: `latency ${rate}/s`, recordIds: true });
-  await flow.drain(plan.drainTimeoutSeconds, `latency ${rate}/s drain`);
-  const times = await flow.processedTimes(load.startedAtEpochMs);
-  const run: LatencyRun = { rate, seconds, http: summariseLoad(load), endToEndMs: endToEnd(load, times), drainedBeforeStart: before.drained };
-  const e = run.endToEndMs;
-  progress.step(
-    `latency ${rate}/s`,
-    `201→both committed (${e.clock === 'commit' ? 'SCHEDULED commit' : 'transaction starts'}) p50 ${bothCommitted(e).figure?.p50 ?? 'n/a'} ms, p99 ${bothCommitted(e).figure?.p99 ?? 'n/a'} ms (inventory ${e.clock} p99 ${e.inventory?.p99 ?? 'n/a'}, delivery first start p99 ${e.delivery?.p99 ?? 'n/a'}); HTTP p99 ${run.http.latencyMs?.p99 ?? 'n/a'} ms`,
-  );
-  return run;
+  const firstCommits = await watchFirstCommits(flow, `latency ${rate}/s`);
+  try {
+    const load = await loadOrders(flow.ordersUrl, plan, { rate, seconds, label: `latency ${rate}/s`, recordIds: true });
+    await flow.drain(plan.drainTimeoutSeconds, `latency ${rate}/s drain`);
+    const times = await readProcessedTimes(flow, load.startedAtEpochMs, firstCommits, `latency ${rate}/s`);
+    const run: LatencyRun = { rate, seconds, http: summariseLoad(load), endToEndMs: endToEnd(load, times), drainedBeforeStart: before.drained };
+    const e = run.endToEndMs;
+    const judged = bothCommitted(e);
+    progress.step(
+      `latency ${rate}/s`,
+      `201→both p50 ${judged.figure?.p50 ?? 'n/a'} ms, p99 ${judged.figure?.p99 ?? 'n/a'} ms (${judged.what}; inventory ${e.clock} p99 ${e.inventory?.p99 ?? 'n/a'}, delivery first ${e.deliveryClock} p99 ${e.delivery?.p99 ?? 'n/a'}); HTTP p99 ${run.http.latencyMs?.p99 ?? 'n/a'} ms`,
+    );
+    return run;
+  } finally {
+    await firstCommits.close();
+  }
 }
 
 function verdict<K extends string>(samples: Array<BacklogSample<K>>, key: K, bound: number, slopeBound: number): SeriesVerdict {
@@ -204,6 +234,15 @@ export function judgeSustainTrial<K extends string>(input: {
  */
 export async function runSustainTrial<K extends string>(flow: OrderFlow<K>, plan: BenchPlan, rate: number): Promise<SustainTrial<K>> {
   const pre = await flow.drain(plan.drainTimeoutSeconds, `sustain ${rate}/s pre-drain`);
+  const firstCommits = await watchFirstCommits(flow, `sustain ${rate}/s`);
+  try {
+    return await sustainTrialWatched(flow, plan, rate, pre, firstCommits);
+  } finally {
+    await firstCommits.close();
+  }
+}
+
+async function sustainTrialWatched<K extends string>(flow: OrderFlow<K>, plan: BenchPlan, rate: number, pre: DrainResult, firstCommits: DeliveryFirstCommits): Promise<SustainTrial<K>> {
   const samples: Array<BacklogSample<K>> = [];
   const started = Date.now();
   let sampling = true;
@@ -227,7 +266,7 @@ export async function runSustainTrial<K extends string>(flow: OrderFlow<K>, plan
   const backlogAtStart = (Object.keys(flow.watched) as K[]).reduce((sum, key) => sum + (pre.remaining[key] ?? 0), 0);
   const judgement = judgeSustainTrial({ rate, http, samples, watched: flow.watched, backlogAtStart });
   await flow.drain(plan.drainTimeoutSeconds, `sustain ${rate}/s drain`);
-  const times = await flow.processedTimes(load.startedAtEpochMs);
+  const times = await readProcessedTimes(flow, load.startedAtEpochMs, firstCommits, `sustain ${rate}/s`);
   const trial: SustainTrial<K> = { rate, seconds: plan.sustainSeconds, ...judgement, http, backlogAtStart: pre.remaining, endToEndMs: endToEnd(load, times), samples };
   const both = bothCommitted(trial.endToEndMs).figure;
   progress.step(`sustain ${rate}/s`, `${trial.pass ? 'PASS: no backlog grew' : `FAIL: ${trial.reasons.join('; ')}`}; 201→both committed p50 ${both?.p50 ?? 'n/a'} ms, p99 ${both?.p99 ?? 'n/a'} ms`);

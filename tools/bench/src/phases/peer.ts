@@ -9,6 +9,7 @@ import path from 'node:path';
 import { REPO_ROOT, runCommand } from '@relay/local-stack';
 import { BENCH_SKUS, BENCH_STOCK } from '../events';
 import { BenchPlan } from '../options';
+import { watchDeliveryFirstCommits } from '../first-commits';
 import { effectTimes, OrderFlow, waitUntilDrained } from '../pipeline';
 import { PEER_APPS, PEER_TOPICS, PeerAppName } from '../peer/peer-contract';
 import { progress } from '../progress';
@@ -89,7 +90,8 @@ export function peerFlow(stack: BenchStack, peer: PeerSetup): OrderFlow<PeerWatc
     sampledHow: 'lag: end offsets minus committed offsets of each group, measured by the bench',
     sampleBacklogs: async () => measure().catch(() => ({ inventoryLag: null, deliveryLag: null })),
     drain: (timeoutSeconds, step) => waitUntilDrained(measure, (b) => `peer lag inventory ${b.inventoryLag}, delivery ${b.deliveryLag}`, timeoutSeconds, step),
-    processedTimes: (since) => effectTimes(stack, { orders: peer.orders.schema, inventory: peer.inventory.schema, delivery: peer.delivery.schema }, since),
+    watchDeliveryFirstCommits: () => watchDeliveryFirstCommits(stack, peer.delivery.schema),
+    processedTimes: (since, firstCommits) => effectTimes(stack, { orders: peer.orders.schema, inventory: peer.inventory.schema, delivery: peer.delivery.schema }, since, firstCommits),
   };
 }
 
