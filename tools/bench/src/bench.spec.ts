@@ -173,6 +173,7 @@ describe('bench building blocks', () => {
     // Before: max(inventory start, delivery start) and SCHEDULED's updated_at.
     expect(latency.start.both).toMatchObject({ count: 2, min: 20, max: 30 });
     expect(latency.start.inventory).toMatchObject({ min: 5, max: 10 });
+    expect(latency.start.delivery).toMatchObject({ count: 3, min: 10, max: 30 });
     expect(latency.start.deliveryScheduled).toMatchObject({ min: 50, max: 60 });
     expect(latency.missing).toEqual({ inventory: 1, delivery: 0, deliveryScheduled: 1 });
     expect(bothCommitted(latency)).toMatchObject({ figure: latency.both, what: expect.stringMatching(/commits/) });
@@ -192,7 +193,7 @@ describe('bench building blocks', () => {
       delivery: d(4, 15),
       both: d(6, 25),
       deliveryScheduled: d(15, 60),
-      start: { inventory: d(2, 8), both: d(3, 10), deliveryScheduled: d(5, 20) },
+      start: { inventory: d(2, 8), delivery: d(2, 8), both: d(3, 10), deliveryScheduled: d(5, 20) },
       orders: 100,
       missing: { inventory: 0, delivery: 0, deliveryScheduled: 0 },
       ...values,
@@ -221,7 +222,7 @@ describe('bench building blocks', () => {
       rate: 20,
       seconds: 5,
       http: { latencyMs: d },
-      endToEndMs: { clock, deliveryClock, deliveryFallback, inventory: d, delivery: d, both: d, deliveryScheduled: d, start: { inventory: d, both: d, deliveryScheduled: d }, orders: 100, missing: { inventory: 0, delivery: 0, deliveryScheduled: 0 } },
+      endToEndMs: { clock, deliveryClock, deliveryFallback, inventory: d, delivery: d, both: d, deliveryScheduled: d, start: { inventory: d, delivery: d, both: d, deliveryScheduled: d }, orders: 100, missing: { inventory: 0, delivery: 0, deliveryScheduled: 0 } },
     });
     const section = (...runs: Array<ReturnType<typeof run>>) => endToEndSection({ latencyRuns: runs, sustained: { trials: [] } } as unknown as Parameters<typeof endToEndSection>[0]).join('\n');
     const commits = section(run('commit', 'commit'));

@@ -164,12 +164,15 @@ export function renderChart(results: BenchResults): string {
   y += 310;
 
   const e2e = results.endToEnd;
+  // What the bars are (bothCommitted), from the first run: one stack's runs all read the same clocks.
+  const first = e2e?.latencyRuns[0] ?? e2e?.sustained.trials[0];
+  const judgedAs = first ? bothCommitted(first.endToEndMs).what : undefined;
   const e2eGroups = [
     ...(e2e?.latencyRuns ?? []).map((run) => ({ label: `${run.rate}/s`, sublabel: `${run.endToEndMs.orders} orders`, bars: percentileBars(bothCommitted(run.endToEndMs).figure) })),
     ...(e2e?.sustained.trials ?? []).map((trial) => ({ label: `${trial.rate}/s sustain`, sublabel: trial.pass ? 'sustained' : 'not sustained', bars: percentileBars(bothCommitted(trial.endToEndMs).figure) })),
   ];
   sections.push(
-    groupedBars(y, 300, `End-to-end: 201 → processed by both, as the targets judge it: ${e2e?.latencyRuns[0]?.endToEndMs.clock === 'transaction start' ? 'start of the later transaction (no commit times)' : 'commit of delivery SCHEDULED'}`, e2eGroups, 'ms', [
+    groupedBars(y, 300, `End-to-end: 201 → processed by both, as the targets judge it${judgedAs ? `: ${judgedAs}` : ''}`, e2eGroups, 'ms', [
       { value: 10, label: 'target p50 ≤ 10 ms @ 1,000/s' },
       { value: 50, label: 'target p99 ≤ 50 ms @ 1,000/s' },
     ]),

@@ -54,7 +54,9 @@ export function endToEndSection(e: Pick<EndToEndResults, 'latencyRuns'> & { sust
     out.push(
       'processed = START of the consumer transaction that wrote the effect where the header says "tx start": this PostgreSQL keeps no commit times (track_commit_timestamp off, e.g. a DATABASE_URL server), which understates the time to a durable effect by the transaction\'s duration',
     );
-  if (fallbacks.length > 0) out.push(`delivery's first commits not read (${fallbacks.join('; ')}): "→ delivery" is its first transaction's start, "→ both" a lower bound; the targets are judged on "→ SCHEDULED" where commits exist`);
+  if (clocks.some((clock) => clock === 'commit') && deliveryClocks.some((clock) => clock !== 'commit')) {
+    out.push(`delivery's first commits not read (${fallbacks.join('; ') || 'not recorded'}): "→ delivery" is its first transaction's start, "→ both" a lower bound; the targets are judged on "→ SCHEDULED" where commits exist`);
+  }
   out.push(
     'no "published" stage: the WAL outbox leaves no publish stamp in a table, and the bench does not read the orders topic',
     table([

@@ -35,7 +35,7 @@ export interface EndToEndLatency {
    */
   deliveryScheduled: Distribution | null;
   /** The old figures, each effect at the start of its transaction (as measured before 2026-12-08). */
-  start: { inventory: Distribution | null; both: Distribution | null; deliveryScheduled: Distribution | null };
+  start: { inventory: Distribution | null; delivery: Distribution | null; both: Distribution | null; deliveryScheduled: Distribution | null };
   orders: number;
   /** Orders with a 201 that a group had not processed when the bench looked (after draining), or whose commit time is unknown. */
   missing: { inventory: number; delivery: number; deliveryScheduled: number };
@@ -116,7 +116,7 @@ export const SUSTAIN_LADDER = [25, 50, 100, 150, 200, 250, 375, 500, 750, 1000, 
 /** Each order's 201 (load.okAtEpochMs) against its processed times; exported for its unit test. */
 export function endToEnd(load: Pick<LoadResult, 'ids' | 'okAtEpochMs'>, times: ProcessedTimes): EndToEndLatency {
   const series = { inventory: [] as number[], delivery: [] as number[], both: [] as number[], scheduled: [] as number[] };
-  const start = { inventory: [] as number[], both: [] as number[], scheduled: [] as number[] };
+  const start = { inventory: [] as number[], delivery: [] as number[], both: [] as number[], scheduled: [] as number[] };
   const missing = { inventory: 0, delivery: 0, deliveryScheduled: 0 };
   for (let i = 0; i < load.ids.length; i++) {
     const id = load.ids[i];
@@ -135,6 +135,7 @@ export function endToEnd(load: Pick<LoadResult, 'ids' | 'okAtEpochMs'>, times: P
     const invStart = times.inventoryStart.get(id);
     const schStart = times.deliveryScheduledStart.get(id);
     if (invStart !== undefined) start.inventory.push(invStart - at);
+    if (delStart !== undefined) start.delivery.push(delStart - at);
     if (invStart !== undefined && delStart !== undefined) start.both.push(Math.max(invStart, delStart) - at);
     if (schStart !== undefined) start.scheduled.push(schStart - at);
   }
@@ -146,7 +147,7 @@ export function endToEnd(load: Pick<LoadResult, 'ids' | 'okAtEpochMs'>, times: P
     delivery: distribution(series.delivery),
     both: distribution(series.both),
     deliveryScheduled: distribution(series.scheduled),
-    start: { inventory: distribution(start.inventory), both: distribution(start.both), deliveryScheduled: distribution(start.scheduled) },
+    start: { inventory: distribution(start.inventory), delivery: distribution(start.delivery), both: distribution(start.both), deliveryScheduled: distribution(start.scheduled) },
     orders: load.ids.length,
     missing,
   };
