@@ -496,11 +496,12 @@ export class BenchStack {
     await this.stopAllServices();
     const schemas = await this.db.query<{ nspname: string }>(`SELECT nspname FROM pg_namespace WHERE starts_with(nspname, $1)`, [this.schemaPrefix]);
     for (const { nspname } of schemas.rows) await this.dropSchema(nspname);
-    // Slots whose schema is gone already (dropped by a phase, or never made).
-    await this.db.query(`SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE starts_with(slot_name, $1) AND NOT active`, [walOutboxSlotName(this.schemaPrefix)]);
-    // What an interrupted latency run's first-commit watch left (first-commits.ts): its slot would keep the WAL.
+    // Slots left behind keep the WAL: the WAL outbox's whose schema is gone already (dropped by a
+    // phase, or never made), and what an interrupted latency run's first-commit watch left (first-commits.ts).
     const watches = firstCommitsNamePrefix(this.schemaPrefix);
-    await this.db.query(`SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE starts_with(slot_name, $1) AND NOT active`, [watches]);
+    for (const prefix of [walOutboxSlotName(this.schemaPrefix), watches]) {
+      await this.db.query(`SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE starts_with(slot_name, $1) AND NOT active`, [prefix]);
+    }
     const publications = await this.db.query<{ pubname: string }>(`SELECT pubname FROM pg_publication WHERE starts_with(pubname, $1)`, [watches]);
     for (const { pubname } of publications.rows) await this.db.query(`DROP PUBLICATION IF EXISTS "${pubname}"`);
     const groups = (await this.admin.listGroups()).groups.map((group) => group.groupId).filter((id) => id.endsWith(`-bench-${this.runId}`));

@@ -1,6 +1,14 @@
 import { EntityManager } from 'typeorm';
 import { preparedStatement, queryPrepared } from '../database/prepared-statement';
 
+const CLAIM_EVENTS = preparedStatement(
+  `INSERT INTO processed_events (consumer_group, event_id, event_type, topic, partition, kafka_offset)
+   SELECT $1, event_id, event_type, $2, $3, kafka_offset
+   FROM unnest($4::uuid[], $5::text[], $6::bigint[]) AS claimed(event_id, event_type, kafka_offset)
+   ON CONFLICT (consumer_group, event_id) DO NOTHING
+   RETURNING event_id`,
+);
+
 /** What became of an event a group received: its effect applied now, or not (it was applied before). */
 export type ApplyOutcome = 'applied' | 'duplicate';
 
@@ -27,11 +35,3 @@ export async function claimEvents(
   ]);
   return new Set(inserted.map((row) => row.event_id));
 }
-
-const CLAIM_EVENTS = preparedStatement(
-  `INSERT INTO processed_events (consumer_group, event_id, event_type, topic, partition, kafka_offset)
-   SELECT $1, event_id, event_type, $2, $3, kafka_offset
-   FROM unnest($4::uuid[], $5::text[], $6::bigint[]) AS claimed(event_id, event_type, kafka_offset)
-   ON CONFLICT (consumer_group, event_id) DO NOTHING
-   RETURNING event_id`,
-);
